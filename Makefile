@@ -1,0 +1,113 @@
+# ipcdump: GNU make, everything built lands in build/.
+#   make            the tracer, build/ipcdump
+#   make test       unit tests and the end-to-end suite (root), sanitizer build
+#   make bench      benchmarks (root)
+#   make V=1        show the commands
+
+BUILD    ?= build
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc
+LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I$(BUILD) -Isrc
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
+BPF_OBJS := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+PROG_SRCS := $(wildcard tests/progs/*.c)
+PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/progs/%,$(PROG_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit e2e bench san progs
+
+all: $(BUILD)/ipcdump
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	@echo "  BPF     $<"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+# All collectors linked into one object, so one skeleton, one ring buffer.
+$(BUILD)/ipcdump.bpf.o: $(BPF_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/ipcdump.skel.h: $(BUILD)/ipcdump.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name ipcdump_bpf > $@
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/ipcdump.skel.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: src/%.c $(BUILD)/ipcdump.skel.h
+	@mkdir -p $(@D)
+	@echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/ipcdump: $(BUILD)/obj/main.o $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The same tracer with AddressSanitizer and UBSan, which the tests run.
+$(BUILD)/ipcdump-san: $(BUILD)/san/main.o $(SAN_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS)
+	@mkdir -p $(@D)
+	@echo "  CC-TEST $<"
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/progs/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	@echo "  CC-PROG $<"
+	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@
+
+san: $(BUILD)/ipcdump-san
+progs: $(PROG_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit $(UNIT_BINS)
+
+test: all san $(UNIT_BINS) $(PROG_BINS)
+	$(Q)tests/run $(BUILD)
+
+bench: all $(BENCH_BINS)
+	$(Q)bench/run $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)

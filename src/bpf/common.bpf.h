@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every collector shares: the ring buffer, the loss counters, the
+ * configuration that userspace fills in before load, the in-kernel filters
+ * and the helpers that describe a task.
+ *
+ * The maps and globals are defined once, in common.bpf.c; the other objects
+ * see them as externs and bpftool links all of them into one skeleton.
+ */
+#ifndef IPCD_COMMON_BPF_H
+#define IPCD_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "../ipcdump.h"
+
+#ifdef IPCD_DEFINE_SHARED
+#define IPCD_SHARED
+#else
+#define IPCD_SHARED extern
+#endif
+
+/* Which of the IPCDump-style filters are in force (cfg_filters). */
+enum ipcd_filter_flag {
+	IPCD_FILT_SRC_PID = 1u << 0,   /* -s */
+	IPCD_FILT_DST_PID = 1u << 1,   /* -d */
+	IPCD_FILT_ANY_PID = 1u << 2,   /* -p */
+	IPCD_FILT_SRC_COMM = 1u << 3,  /* -S */
+	IPCD_FILT_DST_COMM = 1u << 4,  /* -D */
+	IPCD_FILT_ANY_COMM = 1u << 5,  /* -P */
+};
+
+/* Values of pid_filter / comm_filter: which lists name this pid or comm. */
+enum ipcd_filter_side {
+	IPCD_SIDE_SRC = 1u << 0,
+	IPCD_SIDE_DST = 1u << 1,
+	IPCD_SIDE_ANY = 1u << 2,
+};
+
+struct ipcd_comm_key {
+	char comm[IPCD_COMM_LEN];
+};
+
+/* Set by userspace between open and load; the verifier prunes what is off. */
+IPCD_SHARED const volatile __u32 cfg_self_tgid;
+IPCD_SHARED const volatile __u32 cfg_payload_max;  /* 0: no payload */
+IPCD_SHARED const volatile __u32 cfg_filters;      /* enum ipcd_filter_flag */
+IPCD_SHARED const volatile __u32 cfg_kernel_signals;
+
+IPCD_SHARED struct ipcd_counters counters;
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ipcd_comm_key);
+	__type(value, __u8);
+} comm_filter SEC(".maps");
+
+/*
+ * One big scratch record per CPU: records with payload are built here and
+ * copied into the ring with their real length.  Twice the payload limit so
+ * that "offset < MAX, length <= MAX" is provably in bounds for the verifier.
+ * A plain array indexed by CPU, not a per-CPU array, because per-CPU values
+ * are limited to 32 KiB; userspace sizes it to the number of possible CPUs.
+ * Tracepoint programs do not migrate, so a CPU's slot is ours while we run.
+ */
+struct ipcd_scratch {
+	__u8 head[sizeof(struct ipcd_pipe_io)];  /* the record, as struct ipcd_pipe_io */
+	__u8 data[2 * IPCD_PAYLOAD_MAX];         /* its payload, right behind it */
+};
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipcd_scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct ipcd_scratch *this_cpu_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline bool is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == cfg_self_tgid;
+}
+
+static __always_inline void count_lost(enum ipcd_collector c)
+{
+	if (c < IPCD_COLL_MAX)
+		__sync_fetch_and_add(&counters.lost[c], 1);
+}
+
+static __always_inline void fill_task(struct ipcd_task *t, struct task_struct *task)
+{
+	t->pid = BPF_CORE_READ(task, tgid);
+	t->tid = BPF_CORE_READ(task, pid);
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->pad = 0;
+	BPF_CORE_READ_STR_INTO(&t->comm, task, comm);
+}
+
+static __always_inline void fill_current(struct ipcd_task *t)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	t->pid = id >> 32;
+	t->tid = (__u32)id;
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->pad = 0;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+static __always_inline __u8 pid_sides(__u32 pid)
+{
+	__u8 *sides = bpf_map_lookup_elem(&pid_filter, &pid);
+
+	return sides ? *sides : 0;
+}
+
+static __always_inline __u8 comm_sides(const char *comm)
+{
+	struct ipcd_comm_key key = {};
+	__u8 *sides;
+
+	__builtin_memcpy(key.comm, comm, IPCD_COMM_LEN);
+	sides = bpf_map_lookup_elem(&comm_filter, &key);
+	return sides ? *sides : 0;
+}
+
+/*
+ * Filters where only the source end is known yet (a write into a pipe whose
+ * reader is still to come): drop only what the source alone rules out.
+ * -p/-P may still be met by the destination, so they cannot drop here.
+ */
+static __always_inline bool filter_may_pass_src(const struct ipcd_task *src)
+{
+	if (!cfg_filters)
+		return true;
+	if ((cfg_filters & IPCD_FILT_SRC_PID) && !(pid_sides(src->pid) & IPCD_SIDE_SRC))
+		return false;
+	if ((cfg_filters & IPCD_FILT_SRC_COMM) && !(comm_sides(src->comm) & IPCD_SIDE_SRC))
+		return false;
+	return true;
+}
+
+static __always_inline bool filter_may_pass_dst(const struct ipcd_task *dst)
+{
+	if (!cfg_filters)
+		return true;
+	if ((cfg_filters & IPCD_FILT_DST_PID) && !(pid_sides(dst->pid) & IPCD_SIDE_DST))
+		return false;
+	if ((cfg_filters & IPCD_FILT_DST_COMM) && !(comm_sides(dst->comm) & IPCD_SIDE_DST))
+		return false;
+	return true;
+}
+
+/* Both ends known (signals): the whole IPCDump filter, decided here. */
+static __always_inline bool filter_pass(const struct ipcd_task *src, const struct ipcd_task *dst)
+{
+	__u8 src_pid, dst_pid, src_comm, dst_comm;
+
+	if (!cfg_filters)
+		return true;
+	if (!filter_may_pass_src(src) || !filter_may_pass_dst(dst))
+		return false;
+	if (cfg_filters & IPCD_FILT_ANY_PID) {
+		src_pid = pid_sides(src->pid);
+		dst_pid = pid_sides(dst->pid);
+		if (!((src_pid | dst_pid) & IPCD_SIDE_ANY))
+			return false;
+	}
+	if (cfg_filters & IPCD_FILT_ANY_COMM) {
+		src_comm = comm_sides(src->comm);
+		dst_comm = comm_sides(dst->comm);
+		if (!((src_comm | dst_comm) & IPCD_SIDE_ANY))
+			return false;
+	}
+	return true;
+}
+
+#endif /* IPCD_COMMON_BPF_H */

@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pipes and FIFOs, from the syscall tracepoints alone.
+ *
+ * At syscall entry the fd is resolved to its inode; if it is a pipe the call
+ * is remembered per thread.  At exit the bytes moved are numbered: each pipe
+ * keeps a write counter and a read counter, so a write record says "bytes
+ * [off, off+n) came from me" and a read record "bytes [off, off+n) went to
+ * me".  Userspace joins the two.  Calls of one direction that overlap in
+ * time on one pipe are flagged, because their exits may come in another
+ * order than their bytes went into the pipe.
+ */
+#include "common.bpf.h"
+
+#define IPCD_PIPEFS_MAGIC 0x50495045
+#define IPCD_S_IFMT 00170000
+#define IPCD_S_IFIFO 0010000
+#define IPCD_FMODE_WRITE 0x2
+#define IPCD_IOV_MAX 64          /* iovecs whose payload is copied */
+#define IPCD_UNREAD_BUFS_MAX 64  /* pipe buffers summed to find unread bytes */
+
+#define pipe_key ipcd_pipe_key
+#define pipe_state ipcd_pipe_state
+
+/* One pipe touched by a call in flight. */
+struct pipe_end {
+	struct pipe_key key;
+	__u64 seq;       /* w_enters/r_enters value this call took */
+	__s32 fd;
+	__u32 flags;     /* enum ipcd_record_flag */
+};
+
+struct pipe_call {
+	__u64 start_ns;
+	__u64 buf;       /* user buffer, or iovec array */
+	__u64 count;     /* buffer length, or iovec count */
+	struct pipe_end rd;  /* key.ino == 0: no pipe read */
+	struct pipe_end wr;  /* key.ino == 0: no pipe written */
+	__u8 call;       /* enum ipcd_pipe_call */
+	__u8 iov;        /* buf is an iovec array */
+	__u8 user_data;  /* the bytes written are in user memory */
+	__u8 pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pipe_key);
+	__type(value, struct pipe_state);
+} pipe_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pipe_call);
+} pipe_calls SEC(".maps");
+
+/* Pipes that carry ipcdump's own output: never traced, or it would trace itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct pipe_key);
+	__type(value, __u8);
+} ignored_pipes SEC(".maps");
+
+static __always_inline struct file *fd_to_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* Fills the key of the pipe behind file; false if it is no pipe or FIFO. */
+static __always_inline bool file_pipe_key(struct file *file, struct pipe_key *key, __u32 *flags)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+
+	if ((mode & IPCD_S_IFMT) != IPCD_S_IFIFO)
+		return false;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->pad = 0;
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != IPCD_PIPEFS_MAGIC)
+		*flags |= IPCD_F_FIFO;
+	return true;
+}
+
+/*
+ * The two loops below are global functions so that the verifier checks each
+ * once, not once per call site and path (which makes the program too big).
+ */
+__noinline __u64 pipe_unread_bytes(__u64 pipe_addr)
+{
+	struct pipe_inode_info *pipe = (void *)pipe_addr;
+
+	if (!pipe)
+		return 0;
+
+	__u32 head = BPF_CORE_READ(pipe, head);
+	__u32 tail = BPF_CORE_READ(pipe, tail);
+	__u32 mask = BPF_CORE_READ(pipe, ring_size) - 1;
+	struct pipe_buffer *bufs = BPF_CORE_READ(pipe, bufs);
+	__u64 total = 0;
+
+	for (__u32 i = 0; i < IPCD_UNREAD_BUFS_MAX; i++) {
+		if (tail + i == head)
+			break;
+		total += BPF_CORE_READ(&bufs[(tail + i) & mask], len);
+	}
+	return total;
+}
+
+static __always_inline bool pipe_is_empty(struct pipe_inode_info *pipe)
+{
+	return BPF_CORE_READ(pipe, head) == BPF_CORE_READ(pipe, tail);
+}
+
+static __always_inline bool pipe_is_full(struct pipe_inode_info *pipe)
+{
+	__u32 used = BPF_CORE_READ(pipe, head) - BPF_CORE_READ(pipe, tail);
+
+	return used >= BPF_CORE_READ(pipe, max_usage);
+}
+
+__noinline int emit_fifo_path(__u64 file_addr, __u64 ino, __u32 dev)
+{
+	struct file *file = (void *)file_addr;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	struct ipcd_fifo_path *rec;
+	__u16 depth = 0;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_PIPE);
+		return 0;
+	}
+	/* Ring memory holds older records: clear it, so no stale bytes leak out. */
+	for (__u32 i = 0; i < sizeof(*rec) / sizeof(__u64); i++)
+		((volatile __u64 *)rec)[i] = 0;
+	rec->hdr.kind = IPCD_REC_FIFO_PATH;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ino = ino;
+	rec->dev = dev;
+
+	/* Up the dentry tree, crossing mount points, to the root. */
+	for (int i = 0; i < IPCD_PATH_DEPTH + 8; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				break;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		if (dentry == parent)
+			break;
+		if (depth >= IPCD_PATH_DEPTH) {
+			rec->hdr.flags |= IPCD_F_PAYLOAD_TRUNCATED;
+			break;
+		}
+		bpf_probe_read_kernel_str(rec->names[depth & (IPCD_PATH_DEPTH - 1)], IPCD_NAME_LEN,
+					  BPF_CORE_READ(dentry, d_name.name));
+		depth++;
+		dentry = parent;
+	}
+	rec->depth = depth;
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+static __always_inline void emit_resync(const struct pipe_key *key, __u64 from, __u64 to)
+{
+	struct ipcd_pipe_resync *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_PIPE);
+		return;
+	}
+	rec->hdr.kind = IPCD_REC_PIPE_RESYNC;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.flags = 0;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ino = key->ino;
+	rec->dev = key->dev;
+	rec->pad = 0;
+	rec->from = from;
+	rec->to = to;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/*
+ * An empty pipe with nothing in flight must have read every byte written.
+ * If the counters disagree, bytes went by unseen (a FIFO closed with data in
+ * it and reopened, a kernel writer): say so and start both counters afresh.
+ */
+static __always_inline void pipe_check_sync(const struct pipe_key *key, struct pipe_state *st,
+					    struct pipe_inode_info *pipe)
+{
+	__u64 w = st->w_off, r = st->r_off;
+
+	if (w == r || st->w_inflight > 0 || st->r_inflight > 0)
+		return;
+	if (!pipe || !pipe_is_empty(pipe))
+		return;
+	if (w > r) {
+		st->r_off = w;
+		emit_resync(key, r, w);
+	} else {
+		st->w_off = r;
+		emit_resync(key, w, r);
+	}
+}
+
+static __always_inline struct pipe_state *pipe_state_get(struct file *file, const struct pipe_key *key,
+							 __u32 flags, bool recovering, long done)
+{
+	struct pipe_inode_info *pipe = BPF_CORE_READ(file, f_inode, i_pipe);
+	struct pipe_state *st = bpf_map_lookup_elem(&pipe_states, key);
+	struct pipe_state init = {};
+
+	if (st) {
+		if (!recovering)
+			pipe_check_sync(key, st, pipe);
+		return st;
+	}
+	init.base = pipe_unread_bytes((__u64)pipe);
+	/* A call found only at its exit has already moved its bytes. */
+	if (recovering && done > 0)
+		init.base += done;
+	init.w_off = init.base;
+	bpf_map_update_elem(&pipe_states, key, &init, BPF_NOEXIST);
+	if (flags & IPCD_F_FIFO)
+		emit_fifo_path((__u64)file, key->ino, key->dev);
+	return bpf_map_lookup_elem(&pipe_states, key);
+}
+
+/*
+ * Resolves fd; on a pipe, registers one more call in flight on it.
+ * A global function, verified once: inlined twice per call (read end and
+ * write end), its branches multiply past the verifier's limit.
+ */
+__noinline int pipe_end_begin(struct pipe_end *end, int fd, int write, int recovering, long done)
+{
+	struct file *file;
+	struct pipe_state *st;
+	struct pipe_inode_info *pipe;
+	__s64 before;
+
+	if (!end)
+		return false;
+	end->key.ino = 0;
+	if (fd < 0)
+		return false;
+	file = fd_to_file(fd);
+	if (!file)
+		return false;
+	end->flags = 0;
+	end->fd = fd;
+	if (!file_pipe_key(file, &end->key, &end->flags))
+		return false;
+	if (bpf_map_lookup_elem(&ignored_pipes, &end->key)) {
+		end->key.ino = 0;
+		return false;
+	}
+	st = pipe_state_get(file, &end->key, end->flags, recovering, write ? 0 : done);
+	if (!st) {
+		end->key.ino = 0;
+		return false;
+	}
+	pipe = BPF_CORE_READ(file, f_inode, i_pipe);
+	if (write) {
+		before = __sync_fetch_and_add(&st->w_inflight, 1);
+		end->seq = __sync_fetch_and_add(&st->w_enters, 1);
+		if (pipe && !recovering && pipe_is_full(pipe))
+			end->flags |= IPCD_F_BLOCKED;
+	} else {
+		before = __sync_fetch_and_add(&st->r_inflight, 1);
+		end->seq = __sync_fetch_and_add(&st->r_enters, 1);
+	}
+	if (before > 0)
+		end->flags |= IPCD_F_ORDER_UNCERTAIN;
+	if (recovering)
+		end->flags |= IPCD_F_STARTED_BEFORE;
+	return true;
+}
+
+/* Writers that found a pipe end by fd mode (vmsplice goes either way). */
+static __always_inline bool fd_is_writable(int fd)
+{
+	struct file *file = fd_to_file(fd);
+
+	return file && (BPF_CORE_READ(file, f_mode) & IPCD_FMODE_WRITE);
+}
+
+static __always_inline bool pipe_call_setup(struct pipe_call *c, __u8 call, int rfd, int wfd,
+					    __u64 buf, __u64 count, bool recovering, long done)
+{
+	bool has_rd, has_wr;
+
+	c->call = call;
+	c->buf = buf;
+	c->count = count;
+	c->iov = call == IPCD_CALL_READV || call == IPCD_CALL_WRITEV || call == IPCD_CALL_VMSPLICE;
+	c->user_data = call == IPCD_CALL_WRITE || call == IPCD_CALL_WRITEV || call == IPCD_CALL_VMSPLICE;
+	c->start_ns = recovering ? 0 : bpf_ktime_get_ns();
+	has_rd = pipe_end_begin(&c->rd, rfd, false, recovering, done);
+	has_wr = pipe_end_begin(&c->wr, wfd, true, recovering, done);
+	return has_rd || has_wr;
+}
+
+static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 buf, __u64 count)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pipe_call c = {};
+
+	if (is_self())
+		return 0;
+	if (call == IPCD_CALL_VMSPLICE) {
+		/* vmsplice moves user pages into a pipe open for writing, else out of it. */
+		if (fd_is_writable(rfd)) {
+			wfd = rfd;
+			rfd = -1;
+		}
+	}
+	if (pipe_call_setup(&c, call, rfd, wfd, buf, count, false, 0))
+		bpf_map_update_elem(&pipe_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+static __always_inline __u32 copy_user_payload(struct ipcd_scratch *s, const struct pipe_call *c,
+					       __u64 bytes)
+{
+	__u64 want = bytes < cfg_payload_max ? bytes : cfg_payload_max;
+	__u32 copied = 0;
+
+	if (want > IPCD_PAYLOAD_MAX)
+		want = IPCD_PAYLOAD_MAX;
+	if (!c->iov) {
+		if (bpf_probe_read_user(s->data, want, (void *)c->buf))
+			return 0;
+		return want;
+	}
+	for (int i = 0; i < IPCD_IOV_MAX; i++) {
+		struct iovec iov;
+		__u64 chunk;
+
+		if (i >= c->count || copied >= want)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (struct iovec *)c->buf + i))
+			break;
+		chunk = iov.iov_len;
+		if (chunk > want - copied)
+			chunk = want - copied;
+		if (chunk > IPCD_PAYLOAD_MAX)
+			chunk = IPCD_PAYLOAD_MAX;
+		if (bpf_probe_read_user(&s->data[copied & (IPCD_PAYLOAD_MAX - 1)], chunk, iov.iov_base))
+			break;
+		copied += chunk;
+	}
+	return copied;
+}
+
+static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
+					 __u64 offset, long ret, __u64 base, __u32 flags)
+{
+	struct ipcd_scratch *s = this_cpu_scratch();
+	struct ipcd_pipe_io *rec;
+	__u32 len = 0;
+	__u64 size;
+
+	if (!s)
+		return;
+	rec = (struct ipcd_pipe_io *)s->head;
+	fill_current(&rec->task);
+	if (dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task))
+		return;
+	if (dir == IPCD_PIPE_WRITE && cfg_payload_max) {
+		if (c->user_data)
+			len = copy_user_payload(s, c, ret);
+		else
+			flags |= IPCD_F_PAYLOAD_UNAVAILABLE;
+		if (len < (__u64)ret && c->user_data)
+			flags |= IPCD_F_PAYLOAD_TRUNCATED;
+	}
+	if (len > IPCD_PAYLOAD_MAX)
+		len = IPCD_PAYLOAD_MAX;
+	rec->hdr.kind = IPCD_REC_PIPE_IO;
+	rec->hdr.flags = flags;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ino = end->key.ino;
+	rec->dev = end->key.dev;
+	rec->dir = dir;
+	rec->call = c->call;
+	rec->payload_len = len;
+	rec->offset = offset;
+	rec->bytes = ret;
+	rec->start_ns = c->start_ns;
+	rec->base = base;
+	rec->fd = end->fd;
+	rec->error = 0;
+	size = sizeof(*rec) + len;
+	rec->hdr.size = size;
+	if (bpf_ringbuf_output(&events, s, size, 0))
+		count_lost(IPCD_COLL_PIPE);
+}
+
+/* Numbers the bytes one end of a call moved, and reports them.  Global: see pipe_end_begin. */
+__noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end *end, int dir, long ret)
+{
+	struct pipe_state *st;
+	__u32 flags;
+	__u64 offset = 0, base = 0;
+
+	if (!c || !end)
+		return 0;
+	st = bpf_map_lookup_elem(&pipe_states, &end->key);
+	flags = end->flags;
+	if (!st)
+		return 0;
+	if (dir == IPCD_PIPE_WRITE) {
+		__sync_fetch_and_add(&st->w_inflight, -1);
+		if (ret > 0)
+			offset = __sync_fetch_and_add(&st->w_off, ret);
+		if (st->w_enters != end->seq + 1)
+			flags |= IPCD_F_ORDER_UNCERTAIN;
+	} else {
+		__sync_fetch_and_add(&st->r_inflight, -1);
+		if (ret > 0)
+			offset = __sync_fetch_and_add(&st->r_off, ret);
+		if (st->r_enters != end->seq + 1)
+			flags |= IPCD_F_ORDER_UNCERTAIN;
+	}
+	/* Counts only go negative if an LRU eviction lost a begin; heal them. */
+	if (st->w_inflight < 0)
+		st->w_inflight = 0;
+	if (st->r_inflight < 0)
+		st->r_inflight = 0;
+	base = st->base;
+	if (ret <= 0)
+		return 0;
+	emit_pipe_io(c, end, dir, offset, ret, base, flags);
+	return 0;
+}
+
+static __always_inline void pipe_call_finish(const struct pipe_call *c, long ret)
+{
+	if (c->wr.key.ino)
+		pipe_end_finish(c, &c->wr, IPCD_PIPE_WRITE, ret);
+	if (c->rd.key.ino)
+		pipe_end_finish(c, &c->rd, IPCD_PIPE_READ, ret);
+}
+
+/*
+ * A call that was already in the kernel when tracing began (a reader blocked
+ * on an empty pipe) has no entry record: rebuild it from the saved registers.
+ */
+static __always_inline void pipe_call_recover(__u8 call, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	int fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	__u64 buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u64 count = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	struct pipe_call c = {};
+	bool is_read = call == IPCD_CALL_READ || call == IPCD_CALL_READV;
+
+	if (ret <= 0)
+		return;
+	if (pipe_call_setup(&c, call, is_read ? fd : -1, is_read ? -1 : fd, buf, count, true, ret))
+		pipe_call_finish(&c, ret);
+}
+
+static __always_inline int pipe_call_exit(__u8 call, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pipe_call *c;
+
+	if (is_self())
+		return 0;
+	c = bpf_map_lookup_elem(&pipe_calls, &tid);
+	if (!c) {
+		if (call == IPCD_CALL_READ || call == IPCD_CALL_WRITE ||
+		    call == IPCD_CALL_READV || call == IPCD_CALL_WRITEV)
+			pipe_call_recover(call, ret);
+		return 0;
+	}
+	pipe_call_finish(c, ret);
+	bpf_map_delete_elem(&pipe_calls, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int ipcd_pipe_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_WRITE, -1, ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int ipcd_pipe_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_WRITE, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int ipcd_pipe_enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_READ, ctx->args[0], -1, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int ipcd_pipe_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_READ, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int ipcd_pipe_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_WRITEV, -1, ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int ipcd_pipe_exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_WRITEV, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int ipcd_pipe_enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_READV, ctx->args[0], -1, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int ipcd_pipe_exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_READV, ctx->ret);
+}
+
+/* splice(fd_in, off_in, fd_out, off_out, len, flags) */
+SEC("tracepoint/syscalls/sys_enter_splice")
+int ipcd_pipe_enter_splice(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_SPLICE, ctx->args[0], ctx->args[2], 0, ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_splice")
+int ipcd_pipe_exit_splice(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_SPLICE, ctx->ret);
+}
+
+/* tee(fd_in, fd_out, len, flags) copies without consuming: only a write. */
+SEC("tracepoint/syscalls/sys_enter_tee")
+int ipcd_pipe_enter_tee(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_TEE, -1, ctx->args[1], 0, ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_tee")
+int ipcd_pipe_exit_tee(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_TEE, ctx->ret);
+}
+
+/* vmsplice(fd, iov, nr_segs, flags) */
+SEC("tracepoint/syscalls/sys_enter_vmsplice")
+int ipcd_pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_VMSPLICE, ctx->args[0], -1, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_vmsplice")
+int ipcd_pipe_exit_vmsplice(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_VMSPLICE, ctx->ret);
+}
+
+/* sendfile(out_fd, in_fd, offset, count) */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int ipcd_pipe_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return pipe_call_enter(IPCD_CALL_SENDFILE, ctx->args[1], ctx->args[0], 0, ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int ipcd_pipe_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
+{
+	return pipe_call_exit(IPCD_CALL_SENDFILE, ctx->ret);
+}

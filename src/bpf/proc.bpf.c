@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Process lifecycle: fork, exec and exit, so that userspace keeps a process
+ * table that is right even for processes that live for a millisecond.
+ */
+#include "common.bpf.h"
+
+static __always_inline void emit_proc(struct task_struct *task, __u32 event, __s32 exit_code)
+{
+	struct ipcd_proc *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_PROC);
+		return;
+	}
+	rec->hdr.kind = IPCD_REC_PROC;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.flags = 0;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	fill_task(&rec->task, task);
+	rec->event = event;
+	rec->exit_code = exit_code;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ipcd_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* Only new processes, not new threads: threads share the process entry. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	if (BPF_CORE_READ(parent, tgid) == cfg_self_tgid)
+		return 0;
+	emit_proc(child, IPCD_PROC_FORK, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ipcd_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (is_self())
+		return 0;
+	emit_proc(task, IPCD_PROC_EXEC, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ipcd_proc_exit, struct task_struct *task)
+{
+	/* The process is gone when its last thread goes. */
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
+	if (is_self())
+		return 0;
+	emit_proc(task, IPCD_PROC_EXIT, BPF_CORE_READ(task, exit_code));
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The IPC event: one transfer from a source process to a destination
+ * process, as every output format, filter and (later) capture file sees it.
+ * Collectors turn raw kernel records (ipcdump.h) into these.
+ */
+#ifndef IPCD_EVENT_H
+#define IPCD_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ipcdump.h"
+
+/* Event types; the bit of each is its -t selector. */
+enum ipcd_type {
+	IPCD_TYPE_PIPE = 0,
+	IPCD_TYPE_SIGNAL,
+	IPCD_TYPE_UNIX_STREAM,
+	IPCD_TYPE_UNIX_DGRAM,
+	IPCD_TYPE_PTY,
+	IPCD_TYPE_LOOPBACK_TCP,
+	IPCD_TYPE_LOOPBACK_UDP,
+	IPCD_TYPE_LOST,      /* records the kernel could not deliver */
+	IPCD_TYPE_COUNT,
+};
+
+#define IPCD_TYPE_BIT(t) (1u << (t))
+
+/* Flags of an event, beyond the record flags it inherits (low 16 bits). */
+enum ipcd_event_flag {
+	IPCD_EF_UNREAD = 1u << 16,         /* written, never read while traced */
+	IPCD_EF_WRITER_UNKNOWN = 1u << 17, /* read; no traced write produced it */
+	IPCD_EF_HAS_LATENCY = 1u << 18,
+};
+
+struct ipcd_endpoint {
+	int64_t pid;   /* -1: unknown */
+	int64_t tid;
+	int64_t ppid;
+	char comm[IPCD_COMM_LEN];
+};
+
+struct ipcd_event {
+	uint64_t ts_ns;          /* CLOCK_MONOTONIC */
+	enum ipcd_type type;
+	uint32_t flags;          /* record flags | enum ipcd_event_flag */
+	struct ipcd_endpoint src;
+	struct ipcd_endpoint dst;
+	uint64_t bytes;          /* bytes transferred */
+	uint64_t latency_ns;     /* source's call to destination's return */
+
+	/* pipes */
+	uint64_t ino;
+	const char *path;        /* FIFO path, NULL for anonymous pipes */
+	int32_t src_fd, dst_fd;
+	uint8_t src_call, dst_call;   /* enum ipcd_pipe_call, 0 unknown */
+
+	/* signals */
+	int32_t sig;
+	int32_t code;
+	int32_t result;
+	uint32_t sig_flags;
+	uint64_t value;
+
+	/* lost records */
+	enum ipcd_collector lost_collector;
+	uint64_t lost_count;
+
+	const uint8_t *payload;  /* with -x; payload_len may be < bytes */
+	uint32_t payload_len;
+};
+
+const char *ipcd_type_name(enum ipcd_type type);
+const char *ipcd_collector_name(enum ipcd_collector c);
+void ipcd_endpoint_unknown(struct ipcd_endpoint *ep);
+void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *task);
+
+#endif /* IPCD_EVENT_H */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ipcdump: options -> load and attach collectors -> poll records -> join
+ * them into events -> filter -> print, until a signal, -c or an error.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "event.h"
+#include "filter.h"
+#include "ipcdump.h"
+#include "options.h"
+#include "output.h"
+#include "pipe_join.h"
+#include "tracer.h"
+
+#define POLL_MS 100
+#define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
+#define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
+
+struct ipcdump {
+	const struct ipcd_options *opts;
+	struct ipcd_tracer tracer;
+	struct ipcd_output output;
+	struct pipe_join *pipes;
+	uint64_t printed;
+	uint64_t lost_seen[IPCD_COLL_MAX];
+	bool done;          /* -c reached or output closed */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void emit_event(void *ctx, const struct ipcd_event *e)
+{
+	struct ipcdump *app = ctx;
+
+	if (app->done || !(app->opts->types & IPCD_TYPE_BIT(e->type)))
+		return;
+	if (!ipcd_filter_match(app->opts, e))
+		return;
+	ipcd_output_event(&app->output, e);
+	if (ferror(app->output.out)) {
+		app->done = true;
+		return;
+	}
+	app->printed++;
+	if (app->opts->count && app->printed >= app->opts->count)
+		app->done = true;
+}
+
+static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
+{
+	struct ipcd_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = IPCD_TYPE_SIGNAL;
+	e.ts_ns = rec->hdr.ts_ns;
+	ipcd_endpoint_from_task(&e.src, &rec->src);
+	ipcd_endpoint_from_task(&e.dst, &rec->dst);
+	e.sig = rec->sig;
+	e.code = rec->code;
+	e.result = rec->result;
+	e.sig_flags = rec->sig_flags;
+	e.value = rec->value;
+	e.src_fd = e.dst_fd = -1;
+	emit_event(app, &e);
+}
+
+/* Each ring-buffer record: check that it is whole, then dispatch on its kind. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ipcdump *app = ctx;
+	const struct ipcd_record_header *hdr = data;
+
+	if (size < sizeof(*hdr) || hdr->size > size)
+		return 0;
+	switch (hdr->kind) {
+	case IPCD_REC_PIPE_IO:
+		if (size >= sizeof(struct ipcd_pipe_io) &&
+		    sizeof(struct ipcd_pipe_io) + ((const struct ipcd_pipe_io *)data)->payload_len <= size)
+			pipe_join_io(app->pipes, data);
+		break;
+	case IPCD_REC_PIPE_RESYNC:
+		if (size >= sizeof(struct ipcd_pipe_resync))
+			pipe_join_resync(app->pipes, data);
+		break;
+	case IPCD_REC_FIFO_PATH:
+		if (size >= sizeof(struct ipcd_fifo_path))
+			pipe_join_fifo_path(app->pipes, data);
+		break;
+	case IPCD_REC_SIGNAL:
+		if (size >= sizeof(struct ipcd_signal))
+			on_signal_record(app, data);
+		break;
+	default:
+		break;
+	}
+	return app->done ? 1 : 0;
+}
+
+/* New losses become "lost N <collector> events" lines, unless -L. */
+static void report_losses(struct ipcdump *app)
+{
+	for (int c = 0; c < IPCD_COLL_MAX; c++) {
+		uint64_t lost = ipcd_tracer_lost(&app->tracer, c);
+		struct ipcd_event e;
+
+		if (lost <= app->lost_seen[c])
+			continue;
+		if (!app->opts->quiet_lost) {
+			memset(&e, 0, sizeof(e));
+			e.type = IPCD_TYPE_LOST;
+			e.ts_ns = monotonic_ns();
+			e.lost_collector = c;
+			e.lost_count = lost - app->lost_seen[c];
+			if (!app->done) {
+				ipcd_output_event(&app->output, &e);
+			}
+		}
+		app->lost_seen[c] = lost;
+	}
+}
+
+static void print_summary(struct ipcdump *app)
+{
+	uint64_t total = 0;
+
+	for (int c = 0; c < IPCD_COLL_MAX; c++)
+		total += ipcd_tracer_lost(&app->tracer, c);
+	fprintf(stderr, "ipcdump: %" PRIu64 " events printed, %" PRIu64 " lost", app->printed, total);
+	for (int c = 0; c < IPCD_COLL_MAX; c++) {
+		uint64_t lost = ipcd_tracer_lost(&app->tracer, c);
+
+		if (lost)
+			fprintf(stderr, " (%s: %" PRIu64 ")", ipcd_collector_name(c), lost);
+	}
+	fputc('\n', stderr);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a closed stdout shows up as a write error, which ends the run cleanly */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void announce(struct ipcdump *app)
+{
+	char running[128];
+	uint32_t missing = app->opts->types & ~(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL));
+
+	if (missing)
+		fprintf(stderr, "ipcdump: note: unix, pty and loopback collectors are not available yet\n");
+	ipcd_tracer_describe(&app->tracer, running, sizeof(running));
+	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
+}
+
+static void run_loop(struct ipcdump *app)
+{
+	uint64_t last_collect = monotonic_ns();
+
+	while (!stop_requested && !app->done) {
+		int rc = ipcd_tracer_poll(&app->tracer, POLL_MS);
+		uint64_t now = monotonic_ns();
+
+		if (rc < 0 && rc != -EINTR) {
+			fprintf(stderr, "ipcdump: polling the ring buffer failed: %s\n", strerror(-rc));
+			break;
+		}
+		report_losses(app);
+		pipe_join_expire(app->pipes, now, READ_WAIT_NS);
+		if (now - last_collect >= COLLECT_EVERY_NS) {
+			pipe_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+			last_collect = now;
+		}
+		fflush(app->output.out);
+	}
+}
+
+/* Everything captured is printed before exit: the ring, then what waits in the join. */
+static void finish(struct ipcdump *app)
+{
+	ipcd_tracer_drain(&app->tracer);
+	report_losses(app);
+	pipe_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+	fflush(app->output.out);
+	print_summary(app);
+}
+
+int main(int argc, char **argv)
+{
+	static struct ipcd_options opts;
+	struct ipcdump app;
+	int rc;
+
+	rc = ipcd_parse_options(argc, argv, &opts, stderr);
+	if (rc >= 0)
+		return rc;
+	if (opts.show_help) {
+		ipcd_print_usage(stdout);
+		return IPCD_EXIT_OK;
+	}
+	if (opts.show_version) {
+		printf("ipcdump %s\n", IPCD_VERSION);
+		return IPCD_EXIT_OK;
+	}
+
+	memset(&app, 0, sizeof(app));
+	app.opts = &opts;
+	ipcd_output_init(&app.output, stdout, opts.format, opts.dump_bytes);
+	app.pipes = pipe_join_new(emit_event, &app);
+	if (!app.pipes) {
+		fprintf(stderr, "ipcdump: out of memory\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	install_signal_handlers();
+	rc = ipcd_tracer_start(&app.tracer, &opts, on_record, &app, stderr);
+	if (rc) {
+		ipcd_tracer_stop(&app.tracer);
+		pipe_join_free(app.pipes);
+		return rc;
+	}
+	ipcd_tracer_ignore_fd(&app.tracer, STDOUT_FILENO);
+	ipcd_tracer_ignore_fd(&app.tracer, STDERR_FILENO);
+	announce(&app);
+	run_loop(&app);
+	finish(&app);
+	ipcd_tracer_stop(&app.tracer);
+	pipe_join_free(app.pipes);
+	return IPCD_EXIT_OK;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+#define ALL_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) |          \
+		   IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | \
+		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |     \
+		   IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+#define DEFAULT_BUFFER_SIZE (16u << 20)
+
+struct type_alias {
+	const char *short_name;
+	const char *long_name;
+	const char *other_name;
+	uint32_t mask;
+};
+
+static const struct type_alias type_aliases[] = {
+	{ "a", "all", NULL, ALL_TYPES },
+	{ "k", "signal", "kill", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) },
+	{ "u", "unix", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
+	{ "ud", "unix-dgram", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
+	{ "us", "unix-stream", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) },
+	{ "t", "pty", NULL, IPCD_TYPE_BIT(IPCD_TYPE_PTY) },
+	{ "lo", "loopback", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
+	{ "lt", "loopback-tcp", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) },
+	{ "lu", "loopback-udp", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
+	{ "p", "pipe", "fifo", IPCD_TYPE_BIT(IPCD_TYPE_PIPE) },
+};
+
+enum long_only_option {
+	OPT_KERNEL_SIGNALS = 256,
+	OPT_BUFFER_SIZE,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "type", required_argument, NULL, 't' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "src-pid", required_argument, NULL, 's' },
+	{ "dst-pid", required_argument, NULL, 'd' },
+	{ "comm", required_argument, NULL, 'P' },
+	{ "src-comm", required_argument, NULL, 'S' },
+	{ "dst-comm", required_argument, NULL, 'D' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "hex", no_argument, NULL, 'x' },
+	{ "bytes", required_argument, NULL, 'B' },
+	{ "no-lost", no_argument, NULL, 'L' },
+	{ "kernel-signals", no_argument, NULL, OPT_KERNEL_SIGNALS },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void ipcd_print_usage(FILE *out)
+{
+	fputs("Usage: ipcdump [OPTIONS]\n"
+	      "Trace inter-process communication: who talks to whom, over what, saying what.\n"
+	      "\n"
+	      "  -t, --type TYPE        only these types (repeatable): a|all k|signal|kill\n"
+	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream t|pty\n"
+	      "                         lo|loopback lt|loopback-tcp lu|loopback-udp\n"
+	      "  -p, --pid PID          source or destination pid (repeatable)\n"
+	      "  -s, --src-pid PID      source pid (repeatable)\n"
+	      "  -d, --dst-pid PID      destination pid (repeatable)\n"
+	      "  -P, --comm COMM        source or destination comm (repeatable)\n"
+	      "  -S, --src-comm COMM    source comm (repeatable)\n"
+	      "  -D, --dst-comm COMM    destination comm (repeatable)\n"
+	      "                         values of one flag are ORed, different flags ANDed\n"
+	      "  -c, --count N          exit after N events\n"
+	      "  -f, --format FMT       text (default) or json (one object per line)\n"
+	      "  -x, --hex              dump the bytes transferred\n"
+	      "  -B, --bytes N          with -x, at most N bytes per event (0: all, up to 16384)\n"
+	      "  -L, --no-lost          do not report lost events as they happen\n"
+	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
+	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
+	      "  -h, --help             this help\n"
+	      "      --version          print the version\n",
+	      out);
+}
+
+uint32_t ipcd_parse_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(type_aliases) / sizeof(type_aliases[0]); i++) {
+		const struct type_alias *a = &type_aliases[i];
+
+		if (!strcmp(name, a->short_name) || !strcmp(name, a->long_name) ||
+		    (a->other_name && !strcmp(name, a->other_name)))
+			return a->mask;
+	}
+	return 0;
+}
+
+/* strtoull with every check tcpdump's parse_int makes: digits only, in range. */
+static int parse_uint(const char *str, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*str || *str == '-' || *str == '+' || *str == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Sizes like 16M, 512K, 1G or plain bytes. */
+static int parse_size(const char *str, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!*str || *str == '-' || *str == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno || end == str)
+		return -EINVAL;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end || v > UINT64_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+static int usage_error(FILE *err, const char *fmt, const char *arg)
+{
+	fputs("ipcdump: ", err);
+	fprintf(err, fmt, arg);
+	fputs(" (see ipcdump --help)\n", err);
+	return IPCD_EXIT_USAGE;
+}
+
+static int add_pid(struct ipcd_id_list *list, const char *arg, FILE *err)
+{
+	uint64_t pid;
+
+	if (parse_uint(arg, 1, INT32_MAX, &pid))
+		return usage_error(err, "invalid pid '%s': expected a number from 1 to 2147483647", arg);
+	if (list->count >= IPCD_FILTER_MAX)
+		return usage_error(err, "too many pids (the limit is 1024) at '%s'", arg);
+	list->ids[list->count++] = (uint32_t)pid;
+	return -1;
+}
+
+/* The kernel keeps 15 characters of a comm; longer names match by those. */
+static int add_comm(struct ipcd_comm_list *list, const char *arg, FILE *err)
+{
+	if (!*arg)
+		return usage_error(err, "empty comm%s", "");
+	if (list->count >= IPCD_FILTER_MAX)
+		return usage_error(err, "too many comms (the limit is 1024) at '%s'", arg);
+	memset(list->comms[list->count], 0, IPCD_COMM_LEN);
+	strncpy(list->comms[list->count], arg, IPCD_COMM_LEN - 1);
+	list->count++;
+	return -1;
+}
+
+static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *err)
+{
+	uint64_t v;
+	uint32_t mask;
+
+	switch (opt) {
+	case 't':
+		mask = ipcd_parse_type(arg);
+		if (!mask)
+			return usage_error(err, "unknown type '%s'", arg);
+		opts->types |= mask;
+		return -1;
+	case 'p': return add_pid(&opts->any_pids, arg, err);
+	case 's': return add_pid(&opts->src_pids, arg, err);
+	case 'd': return add_pid(&opts->dst_pids, arg, err);
+	case 'P': return add_comm(&opts->any_comms, arg, err);
+	case 'S': return add_comm(&opts->src_comms, arg, err);
+	case 'D': return add_comm(&opts->dst_comms, arg, err);
+	case 'c':
+		if (parse_uint(arg, 1, UINT64_MAX, &v))
+			return usage_error(err, "invalid count '%s': expected a positive number", arg);
+		opts->count = v;
+		return -1;
+	case 'f':
+		if (!strcmp(arg, "text"))
+			opts->format = IPCD_FORMAT_TEXT;
+		else if (!strcmp(arg, "json"))
+			opts->format = IPCD_FORMAT_JSON;
+		else
+			return usage_error(err, "unknown format '%s': expected text or json", arg);
+		return -1;
+	case 'x': opts->dump_bytes = true; return -1;
+	case 'B':
+		if (parse_uint(arg, 0, UINT32_MAX, &v))
+			return usage_error(err, "invalid byte count '%s': expected a number >= 0", arg);
+		opts->max_bytes = (uint32_t)v;
+		return -1;
+	case 'L': opts->quiet_lost = true; return -1;
+	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
+	case OPT_BUFFER_SIZE:
+		if (parse_size(arg, &v) || v < 4096 || v > (1ull << 30))
+			return usage_error(err, "invalid buffer size '%s': expected 4K to 1G", arg);
+		opts->buffer_size = v;
+		return -1;
+	case 'h': opts->show_help = true; return -1;
+	case OPT_VERSION: opts->show_version = true; return -1;
+	default:
+		return IPCD_EXIT_USAGE;
+	}
+}
+
+int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err)
+{
+	int opt, rc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->buffer_size = DEFAULT_BUFFER_SIZE;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lh", long_options, NULL)) != -1) {
+		if (opt == '?')
+			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
+		rc = parse_one(opt, optarg, opts, err);
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return usage_error(err, "unexpected argument '%s'", argv[optind]);
+	if (!opts->types)
+		opts->types = ALL_TYPES;
+	return -1;
+}
+
+uint32_t ipcd_payload_limit(const struct ipcd_options *opts)
+{
+	if (!opts->dump_bytes)
+		return 0;
+	if (opts->max_bytes == 0 || opts->max_bytes > IPCD_PAYLOAD_MAX)
+		return IPCD_PAYLOAD_MAX;
+	return opts->max_bytes;
+}

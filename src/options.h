@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The command line: IPCDump's flags, and ours beside them. */
+#ifndef IPCD_OPTIONS_H
+#define IPCD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "event.h"
+
+/* Exit codes, as tcpdump keeps them in one place. */
+enum ipcd_exit {
+	IPCD_EXIT_OK = 0,
+	IPCD_EXIT_FAILURE = 1,  /* could not trace: not root, no BPF, no BTF */
+	IPCD_EXIT_USAGE = 2,    /* bad command line */
+};
+
+enum ipcd_format {
+	IPCD_FORMAT_TEXT = 0,
+	IPCD_FORMAT_JSON,
+};
+
+#define IPCD_FILTER_MAX 1024
+
+struct ipcd_id_list {
+	size_t count;
+	uint32_t ids[IPCD_FILTER_MAX];
+};
+
+struct ipcd_comm_list {
+	size_t count;
+	char comms[IPCD_FILTER_MAX][IPCD_COMM_LEN];
+};
+
+struct ipcd_options {
+	uint32_t types;              /* IPCD_TYPE_BIT mask of selected types */
+	struct ipcd_id_list any_pids, src_pids, dst_pids;         /* -p -s -d */
+	struct ipcd_comm_list any_comms, src_comms, dst_comms;    /* -P -S -D */
+	uint64_t count;              /* -c: stop after this many events, 0 = never */
+	enum ipcd_format format;     /* -f */
+	bool dump_bytes;             /* -x */
+	uint32_t max_bytes;          /* -B: payload bytes per event, 0 = all we capture */
+	bool quiet_lost;             /* -L */
+	bool kernel_signals;         /* --kernel-signals */
+	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
+	bool show_help, show_version;
+};
+
+/*
+ * Parses argv into opts.  Returns -1 to go on, or an exit code: 0 after
+ * --help/--version, IPCD_EXIT_USAGE after a one-line error on err.
+ */
+int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err);
+void ipcd_print_usage(FILE *out);
+
+/* Parses one -t value into a type mask; 0 when unknown. */
+uint32_t ipcd_parse_type(const char *name);
+
+/* The -B value that payload capture uses: never above IPCD_PAYLOAD_MAX. */
+uint32_t ipcd_payload_limit(const struct ipcd_options *opts);
+
+#endif /* IPCD_OPTIONS_H */

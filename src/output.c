@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include "hexdump.h"
+#include "output.h"
+
+#define NSEC_PER_SEC 1000000000ll
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes)
+{
+	int64_t mono1 = clock_ns(CLOCK_MONOTONIC);
+	int64_t real = clock_ns(CLOCK_REALTIME);
+	int64_t mono2 = clock_ns(CLOCK_MONOTONIC);
+
+	o->out = out;
+	o->format = format;
+	o->dump_bytes = dump_bytes;
+	o->mono_to_real_ns = real - (mono1 + (mono2 - mono1) / 2);
+	jw_init(&o->jw, out);
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static const char *const signal_names[] = {
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
+	[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGSTKFLT] = "SIGSTKFLT",
+	[SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
+	[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG", [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+	[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
+};
+
+/* The kernel's real-time range; glibc's SIGRTMIN is higher (it keeps two). */
+#define KERNEL_SIGRTMIN 32
+#define KERNEL_SIGRTMAX 64
+
+const char *ipcd_signal_name(int sig, char *buf, size_t len)
+{
+	if (sig > 0 && sig < (int)(sizeof(signal_names) / sizeof(signal_names[0])) && signal_names[sig])
+		return signal_names[sig];
+	if (sig >= KERNEL_SIGRTMIN && sig <= KERNEL_SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - KERNEL_SIGRTMIN);
+	else
+		snprintf(buf, len, "SIG%d", sig);
+	return buf;
+}
+
+const char *ipcd_signal_code_name(int code)
+{
+	switch (code) {
+	case 0: return "SI_USER";
+	case 0x80: return "SI_KERNEL";
+	case -1: return "SI_QUEUE";
+	case -2: return "SI_TIMER";
+	case -3: return "SI_MESGQ";
+	case -4: return "SI_ASYNCIO";
+	case -5: return "SI_SIGIO";
+	case -6: return "SI_TKILL";
+	case -7: return "SI_DETHREAD";
+	case -60: return "SI_ASYNCNL";
+	default: return code > 0 ? "kernel" : "unknown";
+	}
+}
+
+const char *ipcd_signal_result_name(int result)
+{
+	switch (result) {
+	case IPCD_SIG_DELIVERED: return "delivered";
+	case IPCD_SIG_IGNORED: return "ignored";
+	case IPCD_SIG_ALREADY_PENDING: return "already_pending";
+	case IPCD_SIG_OVERFLOW_FAIL: return "overflow_fail";
+	case IPCD_SIG_LOSE_INFO: return "lose_info";
+	default: return "unknown";
+	}
+}
+
+const char *ipcd_pipe_call_name(int call)
+{
+	static const char *const names[] = {
+		[IPCD_CALL_READ] = "read", [IPCD_CALL_WRITE] = "write",
+		[IPCD_CALL_READV] = "readv", [IPCD_CALL_WRITEV] = "writev",
+		[IPCD_CALL_SPLICE] = "splice", [IPCD_CALL_TEE] = "tee",
+		[IPCD_CALL_VMSPLICE] = "vmsplice", [IPCD_CALL_SENDFILE] = "sendfile",
+	};
+
+	if (call > 0 && call < (int)(sizeof(names) / sizeof(names[0])) && names[call])
+		return names[call];
+	return NULL;
+}
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} flag_names[] = {
+	{ IPCD_F_ORDER_UNCERTAIN, "order_uncertain" },
+	{ IPCD_F_PAYLOAD_TRUNCATED, "truncated" },
+	{ IPCD_F_PAYLOAD_UNAVAILABLE, "payload_unavailable" },
+	{ IPCD_F_STARTED_BEFORE, "started_before" },
+	{ IPCD_F_BLOCKED, "blocked" },
+	{ IPCD_F_FIFO, "fifo" },
+	{ IPCD_EF_UNREAD, "unread" },
+	{ IPCD_EF_WRITER_UNKNOWN, "writer_unknown" },
+};
+
+/* ---- wall clock ----------------------------------------------------- */
+
+static void wall_time(const struct ipcd_output *o, uint64_t mono_ns, struct tm *tm, long *nsec)
+{
+	int64_t real = (int64_t)mono_ns + o->mono_to_real_ns;
+	time_t sec = real / NSEC_PER_SEC;
+
+	*nsec = real % NSEC_PER_SEC;
+	localtime_r(&sec, tm);
+}
+
+/* ---- text ----------------------------------------------------------- */
+
+static void text_endpoint(FILE *out, const struct ipcd_endpoint *ep)
+{
+	if (ep->pid < 0)
+		fputs("<unknown>(<unknown>)", out);
+	else
+		fprintf(out, "%" PRId64 "(%s)", ep->pid, ep->comm);
+}
+
+struct text_kv {
+	FILE *out;
+	bool first;
+};
+
+static void text_key(struct text_kv *kv, const char *key)
+{
+	fputs(kv->first ? ": " : ", ", kv->out);
+	kv->first = false;
+	fputs(key, kv->out);
+	fputc(' ', kv->out);
+}
+
+static void text_kv_str(struct text_kv *kv, const char *key, const char *value)
+{
+	text_key(kv, key);
+	/* comms and paths may hold anything: keep one event on one line */
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(kv->out, "\\x%02x", *p);
+		else
+			fputc(*p, kv->out);
+	}
+}
+
+static void text_kv_u64(struct text_kv *kv, const char *key, uint64_t value)
+{
+	text_key(kv, key);
+	fprintf(kv->out, "%" PRIu64, value);
+}
+
+static void text_kv_i64(struct text_kv *kv, const char *key, int64_t value)
+{
+	text_key(kv, key);
+	fprintf(kv->out, "%" PRId64, value);
+}
+
+static void text_flags(struct text_kv *kv, uint32_t flags)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(flags & flag_names[i].flag) || flag_names[i].flag == IPCD_F_FIFO)
+			continue;
+		if (!any)
+			text_key(kv, "flags");
+		else
+			fputc('|', kv->out);
+		fputs(flag_names[i].name, kv->out);
+		any = true;
+	}
+}
+
+static void text_pipe(struct text_kv *kv, const struct ipcd_event *e)
+{
+	text_kv_u64(kv, "pipe_inode", e->ino);
+	if (e->path)
+		text_kv_str(kv, "pipe_name", e->path);
+	text_kv_u64(kv, "size", e->bytes);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+	text_flags(kv, e->flags);
+}
+
+static void text_signal(struct text_kv *kv, const struct ipcd_event *e)
+{
+	char buf[24];
+
+	text_kv_i64(kv, "num", e->sig);
+	text_kv_str(kv, "name", ipcd_signal_name(e->sig, buf, sizeof(buf)));
+	text_kv_str(kv, "code", ipcd_signal_code_name(e->code));
+	if (e->sig_flags & IPCD_SIGF_HAS_VALUE)
+		text_kv_u64(kv, "value", e->value);
+	text_kv_str(kv, "result", ipcd_signal_result_name(e->result));
+	if (e->sig_flags & IPCD_SIGF_BLOCKED)
+		text_kv_str(kv, "blocked", "yes");
+	if (e->sig_flags & IPCD_SIGF_KERNEL)
+		text_kv_str(kv, "origin", "kernel");
+}
+
+static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
+{
+	struct text_kv kv = { o->out, true };
+	struct tm tm;
+	long nsec;
+
+	wall_time(o, e->ts_ns, &tm, &nsec);
+	fprintf(o->out, "%02d:%02d:%02d.%09ld ", tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	if (e->type == IPCD_TYPE_LOST) {
+		fprintf(o->out, "lost %" PRIu64 " %s events\n", e->lost_count,
+			ipcd_collector_name(e->lost_collector));
+		return;
+	}
+	fprintf(o->out, "%s ", ipcd_type_name(e->type));
+	text_endpoint(o->out, &e->src);
+	fputs(" > ", o->out);
+	text_endpoint(o->out, &e->dst);
+	if (e->type == IPCD_TYPE_PIPE)
+		text_pipe(&kv, e);
+	else if (e->type == IPCD_TYPE_SIGNAL)
+		text_signal(&kv, e);
+	fputc('\n', o->out);
+	if (o->dump_bytes && e->payload_len)
+		hexdump_write(o->out, e->payload, e->payload_len, "\t");
+}
+
+/* ---- JSON ----------------------------------------------------------- */
+
+static void json_time(struct ipcd_output *o, uint64_t mono_ns)
+{
+	struct tm tm;
+	long nsec;
+	char buf[64], zone[8];
+
+	wall_time(o, mono_ns, &tm, &nsec);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	/* RFC 3339: +hh:mm, not +hhmm */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%.3s:%.2s",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 nsec, zone, zone + 3);
+	jw_kv_string(&o->jw, "time", buf);
+	/* monotonic nanoseconds as a string: jq reads big numbers as doubles */
+	snprintf(buf, sizeof(buf), "%" PRIu64, mono_ns);
+	jw_kv_string(&o->jw, "ts_ns", buf);
+}
+
+static void json_endpoint(struct json_writer *jw, const char *side, const struct ipcd_endpoint *ep)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%s_pid", side);
+	jw_kv_int(jw, key, ep->pid);
+	snprintf(key, sizeof(key), "%s_tid", side);
+	jw_kv_int(jw, key, ep->tid);
+	snprintf(key, sizeof(key), "%s_ppid", side);
+	jw_kv_int(jw, key, ep->ppid);
+	snprintf(key, sizeof(key), "%s_comm", side);
+	jw_key(jw, key);
+	if (ep->pid < 0)
+		jw_null(jw);
+	else
+		jw_string_n(jw, ep->comm, strnlen(ep->comm, sizeof(ep->comm)));
+}
+
+static void json_flags(struct json_writer *jw, uint32_t flags)
+{
+	jw_key(jw, "flags");
+	jw_array_begin(jw);
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (flags & flag_names[i].flag)
+			jw_string(jw, flag_names[i].name);
+	jw_array_end(jw);
+}
+
+static void json_pipe_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	const char *call;
+
+	jw_kv_uint(jw, "pipe_inode", e->ino);
+	if (e->path)
+		jw_kv_string(jw, "pipe_name", e->path);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	if (e->src_fd >= 0)
+		jw_kv_int(jw, "src_fd", e->src_fd);
+	if (e->dst_fd >= 0)
+		jw_kv_int(jw, "dst_fd", e->dst_fd);
+	if ((call = ipcd_pipe_call_name(e->src_call)))
+		jw_kv_string(jw, "src_call", call);
+	if ((call = ipcd_pipe_call_name(e->dst_call)))
+		jw_kv_string(jw, "dst_call", call);
+	json_flags(jw, e->flags);
+}
+
+static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	char buf[24];
+
+	jw_kv_int(jw, "num", e->sig);
+	jw_kv_string(jw, "name", ipcd_signal_name(e->sig, buf, sizeof(buf)));
+	jw_kv_int(jw, "code", e->code);
+	jw_kv_string(jw, "code_name", ipcd_signal_code_name(e->code));
+	if (e->sig_flags & IPCD_SIGF_HAS_VALUE)
+		jw_kv_uint(jw, "value", e->value);
+	jw_kv_string(jw, "result", ipcd_signal_result_name(e->result));
+	jw_kv_bool(jw, "blocked", e->sig_flags & IPCD_SIGF_BLOCKED);
+	jw_kv_bool(jw, "group", e->sig_flags & IPCD_SIGF_GROUP);
+	jw_kv_bool(jw, "kernel", e->sig_flags & IPCD_SIGF_KERNEL);
+}
+
+static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
+{
+	struct json_writer *jw = &o->jw;
+
+	jw_object_begin(jw);
+	json_time(o, e->ts_ns);
+	jw_kv_string(jw, "type", ipcd_type_name(e->type));
+	if (e->type == IPCD_TYPE_LOST) {
+		jw_kv_string(jw, "collector", ipcd_collector_name(e->lost_collector));
+		jw_kv_uint(jw, "count", e->lost_count);
+		jw_object_end(jw);
+		jw_end_line(jw);
+		return;
+	}
+	json_endpoint(jw, "src", &e->src);
+	json_endpoint(jw, "dst", &e->dst);
+	jw_kv_uint(jw, "size", e->bytes);
+	jw_key(jw, "meta");
+	jw_object_begin(jw);
+	if (e->type == IPCD_TYPE_PIPE)
+		json_pipe_meta(jw, e);
+	else if (e->type == IPCD_TYPE_SIGNAL)
+		json_signal_meta(jw, e);
+	jw_object_end(jw);
+	if (o->dump_bytes && (e->payload_len || e->bytes)) {
+		jw_key(jw, "bytes");
+		jw_base64(jw, e->payload, e->payload_len);
+	}
+	jw_object_end(jw);
+	jw_end_line(jw);
+}
+
+void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e)
+{
+	if (o->format == IPCD_FORMAT_JSON)
+		output_json(o, e);
+	else
+		output_text(o, e);
+}

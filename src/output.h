@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Printing events: one text branch and one JSON branch per event type. */
+#ifndef IPCD_OUTPUT_H
+#define IPCD_OUTPUT_H
+
+#include <stdio.h>
+#include "event.h"
+#include "json_writer.h"
+#include "options.h"
+
+struct ipcd_output {
+	FILE *out;
+	enum ipcd_format format;
+	bool dump_bytes;
+	int64_t mono_to_real_ns;  /* add to CLOCK_MONOTONIC to get wall clock */
+	struct json_writer jw;
+};
+
+void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes);
+void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e);
+
+/* Names used by the printers, exposed for the tests. */
+const char *ipcd_signal_name(int sig, char *buf, size_t len);
+const char *ipcd_signal_code_name(int code);
+const char *ipcd_signal_result_name(int result);
+const char *ipcd_pipe_call_name(int call);
+
+#endif /* IPCD_OUTPUT_H */

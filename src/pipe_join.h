@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Joins pipe writes to pipe reads.  The kernel numbers the bytes of each
+ * pipe (ipcdump.h, struct ipcd_pipe_io); a read of bytes [a, b) becomes one
+ * event per write that produced part of them, with that write's process as
+ * the source, its payload and the write-to-read latency.  Records of the
+ * two sides arrive in any order; a read waits for its writes.
+ */
+#ifndef IPCD_PIPE_JOIN_H
+#define IPCD_PIPE_JOIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "event.h"
+
+struct pipe_join;
+
+typedef void (*ipcd_emit_fn)(void *ctx, const struct ipcd_event *e);
+/* The kernel's read counter of a pipe; false if it no longer knows the pipe. */
+typedef bool (*pipe_read_offset_fn)(void *ctx, const struct ipcd_pipe_key *key, uint64_t *r_off);
+
+struct pipe_join *pipe_join_new(ipcd_emit_fn emit, void *emit_ctx);
+void pipe_join_free(struct pipe_join *j);
+
+void pipe_join_io(struct pipe_join *j, const struct ipcd_pipe_io *rec);
+void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec);
+void pipe_join_fifo_path(struct pipe_join *j, const struct ipcd_fifo_path *rec);
+
+/* Reads still missing writes after max_age_ns: report the gaps as unknown writers. */
+void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns);
+/* Drops writes the kernel says were read by reads filtered out or lost. */
+void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);
+/* At the end: settle every read, report every write never read. */
+void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);
+
+/* Pending records, for the statistics at exit. */
+size_t pipe_join_pending(const struct pipe_join *j);
+
+#endif /* IPCD_PIPE_JOIN_H */

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "event.h"
+#include "ipcdump.skel.h"
+#include "tracer.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+/* Mirrors enum ipcd_filter_flag in bpf/common.bpf.h. */
+enum {
+	FILT_SRC_PID = 1u << 0, FILT_DST_PID = 1u << 1, FILT_ANY_PID = 1u << 2,
+	FILT_SRC_COMM = 1u << 3, FILT_DST_COMM = 1u << 4, FILT_ANY_COMM = 1u << 5,
+};
+enum { SIDE_SRC = 1u << 0, SIDE_DST = 1u << 1, SIDE_ANY = 1u << 2 };
+
+struct collector_desc {
+	enum ipcd_collector id;
+	const char *prog_prefix;  /* its programs are named ipcd_<prefix>_... */
+	uint32_t types;           /* event types it serves */
+	bool tracefs;             /* attaches classic tracepoints */
+};
+
+static const struct collector_desc collectors[] = {
+	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
+	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), false },
+	/* Process lifecycle feeds no output yet: loaded only when asked for. */
+	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
+};
+#define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
+
+static const struct collector_desc *collector_of(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (!strncmp(name, collectors[i].prog_prefix, strlen(collectors[i].prog_prefix)))
+			return &collectors[i];
+	return NULL;
+}
+
+/* libbpf talks a lot; keep its warnings only, and only with IPCD_DEBUG. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !getenv("IPCD_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* Classic tracepoints are found through tracefs, which may not be mounted. */
+static int ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat(TRACEFS "/events", &st) || !stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+static uint32_t round_ring_size(uint64_t size)
+{
+	uint32_t ring = 4096;
+
+	while (ring < size && ring < (1u << 30))
+		ring <<= 1;
+	return ring;
+}
+
+static uint32_t filter_flags(const struct ipcd_options *o)
+{
+	return (o->src_pids.count ? FILT_SRC_PID : 0) | (o->dst_pids.count ? FILT_DST_PID : 0) |
+	       (o->any_pids.count ? FILT_ANY_PID : 0) | (o->src_comms.count ? FILT_SRC_COMM : 0) |
+	       (o->dst_comms.count ? FILT_DST_COMM : 0) | (o->any_comms.count ? FILT_ANY_COMM : 0);
+}
+
+static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
+{
+	struct bpf_program *prog;
+	int ncpus = libbpf_num_possible_cpus();
+
+	skel->rodata->cfg_self_tgid = getpid();
+	skel->rodata->cfg_payload_max = ipcd_payload_limit(o);
+	skel->rodata->cfg_filters = filter_flags(o);
+	skel->rodata->cfg_kernel_signals = o->kernel_signals;
+	bpf_map__set_max_entries(skel->maps.events, round_ring_size(o->buffer_size));
+	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
+	bpf_object__for_each_program(prog, skel->obj) {
+		const struct collector_desc *c = collector_of(prog);
+
+		bpf_program__set_autoload(prog, c && enabled[c->id]);
+	}
+}
+
+static int open_and_load(struct ipcd_tracer *t, const struct ipcd_options *o, const bool *enabled)
+{
+	int err;
+
+	t->skel = ipcdump_bpf__open();
+	if (!t->skel)
+		return -errno;
+	configure(t->skel, o, enabled);
+	err = ipcdump_bpf__load(t->skel);
+	if (err) {
+		ipcdump_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+static int set_side(int map_fd, const void *key, uint8_t side)
+{
+	uint8_t sides = 0;
+
+	bpf_map_lookup_elem(map_fd, key, &sides);
+	sides |= side;
+	return bpf_map_update_elem(map_fd, key, &sides, BPF_ANY);
+}
+
+static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o)
+{
+	int pids = bpf_map__fd(t->skel->maps.pid_filter);
+	int comms = bpf_map__fd(t->skel->maps.comm_filter);
+	const struct { const struct ipcd_id_list *list; uint8_t side; } pid_lists[] = {
+		{ &o->src_pids, SIDE_SRC }, { &o->dst_pids, SIDE_DST }, { &o->any_pids, SIDE_ANY },
+	};
+	const struct { const struct ipcd_comm_list *list; uint8_t side; } comm_lists[] = {
+		{ &o->src_comms, SIDE_SRC }, { &o->dst_comms, SIDE_DST }, { &o->any_comms, SIDE_ANY },
+	};
+
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < pid_lists[l].list->count; i++)
+			set_side(pids, &pid_lists[l].list->ids[i], pid_lists[l].side);
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < comm_lists[l].list->count; i++)
+			set_side(comms, comm_lists[l].list->comms[i], comm_lists[l].side);
+}
+
+static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *c, const char **why)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	if (c->tracefs && (err = ensure_tracefs())) {
+		*why = "cannot mount tracefs at " TRACEFS;
+		return err;
+	}
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		if (collector_of(prog) != c)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			*why = bpf_program__name(prog);
+			return -errno;
+		}
+		/* The skeleton's destroy detaches what it owns. */
+		for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
+			if (*t->skel->skeleton->progs[i].prog == prog)
+				*t->skel->skeleton->progs[i].link = link;
+	}
+	return 0;
+}
+
+static void detach_collector(struct ipcd_tracer *t, const struct collector_desc *c)
+{
+	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++) {
+		struct bpf_link **link = t->skel->skeleton->progs[i].link;
+
+		if (collector_of(*t->skel->skeleton->progs[i].prog) == c && *link) {
+			bpf_link__destroy(*link);
+			*link = NULL;
+		}
+	}
+}
+
+static bool any_enabled(const bool *enabled)
+{
+	for (int i = 0; i < IPCD_COLL_MAX; i++)
+		if (enabled[i])
+			return true;
+	return false;
+}
+
+/*
+ * Loads everything wanted; if the kernel refuses, finds which collectors it
+ * refuses by loading each alone, warns about those and loads the rest.
+ */
+static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, FILE *err)
+{
+	bool alone[IPCD_COLL_MAX];
+	int rc;
+
+	memcpy(t->running, t->wanted, sizeof(t->running));
+	rc = open_and_load(t, o, t->running);
+	if (!rc)
+		return 0;
+	if (rc == -EPERM || rc == -EACCES) {
+		fprintf(err, "ipcdump: the kernel refused to load BPF programs (%s): "
+			"BPF may be disabled or restricted\n", strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		if (!t->wanted[id])
+			continue;
+		memset(alone, 0, sizeof(alone));
+		alone[id] = true;
+		rc = open_and_load(t, o, alone);
+		if (rc) {
+			fprintf(err, "ipcdump: warning: %s collector not loaded: %s; tracing the others\n",
+				ipcd_collector_name(id), strerror(-rc));
+			t->running[id] = false;
+		} else {
+			ipcdump_bpf__destroy(t->skel);
+			t->skel = NULL;
+		}
+	}
+	if (!any_enabled(t->running)) {
+		fprintf(err, "ipcdump: no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	rc = open_and_load(t, o, t->running);
+	if (rc) {
+		fprintf(err, "ipcdump: cannot load BPF programs: %s\n", strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int check_environment(FILE *err)
+{
+	struct stat st;
+
+	if (geteuid() != 0) {
+		fprintf(err, "ipcdump: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		fprintf(err, "ipcdump: kernel BTF is missing (/sys/kernel/btf/vmlinux): "
+			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
+		      ipcd_record_fn on_record, void *ctx, FILE *err)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	libbpf_set_print(libbpf_quiet);
+	if ((rc = check_environment(err)))
+		return rc;
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		t->wanted[collectors[i].id] = (opts->types & collectors[i].types) != 0;
+	if (!any_enabled(t->wanted))
+		return 0;
+	if ((rc = load_collectors(t, opts, err)))
+		return rc;
+	fill_filter_maps(t, opts);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
+	if (!t->rb) {
+		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));
+		return IPCD_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		const struct collector_desc *c = &collectors[i];
+		const char *why = "";
+
+		if (!t->running[c->id])
+			continue;
+		rc = attach_collector(t, c, &why);
+		if (rc) {
+			fprintf(err, "ipcdump: warning: %s collector not attached (%s: %s); tracing the others\n",
+				ipcd_collector_name(c->id), why, strerror(-rc));
+			detach_collector(t, c);
+			t->running[c->id] = false;
+		}
+	}
+	if (!any_enabled(t->running)) {
+		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+void ipcd_tracer_stop(struct ipcd_tracer *t)
+{
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	ipcdump_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
+{
+	struct ipcd_pipe_key key = {};
+	struct stat st;
+	uint8_t one = 1;
+
+	if (!t->skel || !t->running[IPCD_COLL_PIPE] || fstat(fd, &st) || !S_ISFIFO(st.st_mode))
+		return;
+	key.ino = st.st_ino;
+	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */
+	key.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_pipes), &key, &one, BPF_ANY);
+}
+
+int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
+{
+	if (!t->rb) {
+		usleep(timeout_ms * 1000);
+		return 0;
+	}
+	return ring_buffer__poll(t->rb, timeout_ms);
+}
+
+int ipcd_tracer_drain(struct ipcd_tracer *t)
+{
+	return t->rb ? ring_buffer__consume(t->rb) : 0;
+}
+
+uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c)
+{
+	if (!t->skel || c >= IPCD_COLL_MAX)
+		return 0;
+	return __atomic_load_n(&t->skel->bss->counters.lost[c], __ATOMIC_RELAXED);
+}
+
+bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off)
+{
+	struct ipcd_tracer *t = tracer;
+	struct ipcd_pipe_state st;
+
+	if (!t->skel || !t->running[IPCD_COLL_PIPE])
+		return false;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &st))
+		return false;
+	*r_off = st.r_off;
+	return true;
+}
+
+void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		const struct collector_desc *c = &collectors[i];
+
+		if (!t->running[c->id] || !c->types)
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s", used ? ", " : "",
+				 ipcd_collector_name(c->id));
+	}
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF side's lifecycle: open the skeleton, configure it from the
+ * options, load it, attach each collector (a collector that cannot attach
+ * is reported and left out; the others run), and poll the ring buffer.
+ */
+#ifndef IPCD_TRACER_H
+#define IPCD_TRACER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "ipcdump.h"
+#include "options.h"
+
+struct ipcdump_bpf;
+struct ring_buffer;
+
+typedef int (*ipcd_record_fn)(void *ctx, void *data, size_t size);
+
+struct ipcd_tracer {
+	struct ipcdump_bpf *skel;
+	struct ring_buffer *rb;
+	bool wanted[IPCD_COLL_MAX];    /* asked for by the options */
+	bool running[IPCD_COLL_MAX];   /* loaded and attached */
+};
+
+/* Returns 0, or an exit code after a one-line error on err. */
+int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
+		      ipcd_record_fn on_record, void *ctx, FILE *err);
+void ipcd_tracer_stop(struct ipcd_tracer *t);
+
+/* Keeps ipcdump from tracing the pipe it writes its own output into. */
+void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd);
+
+int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms);
+/* Hands over what is still in the ring, without waiting. */
+int ipcd_tracer_drain(struct ipcd_tracer *t);
+
+uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c);
+bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off);
+
+/* "pipe, signal": the collectors running, for the start-up line. */
+void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len);
+
+#endif /* IPCD_TRACER_H */
