@@ -95,28 +95,38 @@ static __always_inline bool file_pipe_key(struct file *file, struct pipe_key *ke
 }
 
 /*
- * The two loops below are global functions so that the verifier checks each
- * once, not once per call site and path (which makes the program too big).
+ * Loops run under bpf_loop(): the verifier checks a callback once, where an
+ * unrolled or bounded loop is checked once per iteration and path, which
+ * made loading take seconds.
  */
-__noinline __u64 pipe_unread_bytes(__u64 pipe_addr)
+struct unread_walk {
+	struct pipe_buffer *bufs;
+	__u32 tail, head, mask;
+	__u64 total;
+};
+
+static long unread_step(__u32 i, struct unread_walk *w)
 {
-	struct pipe_inode_info *pipe = (void *)pipe_addr;
+	struct pipe_buffer *buf = &w->bufs[(w->tail + i) & w->mask];
+
+	if (w->tail + i == w->head)
+		return 1;
+	w->total += BPF_CORE_READ(buf, len);
+	return 0;
+}
+
+static __always_inline __u64 pipe_unread_bytes(struct pipe_inode_info *pipe)
+{
+	struct unread_walk w = {};
 
 	if (!pipe)
 		return 0;
-
-	__u32 head = BPF_CORE_READ(pipe, head);
-	__u32 tail = BPF_CORE_READ(pipe, tail);
-	__u32 mask = BPF_CORE_READ(pipe, ring_size) - 1;
-	struct pipe_buffer *bufs = BPF_CORE_READ(pipe, bufs);
-	__u64 total = 0;
-
-	for (__u32 i = 0; i < IPCD_UNREAD_BUFS_MAX; i++) {
-		if (tail + i == head)
-			break;
-		total += BPF_CORE_READ(&bufs[(tail + i) & mask], len);
-	}
-	return total;
+	w.head = BPF_CORE_READ(pipe, head);
+	w.tail = BPF_CORE_READ(pipe, tail);
+	w.mask = BPF_CORE_READ(pipe, ring_size) - 1;
+	w.bufs = BPF_CORE_READ(pipe, bufs);
+	bpf_loop(IPCD_UNREAD_BUFS_MAX, unread_step, &w, 0);
+	return w.total;
 }
 
 static __always_inline bool pipe_is_empty(struct pipe_inode_info *pipe)
@@ -131,57 +141,82 @@ static __always_inline bool pipe_is_full(struct pipe_inode_info *pipe)
 	return used >= BPF_CORE_READ(pipe, max_usage);
 }
 
-__noinline int emit_fifo_path(__u64 file_addr, __u64 ino, __u32 dev)
-{
-	struct file *file = (void *)file_addr;
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	struct ipcd_fifo_path *rec;
-	__u16 depth = 0;
+/* Zeroes to clear scratch memory with, so no stale bytes leave in a record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipcd_fifo_path);
+} zeroes SEC(".maps");
 
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_PIPE);
+struct path_walk {
+	struct ipcd_fifo_path *rec;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 depth;
+};
+
+/* One step up the dentry tree, crossing mount points, towards the root. */
+static long path_step(__u32 i, struct path_walk *w)
+{
+	/* locals: CO-RE reads must not go through fields of our own structs */
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	struct ipcd_fifo_path *rec = w->rec;
+	__u32 depth = w->depth;
+
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			return 1;
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
 		return 0;
 	}
-	/* Ring memory holds older records: clear it, so no stale bytes leak out. */
-	for (__u32 i = 0; i < sizeof(*rec) / sizeof(__u64); i++)
-		((volatile __u64 *)rec)[i] = 0;
+	if (dentry == parent)
+		return 1;
+	if (depth >= IPCD_PATH_DEPTH) {
+		rec->hdr.flags |= IPCD_F_PAYLOAD_TRUNCATED;
+		return 1;
+	}
+	bpf_probe_read_kernel_str(rec->names[depth & (IPCD_PATH_DEPTH - 1)], IPCD_NAME_LEN,
+				  BPF_CORE_READ(dentry, d_name.name));
+	w->depth = depth + 1;
+	w->dentry = parent;
+	return 0;
+}
+
+static __always_inline void emit_fifo_path(struct file *file, const struct pipe_key *key)
+{
+	struct ipcd_scratch *s = this_cpu_scratch();
+	struct path_walk w = {};
+	struct ipcd_fifo_path *rec, *zero;
+	__u32 zero_key = 0;
+
+	zero = bpf_map_lookup_elem(&zeroes, &zero_key);
+	if (!s || !zero)
+		return;
+	rec = (struct ipcd_fifo_path *)s->data;
+	bpf_probe_read_kernel(rec, sizeof(*rec), zero);
 	rec->hdr.kind = IPCD_REC_FIFO_PATH;
 	rec->hdr.size = sizeof(*rec);
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->ino = ino;
-	rec->dev = dev;
+	rec->ino = key->ino;
+	rec->dev = key->dev;
 
-	/* Up the dentry tree, crossing mount points, to the root. */
-	for (int i = 0; i < IPCD_PATH_DEPTH + 8; i++) {
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-
-		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (up == mnt)
-				break;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = up;
-			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
-			continue;
-		}
-		if (dentry == parent)
-			break;
-		if (depth >= IPCD_PATH_DEPTH) {
-			rec->hdr.flags |= IPCD_F_PAYLOAD_TRUNCATED;
-			break;
-		}
-		bpf_probe_read_kernel_str(rec->names[depth & (IPCD_PATH_DEPTH - 1)], IPCD_NAME_LEN,
-					  BPF_CORE_READ(dentry, d_name.name));
-		depth++;
-		dentry = parent;
-	}
-	rec->depth = depth;
-	bpf_ringbuf_submit(rec, 0);
-	return 0;
+	w.rec = rec;
+	w.dentry = BPF_CORE_READ(file, f_path.dentry);
+	w.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	w.mnt = (void *)w.vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	bpf_loop(IPCD_PATH_DEPTH + 8, path_step, &w, 0);
+	rec->depth = w.depth;
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+		count_lost(IPCD_COLL_PIPE);
 }
 
 static __always_inline void emit_resync(const struct pipe_key *key, __u64 from, __u64 to)
@@ -240,14 +275,14 @@ static __always_inline struct pipe_state *pipe_state_get(struct file *file, cons
 			pipe_check_sync(key, st, pipe);
 		return st;
 	}
-	init.base = pipe_unread_bytes((__u64)pipe);
+	init.base = pipe_unread_bytes(pipe);
 	/* A call found only at its exit has already moved its bytes. */
 	if (recovering && done > 0)
 		init.base += done;
 	init.w_off = init.base;
 	bpf_map_update_elem(&pipe_states, key, &init, BPF_NOEXIST);
 	if (flags & IPCD_F_FIFO)
-		emit_fifo_path((__u64)file, key->ino, key->dev);
+		emit_fifo_path(file, key);
 	return bpf_map_lookup_elem(&pipe_states, key);
 }
 
@@ -344,11 +379,42 @@ static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 bu
 	return 0;
 }
 
+struct iov_copy {
+	struct ipcd_scratch *s;
+	const struct iovec *iov;
+	__u64 count;
+	__u64 want;
+	__u32 copied;
+};
+
+static long iov_copy_step(__u32 i, struct iov_copy *c)
+{
+	struct ipcd_scratch *s = c->s;
+	struct iovec iov;
+	__u64 chunk;
+	__u32 copied = c->copied;
+
+	if (i >= c->count || copied >= c->want)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), c->iov + i))
+		return 1;
+	chunk = iov.iov_len;
+	if (chunk > c->want - copied)
+		chunk = c->want - copied;
+	if (chunk > IPCD_PAYLOAD_MAX)
+		chunk = IPCD_PAYLOAD_MAX;
+	if (bpf_probe_read_user(&s->data[copied & (IPCD_PAYLOAD_MAX - 1)], chunk, iov.iov_base))
+		return 1;
+	c->copied = copied + chunk;
+	return 0;
+}
+
+/* The first bytes the call wrote, from its buffer or from all its iovecs. */
 static __always_inline __u32 copy_user_payload(struct ipcd_scratch *s, const struct pipe_call *c,
 					       __u64 bytes)
 {
 	__u64 want = bytes < cfg_payload_max ? bytes : cfg_payload_max;
-	__u32 copied = 0;
+	struct iov_copy copy = {};
 
 	if (want > IPCD_PAYLOAD_MAX)
 		want = IPCD_PAYLOAD_MAX;
@@ -357,24 +423,12 @@ static __always_inline __u32 copy_user_payload(struct ipcd_scratch *s, const str
 			return 0;
 		return want;
 	}
-	for (int i = 0; i < IPCD_IOV_MAX; i++) {
-		struct iovec iov;
-		__u64 chunk;
-
-		if (i >= c->count || copied >= want)
-			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (struct iovec *)c->buf + i))
-			break;
-		chunk = iov.iov_len;
-		if (chunk > want - copied)
-			chunk = want - copied;
-		if (chunk > IPCD_PAYLOAD_MAX)
-			chunk = IPCD_PAYLOAD_MAX;
-		if (bpf_probe_read_user(&s->data[copied & (IPCD_PAYLOAD_MAX - 1)], chunk, iov.iov_base))
-			break;
-		copied += chunk;
-	}
-	return copied;
+	copy.s = s;
+	copy.iov = (const struct iovec *)c->buf;
+	copy.count = c->count;
+	copy.want = want;
+	bpf_loop(IPCD_IOV_MAX, iov_copy_step, &copy, 0);
+	return copy.copied;
 }
 
 static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Many-pipes workload: K pipes open at once, little traffic on each.
+ *
+ *   many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES]
+ *
+ * The parent writes S-byte messages to the pipes in turn (message i goes
+ * to pipe i % K), the child reads them in the same order.  What this
+ * stresses is not the bytes but the number of distinct pipes: a tracer
+ * that keeps per-pipe state has K entries to create, find and keep.
+ *
+ * Prints the wall time per message in nanoseconds and nothing else.
+ * Setup (creating the pipes and passing them over) is outside the clock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_MESSAGE 4096   /* up to PIPE_BUF, so every write is atomic */
+#define SPARE_FDS 64       /* stdio, the control pipe and the socket */
+#define FD_BATCH 250       /* descriptors per SCM_RIGHTS message (the kernel allows 253) */
+
+struct config {
+	long pipes;
+	long messages;
+	size_t size;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "many_pipes: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("write");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES (1..%d)]\n", MAX_MESSAGE);
+	exit(2);
+}
+
+static struct config parse_args(int argc, char **argv)
+{
+	struct config cfg = { .pipes = 10000, .messages = 100000, .size = 64 };
+	int opt;
+
+	while ((opt = getopt(argc, argv, "k:n:s:")) != -1) {
+		switch (opt) {
+		case 'k': cfg.pipes = atol(optarg); break;
+		case 'n': cfg.messages = atol(optarg); break;
+		case 's': cfg.size = (size_t)atol(optarg); break;
+		default: usage();
+		}
+	}
+	if (cfg.pipes < 1 || cfg.messages < 1 || cfg.size < 1 || cfg.size > MAX_MESSAGE)
+		usage();
+	return cfg;
+}
+
+/* One end of every pipe per process: the default soft limit of 1024 is too low. */
+static void raise_fd_limit(long pipes)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)pipes + SPARE_FDS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit");
+	if (rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;   /* needs CAP_SYS_RESOURCE */
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit RLIMIT_NOFILE (too many pipes for the fd limit)");
+}
+
+/*
+ * Creates the pipes in the parent and hands each read end to the child over
+ * a unix socket (SCM_RIGHTS), closing it here.  Neither process ever holds
+ * both ends of all K pipes, so K up to the fd limit works, not half of it.
+ */
+static void send_read_ends(int sock, int *write_ends, long count)
+{
+	for (long done = 0; done < count; done += FD_BATCH) {
+		int batch = count - done < FD_BATCH ? (int)(count - done) : FD_BATCH;
+		int read_ends[FD_BATCH];
+		union { char buf[CMSG_SPACE(sizeof(read_ends))]; struct cmsghdr align; } u;
+		char byte = 'f';
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = u.buf, .msg_controllen = CMSG_SPACE(batch * sizeof(int)) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+		for (int i = 0; i < batch; i++) {
+			int fds[2];
+
+			if (pipe(fds))
+				die("pipe");
+			read_ends[i] = fds[0];
+			write_ends[done + i] = fds[1];
+		}
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(batch * sizeof(int));
+		memcpy(CMSG_DATA(cm), read_ends, batch * sizeof(int));
+		if (sendmsg(sock, &msg, 0) != 1)
+			die("sendmsg");
+		for (int i = 0; i < batch; i++)
+			close(read_ends[i]);
+	}
+}
+
+static void receive_read_ends(int sock, int *read_ends, long count)
+{
+	long got = 0;
+
+	while (got < count) {
+		union { char buf[CMSG_SPACE(FD_BATCH * sizeof(int))]; struct cmsghdr align; } u;
+		char byte;
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *cm;
+		size_t n;
+
+		if (recvmsg(sock, &msg, 0) != 1)
+			die("recvmsg");
+		cm = CMSG_FIRSTHDR(&msg);
+		if (!cm || cm->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC)) {
+			errno = EPROTO;
+			die("recvmsg: descriptors missing");
+		}
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (got + (long)n > count) {
+			errno = EPROTO;
+			die("recvmsg: too many descriptors");
+		}
+		memcpy(read_ends + got, CMSG_DATA(cm), n * sizeof(int));
+		got += n;
+	}
+}
+
+static void run_reader(const struct config *cfg, const int *read_ends, int control, char *buf)
+{
+	write_all(control, "r", 1);   /* ready: the clock starts now */
+	for (long i = 0; i < cfg->messages; i++)
+		read_all(read_ends[i % cfg->pipes], buf, cfg->size);
+	write_all(control, "d", 1);   /* done: everything was read */
+}
+
+static void run_writer(const struct config *cfg, const int *write_ends, char *buf)
+{
+	for (long i = 0; i < cfg->messages; i++)
+		write_all(write_ends[i % cfg->pipes], buf, cfg->size);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = parse_args(argc, argv);
+	static char buf[MAX_MESSAGE];
+	unsigned long long start, elapsed;
+	int control[2], sock[2], status;
+	int *ends = calloc(cfg.pipes, sizeof(int));
+	pid_t child;
+
+	if (!ends)
+		die("calloc");
+	memset(buf, 'm', sizeof(buf));
+	raise_fd_limit(cfg.pipes);
+	if (pipe(control) || socketpair(AF_UNIX, SOCK_DGRAM, 0, sock))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(control[0]);
+		close(sock[0]);
+		receive_read_ends(sock[1], ends, cfg.pipes);
+		close(sock[1]);
+		run_reader(&cfg, ends, control[1], buf);
+		_exit(0);
+	}
+	close(control[1]);
+	close(sock[1]);
+	send_read_ends(sock[0], ends, cfg.pipes);
+	close(sock[0]);
+	read_all(control[0], buf, 1);
+	start = now_ns();
+	run_writer(&cfg, ends, buf);
+	read_all(control[0], buf, 1);
+	elapsed = now_ns() - start;
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	printf("%.1f\n", (double)elapsed / cfg.messages);
+	return 0;
+}
