@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -103,7 +104,7 @@ static int parse_uint(const char *str, uint64_t min, uint64_t max, uint64_t *out
 	char *end;
 	unsigned long long v;
 
-	if (!*str || *str == '-' || *str == '+' || *str == ' ')
+	if (!isdigit((unsigned char)*str))  /* strtoull takes blanks and signs */
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(str, &end, 10);
@@ -122,7 +123,7 @@ static int parse_size(const char *str, uint64_t *out)
 	unsigned long long v;
 	uint64_t mult = 1;
 
-	if (!*str || *str == '-' || *str == '+')
+	if (!isdigit((unsigned char)*str))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(str, &end, 10);
@@ -147,6 +148,17 @@ static int usage_error(FILE *err, const char *fmt, const char *arg)
 	fprintf(err, fmt, arg);
 	fputs(" (see ipcdump --help)\n", err);
 	return IPCD_EXIT_USAGE;
+}
+
+/* getopt leaves the culprit in optopt for short options, in argv for long ones. */
+static int bad_option(FILE *err, int opt, const char *arg)
+{
+	char name[3] = { '-', (char)optopt, '\0' };
+	const char *what = optopt && strncmp(arg, "--", 2) ? name : arg;
+
+	if (opt == ':')
+		return usage_error(err, "option '%s' needs a value", what);
+	return usage_error(err, "unknown option '%s'", what);
 }
 
 static int add_pid(struct ipcd_id_list *list, const char *arg, FILE *err)
@@ -231,13 +243,11 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 
 	memset(opts, 0, sizeof(*opts));
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
-	optind = 1;
+	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lh", long_options, NULL)) != -1) {
-		if (opt == '?')
-			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
-		if (opt == ':')
-			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
+		if (opt == '?' || opt == ':')
+			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);
 		if (rc >= 0)
 			return rc;

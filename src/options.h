@@ -48,8 +48,8 @@ struct ipcd_options {
 };
 
 /*
- * Parses argv into opts.  Returns -1 to go on, or an exit code: 0 after
- * --help/--version, IPCD_EXIT_USAGE after a one-line error on err.
+ * Parses argv into opts.  Returns -1 to go on (check show_help and
+ * show_version), or IPCD_EXIT_USAGE after a one-line error on err.
  */
 int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err);
 void ipcd_print_usage(FILE *out);

@@ -127,12 +127,26 @@ static void wall_time(const struct ipcd_output *o, uint64_t mono_ns, struct tm *
 
 /* ---- text ----------------------------------------------------------- */
 
+/* comms and paths may hold anything: keep one event on one line */
+static void text_escaped(FILE *out, const char *s, size_t max)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p && max; p++, max--) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 static void text_endpoint(FILE *out, const struct ipcd_endpoint *ep)
 {
-	if (ep->pid < 0)
+	if (ep->pid < 0) {
 		fputs("<unknown>(<unknown>)", out);
-	else
-		fprintf(out, "%" PRId64 "(%s)", ep->pid, ep->comm);
+		return;
+	}
+	fprintf(out, "%" PRId64 "(", ep->pid);
+	text_escaped(out, ep->comm, sizeof(ep->comm));
+	fputc(')', out);
 }
 
 struct text_kv {
@@ -151,13 +165,7 @@ static void text_key(struct text_kv *kv, const char *key)
 static void text_kv_str(struct text_kv *kv, const char *key, const char *value)
 {
 	text_key(kv, key);
-	/* comms and paths may hold anything: keep one event on one line */
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(kv->out, "\\x%02x", *p);
-		else
-			fputc(*p, kv->out);
-	}
+	text_escaped(kv->out, value, SIZE_MAX);
 }
 
 static void text_kv_u64(struct text_kv *kv, const char *key, uint64_t value)

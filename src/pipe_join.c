@@ -6,7 +6,7 @@
 
 struct pending_write {
 	uint64_t off, len;
-	uint64_t consumed;      /* bytes of it already reported */
+	uint64_t read_upto;     /* bytes below this offset were read (pipes read in order) */
 	uint64_t start_ns, end_ns;
 	struct ipcd_task task;
 	uint32_t flags;
@@ -176,11 +176,12 @@ static void emit_segment(struct pipe_join *j, const struct pipe_chan *c, const s
 	j->emit(j->emit_ctx, &e);
 }
 
-/* The unreported rest of write w, which no traced read consumed. */
-static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const struct pending_write *w)
+/* The rest of write w that nobody read: from what was read, or floor, to its end. */
+static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const struct pending_write *w,
+			uint64_t floor)
 {
 	struct ipcd_event e;
-	uint64_t from = w->off + w->consumed, to = w->off + w->len;
+	uint64_t from = w->read_upto > floor ? w->read_upto : floor, to = w->off + w->len;
 
 	if (from >= to)
 		return;
@@ -198,7 +199,7 @@ static void drop_consumed_writes(struct pipe_chan *c)
 	size_t out = 0;
 
 	for (size_t i = 0; i < c->nwrites; i++) {
-		if (c->writes[i].consumed >= c->writes[i].len) {
+		if (c->writes[i].read_upto >= c->writes[i].off + c->writes[i].len) {
 			free(c->writes[i].payload);
 			continue;
 		}
@@ -270,7 +271,8 @@ static bool settle_read(struct pipe_join *j, struct pipe_chan *c, const struct p
 		}
 		to = w->off + w->len < end ? w->off + w->len : end;
 		emit_segment(j, c, w, r, pos, to);
-		w->consumed += to - pos;
+		if (to > w->read_upto)
+			w->read_upto = to;
 		pos = to;
 	}
 	drop_consumed_writes(c);
@@ -292,7 +294,7 @@ static void settle_pending_reads(struct pipe_join *j, struct pipe_chan *c, bool 
 static void add_write(struct pipe_join *j, struct pipe_chan *c, const struct ipcd_pipe_io *rec)
 {
 	struct pending_write w = {
-		.off = rec->offset, .len = rec->bytes,
+		.off = rec->offset, .len = rec->bytes, .read_upto = rec->offset,
 		.start_ns = rec->start_ns, .end_ns = rec->hdr.ts_ns,
 		.task = rec->task, .flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call,
 	};
@@ -388,13 +390,16 @@ void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec)
 			c->reads[out++] = c->reads[i];
 	}
 	c->nreads = out;
-	/* Writes of bytes no traced read consumed: never read. */
+	/*
+	 * Bytes [from, to) of pending writes were never read; bytes below from
+	 * were read by reads whose records were lost (already counted).
+	 */
 	for (size_t i = 0; i < c->nwrites; i++) {
 		struct pending_write *w = &c->writes[i];
 
 		if (w->off < rec->to) {
-			emit_unread(j, c, w);
-			w->consumed = w->len;
+			emit_unread(j, c, w, rec->from);
+			w->read_upto = w->off + w->len;
 		}
 	}
 	drop_consumed_writes(c);
@@ -417,12 +422,12 @@ void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns)
 	}
 }
 
-/* Writes wholly below the kernel's read counter were read by someone unseen. */
+/* Bytes below the kernel's read counter were read, by readers unseen (filtered out or lost). */
 static void drop_writes_read_unseen(struct pipe_chan *c, uint64_t r_off)
 {
 	for (size_t i = 0; i < c->nwrites; i++)
-		if (c->writes[i].off + c->writes[i].len <= r_off)
-			c->writes[i].consumed = c->writes[i].len;
+		if (c->writes[i].read_upto < r_off)
+			c->writes[i].read_upto = r_off;
 	drop_consumed_writes(c);
 }
 
@@ -456,7 +461,7 @@ void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void 
 		if (c->nwrites && read_offset(ctx, &c->key, &r_off))
 			drop_writes_read_unseen(c, r_off);
 		for (size_t i = 0; i < c->nwrites; i++)
-			emit_unread(j, c, &c->writes[i]);
+			emit_unread(j, c, &c->writes[i], 0);
 		for (size_t i = 0; i < c->nwrites; i++)
 			free(c->writes[i].payload);
 		c->nwrites = 0;

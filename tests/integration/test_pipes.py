@@ -1,0 +1,186 @@
+"""Pipes and FIFOs: both ends, exact bytes, payloads, odd cases."""
+import os
+import time
+
+from conftest import Gated, ipcgen, payload, pipe_events
+
+
+def assert_endpoint(event, side, pid, comm):
+    assert event[side + "_pid"] == pid, event
+    assert event[side + "_comm"] == comm, event
+
+
+def test_write_then_read_names_both_ends(tracer):
+    t = tracer("-t", "pipe", "-x", "-B", "64")
+    r = ipcgen("pipe", "hello, pipe!\n")
+    events = pipe_events(t.stop(), r["ino"])
+    assert len(events) == 1, events
+    e = events[0]
+    assert_endpoint(e, "src", r["writer"], "ipct-writer")
+    assert_endpoint(e, "dst", r["reader"], "ipct-reader")
+    assert e["size"] == 13
+    assert payload(e) == b"hello, pipe!\n"
+    assert e["meta"]["src_call"] == "write" and e["meta"]["dst_call"] == "read"
+    assert e["meta"]["latency_ns"] > 0
+    assert e["dst_ppid"] == r["writer"]
+    assert "pipe_name" not in e["meta"]
+
+
+def test_payload_limited_by_B(tracer):
+    t = tracer("-t", "p", "-x", "-B", "4")
+    r = ipcgen("pipe", "0123456789")
+    [e] = pipe_events(t.stop(), r["ino"])
+    assert e["size"] == 10
+    assert payload(e) == b"0123"
+    assert "truncated" in e["meta"]["flags"]
+
+
+def test_no_payload_without_x(tracer):
+    t = tracer("-t", "pipe")
+    r = ipcgen("pipe", "secret")
+    [e] = pipe_events(t.stop(), r["ino"])
+    assert e["size"] == 6 and "bytes" not in e
+
+
+def test_processes_that_live_under_a_millisecond(tracer):
+    t = tracer("-t", "pipe", "-x")
+    runs = [ipcgen("short", "brief-%d" % i) for i in range(20)]
+    events = t.stop()
+    for i, r in enumerate(runs):
+        [e] = pipe_events(events, r["ino"])
+        assert_endpoint(e, "src", r["writer"], "ipct-short-w")
+        assert_endpoint(e, "dst", r["reader"], "ipct-short-r")
+        assert payload(e) == b"brief-%d" % i
+        assert e["size"] == len(b"brief-%d" % i)
+
+
+def test_one_read_of_several_writers_gives_one_event_per_writer(tracer):
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("multi", 3)
+    events = pipe_events(t.stop(), r["ino"])
+    assert len(events) == 3, events
+    for i, (e, writer) in enumerate(zip(events, r["writers"])):
+        assert_endpoint(e, "src", writer, "ipct-w%d" % i)
+        assert_endpoint(e, "dst", r["reader"], "ipct-reader")
+        assert payload(e) == b"msg-from-writer-%d;" % i
+        assert e["size"] == len(payload(e))
+        assert "order_uncertain" not in e["meta"]["flags"]
+
+
+def test_concurrent_writers_are_right_or_flagged(tracer):
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("race", 300)
+    events = [e for e in t.stop() if e["type"] == "pipe" and e["dst_pid"] == r["reader"]]
+    assert sum(e["size"] for e in events) == 2 * 300 * 32
+    for e in events:
+        expected = {r["a"]: b"A", r["b"]: b"B"}[e["src_pid"]]
+        data = payload(e)
+        assert e["size"] == len(data)
+        if data != expected * len(data):
+            assert "order_uncertain" in e["meta"]["flags"], e
+
+
+def test_fifo_has_its_path(tracer, tmp_path):
+    path = str(tmp_path / "ipct-fifo")
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("fifo", path, "through the fifo")
+    [e] = pipe_events(t.stop(), r["ino"])
+    assert e["meta"]["pipe_name"] == os.path.realpath(path)
+    assert "fifo" in e["meta"]["flags"]
+    assert_endpoint(e, "src", r["writer"], "ipct-fifo-w")
+    assert_endpoint(e, "dst", r["reader"], "ipct-fifo-r")
+    assert payload(e) == b"through the fifo"
+
+
+def test_writev_payload_spans_every_iovec(tracer):
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("writev")
+    [e] = pipe_events(t.stop(), src_pid=r["writer"], dst_pid=r["reader"])
+    assert payload(e) == b"abcdefghi" and e["size"] == 9
+    assert_endpoint(e, "dst", r["reader"], "ipct-readv")
+    assert e["meta"]["src_call"] == "writev" and e["meta"]["dst_call"] == "readv"
+
+
+def check_move(events, r, call, data):
+    into_a = pipe_events(events, r["ino_a"])
+    into_b = pipe_events(events, r["ino_b"])
+    [b] = into_b
+    assert_endpoint(b, "src", r["mover"], "ipct-mover")
+    assert_endpoint(b, "dst", r["sink"], "ipct-sink")
+    assert b["size"] == len(data) and b["meta"]["src_call"] == call
+    assert "payload_unavailable" in b["meta"]["flags"]
+    return into_a
+
+
+def test_splice_moves_bytes_between_pipes(tracer):
+    data = b"moved without copying"
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("splice", data.decode())
+    [a] = check_move(t.stop(), r, "splice", data)
+    assert_endpoint(a, "src", r["source"], "ipct-source")
+    assert_endpoint(a, "dst", r["mover"], "ipct-mover")
+    assert payload(a) == data and a["meta"]["dst_call"] == "splice"
+
+
+def test_tee_copies_and_leaves_the_source_unread(tracer):
+    data = b"copied by tee"
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("tee", data.decode())
+    [a] = check_move(t.stop(), r, "tee", data)
+    assert_endpoint(a, "src", r["source"], "ipct-source")
+    assert_endpoint(a, "dst", r["drain"], "ipct-drain")
+    assert payload(a) == data
+
+
+def test_vmsplice_payload_is_captured(tracer):
+    data = b"user pages into a pipe"
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("vmsplice", data.decode())
+    [a] = check_move(t.stop(), r, "splice", data)
+    assert_endpoint(a, "src", r["source"], "ipct-source")
+    assert a["meta"]["src_call"] == "vmsplice" and payload(a) == data
+
+
+def test_sendfile_into_a_pipe(tracer):
+    data = b"from a file"
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("sendfile", data.decode())
+    check_move(t.stop(), r, "sendfile", data)
+
+
+def test_bytes_written_before_tracing_have_an_unknown_writer(tracer):
+    g = Gated("preexisting", "early bytes")
+    t = tracer("-t", "pipe", "-x")
+    g.go()
+    r = g.finish()
+    [e] = pipe_events(t.stop(), g.first["ino"])
+    assert e["src_pid"] == -1 and e["src_comm"] is None
+    assert_endpoint(e, "dst", r["reader"], "ipct-late-r")
+    assert e["size"] == len("early bytes")
+    assert "writer_unknown" in e["meta"]["flags"]
+
+
+def test_read_begun_before_tracing_is_attributed(tracer):
+    g = Gated("blocked", "wake up")
+    time.sleep(0.2)  # the reader is now asleep in read()
+    t = tracer("-t", "pipe", "-x")
+    g.go()
+    g.finish()
+    [e] = pipe_events(t.stop(), g.first["ino"])
+    assert_endpoint(e, "src", g.first["writer"], "ipct-late-w")
+    assert_endpoint(e, "dst", g.first["reader"], "ipct-blocked")
+    assert payload(e) == b"wake up" and e["size"] == 7
+    assert "started_before" in e["meta"]["flags"]
+
+
+def test_data_never_read_is_reported_at_exit(tracer):
+    t = tracer("-t", "pipe", "-x")
+    g = Gated("unread", "nobody reads this")
+    events = t.stop()
+    g.go()
+    g.finish()
+    [e] = pipe_events(events, g.first["ino"])
+    assert_endpoint(e, "src", g.first["writer"], "ipct-lonely")
+    assert e["dst_pid"] == -1 and e["dst_comm"] is None
+    assert "unread" in e["meta"]["flags"]
+    assert payload(e) == b"nobody reads this"
