@@ -39,7 +39,7 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit e2e bench san progs
+.PHONY: all clean test bench san progs
 
 all: $(BUILD)/ipcdump
 
@@ -97,9 +97,6 @@ $(BUILD)/bench/%: bench/%.c
 
 san: $(BUILD)/ipcdump-san
 progs: $(PROG_BINS)
-
-unit: $(UNIT_BINS)
-	$(Q)tests/run-unit $(UNIT_BINS)
 
 test: all san $(UNIT_BINS) $(PROG_BINS)
 	$(Q)tests/run $(BUILD)

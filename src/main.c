@@ -21,6 +21,7 @@
 #define POLL_MS 100
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
 #define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
+#define MAX_BATCH 65536
 
 struct ipcdump {
 	const struct ipcd_options *opts;
@@ -30,6 +31,8 @@ struct ipcdump {
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
 	bool done;          /* -c reached or output closed */
+	unsigned int batch; /* records handled in this poll */
+	bool draining;      /* stopping: take everything left in the ring */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -113,7 +116,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	default:
 		break;
 	}
-	return app->done ? 1 : 0;
+	/*
+	 * A negative return ends the batch (this record counts as consumed):
+	 * under a flood a batch would never end, and the loop has other work.
+	 */
+	if (app->done || (stop_requested && !app->draining) || ++app->batch >= MAX_BATCH)
+		return -EINTR;
+	return 0;
 }
 
 /* New losses become "lost N <collector> events" lines, unless -L. */
@@ -185,9 +194,12 @@ static void run_loop(struct ipcdump *app)
 	uint64_t last_collect = monotonic_ns();
 
 	while (!stop_requested && !app->done) {
-		int rc = ipcd_tracer_poll(&app->tracer, POLL_MS);
-		uint64_t now = monotonic_ns();
+		int rc;
+		uint64_t now;
 
+		app->batch = 0;
+		rc = ipcd_tracer_poll(&app->tracer, POLL_MS);
+		now = monotonic_ns();
 		if (rc < 0 && rc != -EINTR) {
 			fprintf(stderr, "ipcdump: polling the ring buffer failed: %s\n", strerror(-rc));
 			break;
@@ -205,7 +217,14 @@ static void run_loop(struct ipcdump *app)
 /* Everything captured is printed before exit: the ring, then what waits in the join. */
 static void finish(struct ipcdump *app)
 {
-	ipcd_tracer_drain(&app->tracer);
+	int rc;
+
+	ipcd_tracer_detach(&app->tracer);
+	app->draining = true;
+	do {
+		app->batch = 0;
+		rc = ipcd_tracer_drain(&app->tracer);
+	} while (rc != 0 && rc != -ENOMEM && !app->done);
 	report_losses(app);
 	pipe_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	fflush(app->output.out);

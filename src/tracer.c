@@ -326,6 +326,12 @@ int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
 	return ring_buffer__poll(t->rb, timeout_ms);
 }
 
+void ipcd_tracer_detach(struct ipcd_tracer *t)
+{
+	if (t->skel)
+		ipcdump_bpf__detach(t->skel);
+}
+
 int ipcd_tracer_drain(struct ipcd_tracer *t)
 {
 	return t->rb ? ring_buffer__consume(t->rb) : 0;

@@ -33,7 +33,9 @@ void ipcd_tracer_stop(struct ipcd_tracer *t);
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd);
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms);
-/* Hands over what is still in the ring, without waiting. */
+/* Stops the collectors: do it before draining, or on a busy machine the ring never runs dry. */
+void ipcd_tracer_detach(struct ipcd_tracer *t);
+/* Hands over what is in the ring now, without waiting. */
 int ipcd_tracer_drain(struct ipcd_tracer *t);
 
 uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c);

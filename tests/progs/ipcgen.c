@@ -486,8 +486,9 @@ static int scenario_flood(int argc, char **argv)
 }
 
 /*
- * signals: ipct-sigrecv blocks SIGUSR1, SIGUSR2 and SIGRTMIN+2 and takes
- * them with sigwaitinfo; ipct-sigsend sends SIGUSR1 with kill() and
+ * signals: ipct-sigrecv blocks SIGUSR1, SIGUSR2 and SIGRTMIN+2, waits until
+ * all are sent (so each is generated while blocked: sigwaitinfo would
+ * unblock them while it waits) and takes them with sigwaitinfo; ipct-sigsend sends SIGUSR1 with kill() and
  * SIGRTMIN+2 with sigqueue() and the value 4242; ipct-sigshort, a child
  * that exits right after, sends SIGUSR2.
  */
@@ -496,7 +497,7 @@ static int scenario_signals(void)
 	int rt = SIGRTMIN + 2;
 	sigset_t set;
 	pid_t recv, shorty;
-	int ready[2];
+	int ready[2], sent[2];
 	char c;
 
 	sigemptyset(&set);
@@ -505,12 +506,13 @@ static int scenario_signals(void)
 	sigaddset(&set, rt);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	make_pipe(ready);
+	make_pipe(sent);
 	recv = fork();
 	if (recv < 0)
 		die("fork");
 	if (recv == 0) {
 		set_comm("ipct-sigrecv");
-		if (write(ready[1], "r", 1) != 1)
+		if (write(ready[1], "r", 1) != 1 || read(sent[0], &c, 1) != 1)
 			_exit(1);
 		for (int got = 0; got < 3;)
 			if (sigwaitinfo(&set, NULL) > 0)
@@ -531,6 +533,7 @@ static int scenario_signals(void)
 		_exit(0);
 	}
 	wait_child(shorty);
+	write_all(sent[1], "s", 1);
 	wait_child(recv);
 	printf("{\"sender\":%d,\"receiver\":%d,\"short\":%d,\"rt\":%d}\n", getpid(), recv, shorty, rt);
 	return 0;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Quick start, as root on Debian 12:
+#   ./build.sh run [IPCDUMP OPTIONS]   install what is missing, build, trace
+#   ./build.sh test                    install what is missing, build, run every test
+#   ./build.sh deps | build | bench
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages: build, tests (cmocka, pytest, setpriv), benchmarks (peers).
+PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev
+	  bpftool libcmocka-dev python3 python3-pytest util-linux)
+BENCH_PACKAGES=(bpftrace strace)
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+	done
+}
+
+install_missing() {
+	local need
+	need=$(missing "$@")
+	[ -z "$need" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: missing packages: $need (run as root to install them)" >&2
+		exit 1
+	fi
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+deps) install_missing "${PACKAGES[@]}" ;;
+build) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all ;;
+run) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all; exec ./build/ipcdump "$@" ;;
+test) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all san progs; make test ;;
+bench) install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"; make bench ;;
+*) echo "usage: ./build.sh run|test|deps|build|bench" >&2; exit 2 ;;
+esac

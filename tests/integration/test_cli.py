@@ -1,0 +1,164 @@
+"""The command line: filters, -c, stopping, errors, losses, self-tracing."""
+import os
+import re
+import signal
+import subprocess
+
+import pytest
+
+from conftest import IPCDUMP, Gated, ipcgen, payload, pipe_events
+
+
+def test_filter_by_source_comm_in_the_kernel(tracer):
+    t = tracer("-t", "pipe", "-S", "ipct-writer")
+    r = ipcgen("pipe", "x")
+    events = t.stop()
+    assert events and all(e["src_comm"] == "ipct-writer" for e in events)
+    assert pipe_events(events, r["ino"])[0]["dst_pid"] == r["reader"]
+
+
+def test_filter_by_destination_comm(tracer):
+    t = tracer("-t", "pipe", "-D", "ipct-reader")
+    r = ipcgen("multi", 2)
+    events = t.stop()
+    assert len(events) == 2 and all(e["dst_pid"] == r["reader"] for e in events)
+    assert [e["src_pid"] for e in events] == r["writers"]
+
+
+def test_filter_by_pid_either_end(tracer):
+    g = Gated("--gate", "pipe", "either end")
+    t = tracer("-p", str(g.first["pid"]))
+    g.go()
+    r = g.finish()
+    events = t.stop()
+    assert events
+    assert all(g.first["pid"] in (e["src_pid"], e["dst_pid"]) for e in events)
+    assert pipe_events(events, r["ino"])[0]["dst_pid"] == r["reader"]
+
+
+def test_flags_of_different_kinds_are_anded(tracer):
+    t = tracer("-t", "pipe", "-S", "ipct-writer", "-D", "nobody-has-this")
+    ipcgen("pipe", "x")
+    assert t.stop() == []
+
+
+def test_unknown_pid_passes_no_filter(tracer):
+    g = Gated("preexisting", "early")
+    t = tracer("-t", "pipe", "-S", "ipct-late-r")
+    g.go()
+    g.finish()
+    assert t.stop() == []
+
+
+def test_type_filter(tracer):
+    t = tracer("-t", "signal")
+    ipcgen("pipe", "x")
+    ipcgen("signals")
+    events = t.stop()
+    assert events and all(e["type"] == "signal" for e in events)
+
+
+def test_count_prints_exactly_n_and_exits_zero():
+    proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "-f", "json", "-c", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for i in range(50):
+        ipcgen("pipe", "ping %d" % i)
+        if proc.poll() is not None:
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert len(out.decode().splitlines()) == 3
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stop_signals_flush_and_summarise(tracer, sig):
+    t = tracer("-t", "pipe")
+    r = ipcgen("pipe", "flush me")
+    events = t.stop(sig)
+    assert len(pipe_events(events, r["ino"])) == 1
+    [line] = t.summary()
+    assert re.fullmatch(r"ipcdump: \d+ events printed, 0 lost", line)
+
+
+@pytest.mark.parametrize("args", [
+    ["-t", "bogus"], ["-p", "abc"], ["-p", "0"], ["-s", "-5"], ["-c", "0"], ["-c", "x"],
+    ["-f", "xml"], ["-B", "-1"], ["--buffer-size", "12Q"], ["-Z"], ["--nope"], ["-t"],
+    ["extra"], ["-p", " 12"],
+])
+def test_bad_input_is_one_line_and_exit_2(args):
+    res = subprocess.run([IPCDUMP, *args], capture_output=True, timeout=30)
+    assert res.returncode == 2, res
+    lines = res.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ipcdump: "), lines
+    assert res.stdout == b""
+
+
+def test_help_and_version():
+    res = subprocess.run([IPCDUMP, "--help"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and b"-t, --type" in res.stdout
+    res = subprocess.run([IPCDUMP, "--version"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and res.stdout.startswith(b"ipcdump ")
+
+
+def test_not_root_is_one_line_and_exit_1():
+    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", IPCDUMP],
+                         capture_output=True, timeout=30)
+    assert res.returncode == 1
+    assert res.stderr.decode().splitlines() == ["ipcdump: must run as root (needs CAP_BPF and CAP_PERFMON)"]
+
+
+def test_types_without_collectors_are_accepted_and_said(tracer):
+    t = tracer("-t", "unix", "-t", "pipe")
+    t.stop()
+    assert any("not available yet" in l for l in t.stderr_lines)
+
+
+def test_losses_are_counted_and_reported(tracer):
+    t = tracer("-t", "pipe", "-x", "-B", "0", "--buffer-size", "64K")
+    ipcgen("flood", 3000, 8192)
+    events = t.stop()
+    lost = [e for e in events if e["type"] == "lost"]
+    assert lost and all(e["collector"] == "pipe" and e["count"] > 0 for e in lost)
+    [line] = t.summary()
+    total = int(re.search(r"(\d+) lost", line).group(1))
+    assert total == sum(e["count"] for e in lost)
+    assert "(pipe: %d)" % total in line
+
+
+def test_quiet_lost_keeps_the_summary(tracer):
+    t = tracer("-t", "pipe", "-x", "-B", "0", "--buffer-size", "64K", "-L")
+    ipcgen("flood", 3000, 8192)
+    events = t.stop()
+    assert not [e for e in events if e["type"] == "lost"]
+    [line] = t.summary()
+    assert int(re.search(r"(\d+) lost", line).group(1)) > 0
+
+
+def test_does_not_trace_its_own_output_pipe():
+    proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "-f", "json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    line = proc.stderr.readline().decode()
+    while not line.startswith("ipcdump: tracing"):
+        line = proc.stderr.readline().decode()
+        assert line
+    r = ipcgen("pipe", "mine")
+    import time
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    events = [__import__("json").loads(l) for l in out.decode().splitlines()]
+    assert pipe_events(events, r["ino"])
+    me = proc.pid
+    assert not [e for e in events if me in (e.get("src_pid"), e.get("dst_pid"))]
+
+
+def test_text_output_with_hexdump(tracer):
+    t = tracer("-t", "pipe", "-x", fmt="text")
+    r = ipcgen("pipe", "hello world\n")
+    t.stop()
+    lines = t.text.splitlines()
+    i = next(i for i, l in enumerate(lines) if "pipe %d(ipct-writer) > %d(ipct-reader)" % (r["writer"], r["reader"]) in l)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{9} pipe %d\(ipct-writer\) > %d\(ipct-reader\): "
+                        r"pipe_inode %d, size 12, latency_ns \d+" % (r["writer"], r["reader"], r["ino"]), lines[i])
+    assert lines[i + 1] == "\t00000000  68 65 6c 6c 6f 20 77 6f  72 6c 64 0a              |hello world.|"

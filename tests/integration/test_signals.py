@@ -1,0 +1,58 @@
+"""Signals: sender and target, numbers, codes, values, kernel signals."""
+from conftest import ipcgen
+
+
+def signal_events(events, dst=None):
+    out = [e for e in events if e["type"] == "signal"]
+    return [e for e in out if dst is None or e["dst_pid"] == dst]
+
+
+def test_kill_sigqueue_and_a_short_lived_sender(tracer):
+    t = tracer("-t", "kill")
+    r = ipcgen("signals")
+    events = signal_events(t.stop(), r["receiver"])
+    by_num = {e["meta"]["num"]: e for e in events}
+    assert sorted(by_num) == [10, 12, r["rt"]], events
+
+    usr1 = by_num[10]
+    assert (usr1["src_pid"], usr1["src_comm"]) == (r["sender"], "ipct-sigsend")
+    assert (usr1["dst_pid"], usr1["dst_comm"]) == (r["receiver"], "ipct-sigrecv")
+    assert usr1["meta"]["name"] == "SIGUSR1" and usr1["meta"]["code_name"] == "SI_USER"
+    assert usr1["meta"]["blocked"] is True and usr1["meta"]["result"] == "delivered"
+    assert usr1["meta"]["kernel"] is False
+
+    rt = by_num[r["rt"]]
+    assert rt["src_pid"] == r["sender"]
+    assert rt["meta"]["name"] == "SIGRTMIN+%d" % (r["rt"] - 32)
+    assert rt["meta"]["code_name"] == "SI_QUEUE" and rt["meta"]["code"] == -1
+    assert rt["meta"]["value"] == 4242
+
+    usr2 = by_num[12]
+    assert (usr2["src_pid"], usr2["src_comm"]) == (r["short"], "ipct-sigshort")
+    assert usr2["src_ppid"] == r["sender"]
+    assert usr2["meta"]["name"] == "SIGUSR2"
+    assert len(events) == 3
+
+
+def test_kernel_signals_only_on_request(tracer):
+    t = tracer("-t", "signal")
+    r = ipcgen("child")
+    assert signal_events(t.stop(), r["parent"]) == []
+
+    t = tracer("-t", "signal", "--kernel-signals")
+    r = ipcgen("child")
+    [e] = signal_events(t.stop(), r["parent"])
+    assert e["meta"]["name"] == "SIGCHLD" and e["meta"]["kernel"] is True
+    assert (e["src_pid"], e["src_comm"]) == (r["child"], "ipct-child")
+    assert e["dst_comm"] == "ipct-parent"
+    assert e["meta"]["code_name"] == "kernel"
+
+
+def test_text_format_of_a_signal(tracer):
+    t = tracer("-t", "k", fmt="text")
+    r = ipcgen("signals")
+    t.stop()
+    lines = [l for l in t.text.splitlines() if "signal %d(ipct-sigsend) > %d(ipct-sigrecv)" % (r["sender"], r["receiver"]) in l]
+    assert len(lines) == 2, t.text
+    assert lines[0].split(" ", 1)[1] == "signal %d(ipct-sigsend) > %d(ipct-sigrecv): num 10, name SIGUSR1, code SI_USER, result delivered, blocked yes" % (r["sender"], r["receiver"])
+    assert lines[1].endswith("num %d, name SIGRTMIN+%d, code SI_QUEUE, value 4242, result delivered, blocked yes" % (r["rt"], r["rt"] - 32))
