@@ -34,6 +34,7 @@ void ipcd_endpoint_unknown(struct ipcd_endpoint *ep)
 {
 	ep->pid = ep->tid = ep->ppid = -1;
 	memset(ep->comm, 0, sizeof(ep->comm));
+	memset(ep->pcomm, 0, sizeof(ep->pcomm));
 }
 
 void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *task)
@@ -43,4 +44,5 @@ void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *t
 	ep->ppid = task->ppid;
 	memcpy(ep->comm, task->comm, sizeof(ep->comm));
 	ep->comm[sizeof(ep->comm) - 1] = '\0';
+	memset(ep->pcomm, 0, sizeof(ep->pcomm));
 }

@@ -38,6 +38,7 @@ struct ipcd_endpoint {
 	int64_t tid;
 	int64_t ppid;
 	char comm[IPCD_COMM_LEN];
+	char pcomm[IPCD_COMM_LEN];  /* the parent's comm, "" if unknown */
 };
 
 struct ipcd_event {

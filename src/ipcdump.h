@@ -178,6 +178,7 @@ enum ipcd_proc_event {
 	IPCD_PROC_FORK = 1,
 	IPCD_PROC_EXEC = 2,
 	IPCD_PROC_EXIT = 3,
+	IPCD_PROC_RENAME = 4,  /* task.comm is the new name */
 };
 
 /* Process lifecycle, for the process table in userspace. */

@@ -16,18 +16,21 @@
 #include "options.h"
 #include "output.h"
 #include "pipe_join.h"
+#include "proc_table.h"
 #include "tracer.h"
 
 #define POLL_MS 100
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
 #define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
 #define MAX_BATCH 65536
+#define KEEP_EXITED_NS (10ull * 1000 * 1000 * 1000)  /* their events may still be joining */
 
 struct ipcdump {
 	const struct ipcd_options *opts;
 	struct ipcd_tracer tracer;
 	struct ipcd_output output;
 	struct pipe_join *pipes;
+	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
 	bool done;          /* -c reached or output closed */
@@ -51,15 +54,27 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep)
+{
+	const char *pcomm = proc_table_comm(procs, ep->ppid);
+
+	if (pcomm)
+		memcpy(ep->pcomm, pcomm, sizeof(ep->pcomm));
+}
+
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
 	struct ipcdump *app = ctx;
+	struct ipcd_event out;
 
 	if (app->done || !(app->opts->types & IPCD_TYPE_BIT(e->type)))
 		return;
 	if (!ipcd_filter_match(app->opts, e))
 		return;
-	ipcd_output_event(&app->output, e);
+	out = *e;
+	fill_parent(app->procs, &out.src);
+	fill_parent(app->procs, &out.dst);
+	ipcd_output_event(&app->output, &out);
 	if (ferror(app->output.out)) {
 		app->done = true;
 		return;
@@ -108,6 +123,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	case IPCD_REC_FIFO_PATH:
 		if (size >= sizeof(struct ipcd_fifo_path))
 			pipe_join_fifo_path(app->pipes, data);
+		break;
+	case IPCD_REC_PROC:
+		if (size >= sizeof(struct ipcd_proc))
+			proc_table_record(app->procs, data);
 		break;
 	case IPCD_REC_SIGNAL:
 		if (size >= sizeof(struct ipcd_signal))
@@ -208,6 +227,7 @@ static void run_loop(struct ipcdump *app)
 		pipe_join_expire(app->pipes, now, READ_WAIT_NS);
 		if (now - last_collect >= COLLECT_EVERY_NS) {
 			pipe_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+			proc_table_expire(app->procs, now, KEEP_EXITED_NS);
 			last_collect = now;
 		}
 		fflush(app->output.out);
@@ -253,8 +273,11 @@ int main(int argc, char **argv)
 	app.opts = &opts;
 	ipcd_output_init(&app.output, stdout, opts.format, opts.dump_bytes);
 	app.pipes = pipe_join_new(emit_event, &app);
-	if (!app.pipes) {
+	app.procs = proc_table_new();
+	if (!app.pipes || !app.procs) {
 		fprintf(stderr, "ipcdump: out of memory\n");
+		pipe_join_free(app.pipes);
+		proc_table_free(app.procs);
 		return IPCD_EXIT_FAILURE;
 	}
 	install_signal_handlers();
@@ -262,8 +285,11 @@ int main(int argc, char **argv)
 	if (rc) {
 		ipcd_tracer_stop(&app.tracer);
 		pipe_join_free(app.pipes);
+		proc_table_free(app.procs);
 		return rc;
 	}
+	/* After attaching: a process born in between is in the scan or in a record. */
+	proc_table_scan(app.procs, "/proc");
 	ipcd_tracer_ignore_fd(&app.tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&app.tracer, STDERR_FILENO);
 	announce(&app);
@@ -271,5 +297,6 @@ int main(int argc, char **argv)
 	finish(&app);
 	ipcd_tracer_stop(&app.tracer);
 	pipe_join_free(app.pipes);
+	proc_table_free(app.procs);
 	return IPCD_EXIT_OK;
 }

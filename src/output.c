@@ -285,6 +285,12 @@ static void json_endpoint(struct json_writer *jw, const char *side, const struct
 		jw_null(jw);
 	else
 		jw_string_n(jw, ep->comm, strnlen(ep->comm, sizeof(ep->comm)));
+	snprintf(key, sizeof(key), "%s_pcomm", side);
+	jw_key(jw, key);
+	if (ep->pid < 0 || !ep->pcomm[0])
+		jw_null(jw);
+	else
+		jw_string_n(jw, ep->pcomm, strnlen(ep->pcomm, sizeof(ep->pcomm)));
 }
 
 static void json_flags(struct json_writer *jw, uint32_t flags)

@@ -31,7 +31,7 @@ struct collector_desc {
 static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
 	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), false },
-	/* Process lifecycle feeds no output yet: loaded only when asked for. */
+	/* Process lifecycle: no events of its own, loaded with any other. */
 	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
 };
 #define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
@@ -266,6 +266,8 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 		t->wanted[collectors[i].id] = (opts->types & collectors[i].types) != 0;
 	if (!any_enabled(t->wanted))
 		return 0;
+	/* Process bookkeeping serves every other collector. */
+	t->wanted[IPCD_COLL_PROC] = true;
 	if ((rc = load_collectors(t, opts, err)))
 		return rc;
 	fill_filter_maps(t, opts);

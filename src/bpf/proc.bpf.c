@@ -5,14 +5,14 @@
  */
 #include "common.bpf.h"
 
-static __always_inline void emit_proc(struct task_struct *task, __u32 event, __s32 exit_code)
+static __always_inline struct ipcd_proc *emit_proc(struct task_struct *task, __u32 event, __s32 exit_code)
 {
 	struct ipcd_proc *rec;
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost(IPCD_COLL_PROC);
-		return;
+		return NULL;
 	}
 	rec->hdr.kind = IPCD_REC_PROC;
 	rec->hdr.size = sizeof(*rec);
@@ -21,7 +21,13 @@ static __always_inline void emit_proc(struct task_struct *task, __u32 event, __s
 	fill_task(&rec->task, task);
 	rec->event = event;
 	rec->exit_code = exit_code;
-	bpf_ringbuf_submit(rec, 0);
+	return rec;
+}
+
+static __always_inline void submit(struct ipcd_proc *rec)
+{
+	if (rec)
+		bpf_ringbuf_submit(rec, 0);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -32,7 +38,7 @@ int BPF_PROG(ipcd_proc_fork, struct task_struct *parent, struct task_struct *chi
 		return 0;
 	if (BPF_CORE_READ(parent, tgid) == cfg_self_tgid)
 		return 0;
-	emit_proc(child, IPCD_PROC_FORK, 0);
+	submit(emit_proc(child, IPCD_PROC_FORK, 0));
 	return 0;
 }
 
@@ -41,7 +47,7 @@ int BPF_PROG(ipcd_proc_exec, struct task_struct *task, pid_t old_pid, struct lin
 {
 	if (is_self())
 		return 0;
-	emit_proc(task, IPCD_PROC_EXEC, 0);
+	submit(emit_proc(task, IPCD_PROC_EXEC, 0));
 	return 0;
 }
 
@@ -53,6 +59,23 @@ int BPF_PROG(ipcd_proc_exit, struct task_struct *task)
 		return 0;
 	if (is_self())
 		return 0;
-	emit_proc(task, IPCD_PROC_EXIT, BPF_CORE_READ(task, exit_code));
+	submit(emit_proc(task, IPCD_PROC_EXIT, BPF_CORE_READ(task, exit_code)));
+	return 0;
+}
+
+/* prctl(PR_SET_NAME) and writes to /proc/<pid>/comm: the comm changes without an exec. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(ipcd_proc_rename, struct task_struct *task, const char *comm)
+{
+	struct ipcd_proc *rec;
+
+	/* Only the main thread's name is the process's name. */
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) || is_self())
+		return 0;
+	rec = emit_proc(task, IPCD_PROC_RENAME, 0);
+	if (!rec)
+		return 0;
+	bpf_probe_read_kernel_str(rec->task.comm, sizeof(rec->task.comm), comm);
+	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }

@@ -23,6 +23,7 @@ def test_write_then_read_names_both_ends(tracer):
     assert e["meta"]["src_call"] == "write" and e["meta"]["dst_call"] == "read"
     assert e["meta"]["latency_ns"] > 0
     assert e["dst_ppid"] == r["writer"]
+    assert e["dst_pcomm"] == "ipct-writer"  # renamed by prctl after the exec
     assert "pipe_name" not in e["meta"]
 
 
@@ -50,6 +51,7 @@ def test_processes_that_live_under_a_millisecond(tracer):
         [e] = pipe_events(events, r["ino"])
         assert_endpoint(e, "src", r["writer"], "ipct-short-w")
         assert_endpoint(e, "dst", r["reader"], "ipct-short-r")
+        assert e["src_pcomm"] == e["dst_pcomm"] == "ipcgen"
         assert payload(e) == b"brief-%d" % i
         assert e["size"] == len(b"brief-%d" % i)
 

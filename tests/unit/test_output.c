@@ -292,8 +292,8 @@ static void test_text_hexdump_only_what_was_captured(void **state)
 /* ---- JSON ------------------------------------------------------------- */
 
 #define JSON_PIPE_ENDS                                                                        \
-	"\"type\":\"pipe\",\"src_pid\":10,\"src_tid\":11,\"src_ppid\":1,\"src_comm\":\"writer\"," \
-	"\"dst_pid\":20,\"dst_tid\":21,\"dst_ppid\":1,\"dst_comm\":\"reader\","
+	"\"type\":\"pipe\",\"src_pid\":10,\"src_tid\":11,\"src_ppid\":1,\"src_comm\":\"writer\",\"src_pcomm\":null," \
+	"\"dst_pid\":20,\"dst_tid\":21,\"dst_ppid\":1,\"dst_comm\":\"reader\",\"dst_pcomm\":null,"
 #define JSON_PIPE_META                                                                         \
 	"\"meta\":{\"pipe_inode\":77,\"latency_ns\":1000,\"src_fd\":4,\"dst_fd\":3,"               \
 	"\"src_call\":\"write\",\"dst_call\":\"read\",\"flags\":[]}"
@@ -346,8 +346,8 @@ static void test_json_fifo_with_unknown_writer(void **state)
 	e.payload_len = 0;
 	assert_renders(IPCD_FORMAT_JSON, false, &e,
 		       JSON_TIME "\"type\":\"pipe\",\"src_pid\":-1,\"src_tid\":-1,\"src_ppid\":-1,"
-		       "\"src_comm\":null,\"dst_pid\":20,\"dst_tid\":21,\"dst_ppid\":1,"
-		       "\"dst_comm\":\"reader\",\"size\":5,\"meta\":{\"pipe_inode\":77,"
+		       "\"src_comm\":null,\"src_pcomm\":null,\"dst_pid\":20,\"dst_tid\":21,\"dst_ppid\":1,"
+		       "\"dst_comm\":\"reader\",\"dst_pcomm\":null,\"size\":5,\"meta\":{\"pipe_inode\":77,"
 		       "\"pipe_name\":\"/tmp/f\",\"dst_fd\":3,\"dst_call\":\"read\","
 		       "\"flags\":[\"fifo\",\"writer_unknown\"]}}\n");
 }
@@ -361,15 +361,15 @@ static void test_json_escapes_control_characters_in_comm(void **state)
 	e.flags = 0;
 	assert_renders(IPCD_FORMAT_JSON, false, &e,
 		       JSON_TIME "\"type\":\"pipe\",\"src_pid\":10,\"src_tid\":11,\"src_ppid\":1,"
-		       "\"src_comm\":\"a\\tb\\u0001q\\\"\\u007f\",\"dst_pid\":20,\"dst_tid\":21,"
-		       "\"dst_ppid\":1,\"dst_comm\":\"reader\",\"size\":5,\"meta\":{\"pipe_inode\":77,"
+		       "\"src_comm\":\"a\\tb\\u0001q\\\"\\u007f\",\"src_pcomm\":null,\"dst_pid\":20,\"dst_tid\":21,"
+		       "\"dst_ppid\":1,\"dst_comm\":\"reader\",\"dst_pcomm\":null,\"size\":5,\"meta\":{\"pipe_inode\":77,"
 		       "\"src_fd\":4,\"dst_fd\":3,\"src_call\":\"write\",\"dst_call\":\"read\","
 		       "\"flags\":[]}}\n");
 }
 
 #define JSON_SIGNAL                                                                              \
-	JSON_TIME "\"type\":\"signal\",\"src_pid\":1,\"src_tid\":1,\"src_ppid\":0,\"src_comm\":\"a\"," \
-		  "\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"size\":0,"           \
+	JSON_TIME "\"type\":\"signal\",\"src_pid\":1,\"src_tid\":1,\"src_ppid\":0,\"src_comm\":\"a\",\"src_pcomm\":null," \
+		  "\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"dst_pcomm\":null,\"size\":0,"           \
 		  "\"meta\":{\"num\":34,\"name\":\"SIGRTMIN+2\",\"code\":-1,\"code_name\":\"SI_QUEUE\","  \
 		  "\"value\":7,\"result\":\"delivered\",\"blocked\":false,\"group\":true,"              \
 		  "\"kernel\":false}}\n"
@@ -402,7 +402,7 @@ static void test_json_kernel_signal(void **state)
 	e.sig_flags = IPCD_SIGF_BLOCKED | IPCD_SIGF_KERNEL;
 	assert_renders(IPCD_FORMAT_JSON, false, &e,
 		       JSON_TIME "\"type\":\"signal\",\"src_pid\":1,\"src_tid\":1,\"src_ppid\":0,"
-		       "\"src_comm\":\"a\",\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\","
+		       "\"src_comm\":\"a\",\"src_pcomm\":null,\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"dst_pcomm\":null,"
 		       "\"size\":0,\"meta\":{\"num\":17,\"name\":\"SIGCHLD\",\"code\":1,"
 		       "\"code_name\":\"kernel\",\"result\":\"already_pending\",\"blocked\":true,"
 		       "\"group\":false,\"kernel\":true}}\n");

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Process bookkeeping: pid -> comm and parent, from a /proc scan at start
+ * and the kernel's fork/exec/exit records after it.  Events carry what the
+ * kernel saw of each end; this adds what it did not (the parent's name),
+ * and stays right for processes that lived a millisecond, because the
+ * records come from the kernel as it happens, not from /proc later.
+ */
+#ifndef IPCD_PROC_TABLE_H
+#define IPCD_PROC_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ipcdump.h"
+
+struct proc_table;
+
+struct proc_table *proc_table_new(void);
+void proc_table_free(struct proc_table *pt);
+
+/* Reads /proc/<pid>/stat for every process; proc_root is "/proc" but for tests. */
+int proc_table_scan(struct proc_table *pt, const char *proc_root);
+void proc_table_record(struct proc_table *pt, const struct ipcd_proc *rec);
+/* Forgets processes that exited more than keep_ns before now_ns. */
+void proc_table_expire(struct proc_table *pt, uint64_t now_ns, uint64_t keep_ns);
+
+/* The comm of pid, or NULL if unknown. */
+const char *proc_table_comm(const struct proc_table *pt, int64_t pid);
+size_t proc_table_size(const struct proc_table *pt);
+
+#endif /* IPCD_PROC_TABLE_H */
