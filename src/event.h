@@ -31,6 +31,7 @@ enum ipcd_event_flag {
 	IPCD_EF_UNREAD = 1u << 16,         /* written, never read while traced */
 	IPCD_EF_WRITER_UNKNOWN = 1u << 17, /* read; no traced write produced it */
 	IPCD_EF_HAS_LATENCY = 1u << 18,
+	IPCD_EF_READER_UNKNOWN = 1u << 19, /* left the pipe; no traced read took it */
 };
 
 struct ipcd_endpoint {

@@ -112,6 +112,7 @@ static const struct {
 	{ IPCD_F_FIFO, "fifo" },
 	{ IPCD_EF_UNREAD, "unread" },
 	{ IPCD_EF_WRITER_UNKNOWN, "writer_unknown" },
+	{ IPCD_EF_READER_UNKNOWN, "reader_unknown" },
 };
 
 /* ---- wall clock ----------------------------------------------------- */

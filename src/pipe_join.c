@@ -176,9 +176,13 @@ static void emit_segment(struct pipe_join *j, const struct pipe_chan *c, const s
 	j->emit(j->emit_ctx, &e);
 }
 
-/* The rest of write w that nobody read: from what was read, or floor, to its end. */
+/*
+ * The rest of write w that no traced read took, from what was read (or
+ * floor) to its end: still in the pipe (IPCD_EF_UNREAD), or gone by a way
+ * no collector saw (IPCD_EF_READER_UNKNOWN).
+ */
 static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const struct pending_write *w,
-			uint64_t floor)
+			uint64_t floor, uint32_t why)
 {
 	struct ipcd_event e;
 	uint64_t from = w->read_upto > floor ? w->read_upto : floor, to = w->off + w->len;
@@ -188,7 +192,7 @@ static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const st
 	event_base(&e, c, w->end_ns);
 	e.bytes = to - from;
 	event_set_writer(&e, w, from, to);
-	e.flags |= IPCD_EF_UNREAD;
+	e.flags |= why;
 	j->emit(j->emit_ctx, &e);
 }
 
@@ -398,7 +402,7 @@ void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec)
 		struct pending_write *w = &c->writes[i];
 
 		if (w->off < rec->to) {
-			emit_unread(j, c, w, rec->from);
+			emit_unread(j, c, w, rec->from, IPCD_EF_READER_UNKNOWN);
 			w->read_upto = w->off + w->len;
 		}
 	}
@@ -461,7 +465,7 @@ void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void 
 		if (c->nwrites && read_offset(ctx, &c->key, &r_off))
 			drop_writes_read_unseen(c, r_off);
 		for (size_t i = 0; i < c->nwrites; i++)
-			emit_unread(j, c, &c->writes[i], 0);
+			emit_unread(j, c, &c->writes[i], 0, IPCD_EF_UNREAD);
 		for (size_t i = 0; i < c->nwrites; i++)
 			free(c->writes[i].payload);
 		c->nwrites = 0;

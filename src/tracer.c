@@ -14,12 +14,13 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* Mirrors enum ipcd_filter_flag in bpf/common.bpf.h. */
+/* Mirror enum ipcd_filter_flag, ipcd_filter_side and ipcd_tracing_state in bpf/common.bpf.h. */
 enum {
 	FILT_SRC_PID = 1u << 0, FILT_DST_PID = 1u << 1, FILT_ANY_PID = 1u << 2,
 	FILT_SRC_COMM = 1u << 3, FILT_DST_COMM = 1u << 4, FILT_ANY_COMM = 1u << 5,
 };
 enum { SIDE_SRC = 1u << 0, SIDE_DST = 1u << 1, SIDE_ANY = 1u << 2 };
+enum { IPCD_TRACING_LIVE = 1, IPCD_TRACING_STOPPED = 2 };
 
 struct collector_desc {
 	enum ipcd_collector id;
@@ -144,6 +145,14 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 			set_side(comms, comm_lists[l].list->comms[i], comm_lists[l].side);
 }
 
+/* The skeleton's destroy detaches what it owns. */
+static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, struct bpf_link *link)
+{
+	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
+		if (*t->skel->skeleton->progs[i].prog == prog)
+			*t->skel->skeleton->progs[i].link = link;
+}
+
 static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *c, const char **why)
 {
 	struct bpf_program *prog;
@@ -154,18 +163,24 @@ static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *
 		*why = "cannot mount tracefs at " TRACEFS;
 		return err;
 	}
-	bpf_object__for_each_program(prog, t->skel->obj) {
-		if (collector_of(prog) != c)
-			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			*why = bpf_program__name(prog);
-			return -errno;
+	/*
+	 * Syscall exits before entries: an exit without its entry is picked up
+	 * as a call begun before tracing, but an entry whose exit came before
+	 * the exit was attached would stay "in flight" on its pipe.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, t->skel->obj) {
+			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
+
+			if (collector_of(prog) != c || is_exit != (pass == 0))
+				continue;
+			link = bpf_program__attach(prog);
+			if (!link) {
+				*why = bpf_program__name(prog);
+				return -errno;
+			}
+			keep_link(t, prog, link);
 		}
-		/* The skeleton's destroy detaches what it owns. */
-		for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
-			if (*t->skel->skeleton->progs[i].prog == prog)
-				*t->skel->skeleton->progs[i].link = link;
 	}
 	return 0;
 }
@@ -294,6 +309,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");
 		return IPCD_EXIT_FAILURE;
 	}
+	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_LIVE, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -328,10 +344,16 @@ int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
 	return ring_buffer__poll(t->rb, timeout_ms);
 }
 
+/* How long calls in flight at the stop get to finish before the hooks go. */
+#define STOP_GRACE_US 20000
+
 void ipcd_tracer_detach(struct ipcd_tracer *t)
 {
-	if (t->skel)
-		ipcdump_bpf__detach(t->skel);
+	if (!t->skel)
+		return;
+	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
+	usleep(STOP_GRACE_US);
+	ipcdump_bpf__detach(t->skel);
 }
 
 int ipcd_tracer_drain(struct ipcd_tracer *t)

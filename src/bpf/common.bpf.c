@@ -9,5 +9,6 @@ const volatile __u32 cfg_filters = 0;
 const volatile __u32 cfg_kernel_signals = 0;
 
 struct ipcd_counters counters = {};
+volatile __u32 tracing_state = IPCD_TRACING_ATTACHING;
 
 char LICENSE[] SEC("license") = "GPL";

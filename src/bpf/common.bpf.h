@@ -50,6 +50,18 @@ IPCD_SHARED const volatile __u32 cfg_filters;      /* enum ipcd_filter_flag */
 IPCD_SHARED const volatile __u32 cfg_kernel_signals;
 
 IPCD_SHARED struct ipcd_counters counters;
+/*
+ * Set by userspace: live once every hook is attached, stopped when it
+ * stops.  Hooks attach and detach one by one; this makes start and stop one
+ * instant each, so no message is seen by one hook and missed by the next.
+ * Calls in flight at the stop still get their exits.
+ */
+enum ipcd_tracing_state {
+	IPCD_TRACING_ATTACHING = 0,
+	IPCD_TRACING_LIVE = 1,
+	IPCD_TRACING_STOPPED = 2,
+};
+IPCD_SHARED volatile __u32 tracing_state;
 
 IPCD_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -95,6 +107,11 @@ static __always_inline struct ipcd_scratch *this_cpu_scratch(void)
 	__u32 cpu = bpf_get_smp_processor_id();
 
 	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline bool is_live(void)
+{
+	return tracing_state == IPCD_TRACING_LIVE;
 }
 
 static __always_inline bool is_self(void)

@@ -25,6 +25,7 @@
 /* One pipe touched by a call in flight. */
 struct pipe_end {
 	struct pipe_key key;
+	__u64 pipe;      /* struct pipe_inode_info *, to look at it again at exit */
 	__u64 seq;       /* w_enters/r_enters value this call took */
 	__s32 fd;
 	__u32 flags;     /* enum ipcd_record_flag */
@@ -49,9 +50,15 @@ struct {
 	__type(value, struct pipe_state);
 } pipe_states SEC(".maps");
 
+/*
+ * Calls in flight, by thread.  A plain hash, not LRU: an evicted entry would
+ * leave its in-flight count behind for good; a full map only means a call
+ * is picked up at its exit, as one begun before tracing.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct pipe_call);
 } pipe_calls SEC(".maps");
@@ -254,17 +261,18 @@ static __always_inline void pipe_check_sync(const struct pipe_key *key, struct p
 		return;
 	if (!pipe || !pipe_is_empty(pipe))
 		return;
+	/* compare-and-swap: a call that begins meanwhile moves the counter itself */
 	if (w > r) {
-		st->r_off = w;
-		emit_resync(key, r, w);
+		if (__sync_val_compare_and_swap(&st->r_off, r, w) == r)
+			emit_resync(key, r, w);
 	} else {
-		st->w_off = r;
-		emit_resync(key, w, r);
+		if (__sync_val_compare_and_swap(&st->w_off, w, r) == w)
+			emit_resync(key, w, r);
 	}
 }
 
 static __always_inline struct pipe_state *pipe_state_get(struct file *file, const struct pipe_key *key,
-							 __u32 flags, bool recovering, long done)
+							 __u32 flags, bool recovering, bool write, long done)
 {
 	struct pipe_inode_info *pipe = BPF_CORE_READ(file, f_inode, i_pipe);
 	struct pipe_state *st = bpf_map_lookup_elem(&pipe_states, key);
@@ -276,9 +284,16 @@ static __always_inline struct pipe_state *pipe_state_get(struct file *file, cons
 		return st;
 	}
 	init.base = pipe_unread_bytes(pipe);
-	/* A call found only at its exit has already moved its bytes. */
-	if (recovering && done > 0)
-		init.base += done;
+	/*
+	 * A call found only at its exit has already moved its bytes: a read
+	 * took them out of what was there before, a write put them in.
+	 */
+	if (recovering && done > 0) {
+		if (write)
+			init.base = init.base > (__u64)done ? init.base - done : 0;
+		else
+			init.base += done;
+	}
 	init.w_off = init.base;
 	bpf_map_update_elem(&pipe_states, key, &init, BPF_NOEXIST);
 	if (flags & IPCD_F_FIFO)
@@ -314,7 +329,8 @@ __noinline int pipe_end_begin(struct pipe_end *end, int fd, int write, int recov
 		end->key.ino = 0;
 		return false;
 	}
-	st = pipe_state_get(file, &end->key, end->flags, recovering, write ? 0 : done);
+	st = pipe_state_get(file, &end->key, end->flags, recovering, write, done);
+	end->pipe = (__u64)BPF_CORE_READ(file, f_inode, i_pipe);
 	if (!st) {
 		end->key.ino = 0;
 		return false;
@@ -360,12 +376,25 @@ static __always_inline bool pipe_call_setup(struct pipe_call *c, __u8 call, int 
 	return has_rd || has_wr;
 }
 
+/* Takes back the in-flight count of a call that could not be remembered. */
+static __always_inline void pipe_end_abandon(const struct pipe_end *end, bool write)
+{
+	struct pipe_state *st;
+
+	if (!end->key.ino || !(st = bpf_map_lookup_elem(&pipe_states, &end->key)))
+		return;
+	if (write)
+		__sync_fetch_and_add(&st->w_inflight, -1);
+	else
+		__sync_fetch_and_add(&st->r_inflight, -1);
+}
+
 static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 buf, __u64 count)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pipe_call c = {};
+	struct pipe_call c = {}, *stale;
 
-	if (is_self())
+	if (is_self() || !is_live())
 		return 0;
 	if (call == IPCD_CALL_VMSPLICE) {
 		/* vmsplice moves user pages into a pipe open for writing, else out of it. */
@@ -374,8 +403,18 @@ static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 bu
 			rfd = -1;
 		}
 	}
-	if (pipe_call_setup(&c, call, rfd, wfd, buf, count, false, 0))
-		bpf_map_update_elem(&pipe_calls, &tid, &c, BPF_ANY);
+	if (!pipe_call_setup(&c, call, rfd, wfd, buf, count, false, 0))
+		return 0;
+	/* A call of this thread whose exit we never saw: give its counts back. */
+	stale = bpf_map_lookup_elem(&pipe_calls, &tid);
+	if (stale) {
+		pipe_end_abandon(&stale->rd, false);
+		pipe_end_abandon(&stale->wr, true);
+	}
+	if (bpf_map_update_elem(&pipe_calls, &tid, &c, BPF_ANY)) {
+		pipe_end_abandon(&c.rd, false);
+		pipe_end_abandon(&c.wr, true);
+	}
 	return 0;
 }
 
@@ -481,6 +520,7 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	struct pipe_state *st;
 	__u32 flags;
 	__u64 offset = 0, base = 0;
+	bool sync = false;
 
 	if (!c || !end)
 		return 0;
@@ -488,18 +528,24 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	flags = end->flags;
 	if (!st)
 		return 0;
+	/*
+	 * The counter moves before the call leaves "in flight": a check that
+	 * sees nothing in flight must see every byte counted.
+	 */
 	if (dir == IPCD_PIPE_WRITE) {
-		__sync_fetch_and_add(&st->w_inflight, -1);
 		if (ret > 0)
 			offset = __sync_fetch_and_add(&st->w_off, ret);
 		if (st->w_enters != end->seq + 1)
 			flags |= IPCD_F_ORDER_UNCERTAIN;
+		__sync_fetch_and_add(&st->w_inflight, -1);
 	} else {
-		__sync_fetch_and_add(&st->r_inflight, -1);
 		if (ret > 0)
 			offset = __sync_fetch_and_add(&st->r_off, ret);
 		if (st->r_enters != end->seq + 1)
 			flags |= IPCD_F_ORDER_UNCERTAIN;
+		/* Alone on the pipe and it is empty: a moment to check the counters. */
+		sync = ret > 0 && st->r_inflight == 1 && st->w_inflight == 0;
+		__sync_fetch_and_add(&st->r_inflight, -1);
 	}
 	/* Counts only go negative if an LRU eviction lost a begin; heal them. */
 	if (st->w_inflight < 0)
@@ -510,6 +556,9 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	if (ret <= 0)
 		return 0;
 	emit_pipe_io(c, end, dir, offset, ret, base, flags);
+	/* after the read's record, so userspace has it when told of the gap */
+	if (sync)
+		pipe_check_sync(&end->key, st, (struct pipe_inode_info *)end->pipe);
 	return 0;
 }
 
@@ -550,6 +599,8 @@ static __always_inline int pipe_call_exit(__u8 call, long ret)
 		return 0;
 	c = bpf_map_lookup_elem(&pipe_calls, &tid);
 	if (!c) {
+		if (!is_live())
+			return 0;
 		if (call == IPCD_CALL_READ || call == IPCD_CALL_WRITE ||
 		    call == IPCD_CALL_READV || call == IPCD_CALL_WRITEV)
 			pipe_call_recover(call, ret);

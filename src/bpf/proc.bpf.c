@@ -9,6 +9,8 @@ static __always_inline struct ipcd_proc *emit_proc(struct task_struct *task, __u
 {
 	struct ipcd_proc *rec;
 
+	if (!is_live())
+		return NULL;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost(IPCD_COLL_PROC);

@@ -66,7 +66,7 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 {
 	struct ipcd_signal *rec, tmp = {};
 
-	if (is_self())
+	if (is_self() || !is_live())
 		return 0;
 	read_siginfo(&tmp, info);
 	if (!sent_by_process(tmp.code))

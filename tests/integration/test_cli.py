@@ -1,12 +1,22 @@
 """The command line: filters, -c, stopping, errors, losses, self-tracing."""
-import os
+import json
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 
-from conftest import IPCDUMP, Gated, ipcgen, payload, pipe_events
+from conftest import IPCDUMP, Gated, ipcgen, pipe_events
+
+
+def wait_until_tracing(proc):
+    """Reads stderr up to the line that says events now count."""
+    while True:
+        line = proc.stderr.readline().decode()
+        assert line, "ipcdump exited before tracing"
+        if line.startswith("ipcdump: tracing"):
+            return
 
 
 def test_filter_by_source_comm_in_the_kernel(tracer):
@@ -61,6 +71,7 @@ def test_type_filter(tracer):
 def test_count_prints_exactly_n_and_exits_zero():
     proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "-f", "json", "-c", "3"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until_tracing(proc)
     for i in range(50):
         ipcgen("pipe", "ping %d" % i)
         if proc.poll() is not None:
@@ -137,17 +148,13 @@ def test_quiet_lost_keeps_the_summary(tracer):
 def test_does_not_trace_its_own_output_pipe():
     proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "-f", "json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    line = proc.stderr.readline().decode()
-    while not line.startswith("ipcdump: tracing"):
-        line = proc.stderr.readline().decode()
-        assert line
+    wait_until_tracing(proc)
     r = ipcgen("pipe", "mine")
-    import time
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0
-    events = [__import__("json").loads(l) for l in out.decode().splitlines()]
+    events = [json.loads(l) for l in out.decode().splitlines()]
     assert pipe_events(events, r["ino"])
     me = proc.pid
     assert not [e for e in events if me in (e.get("src_pid"), e.get("dst_pid"))]

@@ -1,8 +1,11 @@
 """Pipes and FIFOs: both ends, exact bytes, payloads, odd cases."""
+import json
 import os
+import re
+import subprocess
 import time
 
-from conftest import Gated, ipcgen, payload, pipe_events
+from conftest import IPCGEN, Gated, ipcgen, payload, pipe_events
 
 
 def assert_endpoint(event, side, pid, comm):
@@ -186,3 +189,25 @@ def test_data_never_read_is_reported_at_exit(tracer):
     assert e["dst_pid"] == -1 and e["dst_comm"] is None
     assert "unread" in e["meta"]["flags"]
     assert payload(e) == b"nobody reads this"
+
+
+def test_joining_a_conversation_already_under_way(tracer):
+    """Tracing starts while two processes ping-pong: at most the message in
+    flight at that moment lacks an end; every later one has both."""
+    proc = subprocess.Popen([IPCGEN, "pingpong", "4000"], stdout=subprocess.PIPE)
+    first = json.loads(proc.stdout.readline())
+    time.sleep(0.2)
+    t = tracer("-t", "pipe")
+    time.sleep(0.5)
+    events = t.stop(settle=0)
+    pong = json.loads(proc.communicate(timeout=60)[0].decode().splitlines()[-1])["pong"]
+    lost = int(re.search(r"(\d+) lost", t.summary()[0]).group(1))
+    for ino, writer, reader in ((first["there"], first["ping"], pong), (first["back"], pong, first["ping"])):
+        got = pipe_events(events, ino)
+        assert len(got) > 50, len(got)
+        for e in got:
+            assert e["size"] == 64
+            assert (e["src_pid"], e["dst_pid"]) in ((writer, reader), (writer, -1), (-1, reader)), e
+        partial = [e for e in got if -1 in (e["src_pid"], e["dst_pid"])]
+        if not lost:
+            assert len(partial) <= 1, partial

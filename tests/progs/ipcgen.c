@@ -539,6 +539,45 @@ static int scenario_signals(void)
 	return 0;
 }
 
+/*
+ * pingpong ROUNDS: ipct-ping and ipct-pong bounce a 64-byte message over two
+ * pipes ROUNDS times, 200 us apart, so a tracer can start in the middle.
+ */
+static int scenario_pingpong(int argc, char **argv)
+{
+	int rounds = argc > 0 ? atoi(argv[0]) : 5000;
+	int there[2], back[2];
+	char msg[64];
+	pid_t pong;
+
+	make_pipe(there);
+	make_pipe(back);
+	memset(msg, 'p', sizeof(msg));
+	printf("{\"ping\":%d,\"there\":%lu,\"back\":%lu}\n", getpid(), fd_ino(there[0]), fd_ino(back[0]));
+	pong = fork();
+	if (pong < 0)
+		die("fork");
+	if (pong == 0) {
+		set_comm("ipct-pong");
+		for (int i = 0; i < rounds; i++) {
+			if (read(there[0], msg, sizeof(msg)) != sizeof(msg))
+				_exit(1);
+			write_all(back[1], msg, sizeof(msg));
+		}
+		_exit(0);
+	}
+	set_comm("ipct-ping");
+	for (int i = 0; i < rounds; i++) {
+		write_all(there[1], msg, sizeof(msg));
+		if (read(back[0], msg, sizeof(msg)) != sizeof(msg))
+			die("read");
+		usleep(200);
+	}
+	wait_child(pong);
+	printf("{\"pong\":%d}\n", pong);
+	return 0;
+}
+
 /* child: a child ipct-child that exits at once, so its parent gets SIGCHLD. */
 static int scenario_child(void)
 {
@@ -561,7 +600,7 @@ static int scenario_child(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ipcgen [--gate] pipe|short|multi|race|fifo|writev|splice|tee|vmsplice|"
-			"sendfile|preexisting|blocked|unread|flood|signals|child [ARGS...]\n");
+			"sendfile|preexisting|blocked|unread|flood|signals|child|pingpong [ARGS...]\n");
 	return 2;
 }
 
@@ -596,5 +635,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "flood")) return scenario_flood(argc, argv);
 	if (!strcmp(name, "signals")) return scenario_signals();
 	if (!strcmp(name, "child")) return scenario_child();
+	if (!strcmp(name, "pingpong")) return scenario_pingpong(argc, argv);
 	return usage();
 }

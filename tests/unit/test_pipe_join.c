@@ -534,7 +534,8 @@ static void test_collect_drops_only_writes_read_unseen(void **state)
 	assert_transfer(&f->sink.events[0], 11, "later", -1, NULL, 5, "world");
 }
 
-static void test_resync_reports_pending_write_unread(void **state)
+/* Bytes gone from the pipe with no traced read: the reader is unknown, not "unread". */
+static void test_resync_reports_pending_write_reader_unknown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -543,7 +544,22 @@ static void test_resync_reports_pending_write_unread(void **state)
 
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 10, "writer", -1, NULL, 5, "hello");
-	assert_int_equal(f->sink.events[0].flags, IPCD_EF_UNREAD);
+	assert_int_equal(f->sink.events[0].flags, IPCD_EF_READER_UNKNOWN);
+	assert_int_equal(pipe_join_pending(f->join), 0);
+}
+
+/* Below the resync's start the kernel saw the bytes read: nothing to report there. */
+static void test_resync_reports_only_from_its_start(void **state)
+{
+	struct fixture *f = *state;
+
+	feed_write(f->join, 10, "writer", 0, "hello", 100);
+	feed_write(f->join, 11, "later", 5, "abc", 110);
+	feed_resync(f->join, 5, 8);
+
+	assert_int_equal(f->sink.count, 1);
+	assert_transfer(&f->sink.events[0], 11, "later", -1, NULL, 3, "abc");
+	assert_int_equal(f->sink.events[0].flags, IPCD_EF_READER_UNKNOWN);
 	assert_int_equal(pipe_join_pending(f->join), 0);
 }
 
@@ -801,7 +817,8 @@ int main(void)
 		JOIN_TEST(test_flush_reports_rest_of_partly_read_write),
 		JOIN_TEST(test_flush_settles_waiting_reads),
 		JOIN_TEST(test_collect_drops_only_writes_read_unseen),
-		JOIN_TEST(test_resync_reports_pending_write_unread),
+		JOIN_TEST(test_resync_reports_pending_write_reader_unknown),
+		JOIN_TEST(test_resync_reports_only_from_its_start),
 		JOIN_TEST(test_resync_settles_waiting_read),
 		JOIN_TEST(test_resync_keeps_later_writes),
 		JOIN_TEST(test_fifo_events_carry_the_path),
