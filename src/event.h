@@ -61,6 +61,7 @@ struct ipcd_event {
 	int32_t sig;
 	int32_t code;
 	int32_t result;
+	int32_t error;           /* -errno of a failed send */
 	uint32_t sig_flags;
 	uint64_t value;
 

@@ -152,6 +152,7 @@ enum ipcd_signal_result {
 	IPCD_SIG_ALREADY_PENDING = 2,
 	IPCD_SIG_OVERFLOW_FAIL = 3,
 	IPCD_SIG_LOSE_INFO = 4,
+	IPCD_SIG_FAILED = 5,        /* the sending syscall failed: see error */
 };
 
 enum ipcd_signal_flag {
@@ -172,6 +173,8 @@ struct ipcd_signal {
 	__u64 value;            /* si_value (sigqueue) */
 	__u32 sender_pid;       /* sender pid as claimed in siginfo */
 	__u32 sender_uid;
+	__s32 error;            /* -errno when result is IPCD_SIG_FAILED */
+	__s32 target;           /* the pid/tid the sender named (kill's argument) */
 };
 
 enum ipcd_proc_event {
@@ -220,7 +223,7 @@ _Static_assert(sizeof(struct ipcd_task) == 32, "task is ABI");
 _Static_assert(sizeof(struct ipcd_pipe_io) == 104, "pipe record is ABI");
 _Static_assert(sizeof(struct ipcd_pipe_resync) == 48, "resync record is ABI");
 _Static_assert(sizeof(struct ipcd_fifo_path) == 32 + IPCD_PATH_DEPTH * IPCD_NAME_LEN, "fifo record is ABI");
-_Static_assert(sizeof(struct ipcd_signal) == 112, "signal record is ABI");
+_Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif
 

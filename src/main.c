@@ -84,6 +84,23 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 		app->done = true;
 }
 
+/*
+ * A signal that failed to send has only the pid its sender named; the
+ * process table knows its name if it exists, and no pid means no target.
+ */
+static void name_failed_target(struct ipcdump *app, struct ipcd_endpoint *dst)
+{
+	const char *comm = dst->pid > 0 ? proc_table_live_comm(app->procs, dst->pid) : NULL;
+
+	if (dst->pid <= 0) {
+		ipcd_endpoint_unknown(dst);
+		return;
+	}
+	dst->ppid = -1;
+	if (comm)
+		memcpy(dst->comm, comm, sizeof(dst->comm));
+}
+
 static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
 {
 	struct ipcd_event e;
@@ -96,9 +113,12 @@ static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
 	e.sig = rec->sig;
 	e.code = rec->code;
 	e.result = rec->result;
+	e.error = rec->error;
 	e.sig_flags = rec->sig_flags;
 	e.value = rec->value;
 	e.src_fd = e.dst_fd = -1;
+	if (rec->result == IPCD_SIG_FAILED)
+		name_failed_target(app, &e.dst);
 	emit_event(app, &e);
 }
 

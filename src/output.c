@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <inttypes.h>
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -82,6 +83,7 @@ const char *ipcd_signal_result_name(int result)
 	case IPCD_SIG_ALREADY_PENDING: return "already_pending";
 	case IPCD_SIG_OVERFLOW_FAIL: return "overflow_fail";
 	case IPCD_SIG_LOSE_INFO: return "lose_info";
+	case IPCD_SIG_FAILED: return "failed";
 	default: return "unknown";
 	}
 }
@@ -98,6 +100,14 @@ const char *ipcd_pipe_call_name(int call)
 	if (call > 0 && call < (int)(sizeof(names) / sizeof(names[0])) && names[call])
 		return names[call];
 	return NULL;
+}
+
+/* "ESRCH" for -ESRCH: the name, as strace prints it, not the sentence. */
+static const char *error_name(int32_t error)
+{
+	const char *name = strerrorname_np(error < 0 ? -error : error);
+
+	return name ? name : "unknown";
 }
 
 static const struct {
@@ -146,7 +156,10 @@ static void text_endpoint(FILE *out, const struct ipcd_endpoint *ep)
 		return;
 	}
 	fprintf(out, "%" PRId64 "(", ep->pid);
-	text_escaped(out, ep->comm, sizeof(ep->comm));
+	if (ep->comm[0])
+		text_escaped(out, ep->comm, sizeof(ep->comm));
+	else
+		fputs("<unknown>", out);
 	fputc(')', out);
 }
 
@@ -218,6 +231,8 @@ static void text_signal(struct text_kv *kv, const struct ipcd_event *e)
 	if (e->sig_flags & IPCD_SIGF_HAS_VALUE)
 		text_kv_u64(kv, "value", e->value);
 	text_kv_str(kv, "result", ipcd_signal_result_name(e->result));
+	if (e->result == IPCD_SIG_FAILED)
+		text_kv_str(kv, "error", error_name(e->error));
 	if (e->sig_flags & IPCD_SIGF_BLOCKED)
 		text_kv_str(kv, "blocked", "yes");
 	if (e->sig_flags & IPCD_SIGF_KERNEL)
@@ -282,7 +297,7 @@ static void json_endpoint(struct json_writer *jw, const char *side, const struct
 	jw_kv_int(jw, key, ep->ppid);
 	snprintf(key, sizeof(key), "%s_comm", side);
 	jw_key(jw, key);
-	if (ep->pid < 0)
+	if (ep->pid < 0 || !ep->comm[0])
 		jw_null(jw);
 	else
 		jw_string_n(jw, ep->comm, strnlen(ep->comm, sizeof(ep->comm)));
@@ -335,6 +350,8 @@ static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 	if (e->sig_flags & IPCD_SIGF_HAS_VALUE)
 		jw_kv_uint(jw, "value", e->value);
 	jw_kv_string(jw, "result", ipcd_signal_result_name(e->result));
+	if (e->result == IPCD_SIG_FAILED)
+		jw_kv_string(jw, "error", error_name(e->error));
 	jw_kv_bool(jw, "blocked", e->sig_flags & IPCD_SIGF_BLOCKED);
 	jw_kv_bool(jw, "group", e->sig_flags & IPCD_SIGF_GROUP);
 	jw_kv_bool(jw, "kernel", e->sig_flags & IPCD_SIGF_KERNEL);

@@ -153,7 +153,7 @@ void proc_table_expire(struct proc_table *pt, uint64_t now_ns, uint64_t keep_ns)
 	}
 }
 
-const char *proc_table_comm(const struct proc_table *pt, int64_t pid)
+static const struct proc_entry *proc_find(const struct proc_table *pt, int64_t pid)
 {
 	struct proc_entry *p;
 	uint32_t key = (uint32_t)pid;
@@ -161,7 +161,21 @@ const char *proc_table_comm(const struct proc_table *pt, int64_t pid)
 	if (pid <= 0)
 		return NULL;
 	HASH_FIND(hh, pt->procs, &key, sizeof(key), p);
+	return p;
+}
+
+const char *proc_table_comm(const struct proc_table *pt, int64_t pid)
+{
+	const struct proc_entry *p = proc_find(pt, pid);
+
 	return p ? p->comm : NULL;
+}
+
+const char *proc_table_live_comm(const struct proc_table *pt, int64_t pid)
+{
+	const struct proc_entry *p = proc_find(pt, pid);
+
+	return p && !p->exited_ns ? p->comm : NULL;
 }
 
 size_t proc_table_size(const struct proc_table *pt)

@@ -24,8 +24,10 @@ void proc_table_record(struct proc_table *pt, const struct ipcd_proc *rec);
 /* Forgets processes that exited more than keep_ns before now_ns. */
 void proc_table_expire(struct proc_table *pt, uint64_t now_ns, uint64_t keep_ns);
 
-/* The comm of pid, or NULL if unknown. */
+/* The comm of pid (alive or lately exited), or NULL if unknown. */
 const char *proc_table_comm(const struct proc_table *pt, int64_t pid);
+/* The same, for a pid that has not exited. */
+const char *proc_table_live_comm(const struct proc_table *pt, int64_t pid);
 size_t proc_table_size(const struct proc_table *pt);
 
 #endif /* IPCD_PROC_TABLE_H */

@@ -31,7 +31,7 @@ struct collector_desc {
 
 static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
-	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), false },
+	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
 	/* Process lifecycle: no events of its own, loaded with any other. */
 	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
 };

@@ -97,3 +97,136 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }
+
+/*
+ * Signals that were never generated because the sending syscall failed
+ * (EPERM, ESRCH, EINVAL): seen only at the syscall, so kill, tkill, tgkill
+ * and the sigqueue calls are followed from entry to exit, and reported
+ * when they fail.
+ */
+struct signal_call {
+	__s32 sig;
+	__s32 target;   /* pid, tid, or for kill() a group as the caller wrote it */
+	__s32 code;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct signal_call);
+} signal_calls SEC(".maps");
+
+static __always_inline int signal_call_enter(__s32 target, __s32 sig, __s32 code)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct signal_call call = { .sig = sig, .target = target, .code = code };
+
+	/* kill(pid, 0) only asks whether pid exists: no signal is meant */
+	if (is_self() || !is_live() || sig == 0)
+		return 0;
+	bpf_map_update_elem(&signal_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int signal_call_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct signal_call *call = bpf_map_lookup_elem(&signal_calls, &tid);
+	struct ipcd_signal *rec, tmp = {};
+
+	if (!call)
+		return 0;
+	tmp.sig = call->sig;
+	tmp.target = call->target;
+	tmp.code = call->code;
+	bpf_map_delete_elem(&signal_calls, &tid);
+	if (ret >= 0)
+		return 0;  /* generated: signal_generate reported it */
+	fill_current(&tmp.src);
+	/* the target may not exist: its pid is all there is; userspace names it */
+	tmp.dst.pid = tmp.target > 0 ? tmp.target : 0;
+	tmp.dst.tid = tmp.dst.pid;
+	if (!filter_may_pass_src(&tmp.src))
+		return 0;
+	tmp.result = IPCD_SIG_FAILED;
+	tmp.error = ret;
+	tmp.hdr.kind = IPCD_REC_SIGNAL;
+	tmp.hdr.size = sizeof(tmp);
+	tmp.hdr.ts_ns = bpf_ktime_get_ns();
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_SIGNAL);
+		return 0;
+	}
+	__builtin_memcpy(rec, &tmp, sizeof(tmp));
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/* kill(pid, sig) */
+SEC("tracepoint/syscalls/sys_enter_kill")
+int ipcd_signal_enter_kill(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_call_enter(ctx->args[0], ctx->args[1], IPCD_SI_USER);
+}
+
+SEC("tracepoint/syscalls/sys_exit_kill")
+int ipcd_signal_exit_kill(struct trace_event_raw_sys_exit *ctx)
+{
+	return signal_call_exit(ctx->ret);
+}
+
+/* tkill(tid, sig) */
+SEC("tracepoint/syscalls/sys_enter_tkill")
+int ipcd_signal_enter_tkill(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_call_enter(ctx->args[0], ctx->args[1], IPCD_SI_TKILL);
+}
+
+SEC("tracepoint/syscalls/sys_exit_tkill")
+int ipcd_signal_exit_tkill(struct trace_event_raw_sys_exit *ctx)
+{
+	return signal_call_exit(ctx->ret);
+}
+
+/* tgkill(tgid, tid, sig) */
+SEC("tracepoint/syscalls/sys_enter_tgkill")
+int ipcd_signal_enter_tgkill(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_call_enter(ctx->args[1], ctx->args[2], IPCD_SI_TKILL);
+}
+
+SEC("tracepoint/syscalls/sys_exit_tgkill")
+int ipcd_signal_exit_tgkill(struct trace_event_raw_sys_exit *ctx)
+{
+	return signal_call_exit(ctx->ret);
+}
+
+/* rt_sigqueueinfo(tgid, sig, info): what sigqueue(3) calls */
+SEC("tracepoint/syscalls/sys_enter_rt_sigqueueinfo")
+int ipcd_signal_enter_sigqueue(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_call_enter(ctx->args[0], ctx->args[1], IPCD_SI_QUEUE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
+int ipcd_signal_exit_sigqueue(struct trace_event_raw_sys_exit *ctx)
+{
+	return signal_call_exit(ctx->ret);
+}
+
+/* rt_tgsigqueueinfo(tgid, tid, sig, info) */
+SEC("tracepoint/syscalls/sys_enter_rt_tgsigqueueinfo")
+int ipcd_signal_enter_tgsigqueue(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_call_enter(ctx->args[1], ctx->args[2], IPCD_SI_QUEUE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
+int ipcd_signal_exit_tgsigqueue(struct trace_event_raw_sys_exit *ctx)
+{
+	return signal_call_exit(ctx->ret);
+}

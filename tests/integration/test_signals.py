@@ -56,3 +56,17 @@ def test_text_format_of_a_signal(tracer):
     assert len(lines) == 2, t.text
     assert lines[0].split(" ", 1)[1] == "signal %d(ipct-sigsend) > %d(ipct-sigrecv): num 10, name SIGUSR1, code SI_USER, result delivered, blocked yes" % (r["sender"], r["receiver"])
     assert lines[1].endswith("num %d, name SIGRTMIN+%d, code SI_QUEUE, value 4242, result delivered, blocked yes" % (r["rt"], r["rt"] - 32))
+
+
+def test_failed_sends_are_reported_with_their_error(tracer):
+    t = tracer("-t", "signal", "-S", "ipct-failkill")
+    r = ipcgen("failkill")
+    events = signal_events(t.stop())
+    assert len(events) == 2, events
+    gone, denied = events
+    assert (gone["src_pid"], gone["src_comm"]) == (r["sender"], "ipct-failkill")
+    assert gone["dst_pid"] == r["gone"] and gone["dst_comm"] is None
+    assert gone["meta"]["result"] == "failed" and gone["meta"]["error"] == "ESRCH"
+    assert gone["meta"]["name"] == "SIGUSR1"
+    assert denied["dst_pid"] == r["parent"] and denied["dst_comm"] == "ipcgen"
+    assert denied["meta"]["result"] == "failed" and denied["meta"]["error"] == "EPERM"

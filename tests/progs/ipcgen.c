@@ -578,6 +578,40 @@ static int scenario_pingpong(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * failkill: ipct-failkill sends SIGUSR1 to a child that has already been
+ * reaped (ESRCH), and, as user nobody, to its root parent (EPERM).
+ */
+static int scenario_failkill(void)
+{
+	pid_t gone, sender;
+	pid_t parent = getpid();
+
+	signal(SIGUSR1, SIG_IGN);  /* in case the second send went through after all */
+	gone = fork();
+	if (gone < 0)
+		die("fork");
+	if (gone == 0)
+		_exit(0);
+	wait_child(gone);
+	sender = fork();
+	if (sender < 0)
+		die("fork");
+	if (sender == 0) {
+		set_comm("ipct-failkill");
+		if (kill(gone, SIGUSR1) == 0 || errno != ESRCH)
+			_exit(1);
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		if (kill(parent, SIGUSR1) == 0 || errno != EPERM)
+			_exit(3);
+		_exit(0);
+	}
+	wait_child(sender);
+	printf("{\"parent\":%d,\"gone\":%d,\"sender\":%d}\n", parent, gone, sender);
+	return 0;
+}
+
 /* child: a child ipct-child that exits at once, so its parent gets SIGCHLD. */
 static int scenario_child(void)
 {
@@ -600,7 +634,7 @@ static int scenario_child(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ipcgen [--gate] pipe|short|multi|race|fifo|writev|splice|tee|vmsplice|"
-			"sendfile|preexisting|blocked|unread|flood|signals|child|pingpong [ARGS...]\n");
+			"sendfile|preexisting|blocked|unread|flood|signals|child|pingpong|failkill [ARGS...]\n");
 	return 2;
 }
 
@@ -636,5 +670,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "signals")) return scenario_signals();
 	if (!strcmp(name, "child")) return scenario_child();
 	if (!strcmp(name, "pingpong")) return scenario_pingpong(argc, argv);
+	if (!strcmp(name, "failkill")) return scenario_failkill();
 	return usage();
 }

@@ -230,6 +230,23 @@ static void test_text_kernel_signal(void **state)
 				 "result ignored, blocked yes, origin kernel\n");
 }
 
+/* A send that failed: the error by name, and a target nobody could name. */
+static void test_text_failed_signal(void **state)
+{
+	struct ipcd_event e = signal_event();
+
+	(void)state;
+	e.sig = 10;
+	e.code = 0;
+	e.sig_flags = 0;
+	e.result = IPCD_SIG_FAILED;
+	e.error = -3; /* ESRCH */
+	memset(e.dst.comm, 0, sizeof(e.dst.comm));
+	assert_renders(IPCD_FORMAT_TEXT, false, &e,
+		       TEXT_TIME "signal 1(a) > 2(<unknown>): num 10, name SIGUSR1, code SI_USER, "
+				 "result failed, error ESRCH\n");
+}
+
 static void test_text_lost(void **state)
 {
 	struct ipcd_event e = lost_event();
@@ -523,7 +540,8 @@ static void test_signal_result_names(void **state)
 	assert_string_equal(ipcd_signal_result_name(IPCD_SIG_ALREADY_PENDING), "already_pending");
 	assert_string_equal(ipcd_signal_result_name(IPCD_SIG_OVERFLOW_FAIL), "overflow_fail");
 	assert_string_equal(ipcd_signal_result_name(IPCD_SIG_LOSE_INFO), "lose_info");
-	assert_string_equal(ipcd_signal_result_name(5), "unknown");
+	assert_string_equal(ipcd_signal_result_name(IPCD_SIG_FAILED), "failed");
+	assert_string_equal(ipcd_signal_result_name(6), "unknown");
 	assert_string_equal(ipcd_signal_result_name(-1), "unknown");
 }
 
@@ -554,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_text_every_flag_in_fixed_order),
 		cmocka_unit_test(test_text_signal),
 		cmocka_unit_test(test_text_kernel_signal),
+		cmocka_unit_test(test_text_failed_signal),
 		cmocka_unit_test(test_text_lost),
 		cmocka_unit_test(test_text_hexdump_follows_indented),
 		cmocka_unit_test(test_text_hexdump_of_two_lines),

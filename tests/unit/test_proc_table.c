@@ -86,11 +86,13 @@ static void test_records_follow_fork_exec_rename_and_exit(void **state)
 	rec = proc_record(IPCD_PROC_RENAME, 100, 1, "renamed", 30);
 	proc_table_record(pt, &rec);
 	assert_string_equal(proc_table_comm(pt, 100), "renamed");
+	assert_string_equal(proc_table_live_comm(pt, 100), "renamed");
 	rec = proc_record(IPCD_PROC_EXIT, 100, 1, "renamed", 40);
 	proc_table_record(pt, &rec);
 	/* kept for a while after exit: its events may still be joining */
 	proc_table_expire(pt, 45, 10);
 	assert_string_equal(proc_table_comm(pt, 100), "renamed");
+	assert_null(proc_table_live_comm(pt, 100));
 	proc_table_expire(pt, 51, 10);
 	assert_null(proc_table_comm(pt, 100));
 	assert_int_equal(proc_table_size(pt), 0);
