@@ -259,7 +259,7 @@ static void finish(struct ipcdump *app)
 {
 	int rc;
 
-	ipcd_tracer_detach(&app->tracer);
+	ipcd_tracer_quiesce(&app->tracer);
 	app->draining = true;
 	do {
 		app->batch = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -313,10 +314,40 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 	return 0;
 }
 
+/*
+ * Unhooking a syscall tracepoint waits for an RCU grace period (about 70 ms
+ * each here, one after the other): a child takes over the hooks and unhooks
+ * them after ipcdump has exited.  Our own closes are then only dropped
+ * references.  The hooks do nothing by then (tracing_state is stopped).
+ */
+static void unhook_in_background(struct ipcdump_bpf *skel)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid != 0)
+		return;  /* the parent, or fork failed: the parent unhooks itself */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		/* let whoever reads our output see its end now */
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+	}
+	setsid();
+	ipcdump_bpf__destroy(skel);
+	_exit(0);
+}
+
 void ipcd_tracer_stop(struct ipcd_tracer *t)
 {
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	if (t->skel) {
+		__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
+		fflush(NULL);
+		unhook_in_background(t->skel);
+	}
 	ipcdump_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -344,16 +375,15 @@ int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
 	return ring_buffer__poll(t->rb, timeout_ms);
 }
 
-/* How long calls in flight at the stop get to finish before the hooks go. */
+/* How long calls in flight at the stop get to finish their exits. */
 #define STOP_GRACE_US 20000
 
-void ipcd_tracer_detach(struct ipcd_tracer *t)
+void ipcd_tracer_quiesce(struct ipcd_tracer *t)
 {
 	if (!t->skel)
 		return;
 	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
 	usleep(STOP_GRACE_US);
-	ipcdump_bpf__detach(t->skel);
 }
 
 int ipcd_tracer_drain(struct ipcd_tracer *t)

@@ -33,8 +33,11 @@ void ipcd_tracer_stop(struct ipcd_tracer *t);
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd);
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms);
-/* Stops the collectors: do it before draining, or on a busy machine the ring never runs dry. */
-void ipcd_tracer_detach(struct ipcd_tracer *t);
+/*
+ * Stops the collectors taking up new calls and lets calls in flight end:
+ * do it before draining, or on a busy machine the ring never runs dry.
+ */
+void ipcd_tracer_quiesce(struct ipcd_tracer *t);
 /* Hands over what is in the ring now, without waiting. */
 int ipcd_tracer_drain(struct ipcd_tracer *t);
 
