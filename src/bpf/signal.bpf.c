@@ -60,11 +60,28 @@ static __always_inline void read_siginfo(struct ipcd_signal *rec, struct kernel_
 	}
 }
 
+/* Stamps a signal record built on the stack and copies it into the ring. */
+static __always_inline void submit_signal(struct ipcd_signal *tmp)
+{
+	struct ipcd_signal *rec;
+
+	tmp->hdr.kind = IPCD_REC_SIGNAL;
+	tmp->hdr.size = sizeof(*tmp);
+	tmp->hdr.ts_ns = bpf_ktime_get_ns();
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_SIGNAL);
+		return;
+	}
+	__builtin_memcpy(rec, tmp, sizeof(*tmp));
+	bpf_ringbuf_submit(rec, 0);
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *task, int group, int result)
 {
-	struct ipcd_signal *rec, tmp = {};
+	struct ipcd_signal tmp = {};
 
 	if (is_self() || !is_live())
 		return 0;
@@ -84,17 +101,7 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 		tmp.sig_flags |= IPCD_SIGF_GROUP;
 	if (is_blocked(task, sig))
 		tmp.sig_flags |= IPCD_SIGF_BLOCKED;
-	tmp.hdr.kind = IPCD_REC_SIGNAL;
-	tmp.hdr.size = sizeof(tmp);
-	tmp.hdr.ts_ns = bpf_ktime_get_ns();
-
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SIGNAL);
-		return 0;
-	}
-	__builtin_memcpy(rec, &tmp, sizeof(tmp));
-	bpf_ringbuf_submit(rec, 0);
+	submit_signal(&tmp);
 	return 0;
 }
 
@@ -135,7 +142,7 @@ static __always_inline int signal_call_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct signal_call *call = bpf_map_lookup_elem(&signal_calls, &tid);
-	struct ipcd_signal *rec, tmp = {};
+	struct ipcd_signal tmp = {};
 
 	if (!call)
 		return 0;
@@ -153,16 +160,7 @@ static __always_inline int signal_call_exit(long ret)
 		return 0;
 	tmp.result = IPCD_SIG_FAILED;
 	tmp.error = ret;
-	tmp.hdr.kind = IPCD_REC_SIGNAL;
-	tmp.hdr.size = sizeof(tmp);
-	tmp.hdr.ts_ns = bpf_ktime_get_ns();
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SIGNAL);
-		return 0;
-	}
-	__builtin_memcpy(rec, &tmp, sizeof(tmp));
-	bpf_ringbuf_submit(rec, 0);
+	submit_signal(&tmp);
 	return 0;
 }
 
