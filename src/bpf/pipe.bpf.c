@@ -19,12 +19,10 @@
 #define IPCD_IOV_MAX 64          /* iovecs whose payload is copied */
 #define IPCD_UNREAD_BUFS_MAX 64  /* pipe buffers summed to find unread bytes */
 
-#define pipe_key ipcd_pipe_key
-#define pipe_state ipcd_pipe_state
 
 /* One pipe touched by a call in flight. */
 struct pipe_end {
-	struct pipe_key key;
+	struct ipcd_pipe_key key;
 	__u64 pipe;      /* struct pipe_inode_info *, to look at it again at exit */
 	__u64 seq;       /* w_enters/r_enters value this call took */
 	__s32 fd;
@@ -46,8 +44,8 @@ struct pipe_call {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct pipe_key);
-	__type(value, struct pipe_state);
+	__type(key, struct ipcd_pipe_key);
+	__type(value, struct ipcd_pipe_state);
 } pipe_states SEC(".maps");
 
 /*
@@ -67,7 +65,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
-	__type(key, struct pipe_key);
+	__type(key, struct ipcd_pipe_key);
 	__type(value, __u8);
 } ignored_pipes SEC(".maps");
 
@@ -86,7 +84,7 @@ static __always_inline struct file *fd_to_file(int fd)
 }
 
 /* Fills the key of the pipe behind file; false if it is no pipe or FIFO. */
-static __always_inline bool file_pipe_key(struct file *file, struct pipe_key *key, __u32 *flags)
+static __always_inline bool file_pipe_key(struct file *file, struct ipcd_pipe_key *key, __u32 *flags)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	umode_t mode = BPF_CORE_READ(inode, i_mode);
@@ -114,7 +112,9 @@ struct unread_walk {
 
 static long unread_step(__u32 i, struct unread_walk *w)
 {
-	struct pipe_buffer *buf = &w->bufs[(w->tail + i) & w->mask];
+	/* the kernel's size of a pipe_buffer, not this build's */
+	struct pipe_buffer *buf = (void *)w->bufs +
+				  ((w->tail + i) & w->mask) * bpf_core_type_size(struct pipe_buffer);
 
 	if (w->tail + i == w->head)
 		return 1;
@@ -198,7 +198,7 @@ static long path_step(__u32 i, struct path_walk *w)
 	return 0;
 }
 
-static __always_inline void emit_fifo_path(struct file *file, const struct pipe_key *key)
+static __always_inline void emit_fifo_path(struct file *file, const struct ipcd_pipe_key *key)
 {
 	struct ipcd_scratch *s = this_cpu_scratch();
 	struct path_walk w = {};
@@ -226,7 +226,7 @@ static __always_inline void emit_fifo_path(struct file *file, const struct pipe_
 		count_lost(IPCD_COLL_PIPE);
 }
 
-static __always_inline void emit_resync(const struct pipe_key *key, __u64 from, __u64 to)
+static __always_inline void emit_resync(const struct ipcd_pipe_key *key, __u64 from, __u64 to)
 {
 	struct ipcd_pipe_resync *rec;
 
@@ -252,7 +252,7 @@ static __always_inline void emit_resync(const struct pipe_key *key, __u64 from, 
  * If the counters disagree, bytes went by unseen (a FIFO closed with data in
  * it and reopened, a kernel writer): say so and start both counters afresh.
  */
-static __always_inline void pipe_check_sync(const struct pipe_key *key, struct pipe_state *st,
+static __always_inline void pipe_check_sync(const struct ipcd_pipe_key *key, struct ipcd_pipe_state *st,
 					    struct pipe_inode_info *pipe)
 {
 	__u64 w = st->w_off, r = st->r_off;
@@ -271,12 +271,12 @@ static __always_inline void pipe_check_sync(const struct pipe_key *key, struct p
 	}
 }
 
-static __always_inline struct pipe_state *pipe_state_get(struct file *file, const struct pipe_key *key,
+static __always_inline struct ipcd_pipe_state *pipe_state_get(struct file *file, const struct ipcd_pipe_key *key,
 							 __u32 flags, bool recovering, bool write, long done)
 {
 	struct pipe_inode_info *pipe = BPF_CORE_READ(file, f_inode, i_pipe);
-	struct pipe_state *st = bpf_map_lookup_elem(&pipe_states, key);
-	struct pipe_state init = {};
+	struct ipcd_pipe_state *st = bpf_map_lookup_elem(&pipe_states, key);
+	struct ipcd_pipe_state init = {};
 
 	if (st) {
 		if (!recovering)
@@ -309,7 +309,7 @@ static __always_inline struct pipe_state *pipe_state_get(struct file *file, cons
 __noinline int pipe_end_begin(struct pipe_end *end, int fd, int write, int recovering, long done)
 {
 	struct file *file;
-	struct pipe_state *st;
+	struct ipcd_pipe_state *st;
 	struct pipe_inode_info *pipe;
 	__s64 before;
 
@@ -379,7 +379,7 @@ static __always_inline bool pipe_call_setup(struct pipe_call *c, __u8 call, int 
 /* Takes back the in-flight count of a call that could not be remembered. */
 static __always_inline void pipe_end_abandon(const struct pipe_end *end, bool write)
 {
-	struct pipe_state *st;
+	struct ipcd_pipe_state *st;
 
 	if (!end->key.ino || !(st = bpf_map_lookup_elem(&pipe_states, &end->key)))
 		return;
@@ -517,7 +517,7 @@ static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct
 /* Numbers the bytes one end of a call moved, and reports them.  Global: see pipe_end_begin. */
 __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end *end, int dir, long ret)
 {
-	struct pipe_state *st;
+	struct ipcd_pipe_state *st;
 	__u32 flags;
 	__u64 offset = 0, base = 0;
 	bool sync = false;
