@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 	static char buf[MAX_MESSAGE];
 	unsigned long long start, elapsed;
 	int control[2], sock[2], status;
-	int *ends = calloc(cfg.pipes, sizeof(int));
+	int *ends = calloc(cfg.pipes, sizeof(int));   /* the child's read ends, the parent's write ends */
 	pid_t child;
 
 	if (!ends)
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	memset(buf, 'm', sizeof(buf));
 	raise_fd_limit(cfg.pipes);
 	if (pipe(control) || socketpair(AF_UNIX, SOCK_DGRAM, 0, sock))
-		die("pipe");
+		die("pipe or socketpair");
 	child = fork();
 	if (child < 0)
 		die("fork");
