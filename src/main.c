@@ -19,9 +19,10 @@
 #include "proc_table.h"
 #include "tracer.h"
 
-#define POLL_MS 100
+#define POLL_MS 50
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
 #define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
+#define EXPIRE_EVERY_NS (100ull * 1000 * 1000)
 #define MAX_BATCH 65536
 #define KEEP_EXITED_NS (10ull * 1000 * 1000 * 1000)  /* their events may still be joining */
 
@@ -230,7 +231,7 @@ static void announce(struct ipcdump *app)
 
 static void run_loop(struct ipcdump *app)
 {
-	uint64_t last_collect = monotonic_ns();
+	uint64_t last_collect = monotonic_ns(), last_expire = last_collect;
 
 	while (!stop_requested && !app->done) {
 		int rc;
@@ -244,7 +245,11 @@ static void run_loop(struct ipcdump *app)
 			break;
 		}
 		report_losses(app);
-		pipe_join_expire(app->pipes, now, READ_WAIT_NS);
+		/* both walk every pipe known: not on every batch of a flood */
+		if (now - last_expire >= EXPIRE_EVERY_NS) {
+			pipe_join_expire(app->pipes, now, READ_WAIT_NS);
+			last_expire = now;
+		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
 			pipe_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 			proc_table_expire(app->procs, now, KEEP_EXITED_NS);

@@ -88,12 +88,15 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 {
 	struct bpf_program *prog;
 	int ncpus = libbpf_num_possible_cpus();
+	uint32_t ring = round_ring_size(o->buffer_size);
 
 	skel->rodata->cfg_self_tgid = getpid();
 	skel->rodata->cfg_payload_max = ipcd_payload_limit(o);
 	skel->rodata->cfg_filters = filter_flags(o);
 	skel->rodata->cfg_kernel_signals = o->kernel_signals;
-	bpf_map__set_max_entries(skel->maps.events, round_ring_size(o->buffer_size));
+	bpf_map__set_max_entries(skel->maps.events, ring);
+	/* a quarter full: time to read it, well before it overflows */
+	skel->rodata->cfg_wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
 	bpf_object__for_each_program(prog, skel->obj) {
 		const struct collector_desc *c = collector_of(prog);
@@ -368,11 +371,20 @@ void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
 {
+	int rc;
+
 	if (!t->rb) {
 		usleep(timeout_ms * 1000);
 		return 0;
 	}
-	return ring_buffer__poll(t->rb, timeout_ms);
+	/*
+	 * Sleeps until the ring fills up or the timeout; records written
+	 * without a wakeup (most of them) are then taken by the consume.
+	 */
+	rc = ring_buffer__poll(t->rb, timeout_ms);
+	if (rc < 0)
+		return rc;
+	return ring_buffer__consume(t->rb);
 }
 
 /* How long calls in flight at the stop get to finish their exits. */

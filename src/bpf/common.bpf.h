@@ -48,6 +48,7 @@ IPCD_SHARED const volatile __u32 cfg_self_tgid;
 IPCD_SHARED const volatile __u32 cfg_payload_max;  /* 0: no payload */
 IPCD_SHARED const volatile __u32 cfg_filters;      /* enum ipcd_filter_flag */
 IPCD_SHARED const volatile __u32 cfg_kernel_signals;
+IPCD_SHARED const volatile __u64 cfg_wakeup_bytes; /* wake the reader at this much data */
 
 IPCD_SHARED struct ipcd_counters counters;
 /*
@@ -117,6 +118,19 @@ static __always_inline bool is_live(void)
 static __always_inline bool is_self(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == cfg_self_tgid;
+}
+
+/*
+ * Flags for a ring-buffer write.  Waking the reader for every record costs
+ * the traced process an interrupt and the reader a context switch per
+ * event; userspace looks at the ring every few milliseconds anyway, so it
+ * is woken only when the ring has filled up to cfg_wakeup_bytes.
+ */
+static __always_inline __u64 ring_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void count_lost(enum ipcd_collector c)

@@ -222,7 +222,7 @@ static __always_inline void emit_fifo_path(struct file *file, const struct ipcd_
 	w.mnt = (void *)w.vfsmnt - bpf_core_field_offset(struct mount, mnt);
 	bpf_loop(IPCD_PATH_DEPTH + 8, path_step, &w, 0);
 	rec->depth = w.depth;
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
 		count_lost(IPCD_COLL_PIPE);
 }
 
@@ -244,7 +244,7 @@ static __always_inline void emit_resync(const struct ipcd_pipe_key *key, __u64 f
 	rec->pad = 0;
 	rec->from = from;
 	rec->to = to;
-	bpf_ringbuf_submit(rec, 0);
+	bpf_ringbuf_submit(rec, ring_flags());
 }
 
 /*
@@ -510,7 +510,7 @@ static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct
 	rec->error = 0;
 	size = sizeof(*rec) + len;
 	rec->hdr.size = size;
-	if (bpf_ringbuf_output(&events, s, size, 0))
+	if (bpf_ringbuf_output(&events, s, size, ring_flags()))
 		count_lost(IPCD_COLL_PIPE);
 }
 

@@ -29,7 +29,7 @@ static __always_inline struct ipcd_proc *emit_proc(struct task_struct *task, __u
 static __always_inline void submit(struct ipcd_proc *rec)
 {
 	if (rec)
-		bpf_ringbuf_submit(rec, 0);
+		bpf_ringbuf_submit(rec, ring_flags());
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -78,6 +78,6 @@ int BPF_PROG(ipcd_proc_rename, struct task_struct *task, const char *comm)
 	if (!rec)
 		return 0;
 	bpf_probe_read_kernel_str(rec->task.comm, sizeof(rec->task.comm), comm);
-	bpf_ringbuf_submit(rec, 0);
+	bpf_ringbuf_submit(rec, ring_flags());
 	return 0;
 }

@@ -74,7 +74,7 @@ static __always_inline void submit_signal(struct ipcd_signal *tmp)
 		return;
 	}
 	__builtin_memcpy(rec, tmp, sizeof(*tmp));
-	bpf_ringbuf_submit(rec, 0);
+	bpf_ringbuf_submit(rec, ring_flags());
 }
 
 SEC("tp_btf/signal_generate")
