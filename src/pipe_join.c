@@ -34,6 +34,7 @@ struct pipe_chan {
 	size_t nwrites, cap_writes;
 	struct pending_read *reads;    /* in arrival order */
 	size_t nreads, cap_reads;
+	uint64_t seen_r_off;    /* the kernel's read counter at the last collect */
 };
 
 struct pipe_join {
@@ -443,14 +444,23 @@ static void forget_idle_chan(struct pipe_join *j, struct pipe_chan *c)
 	chan_free(c);
 }
 
+/*
+ * The kernel's read counter runs ahead of the records still in the ring:
+ * a read it counts now may be delivered a little later.  So writes are
+ * dropped below the counter seen one collect ago, whose reads have long
+ * been delivered, and the counter seen now waits for the next collect.
+ */
 void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx)
 {
 	struct pipe_chan *c, *tmp;
 	uint64_t r_off;
 
 	HASH_ITER(hh, j->chans, c, tmp) {
-		if (c->nwrites && read_offset(ctx, &c->key, &r_off))
-			drop_writes_read_unseen(c, r_off);
+		if (c->nwrites) {
+			drop_writes_read_unseen(c, c->seen_r_off);
+			if (read_offset(ctx, &c->key, &r_off))
+				c->seen_r_off = r_off;
+		}
 		forget_idle_chan(j, c);
 	}
 }

@@ -28,7 +28,10 @@ void pipe_join_fifo_path(struct pipe_join *j, const struct ipcd_fifo_path *rec);
 
 /* Reads still missing writes after max_age_ns: report the gaps as unknown writers. */
 void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns);
-/* Drops writes the kernel says were read by reads filtered out or lost. */
+/*
+ * Drops writes the kernel said, at the previous call, were read by reads
+ * filtered out or lost: call it every second or so.
+ */
 void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);
 /* At the end: settle every read, report every write never read. */
 void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);

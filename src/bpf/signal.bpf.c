@@ -92,7 +92,8 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 		return 0;
 	fill_current(&tmp.src);
 	fill_task(&tmp.dst, task);
-	if (!filter_pass(&tmp.src, &tmp.dst))
+	/* signals to ipcdump (its Ctrl-C) are its own business too */
+	if (tmp.dst.pid == cfg_self_tgid || !filter_pass(&tmp.src, &tmp.dst))
 		return 0;
 
 	tmp.sig = sig;

@@ -169,3 +169,11 @@ def test_text_output_with_hexdump(tracer):
     assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{9} pipe %d\(ipct-writer\) > %d\(ipct-reader\): "
                         r"pipe_inode %d, size 12, latency_ns \d+" % (r["writer"], r["reader"], r["ino"]), lines[i])
     assert lines[i + 1] == "\t00000000  68 65 6c 6c 6f 20 77 6f  72 6c 64 0a              |hello world.|"
+
+
+def test_signals_to_ipcdump_itself_are_not_reported(tracer):
+    t = tracer("-t", "signal")
+    r = ipcgen("signals")
+    events = t.stop(signal.SIGINT)  # this SIGINT is one
+    assert [e for e in events if e["dst_pid"] == r["receiver"]]
+    assert not [e for e in events if t.proc.pid in (e["src_pid"], e["dst_pid"])]

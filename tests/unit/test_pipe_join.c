@@ -516,7 +516,23 @@ static void test_flush_settles_waiting_reads(void **state)
 	assert_int_equal(pipe_join_pending(f->join), 0);
 }
 
-/* Collecting forgets writes the kernel says were read, and reports nothing. */
+/*
+ * Collecting forgets writes the kernel said were read, and reports nothing;
+ * only one collect later, since the reads it counted may still be on their way.
+ */
+/* A read still on its way when the counter was read finds its write kept. */
+static void test_collect_keeps_writes_whose_reads_are_on_their_way(void **state)
+{
+	struct fixture *f = *state;
+	struct read_counter counter = { .known = true, .r_off = 5 };
+
+	feed_write(f->join, 10, "writer", 0, "hello", 100);
+	pipe_join_collect(f->join, report_read_offset, &counter);
+	feed_read(f->join, 20, "reader", 0, 5, 300);
+	assert_int_equal(f->sink.count, 1);
+	assert_transfer(&f->sink.events[0], 10, "writer", 20, "reader", 5, "hello");
+}
+
 static void test_collect_drops_only_writes_read_unseen(void **state)
 {
 	struct fixture *f = *state;
@@ -525,6 +541,9 @@ static void test_collect_drops_only_writes_read_unseen(void **state)
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
 	feed_write(f->join, 11, "later", 5, "world", 200);
+	pipe_join_collect(f->join, report_read_offset, &counter);
+	assert_int_equal(f->sink.count, 0);
+	assert_int_equal(pipe_join_pending(f->join), 2);
 	pipe_join_collect(f->join, report_read_offset, &counter);
 	assert_int_equal(f->sink.count, 0);
 	assert_int_equal(pipe_join_pending(f->join), 1);
@@ -817,6 +836,7 @@ int main(void)
 		JOIN_TEST(test_flush_reports_rest_of_partly_read_write),
 		JOIN_TEST(test_flush_settles_waiting_reads),
 		JOIN_TEST(test_collect_drops_only_writes_read_unseen),
+		JOIN_TEST(test_collect_keeps_writes_whose_reads_are_on_their_way),
 		JOIN_TEST(test_resync_reports_pending_write_reader_unknown),
 		JOIN_TEST(test_resync_reports_only_from_its_start),
 		JOIN_TEST(test_resync_settles_waiting_read),
