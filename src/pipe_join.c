@@ -30,8 +30,8 @@ struct pipe_chan {
 	UT_hash_handle hh;
 	char *path;             /* FIFO path, NULL for anonymous pipes */
 	uint64_t base;          /* bytes below this were written before tracing */
-	struct pending_write *writes;  /* sorted by off */
-	size_t nwrites, cap_writes;
+	struct pending_write *writes;  /* [first, nwrites) pending, sorted by off */
+	size_t first, nwrites, cap_writes;
 	struct pending_read *reads;    /* in arrival order */
 	size_t nreads, cap_reads;
 	uint64_t seen_r_off;    /* the kernel's read counter at the last collect */
@@ -60,7 +60,7 @@ struct pipe_join *pipe_join_new(ipcd_emit_fn emit, void *emit_ctx)
 
 static void chan_free(struct pipe_chan *c)
 {
-	for (size_t i = 0; i < c->nwrites; i++)
+	for (size_t i = c->first; i < c->nwrites; i++)
 		free(c->writes[i].payload);
 	free(c->writes);
 	free(c->reads);
@@ -199,24 +199,51 @@ static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const st
 
 /* ---- the join -------------------------------------------------------- */
 
+static bool write_all_read(const struct pending_write *w)
+{
+	return w->read_upto >= w->off + w->len;
+}
+
+/* Forgets every write read to its end, wherever it is. */
 static void drop_consumed_writes(struct pipe_chan *c)
 {
 	size_t out = 0;
 
-	for (size_t i = 0; i < c->nwrites; i++) {
-		if (c->writes[i].read_upto >= c->writes[i].off + c->writes[i].len) {
+	for (size_t i = c->first; i < c->nwrites; i++) {
+		if (write_all_read(&c->writes[i])) {
 			free(c->writes[i].payload);
 			continue;
 		}
 		c->writes[out++] = c->writes[i];
 	}
+	c->first = 0;
 	c->nwrites = out;
+}
+
+/*
+ * After a read: a pipe is read in order, so what it finished is at the
+ * front.  Popping from the front keeps a read O(1) however far the writer
+ * runs ahead; the array is compacted only once the popped part is large.
+ */
+static void pop_read_writes(struct pipe_chan *c)
+{
+	while (c->first < c->nwrites && write_all_read(&c->writes[c->first])) {
+		free(c->writes[c->first].payload);
+		c->first++;
+	}
+	if (c->first == c->nwrites) {
+		c->first = c->nwrites = 0;
+	} else if (c->first >= 64 && c->first * 2 >= c->nwrites) {
+		memmove(c->writes, c->writes + c->first, (c->nwrites - c->first) * sizeof(*c->writes));
+		c->nwrites -= c->first;
+		c->first = 0;
+	}
 }
 
 /* Index of the first write that ends after pos. */
 static size_t first_write_after(const struct pipe_chan *c, uint64_t pos)
 {
-	size_t lo = 0, hi = c->nwrites;
+	size_t lo = c->first, hi = c->nwrites;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -280,7 +307,7 @@ static bool settle_read(struct pipe_join *j, struct pipe_chan *c, const struct p
 			w->read_upto = to;
 		pos = to;
 	}
-	drop_consumed_writes(c);
+	pop_read_writes(c);
 	return true;
 }
 
@@ -318,7 +345,7 @@ static void add_write(struct pipe_join *j, struct pipe_chan *c, const struct ipc
 	}
 	/* Records come nearly in offset order: search from the end. */
 	at = c->nwrites;
-	while (at > 0 && c->writes[at - 1].off > w.off)
+	while (at > c->first && c->writes[at - 1].off > w.off)
 		at--;
 	memmove(&c->writes[at + 1], &c->writes[at], (c->nwrites - at) * sizeof(w));
 	c->writes[at] = w;
@@ -399,7 +426,7 @@ void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec)
 	 * Bytes [from, to) of pending writes were never read; bytes below from
 	 * were read by reads whose records were lost (already counted).
 	 */
-	for (size_t i = 0; i < c->nwrites; i++) {
+	for (size_t i = c->first; i < c->nwrites; i++) {
 		struct pending_write *w = &c->writes[i];
 
 		if (w->off < rec->to) {
@@ -430,7 +457,7 @@ void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns)
 /* Bytes below the kernel's read counter were read, by readers unseen (filtered out or lost). */
 static void drop_writes_read_unseen(struct pipe_chan *c, uint64_t r_off)
 {
-	for (size_t i = 0; i < c->nwrites; i++)
+	for (size_t i = c->first; i < c->nwrites; i++)
 		if (c->writes[i].read_upto < r_off)
 			c->writes[i].read_upto = r_off;
 	drop_consumed_writes(c);
@@ -438,7 +465,7 @@ static void drop_writes_read_unseen(struct pipe_chan *c, uint64_t r_off)
 
 static void forget_idle_chan(struct pipe_join *j, struct pipe_chan *c)
 {
-	if (c->nwrites || c->nreads || c->path)
+	if (c->nwrites > c->first || c->nreads || c->path)
 		return;
 	HASH_DEL(j->chans, c);
 	chan_free(c);
@@ -456,7 +483,7 @@ void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, voi
 	uint64_t r_off;
 
 	HASH_ITER(hh, j->chans, c, tmp) {
-		if (c->nwrites) {
+		if (c->nwrites > c->first) {
 			drop_writes_read_unseen(c, c->seen_r_off);
 			if (read_offset(ctx, &c->key, &r_off))
 				c->seen_r_off = r_off;
@@ -472,13 +499,13 @@ void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void 
 
 	HASH_ITER(hh, j->chans, c, tmp) {
 		settle_pending_reads(j, c, true);
-		if (c->nwrites && read_offset(ctx, &c->key, &r_off))
+		if (c->nwrites > c->first && read_offset(ctx, &c->key, &r_off))
 			drop_writes_read_unseen(c, r_off);
-		for (size_t i = 0; i < c->nwrites; i++)
+		for (size_t i = c->first; i < c->nwrites; i++)
 			emit_unread(j, c, &c->writes[i], 0, IPCD_EF_UNREAD);
-		for (size_t i = 0; i < c->nwrites; i++)
+		for (size_t i = c->first; i < c->nwrites; i++)
 			free(c->writes[i].payload);
-		c->nwrites = 0;
+		c->first = c->nwrites = 0;
 	}
 }
 
@@ -488,6 +515,6 @@ size_t pipe_join_pending(const struct pipe_join *j)
 	size_t n = 0;
 
 	HASH_ITER(hh, j->chans, c, tmp)
-		n += c->nwrites + c->nreads;
+		n += c->nwrites - c->first + c->nreads;
 	return n;
 }
