@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -338,6 +339,8 @@ static void unhook_in_background(struct ipcdump_bpf *skel)
 		dup2(null, STDERR_FILENO);
 	}
 	setsid();
+	/* named apart, so that `pkill -x ipcdump` and tools counting tracers can tell */
+	prctl(PR_SET_NAME, "ipcdump-unhook", 0, 0, 0);
 	ipcdump_bpf__destroy(skel);
 	_exit(0);
 }
