@@ -158,11 +158,33 @@ static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, str
 			*t->skel->skeleton->progs[i].link = link;
 }
 
+/*
+ * IPCD_TEST_REFUSE=pipe,signal makes those collectors fail to attach as a
+ * kernel that refuses them would: the tests' way to check that the others
+ * still run.
+ */
+static bool refused_for_test(const struct collector_desc *c)
+{
+	const char *list = getenv("IPCD_TEST_REFUSE");
+	const char *name = ipcd_collector_name(c->id);
+	size_t len = strlen(name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+		if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
 static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *c, const char **why)
 {
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	int err;
+
+	if (refused_for_test(c)) {
+		*why = "IPCD_TEST_REFUSE";
+		return -EPERM;
+	}
 
 	if (c->tracefs && (err = ensure_tracefs())) {
 		*why = "cannot mount tracefs at " TRACEFS;
@@ -210,6 +232,15 @@ static bool any_enabled(const bool *enabled)
 	return false;
 }
 
+/* Process bookkeeping alone reports nothing: it does not count. */
+static bool any_event_collector(const bool *running)
+{
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (running[collectors[i].id] && collectors[i].types)
+			return true;
+	return false;
+}
+
 /*
  * Loads everything wanted; if the kernel refuses, finds which collectors it
  * refuses by loading each alone, warns about those and loads the rest.
@@ -245,7 +276,7 @@ static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, 
 			t->skel = NULL;
 		}
 	}
-	if (!any_enabled(t->running)) {
+	if (!any_event_collector(t->running)) {
 		fprintf(err, "ipcdump: no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
 		return IPCD_EXIT_FAILURE;
 	}
@@ -310,7 +341,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 			t->running[c->id] = false;
 		}
 	}
-	if (!any_enabled(t->running)) {
+	if (!any_event_collector(t->running)) {
 		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");
 		return IPCD_EXIT_FAILURE;
 	}

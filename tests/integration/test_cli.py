@@ -1,5 +1,6 @@
 """The command line: filters, -c, stopping, errors, losses, self-tracing."""
 import json
+import os
 import re
 import signal
 import subprocess
@@ -177,3 +178,24 @@ def test_signals_to_ipcdump_itself_are_not_reported(tracer):
     events = t.stop(signal.SIGINT)  # this SIGINT is one
     assert [e for e in events if e["dst_pid"] == r["receiver"]]
     assert not [e for e in events if t.proc.pid in (e["src_pid"], e["dst_pid"])]
+
+
+def test_a_collector_that_cannot_attach_is_named_and_the_others_run(tracer, monkeypatch):
+    monkeypatch.setenv("IPCD_TEST_REFUSE", "pipe")
+    t = tracer()
+    r = ipcgen("signals")
+    ipcgen("pipe", "not traced")
+    events = t.stop()
+    assert "ipcdump: warning: pipe collector not attached (IPCD_TEST_REFUSE: Operation not permitted); " \
+           "tracing the others" in t.stderr_lines
+    assert "ipcdump: tracing signal events" in t.stderr_lines
+    assert [e for e in events if e["type"] == "signal" and e["dst_pid"] == r["receiver"]]
+    assert not [e for e in events if e["type"] == "pipe"]
+
+
+def test_no_collector_attached_is_exit_1():
+    env = dict(os.environ, IPCD_TEST_REFUSE="pipe,signal")
+    res = subprocess.run([IPCDUMP], capture_output=True, timeout=60, env=env)
+    assert res.returncode == 1
+    lines = res.stderr.decode().splitlines()
+    assert lines[-1] == "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)"
