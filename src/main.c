@@ -190,7 +190,7 @@ static void report_losses(struct ipcdump *app)
 
 static void print_summary(struct ipcdump *app)
 {
-	uint64_t total = 0;
+	uint64_t dropped = pipe_join_dropped(app->pipes), total = dropped;
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&app->tracer, c);
@@ -201,6 +201,8 @@ static void print_summary(struct ipcdump *app)
 		if (lost)
 			fprintf(stderr, " (%s: %" PRIu64 ")", ipcd_collector_name(c), lost);
 	}
+	if (dropped)
+		fprintf(stderr, " (out of memory: %" PRIu64 ")", dropped);
 	fputc('\n', stderr);
 }
 

@@ -39,6 +39,7 @@ struct pipe_chan {
 
 struct pipe_join {
 	struct pipe_chan *chans;
+	uint64_t dropped;       /* records not kept for want of memory */
 	ipcd_emit_fn emit;
 	void *emit_ctx;
 };
@@ -337,10 +338,13 @@ static void add_write(struct pipe_join *j, struct pipe_chan *c, const struct ipc
 		if (w.payload) {
 			memcpy(w.payload, rec->payload, rec->payload_len);
 			w.payload_len = rec->payload_len;
+		} else {
+			w.flags |= IPCD_F_PAYLOAD_TRUNCATED;
 		}
 	}
 	if (!grow((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w))) {
 		free(w.payload);
+		j->dropped++;
 		return;
 	}
 	/* Records come nearly in offset order: search from the end. */
@@ -373,7 +377,11 @@ void pipe_join_io(struct pipe_join *j, const struct ipcd_pipe_io *rec)
 {
 	struct pipe_chan *c = chan_get(j, rec->ino, rec->dev);
 
-	if (!c || !rec->bytes)
+	if (!c) {
+		j->dropped++;
+		return;
+	}
+	if (!rec->bytes)
 		return;
 	if (rec->base > c->base)
 		c->base = rec->base;
@@ -507,6 +515,11 @@ void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void 
 			free(c->writes[i].payload);
 		c->first = c->nwrites = 0;
 	}
+}
+
+uint64_t pipe_join_dropped(const struct pipe_join *j)
+{
+	return j->dropped;
 }
 
 size_t pipe_join_pending(const struct pipe_join *j)

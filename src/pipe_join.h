@@ -36,6 +36,9 @@ void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, voi
 /* At the end: settle every read, report every write never read. */
 void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);
 
+/* Records dropped because memory ran out: losses too, and reported as such. */
+uint64_t pipe_join_dropped(const struct pipe_join *j);
+
 /* Pending records, for the statistics at exit. */
 size_t pipe_join_pending(const struct pipe_join *j);
 
