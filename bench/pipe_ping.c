@@ -3,6 +3,7 @@
  * Pipe workload: one writer process, one reader process.
  *
  *   pipe_ping [-n MESSAGES] [-s BYTES] [-m pingpong|oneway]
+ *   pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]
  *
  * pingpong: the parent writes S bytes, the child reads them and writes S
  * bytes back over a second pipe; latency-bound, two context switches per
@@ -13,6 +14,23 @@
  * messages) and nothing else, so the harness can read it as a number.
  * Every read asks for exactly one message, so a tracer sees one write and
  * one read per message.
+ *
+ * Paced (-r, oneway only): the writer sends RATE messages per second for
+ * SECONDS (default 3), in batches of BATCH messages (default: enough for
+ * at most 10 000 batches a second, so high rates need no finer sleeps than
+ * the kernel can give) on a fixed schedule: batch k is due at
+ * start + k * BATCH / RATE, waited for with clock_nanosleep(TIMER_ABSTIME),
+ * so a late wake-up is made up for by the next batches instead of adding
+ * up.  A writer that falls behind does not sleep until it is back on
+ * schedule; it stops at SECONDS in any case, however many it has sent, and
+ * the reader reads until end of file.  Prints one line instead of the
+ * ns/message:
+ *
+ *   messages N elapsed_ns E rate R target T behind_max_us B
+ *
+ * R is what was achieved, N / E, from the first write to the reader's
+ * acknowledgement that it has read everything; B is how far the writer was
+ * ever behind its schedule when it started a batch.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +48,14 @@ struct config {
 	long messages;
 	size_t size;
 	enum mode mode;
+	double rate;     /* paced: messages per second, 0 for as fast as it goes */
+	double seconds;  /* paced: how long */
+	long batch;      /* paced: messages per wake-up, 0 for the default */
+};
+
+struct paced_result {
+	long sent;
+	unsigned long long behind_max_ns;
 };
 
 static void die(const char *what)
@@ -77,20 +103,24 @@ static void read_all(int fd, char *buf, size_t len)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pipe_ping [-n MESSAGES] [-s BYTES (1..%d)] [-m pingpong|oneway]\n",
+	fprintf(stderr, "usage: pipe_ping [-n MESSAGES] [-s BYTES (1..%d)] [-m pingpong|oneway]\n"
+			"       pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]\n",
 		MAX_MESSAGE);
 	exit(2);
 }
 
 static struct config parse_args(int argc, char **argv)
 {
-	struct config cfg = { .messages = 100000, .size = 64, .mode = PINGPONG };
+	struct config cfg = { .messages = 100000, .size = 64, .mode = PINGPONG, .seconds = 3 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:m:r:d:b:")) != -1) {
 		switch (opt) {
 		case 'n': cfg.messages = atol(optarg); break;
 		case 's': cfg.size = (size_t)atol(optarg); break;
+		case 'r': cfg.rate = atof(optarg); if (!(cfg.rate > 0)) usage(); break;
+		case 'd': cfg.seconds = atof(optarg); if (!(cfg.seconds > 0)) usage(); break;
+		case 'b': cfg.batch = atol(optarg); if (cfg.batch < 1) usage(); break;
 		case 'm':
 			if (!strcmp(optarg, "pingpong"))
 				cfg.mode = PINGPONG;
@@ -104,7 +134,29 @@ static struct config parse_args(int argc, char **argv)
 	}
 	if (cfg.messages < 2 || cfg.size < 1 || cfg.size > MAX_MESSAGE)
 		usage();
+	if (cfg.rate > 0 && cfg.mode != ONEWAY)
+		usage();
+	if (cfg.rate > 0 && !cfg.batch)
+		cfg.batch = (long)(cfg.rate / 10000) + 1;
 	return cfg;
+}
+
+/* Paced: the number of messages is up to the writer; read them until end of file. */
+static void run_paced_reader(const struct config *cfg, int in, int out, char *buf)
+{
+	for (;;) {
+		ssize_t n = read(in, buf, cfg->size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		if ((size_t)n < cfg->size)
+			read_all(in, buf + n, cfg->size - n);
+	}
+	write_all(out, buf, 1);
 }
 
 /* The child: echo each message back (pingpong) or just consume it (oneway). */
@@ -136,6 +188,39 @@ static long run_writer(const struct config *cfg, int out, int in, char *buf)
 	return cfg->mode == PINGPONG ? rounds * 2 : rounds;
 }
 
+/* Batches of cfg->batch messages on a fixed schedule, until rate * seconds are sent or time is up. */
+static struct paced_result run_paced_writer(const struct config *cfg, int out, int in, char *buf,
+					    unsigned long long start)
+{
+	struct paced_result res = { 0, 0 };
+	long total = (long)(cfg->rate * cfg->seconds + 0.5);
+	unsigned long long end = start + (unsigned long long)(cfg->seconds * 1e9);
+
+	if (total < 1)
+		total = 1;
+	for (long k = 0; res.sent < total; k++) {
+		unsigned long long due = start + (unsigned long long)((double)k * cfg->batch / cfg->rate * 1e9);
+		unsigned long long now = now_ns();
+
+		if (now < due) {
+			struct timespec ts = { (time_t)(due / 1000000000ull), (long)(due % 1000000000ull) };
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		} else {
+			if (now - due > res.behind_max_ns)
+				res.behind_max_ns = now - due;
+			if (now >= end)
+				break;
+		}
+		for (long i = 0; i < cfg->batch && res.sent < total; i++, res.sent++)
+			write_all(out, buf, cfg->size);
+	}
+	close(out);
+	read_all(in, buf, 1);
+	return res;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = parse_args(argc, argv);
@@ -155,12 +240,25 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(to_child[1]);
 		close(to_parent[0]);
-		run_reader(&cfg, to_child[0], to_parent[1], buf);
+		if (cfg.rate > 0)
+			run_paced_reader(&cfg, to_child[0], to_parent[1], buf);
+		else
+			run_reader(&cfg, to_child[0], to_parent[1], buf);
 		_exit(0);
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
 	start = now_ns();
+	if (cfg.rate > 0) {
+		struct paced_result res = run_paced_writer(&cfg, to_child[1], to_parent[0], buf, start);
+
+		elapsed = now_ns() - start;
+		if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			return 1;
+		printf("messages %ld elapsed_ns %llu rate %.1f target %.1f behind_max_us %.1f\n",
+		       res.sent, elapsed, res.sent / (elapsed / 1e9), cfg.rate, res.behind_max_ns / 1e3);
+		return 0;
+	}
 	sent = run_writer(&cfg, to_child[1], to_parent[0], buf);
 	elapsed = now_ns() - start;
 	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))

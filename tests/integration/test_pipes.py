@@ -85,6 +85,26 @@ def test_concurrent_writers_are_right_or_flagged(tracer):
             assert "order_uncertain" in e["meta"]["flags"], e
 
 
+def test_concurrent_readers_get_what_they_read_or_a_flag(tracer, tmp_path):
+    """Two readers drain one pipe at once; each keeps what it read.  Every
+    event must name the bytes its reader really got, unless flagged."""
+    t = tracer("-t", "pipe", "-x")
+    r = ipcgen("readrace", 400, tmp_path)
+    events = pipe_events(t.stop(), r["ino"])
+    assert sum(e["size"] for e in events) == 400 * 32
+    for who in ("a", "b"):
+        got = (tmp_path / who).read_bytes()
+        mine = sorted((e for e in events if e["dst_pid"] == r[who]), key=lambda e: int(e["ts_ns"]))
+        assert sum(e["size"] for e in mine) == len(got)
+        pos = 0
+        for e in mine:
+            assert e["src_pid"] == r["writer"] and e["dst_comm"] == "ipct-rr-" + who
+            data = payload(e)
+            if data != got[pos:pos + len(data)]:
+                assert "order_uncertain" in e["meta"]["flags"], e
+            pos += e["size"]
+
+
 def test_fifo_has_its_path(tracer, tmp_path):
     path = str(tmp_path / "ipct-fifo")
     t = tracer("-t", "pipe", "-x")

@@ -260,6 +260,68 @@ static int scenario_race(int argc, char **argv)
 	return 0;
 }
 
+/* A reader of 32-byte messages that keeps what it read in a file, in order. */
+static pid_t spawn_recording_reader(const char *comm, int rfd, int wfd, const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char msg[32];
+		int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ssize_t n;
+
+		set_comm(comm);
+		close(wfd);
+		if (out < 0)
+			_exit(1);
+		while ((n = read(rfd, msg, sizeof(msg))) > 0)
+			write_all(out, msg, n);
+		_exit(n < 0);
+	}
+	return pid;
+}
+
+/*
+ * readrace N DIR: ipct-rr-w writes N distinct 32-byte messages while two
+ * readers, ipct-rr-a and ipct-rr-b, take them 32 bytes at a time at the
+ * same time, each keeping what it got in DIR/<its pid>.
+ */
+static int scenario_readrace(int argc, char **argv)
+{
+	int n = argc > 0 ? atoi(argv[0]) : 300;
+	const char *dir = argc > 1 ? argv[1] : "/tmp";
+	char path_a[512], path_b[512], msg[32];
+	int fds[2];
+	pid_t a, b;
+
+	unsigned long ino;
+
+	make_pipe(fds);
+	ino = fd_ino(fds[0]);
+	snprintf(path_a, sizeof(path_a), "%s/a", dir);
+	snprintf(path_b, sizeof(path_b), "%s/b", dir);
+	a = spawn_recording_reader("ipct-rr-a", fds[0], fds[1], path_a);
+	b = spawn_recording_reader("ipct-rr-b", fds[0], fds[1], path_b);
+	close(fds[0]);
+	set_comm("ipct-rr-w");
+	for (int i = 0; i < n; i++) {
+		/* "message 000042 " then a letter to the end: 32 bytes, no NUL */
+		memset(msg, 'a' + i % 26, sizeof(msg));
+		memcpy(msg, "message ", 8);
+		for (int d = 13, v = i; d >= 8; d--, v /= 10)
+			msg[d] = '0' + v % 10;
+		msg[14] = ' ';
+		write_all(fds[1], msg, sizeof(msg));
+	}
+	close(fds[1]);
+	wait_child(a);
+	wait_child(b);
+	printf("{\"writer\":%d,\"a\":%d,\"b\":%d,\"ino\":%lu}\n", getpid(), a, b, ino);
+	return 0;
+}
+
 /* fifo PATH PAYLOAD: ipct-fifo-w writes through a named pipe to ipct-fifo-r. */
 static int scenario_fifo(int argc, char **argv)
 {
@@ -634,7 +696,7 @@ static int scenario_child(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ipcgen [--gate] pipe|short|multi|race|fifo|writev|splice|tee|vmsplice|"
-			"sendfile|preexisting|blocked|unread|flood|signals|child|pingpong|failkill [ARGS...]\n");
+			"sendfile|preexisting|blocked|unread|flood|signals|child|pingpong|failkill|readrace [ARGS...]\n");
 	return 2;
 }
 
@@ -671,5 +733,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "child")) return scenario_child();
 	if (!strcmp(name, "pingpong")) return scenario_pingpong(argc, argv);
 	if (!strcmp(name, "failkill")) return scenario_failkill();
+	if (!strcmp(name, "readrace")) return scenario_readrace(argc, argv);
 	return usage();
 }
