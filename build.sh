@@ -36,7 +36,7 @@ shift || true
 case "$cmd" in
 deps) install_missing "${PACKAGES[@]}" ;;
 build) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all ;;
-run) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all; exec ./build/ipcdump "$@" ;;
+run) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all >&2; exec ./build/ipcdump "$@" ;;
 test) install_missing "${PACKAGES[@]}"; make -j"$(nproc)" all san progs; make test ;;
 bench) install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"; make bench ;;
 *) echo "usage: ./build.sh run|test|deps|build|bench" >&2; exit 2 ;;
