@@ -255,11 +255,22 @@ static __always_inline void emit_resync(const struct ipcd_pipe_key *key, __u64 f
 static __always_inline void pipe_check_sync(const struct ipcd_pipe_key *key, struct ipcd_pipe_state *st,
 					    struct pipe_inode_info *pipe)
 {
-	__u64 w = st->w_off, r = st->r_off;
+	__u64 w_enters = st->w_enters, r_enters = st->r_enters;
+	__u64 w, r;
 
-	if (w == r || st->w_inflight > 0 || st->r_inflight > 0)
+	/*
+	 * A call moves its counter before it stops being in flight, and is
+	 * counted as begun before it moves bytes.  So: nothing in flight, the
+	 * pipe empty, and no call begun since the start of this check mean
+	 * the counters below are final for the bytes that were there.
+	 */
+	if (st->w_inflight > 0 || st->r_inflight > 0)
 		return;
 	if (!pipe || !pipe_is_empty(pipe))
+		return;
+	w = st->w_off;
+	r = st->r_off;
+	if (w == r || st->w_enters != w_enters || st->r_enters != r_enters)
 		return;
 	/* compare-and-swap: a call that begins meanwhile moves the counter itself */
 	if (w > r) {
