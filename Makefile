@@ -90,7 +90,7 @@ $(BUILD)/progs/%: tests/progs/%.c
 	@echo "  CC-PROG $<"
 	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #define MAX_MESSAGE 4096   /* up to PIPE_BUF, so every write is atomic */
 #define SPARE_FDS 64       /* stdio, the control pipe and the socket */
@@ -31,48 +32,6 @@ struct config {
 	long messages;
 	size_t size;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "many_pipes: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("write");
-		buf += n;
-		len -= n;
-	}
-}
-
-static void read_all(int fd, char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("read");
-		buf += n;
-		len -= n;
-	}
-}
 
 static void usage(void)
 {

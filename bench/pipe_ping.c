@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #define MAX_MESSAGE 65536
 
@@ -58,49 +59,7 @@ struct paced_result {
 	unsigned long long behind_max_ns;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "pipe_ping: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("write");
-		buf += n;
-		len -= n;
-	}
-}
-
 /* A short read only happens if a message was split; keep reading until whole. */
-static void read_all(int fd, char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("read");
-		buf += n;
-		len -= n;
-	}
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipe_ping [-n MESSAGES] [-s BYTES (1..%d)] [-m pingpong|oneway]\n"

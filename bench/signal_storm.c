@@ -23,25 +23,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 struct config {
 	long requests;  /* signals parent -> child; as many come back */
 	long window;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "signal_storm: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static void usage(void)
 {
