@@ -71,8 +71,8 @@ static void write_line(FILE *out, const uint8_t *bytes, size_t count,
 	end = put_offset(end, offset);
 	end = put_hex_column(end, bytes, count);
 	end = put_ascii_column(end, bytes, count);
-	fputs(indent, out);
-	fwrite(line, 1, (size_t)(end - line), out);
+	fputs_unlocked(indent, out);
+	fwrite_unlocked(line, 1, (size_t)(end - line), out);
 }
 
 void hexdump_write(FILE *out, const uint8_t *data, size_t len,

@@ -3,6 +3,7 @@
  * JSON Lines writer: see json_writer.h for the output rules.
  */
 #include "json_writer.h"
+#include "put_num.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -109,12 +110,12 @@ static void write_escaped_byte(FILE *out, uint8_t c)
 	if (letter) {
 		char esc[2] = { '\\', letter };
 
-		fwrite(esc, 1, sizeof(esc), out);
+		fwrite_unlocked(esc, 1, sizeof(esc), out);
 	} else {
 		char esc[6] = { '\\', 'u', '0', '0',
 				hex_digits[c >> 4], hex_digits[c & 0xf] };
 
-		fwrite(esc, 1, sizeof(esc), out);
+		fwrite_unlocked(esc, 1, sizeof(esc), out);
 	}
 }
 
@@ -122,16 +123,16 @@ static void write_quoted(FILE *out, const uint8_t *s, size_t len)
 {
 	size_t i = 0, run;
 
-	fputc('"', out);
+	fputc_unlocked('"', out);
 	while (i < len) {
 		/* Copy in runs: most payload bytes need no escaping. */
 		run = verbatim_prefix_length(s + i, len - i);
-		fwrite(s + i, 1, run, out);
+		fwrite_unlocked(s + i, 1, run, out);
 		i += run;
 		if (i < len)
 			write_escaped_byte(out, s[i++]);
 	}
-	fputc('"', out);
+	fputc_unlocked('"', out);
 }
 
 /* ---- nesting and separators ---- */
@@ -155,7 +156,7 @@ static void start_value(struct json_writer *w)
 		return;
 	level = &w->stack[w->depth - 1];
 	if (level->has_members)
-		fputc(',', w->out);
+		fputc_unlocked(',', w->out);
 	level->has_members = true;
 }
 
@@ -178,7 +179,7 @@ static void open_container(struct json_writer *w, bool is_object)
 		return;
 	}
 	start_value(w);
-	fputc(is_object ? '{' : '[', w->out);
+	fputc_unlocked(is_object ? '{' : '[', w->out);
 	w->stack[w->depth++] = (struct jw_level){ .is_object = is_object };
 }
 
@@ -196,7 +197,7 @@ static void close_container(struct json_writer *w)
 		return;
 	complete_dangling_key(w);
 	w->depth--;
-	fputc(w->stack[w->depth].is_object ? '}' : ']', w->out);
+	fputc_unlocked(w->stack[w->depth].is_object ? '}' : ']', w->out);
 }
 
 void jw_object_begin(struct json_writer *w)
@@ -226,7 +227,7 @@ void jw_key(struct json_writer *w, const char *name)
 	complete_dangling_key(w);
 	start_value(w);
 	write_quoted(w->out, (const uint8_t *)name, strlen(name));
-	fputc(':', w->out);
+	fputc_unlocked(':', w->out);
 	w->after_key = true;
 }
 
@@ -236,7 +237,7 @@ void jw_end_line(struct json_writer *w)
 	while (w->depth > 0)
 		close_container(w);
 	complete_dangling_key(w);
-	fputc('\n', w->out);
+	fputc_unlocked('\n', w->out);
 	jw_init(w, w->out);
 }
 
@@ -264,7 +265,7 @@ void jw_int(struct json_writer *w, int64_t value)
 	if (skipping(w))
 		return;
 	start_value(w);
-	fprintf(w->out, "%" PRId64, value);
+	put_i64(w->out, value);
 }
 
 void jw_uint(struct json_writer *w, uint64_t value)
@@ -272,7 +273,7 @@ void jw_uint(struct json_writer *w, uint64_t value)
 	if (skipping(w))
 		return;
 	start_value(w);
-	fprintf(w->out, "%" PRIu64, value);
+	put_u64(w->out, value);
 }
 
 static void write_literal(struct json_writer *w, const char *literal)
@@ -280,7 +281,7 @@ static void write_literal(struct json_writer *w, const char *literal)
 	if (skipping(w))
 		return;
 	start_value(w);
-	fputs(literal, w->out);
+	fputs_unlocked(literal, w->out);
 }
 
 void jw_bool(struct json_writer *w, bool value)
@@ -305,15 +306,15 @@ void jw_base64(struct json_writer *w, const void *bytes, size_t len)
 	if (skipping(w))
 		return;
 	start_value(w);
-	fputc('"', w->out);
+	fputc_unlocked('"', w->out);
 	while (len > 0) {
 		chunk = len < BASE64_CHUNK ? len : BASE64_CHUNK;
 		n = base64_encode(in, chunk, encoded);
-		fwrite(encoded, 1, n, w->out);
+		fwrite_unlocked(encoded, 1, n, w->out);
 		in += chunk;
 		len -= chunk;
 	}
-	fputc('"', w->out);
+	fputc_unlocked('"', w->out);
 }
 
 void jw_kv_string(struct json_writer *w, const char *key, const char *value)

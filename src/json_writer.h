@@ -5,7 +5,8 @@
  * begin/end, key and value calls, then finish it with jw_end_line().
  *
  * The writer lives in caller storage and never allocates, because it runs
- * once per traced event.
+ * once per traced event; it writes with the _unlocked stdio calls, so one
+ * thread at a time may use a stream it writes to.
  *
  * Strings are arbitrary bytes, not C strings (see jw_string_n).  They are
  * written so that every line is valid JSON:

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "hexdump.h"
 #include "output.h"
+#include "put_num.h"
 
 #define NSEC_PER_SEC 1000000000ll
 
@@ -27,6 +28,7 @@ void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format,
 	o->format = format;
 	o->dump_bytes = dump_bytes;
 	o->mono_to_real_ns = real - (mono1 + (mono2 - mono1) / 2);
+	o->tm_sec = INT64_MIN;
 	jw_init(&o->jw, out);
 }
 
@@ -127,40 +129,66 @@ static const struct {
 
 /* ---- wall clock ----------------------------------------------------- */
 
-static void wall_time(const struct ipcd_output *o, uint64_t mono_ns, struct tm *tm, long *nsec)
+static void wall_time(struct ipcd_output *o, uint64_t mono_ns, struct tm *tm, long *nsec)
 {
 	int64_t real = (int64_t)mono_ns + o->mono_to_real_ns;
 	time_t sec = real / NSEC_PER_SEC;
 
 	*nsec = real % NSEC_PER_SEC;
-	localtime_r(&sec, tm);
+	if (sec != o->tm_sec) {
+		localtime_r(&sec, &o->tm);
+		o->tm_sec = sec;
+	}
+	*tm = o->tm;
 }
 
 /* ---- text ----------------------------------------------------------- */
 
+/* The text path writes with the _unlocked stdio calls (see put_num.h). */
+static void put_str(FILE *out, const char *s)
+{
+	fputs_unlocked(s, out);
+}
+
+/* Zero-padded to width digits, for the clock. */
+static void put_padded(FILE *out, uint64_t v, int width)
+{
+	char buf[24];
+
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		buf[i] = (char)('0' + v % 10);
+	fwrite_unlocked(buf, 1, (size_t)width, out);
+}
+
 /* comms and paths may hold anything: keep one event on one line */
 static void text_escaped(FILE *out, const char *s, size_t max)
 {
+	static const char hex[] = "0123456789abcdef";
+
 	for (const unsigned char *p = (const unsigned char *)s; *p && max; p++, max--) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(out, "\\x%02x", *p);
-		else
-			fputc(*p, out);
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 0xf] };
+
+			fwrite_unlocked(esc, 1, sizeof(esc), out);
+		} else {
+			fputc_unlocked(*p, out);
+		}
 	}
 }
 
 static void text_endpoint(FILE *out, const struct ipcd_endpoint *ep)
 {
 	if (ep->pid < 0) {
-		fputs("<unknown>(<unknown>)", out);
+		put_str(out, "<unknown>(<unknown>)");
 		return;
 	}
-	fprintf(out, "%" PRId64 "(", ep->pid);
+	put_i64(out, ep->pid);
+	fputc_unlocked('(', out);
 	if (ep->comm[0])
 		text_escaped(out, ep->comm, sizeof(ep->comm));
 	else
-		fputs("<unknown>", out);
-	fputc(')', out);
+		put_str(out, "<unknown>");
+	fputc_unlocked(')', out);
 }
 
 struct text_kv {
@@ -170,10 +198,10 @@ struct text_kv {
 
 static void text_key(struct text_kv *kv, const char *key)
 {
-	fputs(kv->first ? ": " : ", ", kv->out);
+	put_str(kv->out, kv->first ? ": " : ", ");
 	kv->first = false;
-	fputs(key, kv->out);
-	fputc(' ', kv->out);
+	put_str(kv->out, key);
+	fputc_unlocked(' ', kv->out);
 }
 
 static void text_kv_str(struct text_kv *kv, const char *key, const char *value)
@@ -185,13 +213,13 @@ static void text_kv_str(struct text_kv *kv, const char *key, const char *value)
 static void text_kv_u64(struct text_kv *kv, const char *key, uint64_t value)
 {
 	text_key(kv, key);
-	fprintf(kv->out, "%" PRIu64, value);
+	put_u64(kv->out, value);
 }
 
 static void text_kv_i64(struct text_kv *kv, const char *key, int64_t value)
 {
 	text_key(kv, key);
-	fprintf(kv->out, "%" PRId64, value);
+	put_i64(kv->out, value);
 }
 
 static void text_flags(struct text_kv *kv, uint32_t flags)
@@ -204,8 +232,8 @@ static void text_flags(struct text_kv *kv, uint32_t flags)
 		if (!any)
 			text_key(kv, "flags");
 		else
-			fputc('|', kv->out);
-		fputs(flag_names[i].name, kv->out);
+			fputc_unlocked('|', kv->out);
+		put_str(kv->out, flag_names[i].name);
 		any = true;
 	}
 }
@@ -246,21 +274,32 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 	long nsec;
 
 	wall_time(o, e->ts_ns, &tm, &nsec);
-	fprintf(o->out, "%02d:%02d:%02d.%09ld ", tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	put_padded(o->out, tm.tm_hour, 2);
+	fputc_unlocked(':', o->out);
+	put_padded(o->out, tm.tm_min, 2);
+	fputc_unlocked(':', o->out);
+	put_padded(o->out, tm.tm_sec, 2);
+	fputc_unlocked('.', o->out);
+	put_padded(o->out, nsec, 9);
+	fputc_unlocked(' ', o->out);
 	if (e->type == IPCD_TYPE_LOST) {
-		fprintf(o->out, "lost %" PRIu64 " %s events\n", e->lost_count,
-			ipcd_collector_name(e->lost_collector));
+		put_str(o->out, "lost ");
+		put_u64(o->out, e->lost_count);
+		fputc_unlocked(' ', o->out);
+		put_str(o->out, ipcd_collector_name(e->lost_collector));
+		put_str(o->out, " events\n");
 		return;
 	}
-	fprintf(o->out, "%s ", ipcd_type_name(e->type));
+	put_str(o->out, ipcd_type_name(e->type));
+	fputc_unlocked(' ', o->out);
 	text_endpoint(o->out, &e->src);
-	fputs(" > ", o->out);
+	put_str(o->out, " > ");
 	text_endpoint(o->out, &e->dst);
 	if (e->type == IPCD_TYPE_PIPE)
 		text_pipe(&kv, e);
 	else if (e->type == IPCD_TYPE_SIGNAL)
 		text_signal(&kv, e);
-	fputc('\n', o->out);
+	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
 }

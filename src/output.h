@@ -4,6 +4,7 @@
 #define IPCD_OUTPUT_H
 
 #include <stdio.h>
+#include <time.h>
 #include "event.h"
 #include "json_writer.h"
 #include "options.h"
@@ -14,6 +15,8 @@ struct ipcd_output {
 	bool dump_bytes;
 	int64_t mono_to_real_ns;  /* add to CLOCK_MONOTONIC to get wall clock */
 	struct json_writer jw;
+	int64_t tm_sec;           /* the second tm holds: localtime once a second, not per event */
+	struct tm tm;
 };
 
 void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes);
