@@ -276,6 +276,9 @@ static void finish(struct ipcdump *app)
 	pipe_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	fflush(app->output.out);
 	print_summary(app);
+	if (pipe_join_evicted(app->pipes))
+		fprintf(stderr, "ipcdump: note: %" PRIu64 " pipe writes still unread were reported early "
+			"to keep memory bounded\n", pipe_join_evicted(app->pipes));
 }
 
 int main(int argc, char **argv)

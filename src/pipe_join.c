@@ -35,16 +35,22 @@ struct pipe_chan {
 	struct pending_read *reads;    /* in arrival order */
 	size_t nreads, cap_reads;
 	uint64_t seen_r_off;    /* the kernel's read counter at the last collect */
+	uint64_t last_ns;       /* the newest record of this pipe */
 };
 
 struct pipe_join {
 	struct pipe_chan *chans;
 	uint64_t dropped;       /* records not kept for want of memory */
+	uint64_t pending_cap;   /* bytes that pending writes may hold */
+	uint64_t evicted;       /* writes reported unread early to stay under the cap */
 	ipcd_emit_fn emit;
 	void *emit_ctx;
 };
 
 /* Flags a pipe event carries over from its records. */
+/* What pending writes may hold before the quietest pipes are reported unread. */
+#define PIPE_JOIN_PENDING_CAP (64ull << 20)
+
 #define CARRIED_FLAGS (IPCD_F_ORDER_UNCERTAIN | IPCD_F_PAYLOAD_UNAVAILABLE | \
 		       IPCD_F_STARTED_BEFORE | IPCD_F_BLOCKED | IPCD_F_FIFO)
 
@@ -56,7 +62,13 @@ struct pipe_join *pipe_join_new(ipcd_emit_fn emit, void *emit_ctx)
 		return NULL;
 	j->emit = emit;
 	j->emit_ctx = emit_ctx;
+	j->pending_cap = PIPE_JOIN_PENDING_CAP;
 	return j;
+}
+
+void pipe_join_set_pending_cap(struct pipe_join *j, uint64_t bytes)
+{
+	j->pending_cap = bytes;
 }
 
 static void chan_free(struct pipe_chan *c)
@@ -383,6 +395,8 @@ void pipe_join_io(struct pipe_join *j, const struct ipcd_pipe_io *rec)
 	}
 	if (!rec->bytes)
 		return;
+	if (rec->hdr.ts_ns > c->last_ns)
+		c->last_ns = rec->hdr.ts_ns;
 	if (rec->base > c->base)
 		c->base = rec->base;
 	if (rec->dir == IPCD_PIPE_WRITE)
@@ -485,6 +499,59 @@ static void forget_idle_chan(struct pipe_join *j, struct pipe_chan *c)
  * dropped below the counter seen one collect ago, whose reads have long
  * been delivered, and the counter seen now waits for the next collect.
  */
+static uint64_t chan_pending_bytes(const struct pipe_chan *c)
+{
+	uint64_t bytes = 0;
+
+	for (size_t i = c->first; i < c->nwrites; i++)
+		bytes += sizeof(c->writes[i]) + c->writes[i].payload_len;
+	return bytes;
+}
+
+static int by_last_record(const void *a, const void *b)
+{
+	const struct pipe_chan *x = *(struct pipe_chan *const *)a, *y = *(struct pipe_chan *const *)b;
+
+	return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
+}
+
+/*
+ * Nothing tells userspace that a pipe was destroyed with data in it (a
+ * `cmd | head` that quit early), so its writes would wait for a reader
+ * forever.  Past the cap, the pipes quiet for longest are reported unread
+ * now, down to half the cap; should a reader come after all, its read
+ * shows an unknown writer.
+ */
+static void bound_pending(struct pipe_join *j)
+{
+	struct pipe_chan *c, *tmp, **quiet;
+	uint64_t total = 0;
+	size_t n = 0;
+
+	HASH_ITER(hh, j->chans, c, tmp)
+		total += chan_pending_bytes(c);
+	if (total <= j->pending_cap)
+		return;
+	quiet = malloc(HASH_COUNT(j->chans) * sizeof(*quiet));
+	if (!quiet)
+		return;
+	HASH_ITER(hh, j->chans, c, tmp)
+		if (c->nwrites > c->first)
+			quiet[n++] = c;
+	qsort(quiet, n, sizeof(*quiet), by_last_record);
+	for (size_t i = 0; i < n && total > j->pending_cap / 2; i++) {
+		c = quiet[i];
+		total -= chan_pending_bytes(c);
+		for (size_t w = c->first; w < c->nwrites; w++) {
+			emit_unread(j, c, &c->writes[w], 0, IPCD_EF_UNREAD);
+			c->writes[w].read_upto = c->writes[w].off + c->writes[w].len;
+			j->evicted++;
+		}
+		drop_consumed_writes(c);
+	}
+	free(quiet);
+}
+
 void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx)
 {
 	struct pipe_chan *c, *tmp;
@@ -498,6 +565,12 @@ void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, voi
 		}
 		forget_idle_chan(j, c);
 	}
+	bound_pending(j);
+}
+
+uint64_t pipe_join_evicted(const struct pipe_join *j)
+{
+	return j->evicted;
 }
 
 void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx)

@@ -36,6 +36,14 @@ void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, voi
 /* At the end: settle every read, report every write never read. */
 void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx);
 
+/*
+ * Pending writes hold at most this many bytes (64 MiB by default); past it,
+ * collect reports the writes of the pipes quiet for longest as unread.
+ */
+void pipe_join_set_pending_cap(struct pipe_join *j, uint64_t bytes);
+/* Writes reported unread early that way. */
+uint64_t pipe_join_evicted(const struct pipe_join *j);
+
 /* Records dropped because memory ran out: losses too, and reported as such. */
 uint64_t pipe_join_dropped(const struct pipe_join *j);
 

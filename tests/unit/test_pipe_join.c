@@ -553,6 +553,67 @@ static void test_collect_drops_only_writes_read_unseen(void **state)
 	assert_transfer(&f->sink.events[0], 11, "later", -1, NULL, 5, "world");
 }
 
+/* The kernel has forgotten every pipe. */
+static bool no_read_offset(void *ctx, const struct ipcd_pipe_key *key, uint64_t *r_off)
+{
+	(void)ctx;
+	(void)key;
+	(void)r_off;
+	return false;
+}
+
+/* A 1000-byte write of one letter by pid into pipe ino at offset, at ts_ns. */
+static void feed_kilobyte(struct pipe_join *j, uint64_t ino, uint32_t pid, uint64_t offset,
+			  char letter, uint64_t ts_ns)
+{
+	char data[1000];
+	struct io w = {
+		.dir = IPCD_PIPE_WRITE, .pid = pid, .comm = "writer", .offset = offset,
+		.bytes = sizeof(data), .start_ns = ts_ns - 50, .ts_ns = ts_ns,
+		.payload = data, .payload_len = sizeof(data), .fd = 4, .ino = ino,
+	};
+
+	memset(data, letter, sizeof(data));
+	feed(j, &w);
+}
+
+/*
+ * Past the memory cap, the writes of the pipe quiet for longest are
+ * reported unread, down to half the cap; the busier pipe keeps its own.
+ */
+static void test_cap_reports_the_quietest_pipe_unread(void **state)
+{
+	struct fixture *f = *state;
+
+	pipe_join_set_pending_cap(f->join, 3000);
+	for (int i = 0; i < 3; i++)
+		feed_kilobyte(f->join, 100, 10, 1000 * i, 'o', 100 + i);
+	feed_kilobyte(f->join, 200, 11, 0, 'n', 900);
+	pipe_join_collect(f->join, no_read_offset, NULL);
+	assert_int_equal(f->sink.count, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(f->sink.events[i].src.pid, 10);
+		assert_int_equal(f->sink.events[i].ino, 100);
+		assert_int_equal(f->sink.events[i].flags, IPCD_EF_UNREAD);
+		assert_int_equal(f->sink.events[i].bytes, 1000);
+	}
+	assert_int_equal(pipe_join_evicted(f->join), 3);
+	assert_int_equal(pipe_join_pending(f->join), 1);
+}
+
+/* Under the cap nothing moves. */
+static void test_cap_not_reached_keeps_everything(void **state)
+{
+	struct fixture *f = *state;
+	struct read_counter unknown = { .known = false };
+
+	feed_write(f->join, 10, "old", 0, "stale", 100);
+	pipe_join_collect(f->join, report_read_offset, &unknown);
+	assert_int_equal(f->sink.count, 0);
+	assert_int_equal(pipe_join_evicted(f->join), 0);
+	assert_int_equal(pipe_join_pending(f->join), 1);
+}
+
 /* Bytes gone from the pipe with no traced read: the reader is unknown, not "unread". */
 static void test_resync_reports_pending_write_reader_unknown(void **state)
 {
@@ -836,6 +897,8 @@ int main(void)
 		JOIN_TEST(test_flush_reports_rest_of_partly_read_write),
 		JOIN_TEST(test_flush_settles_waiting_reads),
 		JOIN_TEST(test_collect_drops_only_writes_read_unseen),
+		JOIN_TEST(test_cap_reports_the_quietest_pipe_unread),
+		JOIN_TEST(test_cap_not_reached_keeps_everything),
 		JOIN_TEST(test_collect_keeps_writes_whose_reads_are_on_their_way),
 		JOIN_TEST(test_resync_reports_pending_write_reader_unknown),
 		JOIN_TEST(test_resync_reports_only_from_its_start),
