@@ -212,6 +212,37 @@ struct ipcd_pipe_state {
 	__s64 r_inflight;
 };
 
+/*
+ * How userspace configures and steers the collectors: the in-kernel filters
+ * (cfg_filters, the pid_filter and comm_filter maps) and tracing_state.
+ */
+/* Which of the IPCDump-style filters are in force (cfg_filters). */
+enum ipcd_filter_flag {
+	IPCD_FILT_SRC_PID = 1u << 0,   /* -s */
+	IPCD_FILT_DST_PID = 1u << 1,   /* -d */
+	IPCD_FILT_ANY_PID = 1u << 2,   /* -p */
+	IPCD_FILT_SRC_COMM = 1u << 3,  /* -S */
+	IPCD_FILT_DST_COMM = 1u << 4,  /* -D */
+	IPCD_FILT_ANY_COMM = 1u << 5,  /* -P */
+};
+
+/* Values of pid_filter / comm_filter: which lists name this pid or comm. */
+enum ipcd_filter_side {
+	IPCD_SIDE_SRC = 1u << 0,
+	IPCD_SIDE_DST = 1u << 1,
+	IPCD_SIDE_ANY = 1u << 2,
+};
+
+struct ipcd_comm_key {
+	char comm[IPCD_COMM_LEN];
+};
+
+enum ipcd_tracing_state {
+	IPCD_TRACING_ATTACHING = 0,
+	IPCD_TRACING_LIVE = 1,
+	IPCD_TRACING_STOPPED = 2,
+};
+
 /* Counters that the BPF side keeps and userspace reports. */
 struct ipcd_counters {
 	__u64 lost[IPCD_COLL_MAX];  /* records that did not fit in the ring */

@@ -16,14 +16,6 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* Mirror enum ipcd_filter_flag, ipcd_filter_side and ipcd_tracing_state in bpf/common.bpf.h. */
-enum {
-	FILT_SRC_PID = 1u << 0, FILT_DST_PID = 1u << 1, FILT_ANY_PID = 1u << 2,
-	FILT_SRC_COMM = 1u << 3, FILT_DST_COMM = 1u << 4, FILT_ANY_COMM = 1u << 5,
-};
-enum { SIDE_SRC = 1u << 0, SIDE_DST = 1u << 1, SIDE_ANY = 1u << 2 };
-enum { IPCD_TRACING_LIVE = 1, IPCD_TRACING_STOPPED = 2 };
-
 struct collector_desc {
 	enum ipcd_collector id;
 	const char *prog_prefix;  /* its programs are named ipcd_<prefix>_... */
@@ -80,9 +72,9 @@ static uint32_t round_ring_size(uint64_t size)
 
 static uint32_t filter_flags(const struct ipcd_options *o)
 {
-	return (o->src_pids.count ? FILT_SRC_PID : 0) | (o->dst_pids.count ? FILT_DST_PID : 0) |
-	       (o->any_pids.count ? FILT_ANY_PID : 0) | (o->src_comms.count ? FILT_SRC_COMM : 0) |
-	       (o->dst_comms.count ? FILT_DST_COMM : 0) | (o->any_comms.count ? FILT_ANY_COMM : 0);
+	return (o->src_pids.count ? IPCD_FILT_SRC_PID : 0) | (o->dst_pids.count ? IPCD_FILT_DST_PID : 0) |
+	       (o->any_pids.count ? IPCD_FILT_ANY_PID : 0) | (o->src_comms.count ? IPCD_FILT_SRC_COMM : 0) |
+	       (o->dst_comms.count ? IPCD_FILT_DST_COMM : 0) | (o->any_comms.count ? IPCD_FILT_ANY_COMM : 0);
 }
 
 static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
@@ -136,10 +128,10 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 	int pids = bpf_map__fd(t->skel->maps.pid_filter);
 	int comms = bpf_map__fd(t->skel->maps.comm_filter);
 	const struct { const struct ipcd_id_list *list; uint8_t side; } pid_lists[] = {
-		{ &o->src_pids, SIDE_SRC }, { &o->dst_pids, SIDE_DST }, { &o->any_pids, SIDE_ANY },
+		{ &o->src_pids, IPCD_SIDE_SRC }, { &o->dst_pids, IPCD_SIDE_DST }, { &o->any_pids, IPCD_SIDE_ANY },
 	};
 	const struct { const struct ipcd_comm_list *list; uint8_t side; } comm_lists[] = {
-		{ &o->src_comms, SIDE_SRC }, { &o->dst_comms, SIDE_DST }, { &o->any_comms, SIDE_ANY },
+		{ &o->src_comms, IPCD_SIDE_SRC }, { &o->dst_comms, IPCD_SIDE_DST }, { &o->any_comms, IPCD_SIDE_ANY },
 	};
 
 	for (size_t l = 0; l < 3; l++)

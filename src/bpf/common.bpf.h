@@ -22,27 +22,6 @@
 #define IPCD_SHARED extern
 #endif
 
-/* Which of the IPCDump-style filters are in force (cfg_filters). */
-enum ipcd_filter_flag {
-	IPCD_FILT_SRC_PID = 1u << 0,   /* -s */
-	IPCD_FILT_DST_PID = 1u << 1,   /* -d */
-	IPCD_FILT_ANY_PID = 1u << 2,   /* -p */
-	IPCD_FILT_SRC_COMM = 1u << 3,  /* -S */
-	IPCD_FILT_DST_COMM = 1u << 4,  /* -D */
-	IPCD_FILT_ANY_COMM = 1u << 5,  /* -P */
-};
-
-/* Values of pid_filter / comm_filter: which lists name this pid or comm. */
-enum ipcd_filter_side {
-	IPCD_SIDE_SRC = 1u << 0,
-	IPCD_SIDE_DST = 1u << 1,
-	IPCD_SIDE_ANY = 1u << 2,
-};
-
-struct ipcd_comm_key {
-	char comm[IPCD_COMM_LEN];
-};
-
 /* Set by userspace between open and load; the verifier prunes what is off. */
 IPCD_SHARED const volatile __u32 cfg_self_tgid;
 IPCD_SHARED const volatile __u32 cfg_payload_max;  /* 0: no payload */
@@ -57,12 +36,7 @@ IPCD_SHARED struct ipcd_counters counters;
  * instant each, so no message is seen by one hook and missed by the next.
  * Calls in flight at the stop still get their exits.
  */
-enum ipcd_tracing_state {
-	IPCD_TRACING_ATTACHING = 0,
-	IPCD_TRACING_LIVE = 1,
-	IPCD_TRACING_STOPPED = 2,
-};
-IPCD_SHARED volatile __u32 tracing_state;
+IPCD_SHARED volatile __u32 tracing_state;  /* enum ipcd_tracing_state */
 
 IPCD_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
