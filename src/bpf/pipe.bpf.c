@@ -531,7 +531,6 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	struct ipcd_pipe_state *st;
 	__u32 flags;
 	__u64 offset = 0, base = 0;
-	bool sync = false;
 
 	if (!c || !end)
 		return 0;
@@ -554,8 +553,6 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 			offset = __sync_fetch_and_add(&st->r_off, ret);
 		if (st->r_enters != end->seq + 1)
 			flags |= IPCD_F_ORDER_UNCERTAIN;
-		/* Alone on the pipe and it is empty: a moment to check the counters. */
-		sync = ret > 0 && st->r_inflight == 1 && st->w_inflight == 0;
 		__sync_fetch_and_add(&st->r_inflight, -1);
 	}
 	/* Counts only go negative if an LRU eviction lost a begin; heal them. */
@@ -567,8 +564,11 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	if (ret <= 0)
 		return 0;
 	emit_pipe_io(c, end, dir, offset, ret, base, flags);
-	/* after the read's record, so userspace has it when told of the gap */
-	if (sync)
+	/*
+	 * A read that may have emptied the pipe is a moment to check the
+	 * counters; after its record, so userspace has it when told of a gap.
+	 */
+	if (dir == IPCD_PIPE_READ)
 		pipe_check_sync(&end->key, st, (struct pipe_inode_info *)end->pipe);
 	return 0;
 }
