@@ -91,12 +91,13 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
  */
 static void name_failed_target(struct ipcdump *app, struct ipcd_endpoint *dst)
 {
-	const char *comm = dst->pid > 0 ? proc_table_live_comm(app->procs, dst->pid) : NULL;
+	const char *comm;
 
 	if (dst->pid <= 0) {
 		ipcd_endpoint_unknown(dst);
 		return;
 	}
+	comm = proc_table_live_comm(app->procs, dst->pid);
 	dst->ppid = -1;
 	if (comm)
 		memcpy(dst->comm, comm, sizeof(dst->comm));
