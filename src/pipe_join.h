@@ -47,7 +47,7 @@ uint64_t pipe_join_evicted(const struct pipe_join *j);
 /* Records dropped because memory ran out: losses too, and reported as such. */
 uint64_t pipe_join_dropped(const struct pipe_join *j);
 
-/* Pending records, for the statistics at exit. */
+/* Writes and reads still waiting for their other half. */
 size_t pipe_join_pending(const struct pipe_join *j);
 
 #endif /* IPCD_PIPE_JOIN_H */

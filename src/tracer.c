@@ -374,7 +374,6 @@ void ipcd_tracer_stop(struct ipcd_tracer *t)
 	t->rb = NULL;
 	if (t->skel) {
 		__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
-		fflush(NULL);
 		unhook_in_background(t->skel);
 	}
 	ipcdump_bpf__destroy(t->skel);
