@@ -85,7 +85,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS)
 	@echo "  CC-TEST $<"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/progs/%: tests/progs/%.c
+$(BUILD)/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p $(@D)
 	@echo "  CC-PROG $<"
 	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <stdlib.h>
 #include <string.h>
 #include "event.h"
 
@@ -10,6 +11,8 @@ static const char *const type_names[IPCD_TYPE_COUNT] = {
 	[IPCD_TYPE_PTY] = "pty",
 	[IPCD_TYPE_LOOPBACK_TCP] = "loopback-tcp",
 	[IPCD_TYPE_LOOPBACK_UDP] = "loopback-udp",
+	[IPCD_TYPE_UNIX_SEQPACKET] = "unix-seqpacket",
+	[IPCD_TYPE_UNIX_CONN] = "unix-conn",
 	[IPCD_TYPE_LOST] = "lost",
 };
 
@@ -26,6 +29,7 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	case IPCD_COLL_PROC: return "process";
 	case IPCD_COLL_PIPE: return "pipe";
 	case IPCD_COLL_SIGNAL: return "signal";
+	case IPCD_COLL_UNIX: return "unix";
 	default: return "unknown";
 	}
 }
@@ -45,4 +49,36 @@ void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *t
 	memcpy(ep->comm, task->comm, sizeof(ep->comm));
 	ep->comm[sizeof(ep->comm) - 1] = '\0';
 	memset(ep->pcomm, 0, sizeof(ep->pcomm));
+}
+
+void ipcd_path_format(const struct ipcd_path *path, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return;
+	for (int i = (int)path->depth - 1; i >= 0 && i < IPCD_PATH_DEPTH; i--) {
+		size_t n = strnlen(path->names[i], IPCD_NAME_LEN);
+
+		/* a pseudo file's own name ("memfd:x") is its whole path */
+		if (!n && path->depth == 1)
+			break;
+		if (used + 1 + n >= len)
+			break;
+		buf[used++] = '/';
+		memcpy(buf + used, path->names[i], n);
+		used += n;
+	}
+	if (!used && len > 1)
+		buf[used++] = '/';
+	buf[used] = '\0';
+}
+
+void ipcd_sock_extra_free(struct ipcd_sock_extra *x)
+{
+	if (!x)
+		return;
+	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++)
+		free(x->fds[i].path);
+	free(x);
 }

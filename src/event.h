@@ -20,6 +20,8 @@ enum ipcd_type {
 	IPCD_TYPE_PTY,
 	IPCD_TYPE_LOOPBACK_TCP,
 	IPCD_TYPE_LOOPBACK_UDP,
+	IPCD_TYPE_UNIX_SEQPACKET,
+	IPCD_TYPE_UNIX_CONN, /* unix connection lifecycle (--lifecycle) */
 	IPCD_TYPE_LOST,      /* records the kernel could not deliver */
 	IPCD_TYPE_COUNT,
 };
@@ -32,7 +34,27 @@ enum ipcd_event_flag {
 	IPCD_EF_WRITER_UNKNOWN = 1u << 17, /* read; no traced write produced it */
 	IPCD_EF_HAS_LATENCY = 1u << 18,
 	IPCD_EF_READER_UNKNOWN = 1u << 19, /* left the pipe; no traced read took it */
+	IPCD_EF_SOCKETPAIR = 1u << 20,     /* unix: neither socket has a name */
 };
+
+/* A file descriptor passed over a unix socket (SCM_RIGHTS). */
+struct ipcd_fd_desc {
+	int32_t fd;         /* in the sender */
+	uint16_t kind;      /* enum ipcd_fd_kind, 0 unknown */
+	uint64_t ino;
+	char *path;         /* path or name, NULL unknown */
+};
+
+/* What a unix socket send carried besides bytes. */
+struct ipcd_sock_extra {
+	uint32_t nfds;      /* descriptors passed */
+	uint32_t ndesc;     /* of those, described in fds (the first IPCD_PASSED_FDS_MAX) */
+	struct ipcd_fd_desc fds[IPCD_PASSED_FDS_MAX];
+	bool creds;         /* SCM_CREDENTIALS sent */
+	uint32_t cred_pid, cred_uid, cred_gid;
+};
+
+void ipcd_sock_extra_free(struct ipcd_sock_extra *x);
 
 struct ipcd_endpoint {
 	int64_t pid;   /* -1: unknown */
@@ -57,6 +79,16 @@ struct ipcd_event {
 	int32_t src_fd, dst_fd;
 	uint8_t src_call, dst_call;   /* enum ipcd_pipe_call, 0 unknown */
 
+	/* unix sockets */
+	uint64_t src_sock, dst_sock;     /* socket cookies, 0 unknown */
+	uint64_t src_ino, dst_ino;       /* socket inodes, 0 unknown */
+	const char *src_name, *dst_name; /* bound names ("/path", "@abstract"), NULL unbound */
+	const char *dest_addr;           /* the address an unconnected send named */
+	const struct ipcd_sock_extra *extra;  /* passed fds and credentials, NULL none */
+	uint32_t conn_event;             /* lifecycle: enum ipcd_conn_event */
+	int32_t conn_arg;                /* lifecycle: shutdown's how */
+	uint8_t sock_type;               /* lifecycle: enum ipcd_sock_type */
+
 	/* signals */
 	int32_t sig;
 	int32_t code;
@@ -73,7 +105,12 @@ struct ipcd_event {
 	uint32_t payload_len;
 };
 
+/* Room for any path ipcd_path_format writes. */
+#define IPCD_PATH_MAX (IPCD_PATH_DEPTH * IPCD_NAME_LEN + 1)
+
 const char *ipcd_type_name(enum ipcd_type type);
+/* Joins the components of a kernel path record into "/a/b/c". */
+void ipcd_path_format(const struct ipcd_path *path, char *buf, size_t len);
 const char *ipcd_collector_name(enum ipcd_collector c);
 void ipcd_endpoint_unknown(struct ipcd_endpoint *ep);
 void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *task);

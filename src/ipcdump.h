@@ -30,6 +30,10 @@ enum ipcd_record_kind {
 	IPCD_REC_FIFO_PATH = 3,   /* struct ipcd_fifo_path */
 	IPCD_REC_SIGNAL = 4,      /* struct ipcd_signal */
 	IPCD_REC_PROC = 5,        /* struct ipcd_proc */
+	IPCD_REC_UNIX_IO = 6,     /* struct ipcd_unix_io */
+	IPCD_REC_UNIX_NAME = 7,   /* struct ipcd_unix_name */
+	IPCD_REC_PASSED_FD = 8,   /* struct ipcd_passed_fd */
+	IPCD_REC_UNIX_CONN = 9,   /* struct ipcd_unix_conn */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -37,6 +41,7 @@ enum ipcd_collector {
 	IPCD_COLL_PROC = 0,
 	IPCD_COLL_PIPE = 1,
 	IPCD_COLL_SIGNAL = 2,
+	IPCD_COLL_UNIX = 3,
 	IPCD_COLL_MAX = 8,
 };
 
@@ -58,6 +63,10 @@ enum ipcd_record_flag {
 	IPCD_F_FIFO = 1u << 5,
 	/* The syscall failed; ipcd_pipe_io.error holds -errno. */
 	IPCD_F_ERROR = 1u << 6,
+	/* A datagram longer than the receiver's buffer: the rest was discarded. */
+	IPCD_F_MSG_TRUNCATED = 1u << 7,
+	/* Credentials were sent explicitly (SCM_CREDENTIALS): see creds. */
+	IPCD_F_CREDS = 1u << 8,
 };
 
 struct ipcd_record_header {
@@ -91,6 +100,13 @@ enum ipcd_pipe_call {
 	IPCD_CALL_TEE,
 	IPCD_CALL_VMSPLICE,
 	IPCD_CALL_SENDFILE,
+	IPCD_CALL_SENDTO,
+	IPCD_CALL_SENDMSG,
+	IPCD_CALL_SENDMMSG,
+	IPCD_CALL_RECVFROM,
+	IPCD_CALL_RECVMSG,
+	IPCD_CALL_RECVMMSG,
+	IPCD_CALL_OTHER,     /* reached the socket another way (io_uring, a kernel user) */
 };
 
 /*
@@ -117,32 +133,40 @@ struct ipcd_pipe_io {
 };
 
 /*
- * The pipe was found empty with nothing in flight while its counters said
- * bytes [from, to) were still unread: they were consumed or discarded in a
- * way no collector saw (the FIFO was closed and reopened, a lost record).
+ * The pipe (or unix stream socket) was found empty with nothing in flight
+ * while its counters said bytes [from, to) were still unread: they were
+ * consumed or discarded in a way no collector saw (the FIFO was closed and
+ * reopened, a splice out of a socket).
  */
 struct ipcd_pipe_resync {
 	struct ipcd_record_header hdr;
 	__u64 ino;
 	__u32 dev;
-	__u32 pad;
+	__u32 kind;       /* enum ipcd_stream_kind, as in struct ipcd_pipe_key */
 	__u64 from;
 	__u64 to;
+};
+
+#define IPCD_PATH_DEPTH 16
+#define IPCD_NAME_LEN 64
+/* A path as its components from the leaf up; userspace joins them. */
+struct ipcd_path {
+	__u16 depth;      /* components used */
+	__u16 truncated;  /* deeper than IPCD_PATH_DEPTH */
+	__u32 pad;
+	char names[IPCD_PATH_DEPTH][IPCD_NAME_LEN];  /* names[0] is the leaf */
 };
 
 /*
  * The path of a FIFO, sent once per FIFO inode: its components from the leaf
  * up to the root of the mount tree, which userspace joins into a path.
  */
-#define IPCD_PATH_DEPTH 16
-#define IPCD_NAME_LEN 64
 struct ipcd_fifo_path {
 	struct ipcd_record_header hdr;
 	__u64 ino;
 	__u32 dev;
-	__u16 depth;      /* components used; IPCD_F_PAYLOAD_TRUNCATED if deeper */
-	__u16 pad;
-	char names[IPCD_PATH_DEPTH][IPCD_NAME_LEN];  /* names[0] is the leaf */
+	__u32 pad;
+	struct ipcd_path path;
 };
 
 /* Result of generating a signal, as the kernel's trace_signal_generate. */
@@ -177,6 +201,136 @@ struct ipcd_signal {
 	__s32 target;           /* the pid/tid the sender named (kill's argument) */
 };
 
+/* Socket types, as the kernel numbers them. */
+enum ipcd_sock_type {
+	IPCD_SOCK_STREAM = 1,
+	IPCD_SOCK_DGRAM = 2,
+	IPCD_SOCK_SEQPACKET = 5,
+};
+
+#define IPCD_UNIX_ADDR_MAX 110  /* sizeof(struct sockaddr_un) */
+
+/*
+ * One send on, or one receive from, a unix domain socket.  Sockets are named
+ * by their cookie (unique while the system runs, unlike addresses and inode
+ * numbers, and known before accept gives a socket an inode).
+ *
+ * Stream sockets are byte streams like pipes, numbered per receiving socket:
+ * a send's [offset, offset + bytes) lies in its peer's stream, a receive's
+ * in its own.  Datagrams and seqpackets are messages: a receive names the
+ * socket (peer) and process (sender_pid) that sent the message it got.
+ */
+struct ipcd_unix_io {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__u64 sock;         /* this side's socket */
+	__u64 peer;         /* send: the receiving socket (0: not connected); receive: 0 */
+	/*
+	 * The kernel address of the sending socket, in a send and in the
+	 * receive of a message: it pairs the two, since a queued message holds
+	 * its sender's socket alive, so no other socket has that address then.
+	 */
+	__u64 sender_sk;
+	__u64 ino;          /* this side's socket inode */
+	__u64 offset;       /* streams: offset of the first byte in the receiving socket's stream */
+	__u64 bytes;        /* bytes sent or received (a datagram's full length if truncated) */
+	__u64 base;         /* streams: bytes queued in the receiving socket when first traced */
+	__u32 sender_pid;   /* message receives: the sending process, as stamped on the message */
+	__s32 fd;           /* -1 when not reached through a syscall on an fd */
+	__u8 dir;           /* enum ipcd_pipe_dir */
+	__u8 call;          /* enum ipcd_pipe_call */
+	__u8 sock_type;     /* enum ipcd_sock_type */
+	__u8 addr_len;      /* bytes of destination address after the payload */
+	__u16 payload_len;  /* bytes of payload after this struct */
+	__u16 nfds;         /* file descriptors passed with the message (SCM_RIGHTS) */
+	__u32 cred_pid;     /* SCM_CREDENTIALS, when IPCD_F_CREDS */
+	__u32 cred_uid;
+	__u32 cred_gid;
+	__u32 pad;
+	__u8 data[];        /* payload, then the destination sockaddr_un of an unconnected send */
+};
+
+/* A socket's name, sent when a socket is first seen and when it changes. */
+struct ipcd_unix_name {
+	struct ipcd_record_header hdr;
+	__u64 sock;
+	__u64 ino;
+	__u64 peer;         /* the connected peer's socket, 0 if none */
+	__u8 sock_type;
+	__u8 pad;
+	__u16 name_len;     /* bytes of sun_path; 0: unbound; name[0] == 0: abstract */
+	__u32 pad2;
+	char name[IPCD_UNIX_ADDR_MAX - 2];
+	__u32 pad3;
+};
+
+/* What a file descriptor passed with SCM_RIGHTS refers to. */
+enum ipcd_fd_kind {
+	IPCD_FD_FILE = 1,    /* a file or directory: path */
+	IPCD_FD_PIPE = 2,    /* an anonymous pipe: ino */
+	IPCD_FD_FIFO = 3,    /* a named pipe: path */
+	IPCD_FD_SOCKET = 4,  /* a socket: ino */
+	IPCD_FD_MEMFD = 5,   /* memfd_create: its name */
+	IPCD_FD_ANON = 6,    /* another anonymous inode (eventfd, epoll...): its name */
+	IPCD_FD_OTHER = 7,   /* a device or anything else: path */
+};
+
+/*
+ * One file descriptor of an SCM_RIGHTS message, sent just before the
+ * ipcd_unix_io record of its send (same tid), one record per descriptor.
+ */
+#define IPCD_PASSED_FDS_MAX 8   /* descriptors described per message */
+struct ipcd_passed_fd {
+	struct ipcd_record_header hdr;
+	__u32 tid;
+	__u16 index;      /* this descriptor's place in the message */
+	__u16 kind;       /* enum ipcd_fd_kind */
+	__s32 fd;         /* in the sender */
+	__u32 dev;
+	__u64 ino;
+	struct ipcd_path path;
+};
+
+enum ipcd_conn_event {
+	IPCD_CONN_CONNECT = 1,   /* task connected sock to peer */
+	IPCD_CONN_ACCEPT = 2,    /* task accepted sock, whose peer is the connector */
+	IPCD_CONN_SHUTDOWN = 3,  /* how: SHUT_RD/WR/RDWR in arg */
+	IPCD_CONN_CLOSE = 4,     /* the task closed its descriptor of the socket */
+};
+
+/* Connection lifecycle of unix sockets (--lifecycle). */
+struct ipcd_unix_conn {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__u64 ino;          /* the task's socket */
+	__u64 peer_ino;     /* its peer's, 0 if none */
+	__u32 event;        /* enum ipcd_conn_event */
+	__s32 arg;          /* shutdown: how */
+	__s32 fd;
+	__u8 sock_type;
+	__u8 pad;
+	__u16 name_len;     /* the socket's name, or its peer's if it has none */
+	char name[IPCD_UNIX_ADDR_MAX - 2];
+	__u32 pad2;
+};
+
+/* The unix collector's state of a socket (its unix_states map, by cookie). */
+struct ipcd_unix_stream_state {
+	__u64 w_off;   /* streams: offset the next byte sent to this socket gets */
+	__u64 r_off;   /* streams: offset the next byte this socket receives has */
+	__u64 base;    /* streams: bytes queued when the socket was first seen */
+	__u64 named;   /* the address last reported, to notice a bind */
+	__u64 ino;     /* the inode last reported, to notice an accept */
+	__u64 peer;    /* the peer last reported */
+};
+
+/* Syscall numbers of this architecture, given by userspace at load. */
+struct ipcd_syscall_nrs {
+	__s32 read, write, readv, writev;
+	__s32 sendto, sendmsg, sendmmsg;
+	__s32 recvfrom, recvmsg, recvmmsg;
+};
+
 enum ipcd_proc_event {
 	IPCD_PROC_FORK = 1,
 	IPCD_PROC_EXEC = 2,
@@ -199,7 +353,13 @@ struct ipcd_proc {
 struct ipcd_pipe_key {
 	__u64 ino;
 	__u32 dev;
-	__u32 pad;
+	__u32 kind;   /* 0 in the kernel's map; userspace keys other byte streams too */
+};
+
+/* Byte streams userspace joins (struct ipcd_pipe_key.kind). */
+enum ipcd_stream_kind {
+	IPCD_STREAM_PIPE = 0,  /* ino/dev: the pipe's inode */
+	IPCD_STREAM_UNIX = 1,  /* ino: the receiving unix socket's cookie */
 };
 
 struct ipcd_pipe_state {
@@ -253,7 +413,12 @@ _Static_assert(sizeof(struct ipcd_record_header) == 16, "record header is ABI");
 _Static_assert(sizeof(struct ipcd_task) == 32, "task is ABI");
 _Static_assert(sizeof(struct ipcd_pipe_io) == 104, "pipe record is ABI");
 _Static_assert(sizeof(struct ipcd_pipe_resync) == 48, "resync record is ABI");
-_Static_assert(sizeof(struct ipcd_fifo_path) == 32 + IPCD_PATH_DEPTH * IPCD_NAME_LEN, "fifo record is ABI");
+_Static_assert(sizeof(struct ipcd_path) == 8 + IPCD_PATH_DEPTH * IPCD_NAME_LEN, "path is ABI");
+_Static_assert(sizeof(struct ipcd_fifo_path) == 32 + sizeof(struct ipcd_path), "fifo record is ABI");
+_Static_assert(sizeof(struct ipcd_unix_io) == 136, "unix record is ABI");
+_Static_assert(sizeof(struct ipcd_unix_name) == 160, "unix name record is ABI");
+_Static_assert(sizeof(struct ipcd_passed_fd) == 40 + sizeof(struct ipcd_path), "passed fd record is ABI");
+_Static_assert(sizeof(struct ipcd_unix_conn) == 192, "unix conn record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif

@@ -15,9 +15,10 @@
 #include "ipcdump.h"
 #include "options.h"
 #include "output.h"
-#include "pipe_join.h"
+#include "stream_join.h"
 #include "proc_table.h"
 #include "tracer.h"
+#include "unix_events.h"
 
 #define POLL_MS 50
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
@@ -30,7 +31,8 @@ struct ipcdump {
 	const struct ipcd_options *opts;
 	struct ipcd_tracer tracer;
 	struct ipcd_output output;
-	struct pipe_join *pipes;
+	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
+	struct unix_events *unix;
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -63,6 +65,13 @@ static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep
 		memcpy(ep->pcomm, pcomm, sizeof(ep->pcomm));
 }
 
+/* Unix data events name their sockets by cookie; lifecycle events carry their names. */
+static bool is_unix_data(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
+	       type == IPCD_TYPE_UNIX_SEQPACKET;
+}
+
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
 	struct ipcdump *app = ctx;
@@ -73,6 +82,8 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	if (!ipcd_filter_match(app->opts, e))
 		return;
 	out = *e;
+	if (is_unix_data(out.type))
+		unix_events_describe(app->unix, &out);
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
 	ipcd_output_event(&app->output, &out);
@@ -136,15 +147,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	case IPCD_REC_PIPE_IO:
 		if (size >= sizeof(struct ipcd_pipe_io) &&
 		    sizeof(struct ipcd_pipe_io) + ((const struct ipcd_pipe_io *)data)->payload_len <= size)
-			pipe_join_io(app->pipes, data);
+			stream_join_io(app->pipes, data);
 		break;
 	case IPCD_REC_PIPE_RESYNC:
 		if (size >= sizeof(struct ipcd_pipe_resync))
-			pipe_join_resync(app->pipes, data);
+			stream_join_resync(app->pipes, data);
 		break;
 	case IPCD_REC_FIFO_PATH:
 		if (size >= sizeof(struct ipcd_fifo_path))
-			pipe_join_fifo_path(app->pipes, data);
+			stream_join_fifo_path(app->pipes, data);
 		break;
 	case IPCD_REC_PROC:
 		if (size >= sizeof(struct ipcd_proc))
@@ -153,6 +164,21 @@ static int on_record(void *ctx, void *data, size_t size)
 	case IPCD_REC_SIGNAL:
 		if (size >= sizeof(struct ipcd_signal))
 			on_signal_record(app, data);
+		break;
+	case IPCD_REC_UNIX_IO:
+		unix_events_io(app->unix, data, size);
+		break;
+	case IPCD_REC_UNIX_NAME:
+		if (size >= sizeof(struct ipcd_unix_name))
+			unix_events_name(app->unix, data);
+		break;
+	case IPCD_REC_PASSED_FD:
+		if (size >= sizeof(struct ipcd_passed_fd))
+			unix_events_passed_fd(app->unix, data);
+		break;
+	case IPCD_REC_UNIX_CONN:
+		if (size >= sizeof(struct ipcd_unix_conn))
+			unix_events_conn(app->unix, data);
 		break;
 	default:
 		break;
@@ -191,7 +217,8 @@ static void report_losses(struct ipcdump *app)
 
 static void print_summary(struct ipcdump *app)
 {
-	uint64_t dropped = pipe_join_dropped(app->pipes), total = dropped;
+	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix));
+	uint64_t total = dropped;
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&app->tracer, c);
@@ -224,10 +251,11 @@ static void install_signal_handlers(void)
 static void announce(struct ipcdump *app)
 {
 	char running[128];
-	uint32_t missing = app->opts->types & ~(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL));
+	uint32_t missing = app->opts->types & (IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |
+					       IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP));
 
 	if (missing)
-		fprintf(stderr, "ipcdump: note: unix, pty and loopback collectors are not available yet\n");
+		fprintf(stderr, "ipcdump: note: pty and loopback collectors are not available yet\n");
 	ipcd_tracer_describe(&app->tracer, running, sizeof(running));
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
@@ -250,11 +278,12 @@ static void run_loop(struct ipcdump *app)
 		report_losses(app);
 		/* both walk every pipe known: not on every batch of a flood */
 		if (now - last_expire >= EXPIRE_EVERY_NS) {
-			pipe_join_expire(app->pipes, now, READ_WAIT_NS);
+			stream_join_expire(app->pipes, now, READ_WAIT_NS);
+			unix_events_expire(app->unix, now, READ_WAIT_NS);
 			last_expire = now;
 		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
-			pipe_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+			stream_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 			proc_table_expire(app->procs, now, KEEP_EXITED_NS);
 			last_collect = now;
 		}
@@ -265,6 +294,7 @@ static void run_loop(struct ipcdump *app)
 /* Everything captured is printed before exit: the ring, then what waits in the join. */
 static void finish(struct ipcdump *app)
 {
+	uint64_t evicted;
 	int rc;
 
 	ipcd_tracer_quiesce(&app->tracer);
@@ -274,12 +304,29 @@ static void finish(struct ipcdump *app)
 		rc = ipcd_tracer_drain(&app->tracer);
 	} while (rc != 0 && rc != -ENOMEM && !app->done);
 	report_losses(app);
-	pipe_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+	unix_events_flush(app->unix);
 	fflush(app->output.out);
 	print_summary(app);
-	if (pipe_join_evicted(app->pipes))
-		fprintf(stderr, "ipcdump: note: %" PRIu64 " pipe writes still unread were reported early "
-			"to keep memory bounded\n", pipe_join_evicted(app->pipes));
+	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix));
+	if (evicted)
+		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
+			"to keep memory bounded\n", evicted);
+}
+
+/* A sender only a message names: its comm, if it is still alive. */
+static const char *comm_of_pid(void *ctx, uint32_t pid)
+{
+	struct ipcdump *app = ctx;
+
+	return proc_table_comm(app->procs, pid);
+}
+
+static void free_state(struct ipcdump *app)
+{
+	unix_events_free(app->unix);
+	stream_join_free(app->pipes);
+	proc_table_free(app->procs);
 }
 
 int main(int argc, char **argv)
@@ -303,20 +350,19 @@ int main(int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.opts = &opts;
 	ipcd_output_init(&app.output, stdout, opts.format, opts.dump_bytes);
-	app.pipes = pipe_join_new(emit_event, &app);
+	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
-	if (!app.pipes || !app.procs) {
+	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
+	if (!app.pipes || !app.procs || !app.unix) {
 		fprintf(stderr, "ipcdump: out of memory\n");
-		pipe_join_free(app.pipes);
-		proc_table_free(app.procs);
+		free_state(&app);
 		return IPCD_EXIT_FAILURE;
 	}
 	install_signal_handlers();
 	rc = ipcd_tracer_start(&app.tracer, &opts, on_record, &app, stderr);
 	if (rc) {
 		ipcd_tracer_stop(&app.tracer);
-		pipe_join_free(app.pipes);
-		proc_table_free(app.procs);
+		free_state(&app);
 		return rc;
 	}
 	/* After attaching: a process born in between is in the scan or in a record. */
@@ -327,7 +373,6 @@ int main(int argc, char **argv)
 	run_loop(&app);
 	finish(&app);
 	ipcd_tracer_stop(&app.tracer);
-	pipe_join_free(app.pipes);
-	proc_table_free(app.procs);
+	free_state(&app);
 	return IPCD_EXIT_OK;
 }

@@ -7,8 +7,9 @@
 #include <string.h>
 #include "options.h"
 
-#define ALL_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) |          \
-		   IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | \
+#define UNIX_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | \
+		    IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
+#define ALL_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES | \
 		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |     \
 		   IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
 #define DEFAULT_BUFFER_SIZE (16u << 20)
@@ -23,9 +24,10 @@ struct type_alias {
 static const struct type_alias type_aliases[] = {
 	{ "a", "all", NULL, ALL_TYPES },
 	{ "k", "signal", "kill", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) },
-	{ "u", "unix", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
+	{ "u", "unix", NULL, UNIX_TYPES },
 	{ "ud", "unix-dgram", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
 	{ "us", "unix-stream", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) },
+	{ "uq", "unix-seqpacket", NULL, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) },
 	{ "t", "pty", NULL, IPCD_TYPE_BIT(IPCD_TYPE_PTY) },
 	{ "lo", "loopback", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 	{ "lt", "loopback-tcp", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) },
@@ -37,6 +39,7 @@ enum long_only_option {
 	OPT_KERNEL_SIGNALS = 256,
 	OPT_BUFFER_SIZE,
 	OPT_VERSION,
+	OPT_LIFECYCLE,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +57,7 @@ static const struct option long_options[] = {
 	{ "no-lost", no_argument, NULL, 'L' },
 	{ "kernel-signals", no_argument, NULL, OPT_KERNEL_SIGNALS },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "lifecycle", no_argument, NULL, OPT_LIFECYCLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -65,7 +69,8 @@ void ipcd_print_usage(FILE *out)
 	      "Trace inter-process communication: who talks to whom, over what, saying what.\n"
 	      "\n"
 	      "  -t, --type TYPE        only these types (repeatable): a|all k|signal|kill\n"
-	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream t|pty\n"
+	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream\n"
+	      "                         uq|unix-seqpacket t|pty\n"
 	      "                         lo|loopback lt|loopback-tcp lu|loopback-udp\n"
 	      "  -p, --pid PID          source or destination pid (repeatable)\n"
 	      "  -s, --src-pid PID      source pid (repeatable)\n"
@@ -81,6 +86,7 @@ void ipcd_print_usage(FILE *out)
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
+	      "      --lifecycle        also unix socket connect, accept, shutdown and close\n"
 	      "  -h, --help             this help\n"
 	      "      --version          print the version\n",
 	      out);
@@ -225,6 +231,7 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		return -1;
 	case 'L': opts->quiet_lost = true; return -1;
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
+	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
 	case OPT_BUFFER_SIZE:
 		if (parse_size(arg, &v) || v < 4096 || v > (1ull << 30))
 			return usage_error(err, "invalid buffer size '%s': expected 4K to 1G", arg);
@@ -256,6 +263,9 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	if (!opts->types)
 		opts->types = ALL_TYPES;
+	/* lifecycle events come with the unix types asked for */
+	if (opts->lifecycle && (opts->types & UNIX_TYPES))
+		opts->types |= IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN);
 	return -1;
 }
 

@@ -43,6 +43,7 @@ struct ipcd_options {
 	uint32_t max_bytes;          /* -B: payload bytes per event, 0 = all we capture */
 	bool quiet_lost;             /* -L */
 	bool kernel_signals;         /* --kernel-signals */
+	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
 	bool show_help, show_version;
 };

@@ -97,6 +97,9 @@ const char *ipcd_pipe_call_name(int call)
 		[IPCD_CALL_READV] = "readv", [IPCD_CALL_WRITEV] = "writev",
 		[IPCD_CALL_SPLICE] = "splice", [IPCD_CALL_TEE] = "tee",
 		[IPCD_CALL_VMSPLICE] = "vmsplice", [IPCD_CALL_SENDFILE] = "sendfile",
+		[IPCD_CALL_SENDTO] = "sendto", [IPCD_CALL_SENDMSG] = "sendmsg",
+		[IPCD_CALL_SENDMMSG] = "sendmmsg", [IPCD_CALL_RECVFROM] = "recvfrom",
+		[IPCD_CALL_RECVMSG] = "recvmsg", [IPCD_CALL_RECVMMSG] = "recvmmsg",
 	};
 
 	if (call > 0 && call < (int)(sizeof(names) / sizeof(names[0])) && names[call])
@@ -125,7 +128,53 @@ static const struct {
 	{ IPCD_EF_UNREAD, "unread" },
 	{ IPCD_EF_WRITER_UNKNOWN, "writer_unknown" },
 	{ IPCD_EF_READER_UNKNOWN, "reader_unknown" },
+	{ IPCD_F_MSG_TRUNCATED, "msg_truncated" },
 };
+
+const char *ipcd_fd_kind_name(int kind)
+{
+	switch (kind) {
+	case IPCD_FD_FILE: return "file";
+	case IPCD_FD_PIPE: return "pipe";
+	case IPCD_FD_FIFO: return "fifo";
+	case IPCD_FD_SOCKET: return "socket";
+	case IPCD_FD_MEMFD: return "memfd";
+	case IPCD_FD_ANON: return "anon_inode";
+	case IPCD_FD_OTHER: return "other";
+	default: return "unknown";
+	}
+}
+
+const char *ipcd_conn_event_name(int event)
+{
+	switch (event) {
+	case IPCD_CONN_CONNECT: return "connect";
+	case IPCD_CONN_ACCEPT: return "accept";
+	case IPCD_CONN_SHUTDOWN: return "shutdown";
+	case IPCD_CONN_CLOSE: return "close";
+	default: return "unknown";
+	}
+}
+
+static const char *sock_type_name(int type)
+{
+	switch (type) {
+	case IPCD_SOCK_STREAM: return "stream";
+	case IPCD_SOCK_DGRAM: return "dgram";
+	case IPCD_SOCK_SEQPACKET: return "seqpacket";
+	default: return "unknown";
+	}
+}
+
+/* The name a unix event's channel goes by: the receiver's, else the sender's. */
+static const char *unix_channel_name(const struct ipcd_event *e)
+{
+	if (e->dst_name)
+		return e->dst_name;
+	if (e->src_name)
+		return e->src_name;
+	return e->dest_addr;
+}
 
 /* ---- wall clock ----------------------------------------------------- */
 
@@ -267,6 +316,71 @@ static void text_signal(struct text_kv *kv, const struct ipcd_event *e)
 		text_kv_str(kv, "origin", "kernel");
 }
 
+/* " (/etc/passwd pipe:[123])": what each passed descriptor refers to */
+static void text_passed_fds(struct text_kv *kv, const struct ipcd_sock_extra *x)
+{
+	text_kv_u64(kv, "fds", x->nfds);
+	if (!x->ndesc)
+		return;
+	put_str(kv->out, " (");
+	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++) {
+		if (i)
+			fputc_unlocked(' ', kv->out);
+		text_escaped(kv->out, x->fds[i].path ? x->fds[i].path : "?", SIZE_MAX);
+	}
+	if (x->nfds > x->ndesc)
+		put_str(kv->out, " ...");
+	fputc_unlocked(')', kv->out);
+}
+
+static void text_unix(struct text_kv *kv, const struct ipcd_event *e)
+{
+	const char *name = unix_channel_name(e);
+
+	if (e->src_ino)
+		text_kv_u64(kv, "src_inode", e->src_ino);
+	if (e->dst_ino)
+		text_kv_u64(kv, "dst_inode", e->dst_ino);
+	if (name)
+		text_kv_str(kv, "path", name);
+	else if (e->flags & IPCD_EF_SOCKETPAIR)
+		text_kv_str(kv, "path", "(socketpair)");
+	text_kv_u64(kv, "size", e->bytes);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+	if (e->extra && e->extra->nfds)
+		text_passed_fds(kv, e->extra);
+	if (e->extra && e->extra->creds) {
+		text_key(kv, "creds");
+		put_str(kv->out, "pid=");
+		put_u64(kv->out, e->extra->cred_pid);
+		put_str(kv->out, ",uid=");
+		put_u64(kv->out, e->extra->cred_uid);
+		put_str(kv->out, ",gid=");
+		put_u64(kv->out, e->extra->cred_gid);
+	}
+	text_flags(kv, e->flags);
+}
+
+static void text_unix_conn(struct text_kv *kv, const struct ipcd_event *e)
+{
+	text_kv_str(kv, "event", ipcd_conn_event_name(e->conn_event));
+	text_kv_str(kv, "sock_type", sock_type_name(e->sock_type));
+	if (e->src_ino)
+		text_kv_u64(kv, "inode", e->src_ino);
+	if (e->dst_ino)
+		text_kv_u64(kv, "peer_inode", e->dst_ino);
+	if (e->src_name)
+		text_kv_str(kv, "path", e->src_name);
+	if (e->conn_event == IPCD_CONN_SHUTDOWN)
+		text_kv_str(kv, "how", e->conn_arg == 0 ? "read" : e->conn_arg == 1 ? "write" : "both");
+}
+
+static bool is_unix_data(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM || type == IPCD_TYPE_UNIX_SEQPACKET;
+}
+
 static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 {
 	struct text_kv kv = { o->out, true };
@@ -299,6 +413,10 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		text_pipe(&kv, e);
 	else if (e->type == IPCD_TYPE_SIGNAL)
 		text_signal(&kv, e);
+	else if (is_unix_data(e->type))
+		text_unix(&kv, e);
+	else if (e->type == IPCD_TYPE_UNIX_CONN)
+		text_unix_conn(&kv, e);
 	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
@@ -358,15 +476,10 @@ static void json_flags(struct json_writer *jw, uint32_t flags)
 	jw_array_end(jw);
 }
 
-static void json_pipe_meta(struct json_writer *jw, const struct ipcd_event *e)
+static void json_calls(struct json_writer *jw, const struct ipcd_event *e)
 {
 	const char *call;
 
-	jw_kv_uint(jw, "pipe_inode", e->ino);
-	if (e->path)
-		jw_kv_string(jw, "pipe_name", e->path);
-	if (e->flags & IPCD_EF_HAS_LATENCY)
-		jw_kv_uint(jw, "latency_ns", e->latency_ns);
 	if (e->src_fd >= 0)
 		jw_kv_int(jw, "src_fd", e->src_fd);
 	if (e->dst_fd >= 0)
@@ -375,7 +488,87 @@ static void json_pipe_meta(struct json_writer *jw, const struct ipcd_event *e)
 		jw_kv_string(jw, "src_call", call);
 	if ((call = ipcd_pipe_call_name(e->dst_call)))
 		jw_kv_string(jw, "dst_call", call);
+}
+
+static void json_pipe_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	jw_kv_uint(jw, "pipe_inode", e->ino);
+	if (e->path)
+		jw_kv_string(jw, "pipe_name", e->path);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	json_calls(jw, e);
 	json_flags(jw, e->flags);
+}
+
+static void json_string_or_null(struct json_writer *jw, const char *key, const char *value)
+{
+	jw_key(jw, key);
+	if (value)
+		jw_string(jw, value);
+	else
+		jw_null(jw);
+}
+
+static void json_passed_fds(struct json_writer *jw, const struct ipcd_sock_extra *x)
+{
+	jw_kv_uint(jw, "nfds", x->nfds);
+	jw_key(jw, "fds");
+	jw_array_begin(jw);
+	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++) {
+		const struct ipcd_fd_desc *d = &x->fds[i];
+
+		jw_object_begin(jw);
+		jw_kv_int(jw, "fd", d->fd);
+		jw_kv_string(jw, "kind", ipcd_fd_kind_name(d->kind));
+		jw_kv_uint(jw, "inode", d->ino);
+		json_string_or_null(jw, "path", d->path);
+		jw_object_end(jw);
+	}
+	jw_array_end(jw);
+}
+
+static void json_unix_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	if (e->src_ino)
+		jw_kv_uint(jw, "src_inode", e->src_ino);
+	if (e->dst_ino)
+		jw_kv_uint(jw, "dst_inode", e->dst_ino);
+	json_string_or_null(jw, "path", unix_channel_name(e));
+	json_string_or_null(jw, "src_path", e->src_name);
+	json_string_or_null(jw, "dst_path", e->dst_name);
+	if (e->dest_addr)
+		jw_kv_string(jw, "sendto_path", e->dest_addr);
+	jw_kv_bool(jw, "socketpair", e->flags & IPCD_EF_SOCKETPAIR);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	json_calls(jw, e);
+	if (e->extra && e->extra->nfds)
+		json_passed_fds(jw, e->extra);
+	if (e->extra && e->extra->creds) {
+		jw_key(jw, "creds");
+		jw_object_begin(jw);
+		jw_kv_uint(jw, "pid", e->extra->cred_pid);
+		jw_kv_uint(jw, "uid", e->extra->cred_uid);
+		jw_kv_uint(jw, "gid", e->extra->cred_gid);
+		jw_object_end(jw);
+	}
+	json_flags(jw, e->flags);
+}
+
+static void json_unix_conn_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	jw_kv_string(jw, "event", ipcd_conn_event_name(e->conn_event));
+	jw_kv_string(jw, "sock_type", sock_type_name(e->sock_type));
+	if (e->src_ino)
+		jw_kv_uint(jw, "inode", e->src_ino);
+	if (e->dst_ino)
+		jw_kv_uint(jw, "peer_inode", e->dst_ino);
+	json_string_or_null(jw, "path", e->src_name);
+	if (e->src_fd >= 0)
+		jw_kv_int(jw, "fd", e->src_fd);
+	if (e->conn_event == IPCD_CONN_SHUTDOWN)
+		jw_kv_int(jw, "how", e->conn_arg);
 }
 
 static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
@@ -419,6 +612,10 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 		json_pipe_meta(jw, e);
 	else if (e->type == IPCD_TYPE_SIGNAL)
 		json_signal_meta(jw, e);
+	else if (is_unix_data(e->type))
+		json_unix_meta(jw, e);
+	else if (e->type == IPCD_TYPE_UNIX_CONN)
+		json_unix_conn_meta(jw, e);
 	jw_object_end(jw);
 	if (o->dump_bytes && (e->payload_len || e->bytes)) {
 		jw_key(jw, "bytes");

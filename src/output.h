@@ -27,5 +27,7 @@ const char *ipcd_signal_name(int sig, char *buf, size_t len);
 const char *ipcd_signal_code_name(int code);
 const char *ipcd_signal_result_name(int result);
 const char *ipcd_pipe_call_name(int call);
+const char *ipcd_fd_kind_name(int kind);
+const char *ipcd_conn_event_name(int event);
 
 #endif /* IPCD_OUTPUT_H */

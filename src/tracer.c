@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -26,6 +27,8 @@ struct collector_desc {
 static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
 	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
+	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
 	/* Process lifecycle: no events of its own, loaded with any other. */
 	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
 };
@@ -77,6 +80,27 @@ static uint32_t filter_flags(const struct ipcd_options *o)
 	       (o->dst_comms.count ? IPCD_FILT_DST_COMM : 0) | (o->any_comms.count ? IPCD_FILT_ANY_COMM : 0);
 }
 
+/* The unix collector tells syscalls apart by number, which differ per architecture. */
+static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
+{
+	nr->read = SYS_read;
+	nr->write = SYS_write;
+	nr->readv = SYS_readv;
+	nr->writev = SYS_writev;
+	nr->sendto = SYS_sendto;
+	nr->sendmsg = SYS_sendmsg;
+	nr->sendmmsg = SYS_sendmmsg;
+	nr->recvfrom = SYS_recvfrom;
+	nr->recvmsg = SYS_recvmsg;
+	nr->recvmmsg = SYS_recvmmsg;
+}
+
+/* Lifecycle hooks (close is a hot syscall) load only when asked for. */
+static bool program_wanted(const struct bpf_program *prog, const struct ipcd_options *o)
+{
+	return o->lifecycle || !strstr(bpf_program__name(prog), "_life_");
+}
+
 static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
 {
 	struct bpf_program *prog;
@@ -87,6 +111,8 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_payload_max = ipcd_payload_limit(o);
 	skel->rodata->cfg_filters = filter_flags(o);
 	skel->rodata->cfg_kernel_signals = o->kernel_signals;
+	set_syscall_nrs((struct ipcd_syscall_nrs *)&skel->rodata->cfg_nr);
+	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
@@ -94,7 +120,7 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	bpf_object__for_each_program(prog, skel->obj) {
 		const struct collector_desc *c = collector_of(prog);
 
-		bpf_program__set_autoload(prog, c && enabled[c->id]);
+		bpf_program__set_autoload(prog, c && enabled[c->id] && program_wanted(prog, o));
 	}
 }
 
@@ -191,7 +217,7 @@ static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *
 		bpf_object__for_each_program(prog, t->skel->obj) {
 			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
 
-			if (collector_of(prog) != c || is_exit != (pass == 0))
+			if (collector_of(prog) != c || is_exit != (pass == 0) || !bpf_program__autoload(prog))
 				continue;
 			link = bpf_program__attach(prog);
 			if (!link) {
@@ -438,13 +464,22 @@ uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c)
 bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off)
 {
 	struct ipcd_tracer *t = tracer;
-	struct ipcd_pipe_state st;
+	struct ipcd_pipe_state pst;
+	struct ipcd_unix_stream_state ust;
 
-	if (!t->skel || !t->running[IPCD_COLL_PIPE])
+	if (!t->skel)
 		return false;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &st))
+	if (key->kind == IPCD_STREAM_UNIX) {
+		if (!t->running[IPCD_COLL_UNIX] ||
+		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.unix_states), &key->ino, &ust))
+			return false;
+		*r_off = ust.r_off;
+		return true;
+	}
+	if (!t->running[IPCD_COLL_PIPE] ||
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &pst))
 		return false;
-	*r_off = st.r_off;
+	*r_off = pst.r_off;
 	return true;
 }
 

@@ -65,10 +65,14 @@ IPCD_SHARED struct {
  * are limited to 32 KiB; userspace sizes it to the number of possible CPUs.
  * Tracepoint programs do not migrate, so a CPU's slot is ours while we run.
  */
+#define IPCD_SCRATCH_HEAD 256
 struct ipcd_scratch {
-	__u8 head[sizeof(struct ipcd_pipe_io)];  /* the record, as struct ipcd_pipe_io */
-	__u8 data[2 * IPCD_PAYLOAD_MAX];         /* its payload, right behind it */
+	__u8 head[IPCD_SCRATCH_HEAD];     /* the record's fixed part ends here... */
+	__u8 data[2 * IPCD_PAYLOAD_MAX];  /* ...and its payload follows it */
 };
+
+/* The fixed part of a record of this type, placed so that data is its payload. */
+#define scratch_record(s, type) ((type *)((s)->data - sizeof(type)))
 
 IPCD_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -83,6 +87,21 @@ static __always_inline struct ipcd_scratch *this_cpu_scratch(void)
 
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
+
+#define IPCD_IOV_MAX 64  /* iovecs whose payload is copied */
+
+/*
+ * Copies the first bytes a call sent (min(bytes, -B)) into this CPU's
+ * scratch data: from buf, or with is_iov from the count iovecs at buf.
+ * Returns how many it copied.  Global: verified once for every caller.
+ */
+__u32 copy_user_payload(__u64 buf, __u64 count, int is_iov, __u64 bytes);
+
+/*
+ * Fills path with the components of file's path, leaf first, up through
+ * the mounts to the root.  Global, verified once.
+ */
+int fill_path(struct ipcd_path *path, __u64 file);
 
 static __always_inline bool is_live(void)
 {

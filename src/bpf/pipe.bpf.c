@@ -16,7 +16,6 @@
 #define IPCD_S_IFMT 00170000
 #define IPCD_S_IFIFO 0010000
 #define IPCD_FMODE_WRITE 0x2
-#define IPCD_IOV_MAX 64          /* iovecs whose payload is copied */
 #define IPCD_UNREAD_BUFS_MAX 64  /* pipe buffers summed to find unread bytes */
 
 
@@ -93,7 +92,7 @@ static __always_inline bool file_pipe_key(struct file *file, struct ipcd_pipe_ke
 		return false;
 	key->ino = BPF_CORE_READ(inode, i_ino);
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key->pad = 0;
+	key->kind = 0;
 	if (BPF_CORE_READ(inode, i_sb, s_magic) != IPCD_PIPEFS_MAGIC)
 		*flags |= IPCD_F_FIFO;
 	return true;
@@ -148,80 +147,22 @@ static __always_inline bool pipe_is_full(struct pipe_inode_info *pipe)
 	return used >= BPF_CORE_READ(pipe, max_usage);
 }
 
-/* Zeroes to clear scratch memory with, so no stale bytes leave in a record. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ipcd_fifo_path);
-} zeroes SEC(".maps");
-
-struct path_walk {
-	struct ipcd_fifo_path *rec;
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
-	__u32 depth;
-};
-
-/* One step up the dentry tree, crossing mount points, towards the root. */
-static long path_step(__u32 i, struct path_walk *w)
-{
-	/* locals: CO-RE reads must not go through fields of our own structs */
-	struct dentry *dentry = w->dentry;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct mount *mnt = w->mnt;
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	struct ipcd_fifo_path *rec = w->rec;
-	__u32 depth = w->depth;
-
-	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (up == mnt)
-			return 1;
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
-		w->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
-		return 0;
-	}
-	if (dentry == parent)
-		return 1;
-	if (depth >= IPCD_PATH_DEPTH) {
-		rec->hdr.flags |= IPCD_F_PAYLOAD_TRUNCATED;
-		return 1;
-	}
-	bpf_probe_read_kernel_str(rec->names[depth & (IPCD_PATH_DEPTH - 1)], IPCD_NAME_LEN,
-				  BPF_CORE_READ(dentry, d_name.name));
-	w->depth = depth + 1;
-	w->dentry = parent;
-	return 0;
-}
-
 static __always_inline void emit_fifo_path(struct file *file, const struct ipcd_pipe_key *key)
 {
 	struct ipcd_scratch *s = this_cpu_scratch();
-	struct path_walk w = {};
-	struct ipcd_fifo_path *rec, *zero;
-	__u32 zero_key = 0;
+	struct ipcd_fifo_path *rec;
 
-	zero = bpf_map_lookup_elem(&zeroes, &zero_key);
-	if (!s || !zero)
+	if (!s)
 		return;
 	rec = (struct ipcd_fifo_path *)s->data;
-	bpf_probe_read_kernel(rec, sizeof(*rec), zero);
 	rec->hdr.kind = IPCD_REC_FIFO_PATH;
 	rec->hdr.size = sizeof(*rec);
+	rec->hdr.flags = 0;
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->ino = key->ino;
 	rec->dev = key->dev;
-
-	w.rec = rec;
-	w.dentry = BPF_CORE_READ(file, f_path.dentry);
-	w.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	w.mnt = (void *)w.vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	bpf_loop(IPCD_PATH_DEPTH + 8, path_step, &w, 0);
-	rec->depth = w.depth;
+	rec->pad = 0;
+	fill_path(&rec->path, (__u64)file);
 	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
 		count_lost(IPCD_COLL_PIPE);
 }
@@ -241,7 +182,7 @@ static __always_inline void emit_resync(const struct ipcd_pipe_key *key, __u64 f
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->ino = key->ino;
 	rec->dev = key->dev;
-	rec->pad = 0;
+	rec->kind = IPCD_STREAM_PIPE;
 	rec->from = from;
 	rec->to = to;
 	bpf_ringbuf_submit(rec, ring_flags());
@@ -429,58 +370,6 @@ static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 bu
 	return 0;
 }
 
-struct iov_copy {
-	struct ipcd_scratch *s;
-	const struct iovec *iov;
-	__u64 count;
-	__u64 want;
-	__u32 copied;
-};
-
-static long iov_copy_step(__u32 i, struct iov_copy *c)
-{
-	struct ipcd_scratch *s = c->s;
-	struct iovec iov;
-	__u64 chunk;
-	__u32 copied = c->copied;
-
-	if (i >= c->count || copied >= c->want)
-		return 1;
-	if (bpf_probe_read_user(&iov, sizeof(iov), c->iov + i))
-		return 1;
-	chunk = iov.iov_len;
-	if (chunk > c->want - copied)
-		chunk = c->want - copied;
-	if (chunk > IPCD_PAYLOAD_MAX)
-		chunk = IPCD_PAYLOAD_MAX;
-	if (bpf_probe_read_user(&s->data[copied & (IPCD_PAYLOAD_MAX - 1)], chunk, iov.iov_base))
-		return 1;
-	c->copied = copied + chunk;
-	return 0;
-}
-
-/* The first bytes the call wrote, from its buffer or from all its iovecs. */
-static __always_inline __u32 copy_user_payload(struct ipcd_scratch *s, const struct pipe_call *c,
-					       __u64 bytes)
-{
-	__u64 want = bytes < cfg_payload_max ? bytes : cfg_payload_max;
-	struct iov_copy copy = {};
-
-	if (want > IPCD_PAYLOAD_MAX)
-		want = IPCD_PAYLOAD_MAX;
-	if (!c->iov) {
-		if (bpf_probe_read_user(s->data, want, (void *)c->buf))
-			return 0;
-		return want;
-	}
-	copy.s = s;
-	copy.iov = (const struct iovec *)c->buf;
-	copy.count = c->count;
-	copy.want = want;
-	bpf_loop(IPCD_IOV_MAX, iov_copy_step, &copy, 0);
-	return copy.copied;
-}
-
 static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
 					 __u64 offset, long ret, __u64 base, __u32 flags)
 {
@@ -491,13 +380,13 @@ static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct
 
 	if (!s)
 		return;
-	rec = (struct ipcd_pipe_io *)s->head;
+	rec = scratch_record(s, struct ipcd_pipe_io);
 	fill_current(&rec->task);
 	if (dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task))
 		return;
 	if (dir == IPCD_PIPE_WRITE && cfg_payload_max) {
 		if (c->user_data)
-			len = copy_user_payload(s, c, ret);
+			len = copy_user_payload(c->buf, c->count, c->iov, ret);
 		else
 			flags |= IPCD_F_PAYLOAD_UNAVAILABLE;
 		if (len < (__u64)ret && c->user_data)
@@ -521,7 +410,14 @@ static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct
 	rec->error = 0;
 	size = sizeof(*rec) + len;
 	rec->hdr.size = size;
-	if (bpf_ringbuf_output(&events, s, size, ring_flags()))
+	/*
+	 * A no-op (size <= sizeof(*rec) + IPCD_PAYLOAD_MAX) for the verifier,
+	 * which loses the bound of len on the compiler's way; the barrier keeps
+	 * the compiler from dropping it.
+	 */
+	barrier_var(size);
+	size &= 2 * IPCD_PAYLOAD_MAX - 1;
+	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
 		count_lost(IPCD_COLL_PIPE);
 }
 

@@ -120,7 +120,7 @@ def test_not_root_is_one_line_and_exit_1():
 
 
 def test_types_without_collectors_are_accepted_and_said(tracer):
-    t = tracer("-t", "unix", "-t", "pipe")
+    t = tracer("-t", "pty", "-t", "pipe")
     t.stop()
     assert any("not available yet" in l for l in t.stderr_lines)
 
@@ -192,13 +192,13 @@ def test_a_collector_that_cannot_attach_is_named_and_the_others_run(tracer, monk
     events = t.stop()
     assert "ipcdump: warning: pipe collector not attached (IPCD_TEST_REFUSE: Operation not permitted); " \
            "tracing the others" in t.stderr_lines
-    assert "ipcdump: tracing signal events" in t.stderr_lines
+    assert "ipcdump: tracing signal, unix events" in t.stderr_lines
     assert [e for e in events if e["type"] == "signal" and e["dst_pid"] == r["receiver"]]
     assert not [e for e in events if e["type"] == "pipe"]
 
 
 def test_no_collector_attached_is_exit_1():
-    env = dict(os.environ, IPCD_TEST_REFUSE="pipe,signal")
+    env = dict(os.environ, IPCD_TEST_REFUSE="pipe,signal,unix")
     res = subprocess.run([IPCDUMP], capture_output=True, timeout=60, env=env)
     assert res.returncode == 1
     lines = res.stderr.decode().splitlines()

@@ -25,47 +25,12 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void die(const char *what)
-{
-	fprintf(stderr, "ipcgen: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void set_comm(const char *name)
-{
-	prctl(PR_SET_NAME, name, 0, 0, 0);
-}
-
-static unsigned long fd_ino(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		die("fstat");
-	return st.st_ino;
-}
+#include "progutil.h"
 
 static void make_pipe(int fds[2])
 {
 	if (pipe(fds))
 		die("pipe");
-}
-
-static void write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("write");
-		p += n;
-		len -= n;
-	}
 }
 
 static size_t read_until_eof(int fd)
@@ -82,25 +47,6 @@ static size_t read_until_eof(int fd)
 		total += n;
 	}
 	return total;
-}
-
-static void wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-}
-
-/* Waits for a line on stdin: the test's go-ahead. */
-static void wait_for_go(void)
-{
-	char line[16];
-
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		exit(1);
 }
 
 /* A child that reads fd to the end under the name comm, then exits. */

@@ -21,9 +21,11 @@ static struct ipcd_options opts;
 /* An argv for ipcd_parse_options; getopt permutes it, so it must be writable. */
 #define ARGV(...) ((char *[]){ "ipcdump", __VA_ARGS__, NULL })
 
+#define UNIX_TYPES                                                                         \
+	(IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |        \
+	 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
 #define ALL_TYPES                                                                          \
-	(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) |                   \
-	 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |        \
+	(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES |      \
 	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |              \
 	 IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
 
@@ -110,6 +112,7 @@ static void test_no_arguments_gives_defaults(void **state)
 	assert_int_equal(opts.max_bytes, 0);
 	assert_false(opts.quiet_lost);
 	assert_false(opts.kernel_signals);
+	assert_false(opts.lifecycle);
 	assert_false(opts.show_help);
 	assert_false(opts.show_version);
 	assert_int_equal(opts.any_pids.count, 0);
@@ -148,8 +151,10 @@ static const struct {
 	{ "p", IPCD_TYPE_BIT(IPCD_TYPE_PIPE) },
 	{ "pipe", IPCD_TYPE_BIT(IPCD_TYPE_PIPE) },
 	{ "fifo", IPCD_TYPE_BIT(IPCD_TYPE_PIPE) },
-	{ "u", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
-	{ "unix", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
+	{ "u", UNIX_TYPES },
+	{ "unix", UNIX_TYPES },
+	{ "uq", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) },
+	{ "unix-seqpacket", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) },
 	{ "ud", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
 	{ "unix-dgram", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) },
 	{ "us", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) },
@@ -188,6 +193,21 @@ static void test_repeated_types_are_ored(void **state)
 	assert_accepted(ARGV("-t", "ud", "--type", "lt", "-t", "ud"));
 	assert_int_equal(opts.types,
 			 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP));
+}
+
+/* Lifecycle events come with the unix types asked for, and only then. */
+static void test_lifecycle_joins_the_unix_types(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("--lifecycle"));
+	assert_true(opts.lifecycle);
+	assert_int_equal(opts.types, ALL_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
+	assert_accepted(ARGV("--lifecycle", "-t", "us"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
+	assert_accepted(ARGV("--lifecycle", "-t", "pipe"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE));
+	assert_accepted(ARGV("-t", "unix"));
+	assert_int_equal(opts.types, UNIX_TYPES);
 }
 
 static void test_unknown_type_is_refused(void **state)
@@ -486,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_each_parse_starts_from_defaults),
 		cmocka_unit_test(test_every_type_alias_selects_its_types),
 		cmocka_unit_test(test_repeated_types_are_ored),
+		cmocka_unit_test(test_lifecycle_joins_the_unix_types),
 		cmocka_unit_test(test_unknown_type_is_refused),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),

@@ -557,7 +557,15 @@ static void test_pipe_call_names(void **state)
 	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_TEE), "tee");
 	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_VMSPLICE), "vmsplice");
 	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_SENDFILE), "sendfile");
-	assert_null(ipcd_pipe_call_name(IPCD_CALL_SENDFILE + 1));
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_SENDTO), "sendto");
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_SENDMSG), "sendmsg");
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_SENDMMSG), "sendmmsg");
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_RECVFROM), "recvfrom");
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_RECVMSG), "recvmsg");
+	assert_string_equal(ipcd_pipe_call_name(IPCD_CALL_RECVMMSG), "recvmmsg");
+	/* a socket reached without a syscall of its own: no call is named */
+	assert_null(ipcd_pipe_call_name(IPCD_CALL_OTHER));
+	assert_null(ipcd_pipe_call_name(IPCD_CALL_OTHER + 1));
 	assert_null(ipcd_pipe_call_name(-1));
 }
 

@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
-#include "pipe_join.h"
+#include "stream_join.h"
 
 struct pending_write {
 	uint64_t off, len;
-	uint64_t read_upto;     /* bytes below this offset were read (pipes read in order) */
+	uint64_t read_upto;     /* bytes below this offset were read (streams are read in order) */
 	uint64_t start_ns, end_ns;
 	struct ipcd_task task;
 	uint32_t flags;
@@ -14,6 +14,8 @@ struct pending_write {
 	uint8_t call;
 	uint8_t *payload;
 	uint32_t payload_len;
+	uint64_t sock, ino;     /* unix: the sending socket */
+	struct ipcd_sock_extra *extra;
 };
 
 struct pending_read {
@@ -23,23 +25,25 @@ struct pending_read {
 	uint32_t flags;
 	int32_t fd;
 	uint8_t call;
+	uint64_t sock, ino;     /* unix: the receiving socket */
 };
 
-struct pipe_chan {
+struct stream_chan {
 	struct ipcd_pipe_key key;
 	UT_hash_handle hh;
 	char *path;             /* FIFO path, NULL for anonymous pipes */
+	enum ipcd_type type;    /* of its events */
 	uint64_t base;          /* bytes below this were written before tracing */
 	struct pending_write *writes;  /* [first, nwrites) pending, sorted by off */
 	size_t first, nwrites, cap_writes;
 	struct pending_read *reads;    /* in arrival order */
 	size_t nreads, cap_reads;
 	uint64_t seen_r_off;    /* the kernel's read counter at the last collect */
-	uint64_t last_ns;       /* the newest record of this pipe */
+	uint64_t last_ns;       /* the newest record of this stream */
 };
 
-struct pipe_join {
-	struct pipe_chan *chans;
+struct stream_join {
+	struct stream_chan *chans;
 	uint64_t dropped;       /* records not kept for want of memory */
 	uint64_t pending_cap;   /* bytes that pending writes may hold */
 	uint64_t evicted;       /* writes reported unread early to stay under the cap */
@@ -47,43 +51,51 @@ struct pipe_join {
 	void *emit_ctx;
 };
 
-/* Flags a pipe event carries over from its records. */
-/* What pending writes may hold before the quietest pipes are reported unread. */
-#define PIPE_JOIN_PENDING_CAP (64ull << 20)
+/* What pending writes may hold before the quietest streams are reported unread. */
+#define STREAM_JOIN_PENDING_CAP (64ull << 20)
 
+/* Flags an event carries over from its records. */
 #define CARRIED_FLAGS (IPCD_F_ORDER_UNCERTAIN | IPCD_F_PAYLOAD_UNAVAILABLE | \
-		       IPCD_F_STARTED_BEFORE | IPCD_F_BLOCKED | IPCD_F_FIFO)
+		       IPCD_F_STARTED_BEFORE | IPCD_F_BLOCKED | IPCD_F_FIFO | IPCD_F_CREDS)
 
-struct pipe_join *pipe_join_new(ipcd_emit_fn emit, void *emit_ctx)
+struct stream_join *stream_join_new(ipcd_emit_fn emit, void *emit_ctx)
 {
-	struct pipe_join *j = calloc(1, sizeof(*j));
+	struct stream_join *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return NULL;
 	j->emit = emit;
 	j->emit_ctx = emit_ctx;
-	j->pending_cap = PIPE_JOIN_PENDING_CAP;
+	j->pending_cap = STREAM_JOIN_PENDING_CAP;
 	return j;
 }
 
-void pipe_join_set_pending_cap(struct pipe_join *j, uint64_t bytes)
+void stream_join_set_pending_cap(struct stream_join *j, uint64_t bytes)
 {
 	j->pending_cap = bytes;
 }
 
-static void chan_free(struct pipe_chan *c)
+static void write_free(struct pending_write *w)
+{
+	free(w->payload);
+	ipcd_sock_extra_free(w->extra);
+	w->payload = NULL;
+	w->extra = NULL;
+}
+
+static void chan_free(struct stream_chan *c)
 {
 	for (size_t i = c->first; i < c->nwrites; i++)
-		free(c->writes[i].payload);
+		write_free(&c->writes[i]);
 	free(c->writes);
 	free(c->reads);
 	free(c->path);
 	free(c);
 }
 
-void pipe_join_free(struct pipe_join *j)
+void stream_join_free(struct stream_join *j)
 {
-	struct pipe_chan *c, *tmp;
+	struct stream_chan *c, *tmp;
 
 	if (!j)
 		return;
@@ -94,19 +106,19 @@ void pipe_join_free(struct pipe_join *j)
 	free(j);
 }
 
-static struct pipe_chan *chan_get(struct pipe_join *j, uint64_t ino, uint32_t dev)
+static struct stream_chan *chan_get(struct stream_join *j, const struct ipcd_pipe_key *key)
 {
-	struct ipcd_pipe_key key = { .ino = ino, .dev = dev };
-	struct pipe_chan *c;
+	struct stream_chan *c;
 
-	HASH_FIND(hh, j->chans, &key, sizeof(key), c);
+	HASH_FIND(hh, j->chans, key, sizeof(*key), c);
 	if (c)
 		return c;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->key = key;
-	HASH_ADD(hh, j->chans, key, sizeof(key), c);
+	c->key = *key;
+	c->type = key->kind == IPCD_STREAM_UNIX ? IPCD_TYPE_UNIX_STREAM : IPCD_TYPE_PIPE;
+	HASH_ADD(hh, j->chans, key, sizeof(*key), c);
 	return c;
 }
 
@@ -130,13 +142,15 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 /* ---- events ---------------------------------------------------------- */
 
-static void event_base(struct ipcd_event *e, const struct pipe_chan *c, uint64_t ts)
+static void event_base(struct ipcd_event *e, const struct stream_chan *c, uint64_t ts)
 {
 	memset(e, 0, sizeof(*e));
-	e->type = IPCD_TYPE_PIPE;
+	e->type = c->type;
 	e->ts_ns = ts;
-	e->ino = c->key.ino;
-	e->path = c->path;
+	if (c->type == IPCD_TYPE_PIPE) {
+		e->ino = c->key.ino;
+		e->path = c->path;
+	}
 	e->src_fd = e->dst_fd = -1;
 	ipcd_endpoint_unknown(&e->src);
 	ipcd_endpoint_unknown(&e->dst);
@@ -150,7 +164,12 @@ static void event_set_writer(struct ipcd_event *e, const struct pending_write *w
 	ipcd_endpoint_from_task(&e->src, &w->task);
 	e->src_fd = w->fd;
 	e->src_call = w->call;
+	e->src_sock = w->sock;
+	e->src_ino = w->ino;
 	e->flags |= w->flags & CARRIED_FLAGS;
+	/* what came with the write comes with its first byte */
+	if (from == w->off)
+		e->extra = w->extra;
 	if (lo < w->payload_len) {
 		e->payload = w->payload + lo;
 		e->payload_len = (uint32_t)((hi < w->payload_len ? hi : w->payload_len) - lo);
@@ -164,11 +183,13 @@ static void event_set_reader(struct ipcd_event *e, const struct pending_read *r)
 	ipcd_endpoint_from_task(&e->dst, &r->task);
 	e->dst_fd = r->fd;
 	e->dst_call = r->call;
+	e->dst_sock = r->sock;
+	e->dst_ino = r->ino;
 	e->flags |= r->flags & CARRIED_FLAGS;
 }
 
 /* Bytes [from, to) of read r, produced by write w (NULL: unknown writer). */
-static void emit_segment(struct pipe_join *j, const struct pipe_chan *c, const struct pending_write *w,
+static void emit_segment(struct stream_join *j, const struct stream_chan *c, const struct pending_write *w,
 			 const struct pending_read *r, uint64_t from, uint64_t to)
 {
 	struct ipcd_event e;
@@ -195,7 +216,7 @@ static void emit_segment(struct pipe_join *j, const struct pipe_chan *c, const s
  * floor) to its end: still in the pipe (IPCD_EF_UNREAD), or gone by a way
  * no collector saw (IPCD_EF_READER_UNKNOWN).
  */
-static void emit_unread(struct pipe_join *j, const struct pipe_chan *c, const struct pending_write *w,
+static void emit_unread(struct stream_join *j, const struct stream_chan *c, const struct pending_write *w,
 			uint64_t floor, uint32_t why)
 {
 	struct ipcd_event e;
@@ -218,13 +239,13 @@ static bool write_all_read(const struct pending_write *w)
 }
 
 /* Forgets every write read to its end, wherever it is. */
-static void drop_consumed_writes(struct pipe_chan *c)
+static void drop_consumed_writes(struct stream_chan *c)
 {
 	size_t out = 0;
 
 	for (size_t i = c->first; i < c->nwrites; i++) {
 		if (write_all_read(&c->writes[i])) {
-			free(c->writes[i].payload);
+			write_free(&c->writes[i]);
 			continue;
 		}
 		c->writes[out++] = c->writes[i];
@@ -238,10 +259,10 @@ static void drop_consumed_writes(struct pipe_chan *c)
  * front.  Popping from the front keeps a read O(1) however far the writer
  * runs ahead; the array is compacted only once the popped part is large.
  */
-static void pop_read_writes(struct pipe_chan *c)
+static void pop_read_writes(struct stream_chan *c)
 {
 	while (c->first < c->nwrites && write_all_read(&c->writes[c->first])) {
-		free(c->writes[c->first].payload);
+		write_free(&c->writes[c->first]);
 		c->first++;
 	}
 	if (c->first == c->nwrites) {
@@ -254,7 +275,7 @@ static void pop_read_writes(struct pipe_chan *c)
 }
 
 /* Index of the first write that ends after pos. */
-static size_t first_write_after(const struct pipe_chan *c, uint64_t pos)
+static size_t first_write_after(const struct stream_chan *c, uint64_t pos)
 {
 	size_t lo = c->first, hi = c->nwrites;
 
@@ -270,7 +291,7 @@ static size_t first_write_after(const struct pipe_chan *c, uint64_t pos)
 }
 
 /* Every byte of [from, to) is below base or in a known write. */
-static bool range_covered(const struct pipe_chan *c, uint64_t from, uint64_t to)
+static bool range_covered(const struct stream_chan *c, uint64_t from, uint64_t to)
 {
 	uint64_t pos = from < c->base ? (to < c->base ? to : c->base) : from;
 
@@ -289,7 +310,7 @@ static bool range_covered(const struct pipe_chan *c, uint64_t from, uint64_t to)
  * forced, only once every byte's writer is known; forced, the bytes with
  * no known writer are reported as such.
  */
-static bool settle_read(struct pipe_join *j, struct pipe_chan *c, const struct pending_read *r, bool force)
+static bool settle_read(struct stream_join *j, struct stream_chan *c, const struct pending_read *r, bool force)
 {
 	uint64_t pos = r->off, end = r->off + r->len;
 
@@ -324,7 +345,7 @@ static bool settle_read(struct pipe_join *j, struct pipe_chan *c, const struct p
 	return true;
 }
 
-static void settle_pending_reads(struct pipe_join *j, struct pipe_chan *c, bool force)
+static void settle_pending_reads(struct stream_join *j, struct stream_chan *c, bool force)
 {
 	size_t out = 0;
 
@@ -336,26 +357,27 @@ static void settle_pending_reads(struct pipe_join *j, struct pipe_chan *c, bool 
 	c->nreads = out;
 }
 
-static void add_write(struct pipe_join *j, struct pipe_chan *c, const struct ipcd_pipe_io *rec)
+static void add_write(struct stream_join *j, struct stream_chan *c, const struct stream_io *io)
 {
 	struct pending_write w = {
-		.off = rec->offset, .len = rec->bytes, .read_upto = rec->offset,
-		.start_ns = rec->start_ns, .end_ns = rec->hdr.ts_ns,
-		.task = rec->task, .flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call,
+		.off = io->offset, .len = io->bytes, .read_upto = io->offset,
+		.start_ns = io->start_ns, .end_ns = io->end_ns,
+		.task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
+		.sock = io->sock, .ino = io->ino, .extra = io->extra,
 	};
 	size_t at;
 
-	if (rec->payload_len) {
-		w.payload = malloc(rec->payload_len);
+	if (io->payload_len) {
+		w.payload = malloc(io->payload_len);
 		if (w.payload) {
-			memcpy(w.payload, rec->payload, rec->payload_len);
-			w.payload_len = rec->payload_len;
+			memcpy(w.payload, io->payload, io->payload_len);
+			w.payload_len = io->payload_len;
 		} else {
 			w.flags |= IPCD_F_PAYLOAD_TRUNCATED;
 		}
 	}
 	if (!grow((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w))) {
-		free(w.payload);
+		write_free(&w);
 		j->dropped++;
 		return;
 	}
@@ -369,11 +391,12 @@ static void add_write(struct pipe_join *j, struct pipe_chan *c, const struct ipc
 	settle_pending_reads(j, c, false);
 }
 
-static void add_read(struct pipe_join *j, struct pipe_chan *c, const struct ipcd_pipe_io *rec)
+static void add_read(struct stream_join *j, struct stream_chan *c, const struct stream_io *io)
 {
 	struct pending_read r = {
-		.off = rec->offset, .len = rec->bytes, .end_ns = rec->hdr.ts_ns,
-		.task = rec->task, .flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call,
+		.off = io->offset, .len = io->bytes, .end_ns = io->end_ns,
+		.task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
+		.sock = io->sock, .ino = io->ino,
 	};
 
 	if (settle_read(j, c, &r, false))
@@ -385,53 +408,57 @@ static void add_read(struct pipe_join *j, struct pipe_chan *c, const struct ipcd
 	c->reads[c->nreads++] = r;
 }
 
-void pipe_join_io(struct pipe_join *j, const struct ipcd_pipe_io *rec)
+void stream_join_add(struct stream_join *j, const struct stream_io *io)
 {
-	struct pipe_chan *c = chan_get(j, rec->ino, rec->dev);
+	struct stream_chan *c = chan_get(j, &io->key);
 
-	if (!c) {
-		j->dropped++;
+	if (!c || !io->bytes) {
+		if (!c)
+			j->dropped++;
+		ipcd_sock_extra_free(io->extra);
 		return;
 	}
-	if (!rec->bytes)
-		return;
-	if (rec->hdr.ts_ns > c->last_ns)
-		c->last_ns = rec->hdr.ts_ns;
-	if (rec->base > c->base)
-		c->base = rec->base;
-	if (rec->dir == IPCD_PIPE_WRITE)
-		add_write(j, c, rec);
+	if (io->end_ns > c->last_ns)
+		c->last_ns = io->end_ns;
+	if (io->base > c->base)
+		c->base = io->base;
+	if (io->write)
+		add_write(j, c, io);
 	else
-		add_read(j, c, rec);
+		add_read(j, c, io);
 }
 
-void pipe_join_fifo_path(struct pipe_join *j, const struct ipcd_fifo_path *rec)
+void stream_join_io(struct stream_join *j, const struct ipcd_pipe_io *rec)
 {
-	struct pipe_chan *c = chan_get(j, rec->ino, rec->dev);
-	char path[IPCD_PATH_DEPTH * IPCD_NAME_LEN + 1] = "";
-	size_t len = 0;
+	struct stream_io io = {
+		.key = { .ino = rec->ino, .dev = rec->dev, .kind = IPCD_STREAM_PIPE },
+		.write = rec->dir == IPCD_PIPE_WRITE,
+		.offset = rec->offset, .bytes = rec->bytes, .base = rec->base,
+		.start_ns = rec->start_ns, .end_ns = rec->hdr.ts_ns,
+		.task = &rec->task, .flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call,
+		.payload = rec->payload, .payload_len = rec->payload_len,
+	};
+
+	stream_join_add(j, &io);
+}
+
+void stream_join_fifo_path(struct stream_join *j, const struct ipcd_fifo_path *rec)
+{
+	struct ipcd_pipe_key key = { .ino = rec->ino, .dev = rec->dev, .kind = IPCD_STREAM_PIPE };
+	struct stream_chan *c = chan_get(j, &key);
+	char path[IPCD_PATH_MAX];
 
 	if (!c)
 		return;
-	for (int i = (int)rec->depth - 1; i >= 0 && i < IPCD_PATH_DEPTH; i--) {
-		size_t n = strnlen(rec->names[i], IPCD_NAME_LEN);
-
-		if (len + 1 + n >= sizeof(path))
-			break;
-		path[len++] = '/';
-		memcpy(path + len, rec->names[i], n);
-		len += n;
-	}
-	if (!len)
-		path[len++] = '/';
-	path[len] = '\0';
+	ipcd_path_format(&rec->path, path, sizeof(path));
 	free(c->path);
 	c->path = strdup(path);
 }
 
-void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec)
+void stream_join_resync(struct stream_join *j, const struct ipcd_pipe_resync *rec)
 {
-	struct pipe_chan *c = chan_get(j, rec->ino, rec->dev);
+	struct ipcd_pipe_key key = { .ino = rec->ino, .dev = rec->dev, .kind = rec->kind };
+	struct stream_chan *c = chan_get(j, &key);
 	size_t out = 0;
 
 	if (!c)
@@ -459,9 +486,9 @@ void pipe_join_resync(struct pipe_join *j, const struct ipcd_pipe_resync *rec)
 	drop_consumed_writes(c);
 }
 
-void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns)
+void stream_join_expire(struct stream_join *j, uint64_t now_ns, uint64_t max_age_ns)
 {
-	struct pipe_chan *c, *tmp;
+	struct stream_chan *c, *tmp;
 
 	HASH_ITER(hh, j->chans, c, tmp) {
 		size_t out = 0;
@@ -477,7 +504,7 @@ void pipe_join_expire(struct pipe_join *j, uint64_t now_ns, uint64_t max_age_ns)
 }
 
 /* Bytes below the kernel's read counter were read, by readers unseen (filtered out or lost). */
-static void drop_writes_read_unseen(struct pipe_chan *c, uint64_t r_off)
+static void drop_writes_read_unseen(struct stream_chan *c, uint64_t r_off)
 {
 	for (size_t i = c->first; i < c->nwrites; i++)
 		if (c->writes[i].read_upto < r_off)
@@ -485,7 +512,7 @@ static void drop_writes_read_unseen(struct pipe_chan *c, uint64_t r_off)
 	drop_consumed_writes(c);
 }
 
-static void forget_idle_chan(struct pipe_join *j, struct pipe_chan *c)
+static void forget_idle_chan(struct stream_join *j, struct stream_chan *c)
 {
 	if (c->nwrites > c->first || c->nreads || c->path)
 		return;
@@ -499,7 +526,7 @@ static void forget_idle_chan(struct pipe_join *j, struct pipe_chan *c)
  * dropped below the counter seen one collect ago, whose reads have long
  * been delivered, and the counter seen now waits for the next collect.
  */
-static uint64_t chan_pending_bytes(const struct pipe_chan *c)
+static uint64_t chan_pending_bytes(const struct stream_chan *c)
 {
 	uint64_t bytes = 0;
 
@@ -510,7 +537,7 @@ static uint64_t chan_pending_bytes(const struct pipe_chan *c)
 
 static int by_last_record(const void *a, const void *b)
 {
-	const struct pipe_chan *x = *(struct pipe_chan *const *)a, *y = *(struct pipe_chan *const *)b;
+	const struct stream_chan *x = *(struct stream_chan *const *)a, *y = *(struct stream_chan *const *)b;
 
 	return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
 }
@@ -522,9 +549,9 @@ static int by_last_record(const void *a, const void *b)
  * now, down to half the cap; should a reader come after all, its read
  * shows an unknown writer.
  */
-static void bound_pending(struct pipe_join *j)
+static void bound_pending(struct stream_join *j)
 {
-	struct pipe_chan *c, *tmp, **quiet;
+	struct stream_chan *c, *tmp, **quiet;
 	uint64_t total = 0;
 	size_t n = 0;
 
@@ -552,9 +579,9 @@ static void bound_pending(struct pipe_join *j)
 	free(quiet);
 }
 
-void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx)
+void stream_join_collect(struct stream_join *j, pipe_read_offset_fn read_offset, void *ctx)
 {
-	struct pipe_chan *c, *tmp;
+	struct stream_chan *c, *tmp;
 	uint64_t r_off;
 
 	HASH_ITER(hh, j->chans, c, tmp) {
@@ -568,14 +595,14 @@ void pipe_join_collect(struct pipe_join *j, pipe_read_offset_fn read_offset, voi
 	bound_pending(j);
 }
 
-uint64_t pipe_join_evicted(const struct pipe_join *j)
+uint64_t stream_join_evicted(const struct stream_join *j)
 {
 	return j->evicted;
 }
 
-void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void *ctx)
+void stream_join_flush(struct stream_join *j, pipe_read_offset_fn read_offset, void *ctx)
 {
-	struct pipe_chan *c, *tmp;
+	struct stream_chan *c, *tmp;
 	uint64_t r_off;
 
 	HASH_ITER(hh, j->chans, c, tmp) {
@@ -585,19 +612,19 @@ void pipe_join_flush(struct pipe_join *j, pipe_read_offset_fn read_offset, void 
 		for (size_t i = c->first; i < c->nwrites; i++)
 			emit_unread(j, c, &c->writes[i], 0, IPCD_EF_UNREAD);
 		for (size_t i = c->first; i < c->nwrites; i++)
-			free(c->writes[i].payload);
+			write_free(&c->writes[i]);
 		c->first = c->nwrites = 0;
 	}
 }
 
-uint64_t pipe_join_dropped(const struct pipe_join *j)
+uint64_t stream_join_dropped(const struct stream_join *j)
 {
 	return j->dropped;
 }
 
-size_t pipe_join_pending(const struct pipe_join *j)
+size_t stream_join_pending(const struct stream_join *j)
 {
-	const struct pipe_chan *c, *tmp;
+	const struct stream_chan *c, *tmp;
 	size_t n = 0;
 
 	HASH_ITER(hh, j->chans, c, tmp)

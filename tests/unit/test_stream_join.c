@@ -15,7 +15,7 @@
 
 #include "event.h"
 #include "ipcdump.h"
-#include "pipe_join.h"
+#include "stream_join.h"
 
 #define PIPE_INO 77
 #define PIPE_DEV 5
@@ -65,7 +65,7 @@ static void sink_free(struct sink *s)
 /* Each test gets a join that emits into a fresh sink. */
 struct fixture {
 	struct sink sink;
-	struct pipe_join *join;
+	struct stream_join *join;
 };
 
 static int fixture_setup(void **state)
@@ -74,7 +74,7 @@ static int fixture_setup(void **state)
 
 	if (!f)
 		return -1;
-	f->join = pipe_join_new(collect_event, &f->sink);
+	f->join = stream_join_new(collect_event, &f->sink);
 	if (!f->join) {
 		free(f);
 		return -1;
@@ -87,7 +87,7 @@ static int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	pipe_join_free(f->join);
+	stream_join_free(f->join);
 	sink_free(&f->sink);
 	free(f);
 	return 0;
@@ -110,7 +110,7 @@ struct io {
 	uint64_t ino;           /* 0: PIPE_INO */
 };
 
-static void feed(struct pipe_join *j, const struct io *io)
+static void feed(struct stream_join *j, const struct io *io)
 {
 	size_t payload_len = io->payload ? (io->payload_len ? io->payload_len : strlen(io->payload)) : 0;
 	size_t size = sizeof(struct ipcd_pipe_io) + payload_len;
@@ -137,12 +137,12 @@ static void feed(struct pipe_join *j, const struct io *io)
 	rec->fd = io->fd;
 	if (payload_len)
 		memcpy(rec->payload, io->payload, payload_len);
-	pipe_join_io(j, rec);
+	stream_join_io(j, rec);
 	free(rec);
 }
 
 /* pid wrote payload (all of it) at offset, entering the syscall at start_ns. */
-static void feed_write(struct pipe_join *j, uint32_t pid, const char *comm, uint64_t offset,
+static void feed_write(struct stream_join *j, uint32_t pid, const char *comm, uint64_t offset,
 		       const char *payload, uint64_t start_ns)
 {
 	struct io w = {
@@ -155,7 +155,7 @@ static void feed_write(struct pipe_join *j, uint32_t pid, const char *comm, uint
 }
 
 /* pid read bytes [offset, offset + bytes), returning at ts_ns. */
-static void feed_read(struct pipe_join *j, uint32_t pid, const char *comm, uint64_t offset,
+static void feed_read(struct stream_join *j, uint32_t pid, const char *comm, uint64_t offset,
 		      uint64_t bytes, uint64_t ts_ns)
 {
 	struct io r = {
@@ -166,17 +166,17 @@ static void feed_read(struct pipe_join *j, uint32_t pid, const char *comm, uint6
 	feed(j, &r);
 }
 
-static void feed_resync(struct pipe_join *j, uint64_t from, uint64_t to)
+static void feed_resync(struct stream_join *j, uint64_t from, uint64_t to)
 {
 	struct ipcd_pipe_resync rec = {
 		.hdr = { .kind = IPCD_REC_PIPE_RESYNC, .size = sizeof(rec), .ts_ns = 9000 },
 		.ino = PIPE_INO, .dev = PIPE_DEV, .from = from, .to = to,
 	};
 
-	pipe_join_resync(j, &rec);
+	stream_join_resync(j, &rec);
 }
 
-/* ---- the kernel's read counter, as pipe_join_collect/flush ask it ------ */
+/* ---- the kernel's read counter, as stream_join_collect/flush ask it ------ */
 
 struct read_counter {
 	bool known;        /* false: the kernel no longer knows the pipe */
@@ -244,7 +244,7 @@ static void test_write_then_read(void **state)
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 	feed_read(f->join, 20, "reader", 0, 5, 1100);
 
 	assert_int_equal(f->sink.count, 1);
@@ -257,7 +257,7 @@ static void test_write_then_read(void **state)
 	assert_int_equal(e->dst_fd, 3);
 	assert_int_equal(e->src_call, IPCD_CALL_WRITE);
 	assert_int_equal(e->dst_call, IPCD_CALL_READ);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 static void test_read_waits_for_its_write(void **state)
@@ -266,13 +266,13 @@ static void test_read_waits_for_its_write(void **state)
 
 	feed_read(f->join, 20, "reader", 0, 5, 1100);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 10, "writer", 20, "reader", 5, "hello");
 	assert_int_equal(f->sink.events[0].latency_ns, 1000);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 static void test_one_read_of_three_writers(void **state)
@@ -292,7 +292,7 @@ static void test_one_read_of_three_writers(void **state)
 	assert_int_equal(e[0].latency_ns, 900);
 	assert_int_equal(e[1].latency_ns, 800);
 	assert_int_equal(e[2].latency_ns, 700);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* Writes may arrive out of offset order; the read still comes out in byte order. */
@@ -321,7 +321,7 @@ static void test_one_write_read_twice(void **state)
 	feed_write(f->join, 10, "writer", 0, "0123456789", 100);
 	feed_read(f->join, 20, "head", 0, 4, 500);
 	assert_int_equal(f->sink.count, 1);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 	feed_read(f->join, 21, "tail", 4, 6, 700);
 
 	assert_int_equal(f->sink.count, 2);
@@ -329,7 +329,7 @@ static void test_one_write_read_twice(void **state)
 	assert_transfer(&e[1], 10, "writer", 21, "tail", 6, "456789");
 	assert_int_equal(e[0].latency_ns, 400);
 	assert_int_equal(e[1].latency_ns, 600);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* Records of one pipe never join with another pipe's at the same offsets. */
@@ -347,7 +347,7 @@ static void test_pipes_are_joined_separately(void **state)
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 10, "writer", 20, "reader", 5, "hello");
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 }
 
 /* Records of calls that moved nothing (EAGAIN, EOF) are no part of the stream. */
@@ -358,7 +358,7 @@ static void test_zero_byte_records_are_ignored(void **state)
 	feed_read(f->join, 20, "reader", 0, 0, 1100);
 	feed_write(f->join, 10, "writer", 0, "", 100);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* ---- bytes of unknown origin ------------------------------------------ */
@@ -401,7 +401,7 @@ static void test_read_across_base_splits(void **state)
 	assert_int_equal(e[0].flags, IPCD_EF_WRITER_UNKNOWN);
 	assert_transfer(&e[1], 10, "writer", 20, "reader", 2, "xy");
 	assert_int_equal(e[1].flags, IPCD_EF_HAS_LATENCY);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 static void test_read_without_write_waits_until_expired(void **state)
@@ -410,19 +410,19 @@ static void test_read_without_write_waits_until_expired(void **state)
 	const struct ipcd_event *e = &f->sink.events[0];
 
 	feed_read(f->join, 20, "reader", 0, 5, 1000);
-	pipe_join_expire(f->join, 1499, 500);
+	stream_join_expire(f->join, 1499, 500);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 
-	pipe_join_expire(f->join, 1500, 500);
+	stream_join_expire(f->join, 1500, 500);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(e, -1, NULL, 20, "reader", 5, NULL);
 	assert_int_equal(e->flags, IPCD_EF_WRITER_UNKNOWN);
 	assert_int_equal(e->ts_ns, 1000);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 
 	/* settled once: expiring again reports nothing more */
-	pipe_join_expire(f->join, 5000, 500);
+	stream_join_expire(f->join, 5000, 500);
 	assert_int_equal(f->sink.count, 1);
 }
 
@@ -437,7 +437,7 @@ static void test_expired_read_reports_gaps_between_writes(void **state)
 	feed_read(f->join, 20, "reader", 0, 8, 1000);
 	assert_int_equal(f->sink.count, 0);
 
-	pipe_join_expire(f->join, 2000, 1000);
+	stream_join_expire(f->join, 2000, 1000);
 	assert_int_equal(f->sink.count, 4);
 	assert_transfer(&e[0], 10, "first", 20, "reader", 2, "ab");
 	assert_transfer(&e[1], -1, NULL, 20, "reader", 2, NULL);
@@ -445,7 +445,7 @@ static void test_expired_read_reports_gaps_between_writes(void **state)
 	assert_transfer(&e[2], 11, "third", 20, "reader", 2, "ef");
 	assert_transfer(&e[3], -1, NULL, 20, "reader", 2, NULL);
 	assert_int_equal(e[3].flags, IPCD_EF_WRITER_UNKNOWN);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* ---- writes nobody was seen reading ----------------------------------- */
@@ -457,7 +457,7 @@ static void test_flush_reports_unread_write(void **state)
 	const struct ipcd_event *e = &f->sink.events[0];
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
-	pipe_join_flush(f->join, report_read_offset, &pipe_gone);
+	stream_join_flush(f->join, report_read_offset, &pipe_gone);
 
 	assert_int_equal(pipe_gone.calls, 1);
 	assert_int_equal(f->sink.count, 1);
@@ -466,7 +466,7 @@ static void test_flush_reports_unread_write(void **state)
 	assert_int_equal(e->ts_ns, 150);
 	assert_int_equal(e->dst_fd, -1);
 	assert_int_equal(e->dst_call, 0);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* The kernel's counter passed the write: a reader filtered out took it. */
@@ -476,10 +476,10 @@ static void test_flush_drops_write_read_by_unseen_reader(void **state)
 	struct read_counter read_all = { .known = true, .r_off = 7 };
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
-	pipe_join_flush(f->join, report_read_offset, &read_all);
+	stream_join_flush(f->join, report_read_offset, &read_all);
 	assert_int_equal(read_all.calls, 1);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* Only the part of a write no traced read consumed is reported unread. */
@@ -491,7 +491,7 @@ static void test_flush_reports_rest_of_partly_read_write(void **state)
 
 	feed_write(f->join, 10, "writer", 0, "0123456789", 100);
 	feed_read(f->join, 20, "reader", 0, 4, 500);
-	pipe_join_flush(f->join, report_read_offset, &pipe_gone);
+	stream_join_flush(f->join, report_read_offset, &pipe_gone);
 
 	assert_int_equal(f->sink.count, 2);
 	assert_transfer(&e[0], 10, "writer", 20, "reader", 4, "0123");
@@ -506,14 +506,14 @@ static void test_flush_settles_waiting_reads(void **state)
 	struct read_counter never_asked = { .known = false };
 
 	feed_read(f->join, 20, "reader", 0, 5, 1000);
-	pipe_join_flush(f->join, report_read_offset, &never_asked);
+	stream_join_flush(f->join, report_read_offset, &never_asked);
 
 	/* no write pending: the kernel's counter was not needed */
 	assert_int_equal(never_asked.calls, 0);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], -1, NULL, 20, "reader", 5, NULL);
 	assert_int_equal(f->sink.events[0].flags, IPCD_EF_WRITER_UNKNOWN);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /*
@@ -527,7 +527,7 @@ static void test_collect_keeps_writes_whose_reads_are_on_their_way(void **state)
 	struct read_counter counter = { .known = true, .r_off = 5 };
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
-	pipe_join_collect(f->join, report_read_offset, &counter);
+	stream_join_collect(f->join, report_read_offset, &counter);
 	feed_read(f->join, 20, "reader", 0, 5, 300);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 10, "writer", 20, "reader", 5, "hello");
@@ -541,14 +541,14 @@ static void test_collect_drops_only_writes_read_unseen(void **state)
 
 	feed_write(f->join, 10, "writer", 0, "hello", 100);
 	feed_write(f->join, 11, "later", 5, "world", 200);
-	pipe_join_collect(f->join, report_read_offset, &counter);
+	stream_join_collect(f->join, report_read_offset, &counter);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 2);
-	pipe_join_collect(f->join, report_read_offset, &counter);
+	assert_int_equal(stream_join_pending(f->join), 2);
+	stream_join_collect(f->join, report_read_offset, &counter);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 
-	pipe_join_flush(f->join, report_read_offset, &pipe_gone);
+	stream_join_flush(f->join, report_read_offset, &pipe_gone);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 11, "later", -1, NULL, 5, "world");
 }
@@ -563,7 +563,7 @@ static bool no_read_offset(void *ctx, const struct ipcd_pipe_key *key, uint64_t 
 }
 
 /* A 1000-byte write of one letter by pid into pipe ino at offset, at ts_ns. */
-static void feed_kilobyte(struct pipe_join *j, uint64_t ino, uint32_t pid, uint64_t offset,
+static void feed_kilobyte(struct stream_join *j, uint64_t ino, uint32_t pid, uint64_t offset,
 			  char letter, uint64_t ts_ns)
 {
 	char data[1000];
@@ -585,11 +585,11 @@ static void test_cap_reports_the_quietest_pipe_unread(void **state)
 {
 	struct fixture *f = *state;
 
-	pipe_join_set_pending_cap(f->join, 3000);
+	stream_join_set_pending_cap(f->join, 3000);
 	for (int i = 0; i < 3; i++)
 		feed_kilobyte(f->join, 100, 10, 1000 * i, 'o', 100 + i);
 	feed_kilobyte(f->join, 200, 11, 0, 'n', 900);
-	pipe_join_collect(f->join, no_read_offset, NULL);
+	stream_join_collect(f->join, no_read_offset, NULL);
 	assert_int_equal(f->sink.count, 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(f->sink.events[i].src.pid, 10);
@@ -597,8 +597,8 @@ static void test_cap_reports_the_quietest_pipe_unread(void **state)
 		assert_int_equal(f->sink.events[i].flags, IPCD_EF_UNREAD);
 		assert_int_equal(f->sink.events[i].bytes, 1000);
 	}
-	assert_int_equal(pipe_join_evicted(f->join), 3);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_evicted(f->join), 3);
+	assert_int_equal(stream_join_pending(f->join), 1);
 }
 
 /* Under the cap nothing moves. */
@@ -608,10 +608,10 @@ static void test_cap_not_reached_keeps_everything(void **state)
 	struct read_counter unknown = { .known = false };
 
 	feed_write(f->join, 10, "old", 0, "stale", 100);
-	pipe_join_collect(f->join, report_read_offset, &unknown);
+	stream_join_collect(f->join, report_read_offset, &unknown);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_evicted(f->join), 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_evicted(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 1);
 }
 
 /* Bytes gone from the pipe with no traced read: the reader is unknown, not "unread". */
@@ -625,7 +625,7 @@ static void test_resync_reports_pending_write_reader_unknown(void **state)
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 10, "writer", -1, NULL, 5, "hello");
 	assert_int_equal(f->sink.events[0].flags, IPCD_EF_READER_UNKNOWN);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* Below the resync's start the kernel saw the bytes read: nothing to report there. */
@@ -640,7 +640,7 @@ static void test_resync_reports_only_from_its_start(void **state)
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], 11, "later", -1, NULL, 3, "abc");
 	assert_int_equal(f->sink.events[0].flags, IPCD_EF_READER_UNKNOWN);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /*
@@ -655,13 +655,13 @@ static void test_resync_settles_waiting_read(void **state)
 	feed_read(f->join, 20, "reader", 5, 5, 1000);
 	feed_resync(f->join, 0, 5);
 	assert_int_equal(f->sink.count, 0);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 
 	feed_resync(f->join, 5, 10);
 	assert_int_equal(f->sink.count, 1);
 	assert_transfer(&f->sink.events[0], -1, NULL, 20, "reader", 5, NULL);
 	assert_int_equal(f->sink.events[0].flags, IPCD_EF_WRITER_UNKNOWN);
-	assert_int_equal(pipe_join_pending(f->join), 0);
+	assert_int_equal(stream_join_pending(f->join), 0);
 }
 
 /* Writes at or past the resync's end stay, to be joined with later reads. */
@@ -673,7 +673,7 @@ static void test_resync_keeps_later_writes(void **state)
 	feed_write(f->join, 11, "later", 5, "world", 200);
 	feed_resync(f->join, 0, 5);
 	assert_int_equal(f->sink.count, 1);
-	assert_int_equal(pipe_join_pending(f->join), 1);
+	assert_int_equal(stream_join_pending(f->join), 1);
 
 	feed_read(f->join, 20, "reader", 5, 5, 1000);
 	assert_int_equal(f->sink.count, 2);
@@ -682,7 +682,7 @@ static void test_resync_keeps_later_writes(void **state)
 
 /* ---- FIFO paths --------------------------------------------------------- */
 
-static void feed_fifo_path(struct pipe_join *j, const char *const *names, uint16_t depth)
+static void feed_fifo_path(struct stream_join *j, const char *const *names, uint16_t depth)
 {
 	struct ipcd_fifo_path *rec = calloc(1, sizeof(*rec));
 
@@ -691,10 +691,10 @@ static void feed_fifo_path(struct pipe_join *j, const char *const *names, uint16
 	rec->hdr.size = sizeof(*rec);
 	rec->ino = PIPE_INO;
 	rec->dev = PIPE_DEV;
-	rec->depth = depth;
+	rec->path.depth = depth;
 	for (uint16_t i = 0; i < depth; i++)
-		strncpy(rec->names[i], names[i], IPCD_NAME_LEN);
-	pipe_join_fifo_path(j, rec);
+		strncpy(rec->path.names[i], names[i], IPCD_NAME_LEN);
+	stream_join_fifo_path(j, rec);
 	free(rec);
 }
 

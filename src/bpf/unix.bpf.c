@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Unix domain sockets, from the socket layer's own tracepoints.
+ *
+ * sock_send_length and sock_recv_length fire at the end of every sendmsg
+ * and recvmsg on a socket, whatever led there (write, sendmsg, sendmmsg,
+ * splice, io_uring), in the task that moved the bytes, with the socket and
+ * the byte count.  The syscall's arguments, for the payload, the address
+ * and the ancillary data, are in the task's saved user registers.
+ *
+ * Stream sockets are byte streams, numbered like pipes on the receiving
+ * socket: its peer's sends advance w_off, its own receives r_off, and
+ * userspace joins the ranges.  Datagrams and seqpackets are messages: the
+ * message itself (its skb, seen by skb_copy_datagram_iovec while the
+ * receiver copies it out) names the socket and process that sent it.
+ */
+#include "common.bpf.h"
+
+#define IPCD_AF_UNIX 1
+#define IPCD_MSG_PEEK 0x2
+#define IPCD_SOL_SOCKET 1
+#define IPCD_SCM_RIGHTS 1
+#define IPCD_SCM_CREDENTIALS 2
+#define IPCD_CMSG_MAX 8          /* control messages looked at per send */
+#define IPCD_QUEUE_SKBS_MAX 256  /* queued messages summed to find unread bytes */
+
+_Static_assert(sizeof(struct ipcd_unix_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
+
+/* Syscall numbers of this architecture (userspace fills them in). */
+const volatile struct ipcd_syscall_nrs cfg_nr = {};
+/* Report connect/accept/shutdown/close (--lifecycle). */
+const volatile __u32 cfg_unix_lifecycle = 0;
+
+#define unix_state ipcd_unix_stream_state
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct unix_state);
+} unix_states SEC(".maps");
+
+/* Per task: what the socket layer said of the message being received. */
+struct unix_task {
+	__u64 skb_sender;    /* address of the socket that sent it */
+	__u32 sender_pid;
+	__u32 has_skb;
+	__u32 mmsg_index;    /* sendmmsg/recvmmsg: messages done so far in this call */
+	__u32 skb_len;       /* the message's length */
+	__s32 copy_len;      /* what the receiver took of it */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct unix_task);
+} unix_tasks SEC(".maps");
+
+static __always_inline struct unix_task *this_unix_task(void)
+{
+	return bpf_task_storage_get(&unix_tasks, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline bool is_unix(struct sock *sk)
+{
+	return sk && BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_UNIX;
+}
+
+static __always_inline __u64 sock_cookie(struct sock *sk)
+{
+	return sk ? bpf_get_socket_cookie(sk) : 0;
+}
+
+/*
+ * Through the kernel's own type (not a CO-RE read) so that the verifier
+ * still knows the result is a socket, as bpf_get_socket_cookie demands.
+ */
+static __always_inline struct sock *unix_peer_of(struct sock *sk)
+{
+	struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+
+	return u ? u->peer : NULL;
+}
+
+static __always_inline __u64 sock_ino(struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct file *file;
+
+	if (!sock)
+		return 0;
+	file = BPF_CORE_READ(sock, file);
+	return file ? BPF_CORE_READ(file, f_inode, i_ino) : 0;
+}
+
+/* ---- bytes queued on a socket, for streams first seen mid-way -------- */
+
+struct queue_walk {
+	struct sk_buff *head;
+	struct sk_buff *skb;
+	__u64 total;
+};
+
+static long queue_step(__u32 i, struct queue_walk *w)
+{
+	struct sk_buff *skb = w->skb;
+	struct unix_skb_parms cb = {};
+
+	if (!skb || skb == w->head)
+		return 1;
+	bpf_probe_read_kernel(&cb, sizeof(cb), &skb->cb);
+	w->total += BPF_CORE_READ(skb, len) - cb.consumed;
+	w->skb = BPF_CORE_READ(skb, next);
+	return 0;
+}
+
+static __always_inline __u64 queued_bytes(struct sock *sk)
+{
+	struct queue_walk w = {};
+
+	w.head = (struct sk_buff *)&sk->sk_receive_queue;
+	w.skb = BPF_CORE_READ(sk, sk_receive_queue.next);
+	bpf_loop(IPCD_QUEUE_SKBS_MAX, queue_step, &w, 0);
+	return w.total;
+}
+
+static __always_inline bool queue_empty(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_receive_queue.qlen) == 0;
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, __u64 peer,
+				      struct unix_address *addr)
+{
+	struct ipcd_unix_name *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	int len = 0;
+
+	if (!rec) {
+		count_lost(IPCD_COLL_UNIX);
+		return;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->hdr.kind = IPCD_REC_UNIX_NAME;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->sock = cookie;
+	rec->ino = ino;
+	rec->peer = peer;
+	rec->sock_type = BPF_CORE_READ(sk, sk_type);
+	if (addr) {
+		/* len counts sun_family and the path, without a terminating zero */
+		len = BPF_CORE_READ(addr, len) - 2;
+		if (len > (int)sizeof(rec->name))
+			len = sizeof(rec->name);
+		if (len > 0)
+			bpf_probe_read_kernel(rec->name, len & 0x7f, (void *)addr->name + 2);
+		else
+			len = 0;
+	}
+	rec->name_len = len;
+	bpf_ringbuf_submit(rec, ring_flags());
+}
+
+/*
+ * The state of a socket, created when first seen.  Its name goes out then,
+ * and again whenever its address, inode or peer changed (bind, accept,
+ * connect of a datagram socket).
+ */
+static __always_inline struct unix_state *unix_state_of(struct sock *sk, __u64 cookie, bool report)
+{
+	struct unix_sock *u = (struct unix_sock *)sk;
+	struct unix_address *addr = BPF_CORE_READ(u, addr);
+	struct unix_state *st = bpf_map_lookup_elem(&unix_states, &cookie);
+	struct unix_state init = {};
+	__u64 ino, peer;
+
+	if (!st) {
+		bpf_map_update_elem(&unix_states, &cookie, &init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&unix_states, &cookie);
+		if (!st)
+			return NULL;
+		st->named = ~0ull;
+	}
+	if (!report)
+		return st;
+	ino = sock_ino(sk);
+	peer = sock_cookie(unix_peer_of(sk));
+	if (st->named != (__u64)addr || st->ino != ino || st->peer != peer) {
+		st->named = (__u64)addr;
+		st->ino = ino;
+		st->peer = peer;
+		emit_name(sk, cookie, ino, peer, addr);
+	}
+	return st;
+}
+
+/* ---- the syscall behind a send or receive ---------------------------- */
+
+struct user_call {
+	__u64 buf;        /* a buffer, or an iovec array */
+	__u64 count;      /* its length, or the iovec count */
+	__u64 name;       /* destination address */
+	__u64 namelen;
+	__u64 control;    /* ancillary data */
+	__u64 controllen;
+	__s32 fd;
+	__u8 call;        /* enum ipcd_pipe_call */
+	__u8 iov;         /* buf is an iovec array */
+};
+
+/* The syscall number and sixth argument: not in this libbpf's PT_REGS macros. */
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
+static __always_inline __u64 syscall_arg6(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, r9);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, regs[5]);
+#else
+	return 0;
+#endif
+}
+
+static __always_inline void read_msghdr(struct user_call *c, __u64 uptr)
+{
+	struct user_msghdr m = {};
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)uptr))
+		return;
+	c->buf = (__u64)m.msg_iov;
+	c->count = m.msg_iovlen;
+	c->iov = 1;
+	c->name = (__u64)m.msg_name;
+	c->namelen = m.msg_namelen;
+	c->control = (__u64)m.msg_control;
+	c->controllen = m.msg_controllen;
+}
+
+/*
+ * Which syscall this task is in and its arguments.  sendmmsg/recvmmsg send
+ * one message per sendmsg; the task's count of messages done picks its
+ * msghdr.  Anything else (io_uring, splice, the kernel) has no user buffer.
+ */
+static __always_inline void current_call(struct user_call *c, bool send, struct unix_task *t)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long nr;
+	__u64 a1, a2, a3, a5, a6;
+
+	c->fd = -1;
+	c->call = IPCD_CALL_OTHER;
+	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = syscall_nr(regs);
+	a1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a5 = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	a6 = syscall_arg6(regs);
+	if (send && (nr == cfg_nr.write || nr == cfg_nr.sendto)) {
+		c->call = nr == cfg_nr.write ? IPCD_CALL_WRITE : IPCD_CALL_SENDTO;
+		c->buf = a2;
+		c->count = a3;
+		if (nr == cfg_nr.sendto) {
+			c->name = a5;
+			c->namelen = a6;
+		}
+	} else if (!send && (nr == cfg_nr.read || nr == cfg_nr.recvfrom)) {
+		c->call = nr == cfg_nr.read ? IPCD_CALL_READ : IPCD_CALL_RECVFROM;
+	} else if (nr == (send ? cfg_nr.writev : cfg_nr.readv)) {
+		c->call = send ? IPCD_CALL_WRITEV : IPCD_CALL_READV;
+		c->buf = a2;
+		c->count = a3;
+		c->iov = 1;
+	} else if (nr == (send ? cfg_nr.sendmsg : cfg_nr.recvmsg)) {
+		c->call = send ? IPCD_CALL_SENDMSG : IPCD_CALL_RECVMSG;
+		read_msghdr(c, a2);
+	} else if (nr == (send ? cfg_nr.sendmmsg : cfg_nr.recvmmsg)) {
+		c->call = send ? IPCD_CALL_SENDMMSG : IPCD_CALL_RECVMMSG;
+		if (t) {
+			read_msghdr(c, a2 + (__u64)t->mmsg_index * sizeof(struct mmsghdr));
+			t->mmsg_index++;
+		}
+	} else {
+		return;
+	}
+	c->fd = a1;
+}
+
+/* ---- ancillary data ------------------------------------------------- */
+
+struct cmsg_walk {
+	__u64 at, end;
+	__u32 tid;
+	__u16 nfds;
+	__u16 creds;
+	__u32 cred_pid, cred_uid, cred_gid;
+};
+
+struct cmsg_head {
+	__u64 len;
+	__s32 level;
+	__s32 type;
+};
+
+static __always_inline __u16 fd_kind(struct file *file, __u32 mode)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+	switch (mode & 00170000) {
+	case 0140000:
+		return IPCD_FD_SOCKET;
+	case 0010000:
+		return magic == 0x50495045 /* PIPEFS_MAGIC */ ? IPCD_FD_PIPE : IPCD_FD_FIFO;
+	case 0100000:
+		/* a memfd is an unlinked shmem file whose dentry is its own parent ("memfd:...") */
+		if (magic == 0x01021994 /* TMPFS_MAGIC */ &&
+		    BPF_CORE_READ(file, f_path.dentry) == BPF_CORE_READ(file, f_path.dentry, d_parent))
+			return IPCD_FD_MEMFD;
+		return IPCD_FD_FILE;
+	case 0040000:
+		return IPCD_FD_FILE;
+	case 0:
+		return IPCD_FD_ANON;
+	default:
+		return magic == 0x09041934 /* ANON_INODE_FS_MAGIC */ ? IPCD_FD_ANON : IPCD_FD_OTHER;
+	}
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* Describes one passed descriptor.  Global: verified once. */
+__noinline int emit_passed_fd(__u32 tid, __u32 index, int fd)
+{
+	struct ipcd_scratch *s = this_cpu_scratch();
+	struct ipcd_passed_fd *rec;
+	struct file *file;
+	struct inode *inode;
+	__u32 mode;
+
+	if (!s)
+		return 0;
+	file = fd_file(fd);
+	rec = (struct ipcd_passed_fd *)s->data;
+	fill_path(&rec->path, (__u64)file);
+	rec->hdr.kind = IPCD_REC_PASSED_FD;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.flags = 0;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->tid = tid;
+	rec->index = index;
+	rec->fd = fd;
+	rec->kind = 0;
+	rec->dev = 0;
+	rec->ino = 0;
+	if (file) {
+		inode = BPF_CORE_READ(file, f_inode);
+		mode = BPF_CORE_READ(inode, i_mode);
+		rec->kind = fd_kind(file, mode);
+		rec->ino = BPF_CORE_READ(inode, i_ino);
+		rec->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
+		count_lost(IPCD_COLL_UNIX);
+	return 0;
+}
+
+struct fds_walk {
+	__u64 data;   /* the int array in user memory */
+	__u32 n;
+	__u32 tid;
+	__u32 first;  /* index of data[0] in the message */
+};
+
+static long fds_step(__u32 i, struct fds_walk *w)
+{
+	int fd = -1;
+
+	if (i >= w->n || w->first + i >= IPCD_PASSED_FDS_MAX)
+		return 1;
+	bpf_probe_read_user(&fd, sizeof(fd), (void *)(w->data + i * sizeof(int)));
+	emit_passed_fd(w->tid, w->first + i, fd);
+	return 0;
+}
+
+static long cmsg_step(__u32 i, struct cmsg_walk *w)
+{
+	struct cmsg_head h = {};
+	struct fds_walk fds = {};
+	__u64 data = w->at + sizeof(h);
+
+	if (w->at + sizeof(h) > w->end || bpf_probe_read_user(&h, sizeof(h), (void *)w->at))
+		return 1;
+	if (h.len < sizeof(h) || w->at + h.len > w->end)
+		return 1;
+	if (h.level == IPCD_SOL_SOCKET && h.type == IPCD_SCM_RIGHTS) {
+		fds.data = data;
+		fds.n = (h.len - sizeof(h)) / sizeof(int);
+		fds.tid = w->tid;
+		fds.first = w->nfds;
+		bpf_loop(IPCD_PASSED_FDS_MAX, fds_step, &fds, 0);
+		w->nfds += fds.n;
+	} else if (h.level == IPCD_SOL_SOCKET && h.type == IPCD_SCM_CREDENTIALS) {
+		__u32 cred[3] = {};
+
+		if (!bpf_probe_read_user(cred, sizeof(cred), (void *)data)) {
+			w->creds = 1;
+			w->cred_pid = cred[0];
+			w->cred_uid = cred[1];
+			w->cred_gid = cred[2];
+		}
+	}
+	/* CMSG_NXTHDR: the next header starts at the aligned end of this one */
+	w->at += (h.len + sizeof(__u64) - 1) & ~(__u64)(sizeof(__u64) - 1);
+	return 0;
+}
+
+/* ---- records -------------------------------------------------------- */
+
+static __always_inline __u32 copy_dest_addr(struct ipcd_scratch *s, __u32 at, const struct user_call *c)
+{
+	__u32 len = c->namelen;
+
+	if (!c->name || !len)
+		return 0;
+	if (len > IPCD_UNIX_ADDR_MAX)
+		len = IPCD_UNIX_ADDR_MAX;
+	if (at > IPCD_PAYLOAD_MAX)
+		return 0;
+	if (bpf_probe_read_user(&s->data[at], len, (void *)c->name))
+		return 0;
+	return len;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
+{
+	struct ipcd_scratch *s;
+	struct ipcd_unix_io *rec;
+	struct unix_state *st, *pst;
+	struct unix_task *t;
+	struct user_call c = {};
+	struct cmsg_walk cm = {};
+	struct sock *peer;
+	__u64 cookie, peer_cookie, size;
+	__u32 len = 0, rflags = 0, alen;
+	__u8 type;
+
+	if (ret < 0 || !is_live() || is_self() || !is_unix(sk))
+		return 0;
+	type = BPF_CORE_READ(sk, sk_type);
+	if (type == IPCD_SOCK_STREAM && ret == 0)
+		return 0;
+	s = this_cpu_scratch();
+	if (!s)
+		return 0;
+	rec = scratch_record(s, struct ipcd_unix_io);
+	fill_current(&rec->task);
+	if (!filter_may_pass_src(&rec->task))
+		return 0;
+	cookie = sock_cookie(sk);
+	peer = unix_peer_of(sk);
+	peer_cookie = sock_cookie(peer);
+	st = unix_state_of(sk, cookie, true);
+	rec->offset = 0;
+	rec->base = 0;
+	if (type == IPCD_SOCK_STREAM && peer) {
+		/* the bytes are counted in the stream of the socket they went to */
+		pst = unix_state_of(peer, peer_cookie, false);
+		if (!pst)
+			return 0;
+		if (!pst->w_off && !pst->r_off && !pst->base) {
+			__u64 q = queued_bytes(peer);
+
+			pst->base = q > (__u64)ret ? q - ret : 0;
+			pst->w_off = pst->base;
+		}
+		rec->offset = __sync_fetch_and_add(&pst->w_off, ret);
+		rec->base = pst->base;
+	}
+	t = this_unix_task();
+	current_call(&c, true, t);
+	if (c.control && c.controllen) {
+		cm.at = c.control;
+		cm.end = c.control + c.controllen;
+		cm.tid = rec->task.tid;
+		bpf_loop(IPCD_CMSG_MAX, cmsg_step, &cm, 0);
+		if (cm.creds)
+			rflags |= IPCD_F_CREDS;
+	}
+	if (cfg_payload_max && ret > 0) {
+		if (c.buf)
+			len = copy_user_payload(c.buf, c.count, c.iov, ret);
+		else
+			rflags |= IPCD_F_PAYLOAD_UNAVAILABLE;
+		if (len < (__u32)ret && c.buf)
+			rflags |= IPCD_F_PAYLOAD_TRUNCATED;
+	}
+	if (len > IPCD_PAYLOAD_MAX)
+		len = IPCD_PAYLOAD_MAX;
+	/* an unconnected datagram names its destination by address */
+	alen = peer ? 0 : copy_dest_addr(s, len, &c);
+	rec->hdr.kind = IPCD_REC_UNIX_IO;
+	rec->hdr.flags = rflags;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->sock = cookie;
+	rec->peer = peer_cookie;
+	rec->sender_sk = (__u64)sk;
+	rec->ino = st ? st->ino : sock_ino(sk);
+	rec->bytes = ret;
+	rec->sender_pid = rec->task.pid;
+	rec->fd = c.fd;
+	rec->dir = IPCD_PIPE_WRITE;
+	rec->call = c.call;
+	rec->sock_type = type;
+	rec->addr_len = alen;
+	rec->payload_len = len;
+	rec->nfds = cm.nfds;
+	rec->cred_pid = cm.cred_pid;
+	rec->cred_uid = cm.cred_uid;
+	rec->cred_gid = cm.cred_gid;
+	rec->pad = 0;
+	size = sizeof(*rec) + len + alen;
+	rec->hdr.size = size;
+	if (size > sizeof(*rec) + IPCD_PAYLOAD_MAX + IPCD_UNIX_ADDR_MAX)
+		return 0;
+	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
+		count_lost(IPCD_COLL_UNIX);
+	return 0;
+}
+
+/*
+ * While a receiver copies a message out: the message's skb still says who
+ * sent it.  Its owner is the sending socket (the sender's send buffer pays
+ * for it) and its control block holds the sending process.
+ */
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(ipcd_unix_skb_copy, const struct sk_buff *skb, int len)
+{
+	struct sock *from = skb->sk;
+	struct unix_skb_parms cb = {};
+	struct unix_task *t;
+
+	if (!is_live() || is_self() || !is_unix(from))
+		return 0;
+	t = this_unix_task();
+	if (!t)
+		return 0;
+	bpf_probe_read_kernel(&cb, sizeof(cb), &skb->cb);
+	t->skb_sender = (__u64)from;
+	t->skb_len = skb->len;
+	t->copy_len = len;
+	t->sender_pid = cb.pid ? BPF_CORE_READ(cb.pid, numbers[0].nr) : 0;
+	t->has_skb = 1;
+	return 0;
+}
+
+static __always_inline void emit_stream_resync(__u64 cookie, __u64 from, __u64 to)
+{
+	struct ipcd_pipe_resync *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+
+	if (!rec) {
+		count_lost(IPCD_COLL_UNIX);
+		return;
+	}
+	rec->hdr.kind = IPCD_REC_PIPE_RESYNC;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.flags = 0;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ino = cookie;
+	rec->dev = 0;
+	rec->kind = IPCD_STREAM_UNIX;
+	rec->from = from;
+	rec->to = to;
+	bpf_ringbuf_submit(rec, ring_flags());
+}
+
+/*
+ * A receive that empties the socket took the last bytes sent: if the
+ * counters put it earlier, the bytes in between were taken unseen (spliced
+ * out of the socket).  Say so, and number this receive where it belongs.
+ * Sends count once queued, so one still on its way only makes the check
+ * cautious; a second reader in the middle of a read could make it a false
+ * alarm, but readers of one stream socket seldom overlap.
+ */
+static __always_inline __u64 stream_resync_read(struct sock *sk, __u64 cookie, struct unix_state *st,
+						__u64 off, int ret)
+{
+	__u64 w = st->w_off;
+
+	if (!queue_empty(sk) || w < (__u64)ret || off >= w - ret)
+		return off;
+	if (__sync_val_compare_and_swap(&st->r_off, off + ret, w) != off + ret)
+		return off;
+	emit_stream_resync(cookie, off, w - ret);
+	return w - ret;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
+{
+	struct ipcd_unix_io *rec;
+	struct ipcd_scratch *s;
+	struct unix_state *st;
+	struct unix_task *t;
+	struct user_call c = {};
+	__u64 cookie;
+	__u32 rflags = 0;
+	__u8 type;
+
+	if (ret < 0 || (flags & IPCD_MSG_PEEK) || !is_live() || is_self() || !is_unix(sk))
+		return 0;
+	type = BPF_CORE_READ(sk, sk_type);
+	t = this_unix_task();
+	if (type == IPCD_SOCK_STREAM ? ret == 0 : !(t && t->has_skb))
+		return 0;
+	s = this_cpu_scratch();
+	if (!s)
+		return 0;
+	rec = scratch_record(s, struct ipcd_unix_io);
+	fill_current(&rec->task);
+	cookie = sock_cookie(sk);
+	st = unix_state_of(sk, cookie, true);
+	if (!st)
+		return 0;
+	rec->offset = 0;
+	rec->base = 0;
+	rec->peer = 0;
+	rec->sender_sk = 0;
+	rec->sender_pid = 0;
+	if (type == IPCD_SOCK_STREAM) {
+		if (!st->w_off && !st->r_off && !st->base) {
+			/* first seen now: what is still queued, and this read, came before */
+			st->base = queued_bytes(sk) + ret;
+			st->w_off = st->base;
+		}
+		rec->offset = __sync_fetch_and_add(&st->r_off, ret);
+		rec->offset = stream_resync_read(sk, cookie, st, rec->offset, ret);
+		rec->base = st->base;
+	} else if (t) {
+		rec->sender_sk = t->skb_sender;
+		rec->sender_pid = t->sender_pid;
+		t->has_skb = 0;
+		if (t->copy_len >= 0 && t->skb_len > (__u32)t->copy_len)
+			rflags |= IPCD_F_MSG_TRUNCATED;
+	}
+	/*
+	 * A stream's kernel counters tell userspace which sends were read by
+	 * receives dropped here; a message has no counter, so its receive
+	 * always goes out, or its send would wait for it forever.
+	 */
+	if (type == IPCD_SOCK_STREAM && !filter_may_pass_dst(&rec->task))
+		return 0;
+	current_call(&c, false, t);
+	rec->hdr.kind = IPCD_REC_UNIX_IO;
+	rec->hdr.flags = rflags;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->hdr.size = sizeof(*rec);
+	rec->sock = cookie;
+	rec->ino = st->ino;
+	rec->bytes = ret;
+	rec->fd = c.fd;
+	rec->dir = IPCD_PIPE_READ;
+	rec->call = c.call;
+	rec->sock_type = type;
+	rec->addr_len = 0;
+	rec->payload_len = 0;
+	rec->nfds = 0;
+	rec->cred_pid = rec->cred_uid = rec->cred_gid = 0;
+	rec->pad = 0;
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
+		count_lost(IPCD_COLL_UNIX);
+	return 0;
+}
+
+/* sendmmsg/recvmmsg: their messages are counted from the first. */
+static __always_inline int mmsg_begin(void)
+{
+	struct unix_task *t;
+
+	if (!is_live() || is_self())
+		return 0;
+	t = this_unix_task();
+	if (t)
+		t->mmsg_index = 0;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int ipcd_unix_enter_sendmmsg(void *ctx)
+{
+	return mmsg_begin();
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int ipcd_unix_enter_recvmmsg(void *ctx)
+{
+	return mmsg_begin();
+}
+
+/* ---- connection lifecycle (--lifecycle) ------------------------------ */
+
+/* The unix socket behind fd in the current task, or NULL. */
+static __always_inline struct sock *fd_unix_sock(int fd)
+{
+	struct file *file = fd_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 00170000) != 0140000)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != IPCD_AF_UNIX)
+		return NULL;
+	return sk;
+}
+
+static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
+{
+	int len;
+
+	if (!addr)
+		return 0;
+	len = BPF_CORE_READ(addr, len) - 2;
+	if (len <= 0)
+		return 0;
+	if (len > IPCD_UNIX_ADDR_MAX - 2)
+		len = IPCD_UNIX_ADDR_MAX - 2;
+	bpf_probe_read_kernel(dst, len & 0x7f, (void *)addr->name + 2);
+	return len;
+}
+
+static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
+{
+	struct sock *sk, *peer;
+	struct unix_sock *u;
+	struct ipcd_unix_conn *rec;
+
+	if (!cfg_unix_lifecycle || !is_live() || is_self())
+		return 0;
+	sk = fd_unix_sock(fd);
+	if (!sk)
+		return 0;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost(IPCD_COLL_UNIX);
+		return 0;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	fill_current(&rec->task);
+	if (!filter_may_pass_src(&rec->task)) {
+		bpf_ringbuf_discard(rec, 0);
+		return 0;
+	}
+	u = (struct unix_sock *)sk;
+	peer = BPF_CORE_READ(u, peer);
+	rec->hdr.kind = IPCD_REC_UNIX_CONN;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->ino = sock_ino(sk);
+	rec->peer_ino = peer ? sock_ino(peer) : 0;
+	rec->event = event;
+	rec->arg = arg;
+	rec->fd = fd;
+	rec->sock_type = BPF_CORE_READ(sk, sk_type);
+	/* a client is seldom bound: then the name is the server's */
+	rec->name_len = copy_addr_name(rec->name, BPF_CORE_READ(u, addr));
+	if (!rec->name_len && peer)
+		rec->name_len = copy_addr_name(rec->name, BPF_CORE_READ((struct unix_sock *)peer, addr));
+	bpf_ringbuf_submit(rec, ring_flags());
+	return 0;
+}
+
+static __always_inline int syscall_fd_arg(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return PT_REGS_PARM1_CORE_SYSCALL(regs);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int ipcd_unix_life_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return ctx->ret == 0 ? emit_conn(IPCD_CONN_CONNECT, syscall_fd_arg(), 0) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ipcd_unix_life_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return ctx->ret >= 0 ? emit_conn(IPCD_CONN_ACCEPT, ctx->ret, 0) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ipcd_unix_life_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return ctx->ret >= 0 ? emit_conn(IPCD_CONN_ACCEPT, ctx->ret, 0) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_shutdown")
+int ipcd_unix_life_shutdown(struct trace_event_raw_sys_enter *ctx)
+{
+	return emit_conn(IPCD_CONN_SHUTDOWN, ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int ipcd_unix_life_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return emit_conn(IPCD_CONN_CLOSE, ctx->args[0], 0);
+}

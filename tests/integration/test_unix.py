@@ -1,0 +1,186 @@
+"""Unix domain sockets: stream, dgram, seqpacket; both ends, names, payload, passed fds."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import BUILD, payload, pipe_events
+
+UNIXGEN = os.path.join(BUILD, "progs", "unixgen")
+
+
+def unixgen(*args):
+    res = subprocess.run([UNIXGEN, *map(str, args)], capture_output=True, timeout=60, check=True)
+    return json.loads(res.stdout.decode().splitlines()[-1])
+
+
+def of_type(events, type_, **match):
+    out = [e for e in events if e["type"] == type_]
+    for k, v in match.items():
+        out = [e for e in out if e.get(k) == v]
+    return out
+
+
+def assert_ends(e, src_pid, src_comm, dst_pid, dst_comm):
+    assert (e["src_pid"], e["src_comm"]) == (src_pid, src_comm), e
+    assert (e["dst_pid"], e["dst_comm"]) == (dst_pid, dst_comm), e
+
+
+@pytest.mark.parametrize("name", ["/tmp/ipct-stream.sock", "@ipct-stream-abstract", "pair"])
+def test_stream_messages_name_both_ends_and_the_socket(tracer, name):
+    t = tracer("-t", "unix-stream", "-x")
+    r = unixgen("conn", "stream", name, 4)
+    events = of_type(t.stop(), "unix-stream", dst_pid=r["server"])
+    # one event per write, even when one read took several
+    assert [payload(e) for e in events] == [b"msg-%d;" % i for i in range(4)], events
+    for e in events:
+        assert_ends(e, r["client"], "ipct-uclient", r["server"], "ipct-userver")
+        assert e["size"] == 6
+        m = e["meta"]
+        assert m["src_inode"] == r["client_ino"] and m["dst_inode"] == r["server_ino"]
+        assert m["src_call"] == "write" and m["dst_call"] == "read"
+        assert m["latency_ns"] > 0
+        if name == "pair":
+            assert m["path"] is None and m["socketpair"] is True
+        else:
+            assert m["path"] == name and m["socketpair"] is False
+
+
+def test_seqpacket_is_its_own_type(tracer):
+    t = tracer("-t", "uq", "-x")
+    r = unixgen("conn", "seqpacket", "@ipct-seqpacket", 3)
+    events = t.stop()
+    assert not of_type(events, "unix-stream") and not of_type(events, "unix-dgram")
+    mine = of_type(events, "unix-seqpacket", dst_pid=r["server"])
+    assert [payload(e) for e in mine] == [b"msg-0;", b"msg-1;", b"msg-2;"]
+    for e in mine:
+        assert_ends(e, r["client"], "ipct-uclient", r["server"], "ipct-userver")
+        assert e["meta"]["path"] == "@ipct-seqpacket"
+        assert e["meta"]["dst_inode"] == r["server_ino"]
+
+
+@pytest.mark.parametrize("name", ["/tmp/ipct-dgram.sock", "@ipct-dgram"])
+def test_several_short_lived_senders_on_one_dgram_socket(tracer, name):
+    t = tracer("-t", "ud", "-x")
+    r = unixgen("dgram", name, 5)
+    events = of_type(t.stop(), "unix-dgram", dst_pid=r["receiver"])
+    assert len(events) == 5, events
+    for i, (e, sender) in enumerate(zip(events, r["senders"])):
+        assert_ends(e, sender, "ipct-uds-%d" % i, r["receiver"], "ipct-udrecv")
+        assert payload(e) == b"dgram-from-%d" % i and e["size"] == len(payload(e))
+        assert e["meta"]["dst_inode"] == r["ino"]
+        assert e["meta"]["path"] == name and e["meta"]["sendto_path"] == name
+        assert e["meta"]["src_call"] == "sendto" and e["meta"]["dst_call"] == "recvfrom"
+        assert "writer_unknown" not in e["meta"]["flags"]
+
+
+def test_a_forked_child_sending_on_an_inherited_socket_is_the_source(tracer):
+    t = tracer("-t", "unix", "-x")
+    r = unixgen("inherit")
+    [e] = of_type(t.stop(), "unix-stream", dst_pid=r["parent"])
+    assert_ends(e, r["heir"], "ipct-uheir", r["parent"], "ipct-uparent")
+    assert payload(e) == b"from-the-heir"
+
+
+def test_fds_passed_with_scm_rights_and_then_used(tracer):
+    t = tracer("-t", "unix", "-t", "pipe", "-x")
+    r = unixgen("passfd", "/etc/hostname")
+    events = t.stop()
+    [e] = of_type(events, "unix-stream", src_pid=r["a"])
+    assert_ends(e, r["a"], "ipct-upass-a", r["b"], "ipct-upass-b")
+    assert payload(e) == b"fds" and e["meta"]["src_call"] == "sendmsg"
+    assert e["meta"]["dst_call"] == "recvmsg"
+    fds = e["meta"]["fds"]
+    assert e["meta"]["nfds"] == 3
+    assert [(f["kind"], f["inode"]) for f in fds] == [
+        ("pipe", r["pipe_ino"]), ("file", r["file_ino"]), ("memfd", r["memfd_ino"])]
+    assert fds[0]["path"] == "pipe:[%d]" % r["pipe_ino"]
+    assert fds[1]["path"] == "/etc/hostname"
+    assert fds[2]["path"] == "memfd:ipct-memfd"
+    # the receiver writes into the pipe it was given: it is the source there
+    [p] = pipe_events(events, r["pipe_ino"])
+    assert_ends(p, r["b"], "ipct-upass-b", r["a"], "ipct-upass-a")
+    assert payload(p) == b"via-passed-fd"
+
+
+def test_fds_in_text_output(tracer):
+    t = tracer("-t", "unix", fmt=None)
+    r = unixgen("passfd", "/etc/hostname")
+    t.stop()
+    line = next(l for l in t.text.splitlines() if " unix-stream %d(ipct-upass-a)" % r["a"] in l)
+    assert "fds 3 (pipe:[%d] /etc/hostname memfd:ipct-memfd)" % r["pipe_ino"] in line
+    assert "path (socketpair)" in line and "size 3" in line
+
+
+def test_scm_credentials(tracer):
+    t = tracer("-t", "unix")
+    r = unixgen("creds")
+    [e] = of_type(t.stop(), "unix-dgram", src_pid=r["pid"])
+    assert e["meta"]["creds"] == {"pid": r["pid"], "uid": r["uid"], "gid": r["gid"]}
+
+
+def test_sendmmsg_and_recvmmsg_with_iovecs(tracer):
+    t = tracer("-t", "unix", "-x")
+    r = unixgen("mmsg")
+    events = of_type(t.stop(), "unix-dgram", dst_pid=r["receiver"])
+    assert [payload(e) for e in events] == [b"one-a", b"two-bb", b"three-ccc"]
+    for e in events:
+        assert_ends(e, r["sender"], "ipct-ummsg-s", r["receiver"], "ipct-ummsg-r")
+        assert e["meta"]["src_call"] == "sendmmsg" and e["meta"]["dst_call"] == "recvmmsg"
+
+
+def test_bytes_queued_before_tracing_started(tracer):
+    gen = subprocess.Popen([UNIXGEN, "queued"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    first = json.loads(gen.stdout.readline())
+    t = tracer("-t", "unix", "-x")
+    gen.stdin.write(b"go\n")
+    gen.stdin.flush()
+    out, _ = gen.communicate(timeout=60)
+    r = json.loads(out.decode().splitlines()[-1])
+    assert r["writer"] == first["ready"]
+    events = of_type(t.stop(), "unix-stream", dst_pid=r["reader"])
+    assert [e["size"] for e in events] == [14, 6], events
+    before, after = events
+    assert "writer_unknown" in before["meta"]["flags"] and before["src_pid"] == -1
+    assert_ends(after, r["writer"], "ipct-uq-w", r["reader"], "ipct-uq-r")
+    assert payload(after) == b"after;"
+
+
+def test_unix_filters_by_type_and_pid(tracer):
+    t = tracer("-t", "ud", "-s", "1")
+    unixgen("dgram", "@ipct-filtered", 2)
+    unixgen("conn", "stream", "pair", 1)
+    assert t.stop() == []
+
+
+def test_lifecycle_events_only_when_asked(tracer):
+    t = tracer("-t", "unix")
+    r = unixgen("conn", "stream", "/tmp/ipct-life.sock", 1)
+    assert not of_type(t.stop(), "unix-conn")
+    t = tracer("-t", "unix", "--lifecycle")
+    r = unixgen("conn", "stream", "/tmp/ipct-life.sock", 1)
+    events = of_type(t.stop(), "unix-conn")
+    by = {(e["meta"]["event"], e["src_pid"]) for e in events}
+    assert ("connect", r["client"]) in by, events
+    assert ("accept", r["server"]) in by, events
+    assert ("shutdown", r["client"]) in by, events
+    assert ("close", r["client"]) in by, events
+    [conn] = [e for e in events if e["meta"]["event"] == "connect" and e["src_pid"] == r["client"]]
+    assert conn["src_comm"] == "ipct-uclient"
+    assert conn["meta"]["path"] == "/tmp/ipct-life.sock"
+    assert conn["meta"]["sock_type"] == "stream"
+    [acc] = [e for e in events if e["meta"]["event"] == "accept" and e["src_pid"] == r["server"]]
+    assert acc["meta"]["inode"] == r["server_ino"]
+
+
+def test_bytes_taken_unseen_are_reported_and_the_stream_resyncs(tracer):
+    t = tracer("-t", "unix", "-x")
+    r = unixgen("spliceout")
+    events = of_type(t.stop(), "unix-stream", src_pid=r["writer"])
+    gone = [e for e in events if payload(e) == b"spliced-away;"]
+    seen = [e for e in events if payload(e) == b"seen;"]
+    assert len(gone) == 1 and len(seen) == 1, events
+    assert "reader_unknown" in gone[0]["meta"]["flags"] and gone[0]["dst_pid"] == -1
+    assert_ends(seen[0], r["writer"], "ipct-usp-w", r["reader"], "ipct-usp-r")
+    assert seen[0]["size"] == 5
