@@ -322,6 +322,7 @@ struct ipcd_unix_stream_state {
 	__u64 named;   /* the address last reported, to notice a bind */
 	__u64 ino;     /* the inode last reported, to notice an accept */
 	__u64 peer;    /* the peer last reported */
+	__u64 uncertain_upto;  /* streams: sends counted below this may be out of order */
 };
 
 /* Syscall numbers of this architecture, given by userspace at load. */

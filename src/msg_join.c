@@ -180,10 +180,12 @@ static void emit_pair(struct msg_join *j, const struct pending_send *s, const st
 	e.bytes = r->bytes;
 	event_set_send(&e, s, r->bytes);
 	event_set_recv(&e, r);
-	if (r->end_ns >= s->end_ns) {
-		e.latency_ns = r->end_ns - s->end_ns;
-		e.flags |= IPCD_EF_HAS_LATENCY;
-	}
+	/*
+	 * From the send's return (its start is not seen); a receive that
+	 * returned first took the message while the send was returning.
+	 */
+	e.latency_ns = r->end_ns > s->end_ns ? r->end_ns - s->end_ns : 0;
+	e.flags |= IPCD_EF_HAS_LATENCY;
 	j->emit(j->emit_ctx, &e);
 }
 
@@ -246,11 +248,11 @@ static bool may_be_sent_to(const struct pending_send *s, const char *own)
 
 /*
  * The send a receive took: the oldest to this receiver, by socket or by
- * the name it was sent to; else the oldest unconnected send that may have
- * gone to it.  A send to another socket never matches: its receive is
- * still to come, and so may this one's send.
+ * the name it was sent to; else, unless exact, the oldest unconnected send
+ * that may have gone to it.  A send to another socket never matches: its
+ * receive is still to come, and so may this one's send.
  */
-static size_t match_send(const struct sender *snd, const struct pending_recv *r)
+static size_t match_send(const struct sender *snd, const struct pending_recv *r, bool exact)
 {
 	size_t maybe = SIZE_MAX;
 
@@ -262,7 +264,7 @@ static size_t match_send(const struct sender *snd, const struct pending_recv *r)
 		if (!s->dest && maybe == SIZE_MAX && may_be_sent_to(s, r->own_name))
 			maybe = i;
 	}
-	return maybe;
+	return exact ? SIZE_MAX : maybe;
 }
 
 static void sender_remove(struct msg_join *j, struct sender *snd, size_t i)
@@ -278,32 +280,38 @@ static void sender_remove(struct msg_join *j, struct sender *snd, size_t i)
 }
 
 /* Reports r if its send is known; false if it must wait. */
-static bool settle_recv(struct msg_join *j, const struct pending_recv *r)
+static bool settle_recv(struct msg_join *j, const struct pending_recv *r, bool exact)
 {
 	struct sender *snd = sender_find(j, r->sender_sk);
 	size_t i;
 
-	if (!snd || (i = match_send(snd, r)) == SIZE_MAX)
+	if (!snd || (i = match_send(snd, r, exact)) == SIZE_MAX)
 		return false;
 	emit_pair(j, &snd->sends[i], r);
 	sender_remove(j, snd, i);
 	return true;
 }
 
+/*
+ * A send came: the receives waiting for it, those it certainly went to
+ * first, so that a receive that only may match does not take another's.
+ */
 static void settle_waiting(struct msg_join *j, uint64_t sender_sk)
 {
-	size_t out = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t out = 0;
 
-	for (size_t i = 0; i < j->nrecvs; i++) {
-		struct pending_recv *r = &j->recvs[i];
+		for (size_t i = 0; i < j->nrecvs; i++) {
+			struct pending_recv *r = &j->recvs[i];
 
-		if (r->sender_sk == sender_sk && settle_recv(j, r)) {
-			free(r->own_name);
-			continue;
+			if (r->sender_sk == sender_sk && settle_recv(j, r, pass == 0)) {
+				free(r->own_name);
+				continue;
+			}
+			j->recvs[out++] = *r;
 		}
-		j->recvs[out++] = *r;
+		j->nrecvs = out;
 	}
-	j->nrecvs = out;
 }
 
 static struct pending_send *oldest_send(struct msg_join *j, struct sender **owner)
@@ -377,7 +385,7 @@ void msg_join_recv(struct msg_join *j, const struct msg_io *io)
 		.end_ns = io->end_ns, .task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
 	};
 
-	if (settle_recv(j, &r)) {
+	if (settle_recv(j, &r, false)) {
 		free(r.own_name);
 		return;
 	}

@@ -204,6 +204,9 @@ static void emit_segment(struct stream_join *j, const struct stream_chan *c, con
 		if (r->end_ns >= sent) {
 			e.latency_ns = r->end_ns - sent;
 			e.flags |= IPCD_EF_HAS_LATENCY;
+		} else if (!w->start_ns) {
+			/* only the write's return is known, and the read beat it: next to nothing */
+			e.flags |= IPCD_EF_HAS_LATENCY;
 		}
 	} else {
 		e.flags |= IPCD_EF_WRITER_UNKNOWN;

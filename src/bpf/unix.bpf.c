@@ -132,6 +132,35 @@ static __always_inline bool queue_empty(struct sock *sk)
 	return BPF_CORE_READ(sk, sk_receive_queue.qlen) == 0;
 }
 
+/*
+ * Sends are numbered when they end, and two that overlap may end in the
+ * other order than they queued their bytes.  The socket knows how much is
+ * queued (inq_len, on kernels that keep it): received plus queued is at
+ * least everything queued so far, so more than the sends counted means a
+ * send is between queueing and being counted, and the order of the sends
+ * counted meanwhile is not certain.  Read the received count first, so
+ * that the sum can only come out low.
+ */
+static __always_inline bool stream_send_uncertain(struct sock *peer, struct unix_state *st, __u64 start)
+{
+	struct unix_sock *u = (struct unix_sock *)peer;
+	__u64 received, queued, counted, mark;
+
+	if (!bpf_core_field_exists(u->inq_len))
+		return false;
+	received = st->r_off;
+	barrier_var(received);
+	queued = BPF_CORE_READ(u, inq_len);
+	counted = st->w_off;
+	if (received + queued > counted) {
+		mark = received + queued;
+		if (mark > st->uncertain_upto)
+			st->uncertain_upto = mark;
+		return true;
+	}
+	return start < st->uncertain_upto;
+}
+
 /* ---- names ----------------------------------------------------------- */
 
 static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, __u64 peer,
@@ -507,6 +536,8 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 		}
 		rec->offset = __sync_fetch_and_add(&pst->w_off, ret);
 		rec->base = pst->base;
+		if (stream_send_uncertain(peer, pst, rec->offset))
+			rflags |= IPCD_F_ORDER_UNCERTAIN;
 	}
 	t = this_unix_task();
 	current_call(&c, true, t);
@@ -642,10 +673,10 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 		return 0;
 	type = BPF_CORE_READ(sk, sk_type);
 	t = this_unix_task();
-	if (type == IPCD_SOCK_STREAM ? ret == 0 : !(t && t->has_skb))
-		return 0;
 	s = this_cpu_scratch();
-	if (!s)
+	if (!t || !s)
+		return 0;
+	if (type == IPCD_SOCK_STREAM ? ret == 0 : !t->has_skb)
 		return 0;
 	rec = scratch_record(s, struct ipcd_unix_io);
 	fill_current(&rec->task);
@@ -667,7 +698,7 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 		rec->offset = __sync_fetch_and_add(&st->r_off, ret);
 		rec->offset = stream_resync_read(sk, cookie, st, rec->offset, ret);
 		rec->base = st->base;
-	} else if (t) {
+	} else {
 		rec->sender_sk = t->skb_sender;
 		rec->sender_pid = t->sender_pid;
 		t->has_skb = 0;

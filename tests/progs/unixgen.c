@@ -460,9 +460,47 @@ static int scenario_spliceout(void)
 	return 0;
 }
 
+/*
+ * race N: ipct-urace-a and ipct-urace-b send N 32-byte messages each at the
+ * same time on one end of a stream socketpair they both hold ('A'-filled
+ * and 'B'-filled); ipct-urace-r reads the other end to its end.
+ */
+static int scenario_race(int argc, char **argv)
+{
+	int n = argc > 0 ? atoi(argv[0]) : 300;
+	int sv[2];
+	pid_t w[2], reader;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair");
+	for (int k = 0; k < 2; k++) {
+		w[k] = fork();
+		if (w[k] < 0)
+			die("fork");
+		if (w[k] == 0) {
+			char msg[32];
+
+			set_comm(k ? "ipct-urace-b" : "ipct-urace-a");
+			close(sv[1]);
+			memset(msg, k ? 'B' : 'A', sizeof(msg));
+			for (int i = 0; i < n; i++)
+				write_all(sv[0], msg, sizeof(msg));
+			_exit(0);
+		}
+	}
+	close(sv[0]);
+	set_comm("ipct-urace-r");
+	reader = getpid();
+	read_all(sv[1]);
+	wait_child(w[0]);
+	wait_child(w[1]);
+	printf("{\"a\":%d,\"b\":%d,\"reader\":%d}\n", w[0], w[1], reader);
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: unixgen conn|dgram|inherit|passfd|creds|mmsg|queued|spliceout [ARGS...]\n");
+	fprintf(stderr, "usage: unixgen conn|dgram|inherit|passfd|creds|mmsg|queued|spliceout|race [ARGS...]\n");
 	return 2;
 }
 
@@ -484,5 +522,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "mmsg")) return scenario_mmsg();
 	if (!strcmp(name, "queued")) return scenario_queued();
 	if (!strcmp(name, "spliceout")) return scenario_spliceout();
+	if (!strcmp(name, "race")) return scenario_race(argc, argv);
 	return usage();
 }
