@@ -311,7 +311,12 @@ struct ipcd_unix_conn {
 	__u8 pad;
 	__u16 name_len;     /* the socket's name, or its peer's if it has none */
 	char name[IPCD_UNIX_ADDR_MAX - 2];
-	__u32 pad2;
+	/*
+	 * The process at the other end as the kernel recorded it at connect
+	 * (SO_PEERCRED): for a connect, the one that called listen(); for an
+	 * accept, the one that connected.
+	 */
+	__u32 peer_pid;
 };
 
 /* The unix collector's state of a socket (its unix_states map, by cookie). */

@@ -23,6 +23,8 @@ struct unix_events {
 	struct staged_fds *staged;
 	ipcd_emit_fn emit;
 	void *emit_ctx;
+	msg_comm_fn comm;
+	void *comm_ctx;
 };
 
 struct unix_events *unix_events_new(struct stream_join *streams, ipcd_emit_fn emit, void *emit_ctx,
@@ -35,6 +37,8 @@ struct unix_events *unix_events_new(struct stream_join *streams, ipcd_emit_fn em
 	u->streams = streams;
 	u->emit = emit;
 	u->emit_ctx = emit_ctx;
+	u->comm = comm;
+	u->comm_ctx = comm_ctx;
 	u->messages = msg_join_new(emit, emit_ctx, comm, comm_ctx);
 	u->socks = sock_table_new();
 	if (!u->messages || !u->socks) {
@@ -235,6 +239,14 @@ void unix_events_conn(struct unix_events *u, const struct ipcd_unix_conn *rec)
 	e.dst_fd = -1;
 	ipcd_endpoint_from_task(&e.src, &rec->task);
 	ipcd_endpoint_unknown(&e.dst);
+	/* connect and accept: the process at the other end, as the kernel recorded it then */
+	if (rec->peer_pid && (rec->event == IPCD_CONN_CONNECT || rec->event == IPCD_CONN_ACCEPT)) {
+		const char *comm = u->comm ? u->comm(u->comm_ctx, rec->peer_pid) : NULL;
+
+		e.dst.pid = rec->peer_pid;
+		if (comm)
+			strncpy(e.dst.comm, comm, sizeof(e.dst.comm) - 1);
+	}
 	e.src_ino = rec->ino;
 	e.dst_ino = rec->peer_ino;
 	sock_name_format(rec->name, len, name, sizeof(name));

@@ -825,6 +825,7 @@ static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
 	rec->arg = arg;
 	rec->fd = fd;
 	rec->sock_type = BPF_CORE_READ(sk, sk_type);
+	rec->peer_pid = BPF_CORE_READ(sk, sk_peer_pid, numbers[0].nr);
 	/* a client is seldom bound: then the name is the server's */
 	rec->name_len = copy_addr_name(rec->name, BPF_CORE_READ(u, addr));
 	if (!rec->name_len && peer)

@@ -172,6 +172,9 @@ def test_lifecycle_events_only_when_asked(tracer):
     assert conn["meta"]["sock_type"] == "stream"
     [acc] = [e for e in events if e["meta"]["event"] == "accept" and e["src_pid"] == r["server"]]
     assert acc["meta"]["inode"] == r["server_ino"]
+    # both processes: the one listening for a connect, the one connecting for an accept
+    assert (conn["dst_pid"], conn["dst_comm"]) == (r["server"], "ipct-userver")
+    assert (acc["dst_pid"], acc["dst_comm"]) == (r["client"], "ipct-uclient")
 
 
 def test_bytes_taken_unseen_are_reported_and_the_stream_resyncs(tracer):
