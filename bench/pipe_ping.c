@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pipe workload: one writer process, one reader process.
+ * Message workload over a pipe or a unix socket: one writer process, one
+ * reader process.
  *
- *   pipe_ping [-n MESSAGES] [-s BYTES] [-m pingpong|oneway]
+ *   pipe_ping [-n MESSAGES] [-s BYTES] [-m pingpong|oneway] [-c CHANNEL]
  *   pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]
+ *
+ * CHANNEL: pipe (default), unix-stream or unix-dgram (a socketpair used
+ * one way, like a pipe; each message one datagram).  Paced runs need an
+ * end of file, which a datagram socketpair does not give: pipe or stream.
  *
  * pingpong: the parent writes S bytes, the child reads them and writes S
  * bytes back over a second pipe; latency-bound, two context switches per
@@ -36,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +50,7 @@
 #define MAX_MESSAGE 65536
 
 enum mode { PINGPONG, ONEWAY };
+enum channel { PIPE, UNIX_STREAM, UNIX_DGRAM };
 
 struct config {
 	long messages;
@@ -52,6 +59,7 @@ struct config {
 	double rate;     /* paced: messages per second, 0 for as fast as it goes */
 	double seconds;  /* paced: how long */
 	long batch;      /* paced: messages per wake-up, 0 for the default */
+	enum channel channel;
 };
 
 struct paced_result {
@@ -63,6 +71,7 @@ struct paced_result {
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipe_ping [-n MESSAGES] [-s BYTES (1..%d)] [-m pingpong|oneway]\n"
+			"                 [-c pipe|unix-stream|unix-dgram]\n"
 			"       pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]\n",
 		MAX_MESSAGE);
 	exit(2);
@@ -73,13 +82,23 @@ static struct config parse_args(int argc, char **argv)
 	struct config cfg = { .messages = 100000, .size = 64, .mode = PINGPONG, .seconds = 3 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:m:r:d:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:m:r:d:b:c:")) != -1) {
 		switch (opt) {
 		case 'n': cfg.messages = atol(optarg); break;
 		case 's': cfg.size = (size_t)atol(optarg); break;
 		case 'r': cfg.rate = atof(optarg); if (!(cfg.rate > 0)) usage(); break;
 		case 'd': cfg.seconds = atof(optarg); if (!(cfg.seconds > 0)) usage(); break;
 		case 'b': cfg.batch = atol(optarg); if (cfg.batch < 1) usage(); break;
+		case 'c':
+			if (!strcmp(optarg, "pipe"))
+				cfg.channel = PIPE;
+			else if (!strcmp(optarg, "unix-stream"))
+				cfg.channel = UNIX_STREAM;
+			else if (!strcmp(optarg, "unix-dgram"))
+				cfg.channel = UNIX_DGRAM;
+			else
+				usage();
+			break;
 		case 'm':
 			if (!strcmp(optarg, "pingpong"))
 				cfg.mode = PINGPONG;
@@ -93,7 +112,7 @@ static struct config parse_args(int argc, char **argv)
 	}
 	if (cfg.messages < 2 || cfg.size < 1 || cfg.size > MAX_MESSAGE)
 		usage();
-	if (cfg.rate > 0 && cfg.mode != ONEWAY)
+	if (cfg.rate > 0 && (cfg.mode != ONEWAY || cfg.channel == UNIX_DGRAM))
 		usage();
 	if (cfg.rate > 0 && !cfg.batch)
 		cfg.batch = (long)(cfg.rate / 10000) + 1;
@@ -180,6 +199,19 @@ static struct paced_result run_paced_writer(const struct config *cfg, int out, i
 	return res;
 }
 
+/* fds[0] to read, fds[1] to write, as pipe(2) gives them. */
+static void make_channel(enum channel channel, int fds[2])
+{
+	int rc;
+
+	if (channel == PIPE)
+		rc = pipe(fds);
+	else
+		rc = socketpair(AF_UNIX, channel == UNIX_STREAM ? SOCK_STREAM : SOCK_DGRAM, 0, fds);
+	if (rc)
+		die("pipe/socketpair");
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = parse_args(argc, argv);
@@ -191,8 +223,8 @@ int main(int argc, char **argv)
 
 	/* Printable bytes without NULs, so string-based tracers print all of them. */
 	memset(buf, 'p', sizeof(buf));
-	if (pipe(to_child) || pipe(to_parent))
-		die("pipe");
+	make_channel(cfg.channel, to_child);
+	make_channel(cfg.channel, to_parent);
 	child = fork();
 	if (child < 0)
 		die("fork");
