@@ -95,6 +95,20 @@ static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
 	nr->recvmmsg = SYS_recvmmsg;
 }
 
+/* The socket types the unix collector reports, as bits 1 << SOCK_*. */
+static uint32_t unix_sock_types(uint32_t types)
+{
+	uint32_t bits = 0;
+
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM))
+		bits |= 1u << IPCD_SOCK_STREAM;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM))
+		bits |= 1u << IPCD_SOCK_DGRAM;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
+		bits |= 1u << IPCD_SOCK_SEQPACKET;
+	return bits;
+}
+
 /* Lifecycle hooks (close is a hot syscall) load only when asked for. */
 static bool program_wanted(const struct bpf_program *prog, const struct ipcd_options *o)
 {
@@ -113,6 +127,7 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_kernel_signals = o->kernel_signals;
 	set_syscall_nrs((struct ipcd_syscall_nrs *)&skel->rodata->cfg_nr);
 	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
+	skel->rodata->cfg_unix_sock_types = unix_sock_types(o->types);
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;

@@ -30,6 +30,13 @@ _Static_assert(sizeof(struct ipcd_unix_io) <= IPCD_SCRATCH_HEAD, "record fits th
 const volatile struct ipcd_syscall_nrs cfg_nr = {};
 /* Report connect/accept/shutdown/close (--lifecycle). */
 const volatile __u32 cfg_unix_lifecycle = 0;
+/* Socket types asked for (-t): bit 1 << SOCK_STREAM etc.  Others cost a lookup. */
+const volatile __u32 cfg_unix_sock_types = ~0u;
+
+static __always_inline bool type_wanted(__u8 type)
+{
+	return type < 32 && (cfg_unix_sock_types & (1u << type));
+}
 
 #define unix_state ipcd_unix_stream_state
 
@@ -508,7 +515,7 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 	if (ret < 0 || !is_live() || is_self() || !is_unix(sk))
 		return 0;
 	type = BPF_CORE_READ(sk, sk_type);
-	if (type == IPCD_SOCK_STREAM && ret == 0)
+	if ((type == IPCD_SOCK_STREAM && ret == 0) || !type_wanted(type))
 		return 0;
 	s = this_cpu_scratch();
 	if (!s)
@@ -672,6 +679,8 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	if (ret < 0 || (flags & IPCD_MSG_PEEK) || !is_live() || is_self() || !is_unix(sk))
 		return 0;
 	type = BPF_CORE_READ(sk, sk_type);
+	if (!type_wanted(type))
+		return 0;
 	t = this_unix_task();
 	s = this_cpu_scratch();
 	if (!t || !s)
@@ -801,7 +810,7 @@ static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
 	if (!cfg_unix_lifecycle || !is_live() || is_self())
 		return 0;
 	sk = fd_unix_sock(fd);
-	if (!sk)
+	if (!sk || !type_wanted(BPF_CORE_READ(sk, sk_type)))
 		return 0;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
