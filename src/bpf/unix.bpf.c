@@ -65,6 +65,26 @@ struct {
 	__type(value, struct unix_task);
 } unix_tasks SEC(".maps");
 
+/*
+ * Sockets created while tracing, by kernel address.  Whatever sits in a
+ * stream socket's queue when it is first seen came before tracing, unless
+ * its sender was created since: then every byte of it was seen being sent.
+ * An address freed and reused still names a socket created since.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} new_socks SEC(".maps");
+
+static __always_inline bool created_while_tracing(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	return bpf_map_lookup_elem(&new_socks, &key) != NULL;
+}
+
 static __always_inline struct unix_task *this_unix_task(void)
 {
 	return bpf_task_storage_get(&unix_tasks, bpf_get_current_task_btf(), 0,
@@ -535,7 +555,8 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 		pst = unix_state_of(peer, peer_cookie, false);
 		if (!pst)
 			return 0;
-		if (!pst->w_off && !pst->r_off && !pst->base) {
+		if (!pst->w_off && !pst->r_off && !pst->base && !created_while_tracing(sk)) {
+			/* what is queued besides this send came before tracing */
 			__u64 q = queued_bytes(peer);
 
 			pst->base = q > (__u64)ret ? q - ret : 0;
@@ -878,4 +899,55 @@ SEC("tracepoint/syscalls/sys_enter_close")
 int ipcd_unix_life_close(struct trace_event_raw_sys_enter *ctx)
 {
 	return emit_conn(IPCD_CONN_CLOSE, ctx->args[0], 0);
+}
+
+/* ---- sockets created while tracing ------------------------------------ */
+
+static __always_inline void note_new_sock(int fd)
+{
+	struct sock *sk = fd_unix_sock(fd);
+	__u64 key = (__u64)sk;
+	__u8 one = 1;
+
+	if (sk)
+		bpf_map_update_elem(&new_socks, &key, &one, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int ipcd_unix_exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0 && is_live())
+		note_new_sock(ctx->ret);
+	return 0;
+}
+
+/* socketpair(domain, type, protocol, sv[2]) */
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int ipcd_unix_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	int sv[2] = { -1, -1 };
+
+	if (ctx->ret < 0 || !is_live())
+		return 0;
+	bpf_probe_read_user(sv, sizeof(sv), (void *)PT_REGS_PARM4_CORE_SYSCALL(regs));
+	note_new_sock(sv[0]);
+	note_new_sock(sv[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ipcd_unix_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0 && is_live())
+		note_new_sock(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ipcd_unix_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0 && is_live())
+		note_new_sock(ctx->ret);
+	return 0;
 }
