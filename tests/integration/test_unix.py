@@ -81,6 +81,7 @@ def test_a_forked_child_sending_on_an_inherited_socket_is_the_source(tracer):
     [e] = of_type(t.stop(), "unix-stream", dst_pid=r["parent"])
     assert_ends(e, r["heir"], "ipct-uheir", r["parent"], "ipct-uparent")
     assert payload(e) == b"from-the-heir"
+    assert e["meta"]["src_call"] == "writev" and e["meta"]["dst_call"] == "readv"
 
 
 def test_fds_passed_with_scm_rights_and_then_used(tracer):
@@ -92,12 +93,14 @@ def test_fds_passed_with_scm_rights_and_then_used(tracer):
     assert payload(e) == b"fds" and e["meta"]["src_call"] == "sendmsg"
     assert e["meta"]["dst_call"] == "recvmsg"
     fds = e["meta"]["fds"]
-    assert e["meta"]["nfds"] == 3
+    assert e["meta"]["nfds"] == 4
     assert [(f["kind"], f["inode"]) for f in fds] == [
-        ("pipe", r["pipe_ino"]), ("file", r["file_ino"]), ("memfd", r["memfd_ino"])]
+        ("pipe", r["pipe_ino"]), ("file", r["file_ino"]), ("memfd", r["memfd_ino"]),
+        ("socket", r["sock_ino"])]
     assert fds[0]["path"] == "pipe:[%d]" % r["pipe_ino"]
     assert fds[1]["path"] == "/etc/hostname"
     assert fds[2]["path"] == "memfd:ipct-memfd"
+    assert fds[3]["path"] == "socket:[%d]" % r["sock_ino"]
     # the receiver writes into the pipe it was given: it is the source there
     [p] = pipe_events(events, r["pipe_ino"])
     assert_ends(p, r["b"], "ipct-upass-b", r["a"], "ipct-upass-a")
@@ -109,7 +112,7 @@ def test_fds_in_text_output(tracer):
     r = unixgen("passfd", "/etc/hostname")
     t.stop()
     line = next(l for l in t.text.splitlines() if " unix-stream %d(ipct-upass-a)" % r["a"] in l)
-    assert "fds 3 (pipe:[%d] /etc/hostname memfd:ipct-memfd)" % r["pipe_ino"] in line
+    assert "fds 4 (pipe:[%d] /etc/hostname memfd:ipct-memfd socket:[%d])" % (r["pipe_ino"], r["sock_ino"]) in line
     assert "path (socketpair)" in line and "size 3" in line
 
 

@@ -213,7 +213,8 @@ static int scenario_dgram(int argc, char **argv)
 
 /*
  * inherit: ipct-uparent makes a socketpair and forks ipct-uheir, which
- * sends "from-the-heir" on the parent's end of it; the parent receives.
+ * sends "from-the-heir" (writev, two iovecs) on the parent's end of it; the
+ * parent receives it with readv.
  * The sender is the heir, whatever SO_PEERCRED of that end says.
  */
 static int scenario_inherit(void)
@@ -229,13 +230,20 @@ static int scenario_inherit(void)
 	if (heir < 0)
 		die("fork");
 	if (heir == 0) {
+		struct iovec iov[2] = { { "from-", 5 }, { "the-heir", 8 } };
+
 		set_comm("ipct-uheir");
-		write_all(sv[0], "from-the-heir", 13);
+		if (writev(sv[0], iov, 2) != 13)
+			die("writev");
 		_exit(0);
 	}
 	wait_child(heir);
-	if (read(sv[1], buf, sizeof(buf)) != 13)
-		die("read");
+	{
+		struct iovec iov[2] = { { buf, 4 }, { buf + 4, sizeof(buf) - 4 } };
+
+		if (readv(sv[1], iov, 2) != 13)
+			die("readv");
+	}
 	printf("{\"parent\":%d,\"heir\":%d}\n", getpid(), heir);
 	return 0;
 }
@@ -278,13 +286,13 @@ static int recv_fd(int sock)
 
 /*
  * passfd FILE: ipct-upass-a passes ipct-upass-b a pipe's write end, FILE
- * opened read-only and a memfd named "ipct-memfd", over a socketpair; b
- * writes "via-passed-fd" into the pipe it got and a reads it.
+ * opened read-only, a memfd named "ipct-memfd" and a socket, over a
+ * socketpair; b writes "via-passed-fd" into the pipe it got and a reads it.
  */
 static int scenario_passfd(int argc, char **argv)
 {
 	const char *file = argc > 0 ? argv[0] : "/etc/hostname";
-	int sv[2], p[2], fds[3];
+	int sv[2], p[2], fds[4], other[2];
 	pid_t b;
 	char buf[64];
 
@@ -294,8 +302,9 @@ static int scenario_passfd(int argc, char **argv)
 	fds[0] = p[1];
 	fds[1] = open(file, O_RDONLY);
 	fds[2] = memfd_create("ipct-memfd", 0);
-	if (fds[1] < 0 || fds[2] < 0)
-		die("open/memfd_create");
+	if (fds[1] < 0 || fds[2] < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, other))
+		die("open/memfd_create/socketpair");
+	fds[3] = other[0];
 	b = fork();
 	if (b < 0)
 		die("fork");
@@ -308,13 +317,13 @@ static int scenario_passfd(int argc, char **argv)
 		write_all(wfd, "via-passed-fd", 13);
 		_exit(0);
 	}
-	send_fds(sv[0], fds, 3, "fds");
+	send_fds(sv[0], fds, 4, "fds");
 	close(p[1]);
 	if (read(p[0], buf, sizeof(buf)) != 13)
 		die("read");
 	wait_child(b);
-	printf("{\"a\":%d,\"b\":%d,\"pipe_ino\":%lu,\"file_ino\":%lu,\"memfd_ino\":%lu}\n", getpid(), b,
-	       fd_ino(p[0]), fd_ino(fds[1]), fd_ino(fds[2]));
+	printf("{\"a\":%d,\"b\":%d,\"pipe_ino\":%lu,\"file_ino\":%lu,\"memfd_ino\":%lu,\"sock_ino\":%lu}\n",
+	       getpid(), b, fd_ino(p[0]), fd_ino(fds[1]), fd_ino(fds[2]), fd_ino(fds[3]));
 	return 0;
 }
 
