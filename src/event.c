@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "event.h"
@@ -13,6 +15,7 @@ static const char *const type_names[IPCD_TYPE_COUNT] = {
 	[IPCD_TYPE_LOOPBACK_UDP] = "loopback-udp",
 	[IPCD_TYPE_UNIX_SEQPACKET] = "unix-seqpacket",
 	[IPCD_TYPE_UNIX_CONN] = "unix-conn",
+	[IPCD_TYPE_LOOPBACK_TCP_CONN] = "loopback-tcp-conn",
 	[IPCD_TYPE_LOST] = "lost",
 };
 
@@ -30,6 +33,7 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	case IPCD_COLL_PIPE: return "pipe";
 	case IPCD_COLL_SIGNAL: return "signal";
 	case IPCD_COLL_UNIX: return "unix";
+	case IPCD_COLL_INET: return "loopback";
 	default: return "unknown";
 	}
 }
@@ -81,4 +85,28 @@ void ipcd_sock_extra_free(struct ipcd_sock_extra *x)
 	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++)
 		free(x->fds[i].path);
 	free(x);
+}
+
+static bool is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
+void ipcd_inet_addr_format(const uint8_t *addr, uint16_t port, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	bool v4 = is_v4_mapped(addr);
+
+	if (v4)
+		inet_ntop(AF_INET, addr + 12, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET6, addr, ip, sizeof(ip));
+	if (!port)
+		snprintf(buf, len, "%s", ip);
+	else if (v4)
+		snprintf(buf, len, "%s:%u", ip, port);
+	else
+		snprintf(buf, len, "[%s]:%u", ip, port);
 }

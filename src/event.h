@@ -22,6 +22,7 @@ enum ipcd_type {
 	IPCD_TYPE_LOOPBACK_UDP,
 	IPCD_TYPE_UNIX_SEQPACKET,
 	IPCD_TYPE_UNIX_CONN, /* unix connection lifecycle (--lifecycle) */
+	IPCD_TYPE_LOOPBACK_TCP_CONN,  /* loopback TCP connect, accept, close */
 	IPCD_TYPE_LOST,      /* records the kernel could not deliver */
 	IPCD_TYPE_COUNT,
 };
@@ -89,6 +90,13 @@ struct ipcd_event {
 	int32_t conn_arg;                /* lifecycle: shutdown's how */
 	uint8_t sock_type;               /* lifecycle: enum ipcd_sock_type */
 
+	/* loopback TCP and UDP */
+	bool has_inet;
+	bool inet_v6;                    /* an AF_INET6 socket */
+	uint8_t inet_proto;              /* enum ipcd_inet_proto */
+	struct ipcd_inet_tuple inet;     /* src -> dst of the bytes, or of the connection */
+	uint64_t chan_key;               /* the stream's key (ipcd_pipe_key.ino) */
+
 	/* signals */
 	int32_t sig;
 	int32_t code;
@@ -109,6 +117,11 @@ struct ipcd_event {
 #define IPCD_PATH_MAX (IPCD_PATH_DEPTH * IPCD_NAME_LEN + 1)
 
 const char *ipcd_type_name(enum ipcd_type type);
+/*
+ * "127.0.0.1:80" or "[::1]:80" for a 16-byte address (IPv4 v4-mapped);
+ * port 0: the address alone.
+ */
+void ipcd_inet_addr_format(const uint8_t *addr, uint16_t port, char *buf, size_t len);
 /* Joins the components of a kernel path record into "/a/b/c". */
 void ipcd_path_format(const struct ipcd_path *path, char *buf, size_t len);
 const char *ipcd_collector_name(enum ipcd_collector c);

@@ -34,6 +34,8 @@ enum ipcd_record_kind {
 	IPCD_REC_UNIX_NAME = 7,   /* struct ipcd_unix_name */
 	IPCD_REC_PASSED_FD = 8,   /* struct ipcd_passed_fd */
 	IPCD_REC_UNIX_CONN = 9,   /* struct ipcd_unix_conn */
+	IPCD_REC_INET_IO = 10,    /* struct ipcd_inet_io */
+	IPCD_REC_INET_CONN = 11,  /* struct ipcd_inet_conn */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -42,6 +44,7 @@ enum ipcd_collector {
 	IPCD_COLL_PIPE = 1,
 	IPCD_COLL_SIGNAL = 2,
 	IPCD_COLL_UNIX = 3,
+	IPCD_COLL_INET = 4,       /* loopback TCP and UDP */
 	IPCD_COLL_MAX = 8,
 };
 
@@ -330,6 +333,69 @@ struct ipcd_unix_stream_state {
 	__u64 uncertain_upto;  /* streams: sends counted below this may be out of order */
 };
 
+/*
+ * Loopback TCP and UDP: both ends on this host.  Addresses are IPv6, IPv4
+ * ones v4-mapped (::ffff:a.b.c.d), so that a dual-stack socket and an IPv4
+ * one name the same connection alike; ports are in host order.  src/dst
+ * are the direction the bytes went: for a send, this socket to its peer;
+ * for a receive, the peer to this socket.
+ */
+struct ipcd_inet_tuple {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+};
+
+enum ipcd_inet_proto {
+	IPCD_PROTO_TCP = 6,
+	IPCD_PROTO_UDP = 17,
+};
+
+/*
+ * One send or receive on a loopback TCP or UDP socket.  TCP bytes are
+ * numbered by TCP itself: seq is the sequence number of the first byte
+ * (the sender's write_seq, the receiver's copied_seq, which count the same
+ * bytes), so sends join to receives as on pipes.  UDP datagrams pair by
+ * their 4-tuple and order.
+ */
+struct ipcd_inet_io {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	struct ipcd_inet_tuple t;
+	__u8 proto;         /* enum ipcd_inet_proto */
+	__u8 dir;           /* enum ipcd_pipe_dir */
+	__u8 call;          /* enum ipcd_pipe_call */
+	__u8 v6;            /* the socket is AF_INET6 */
+	__u32 seq;          /* TCP: sequence number of the first byte */
+	__u64 bytes;
+	__u64 sock;         /* this side's socket cookie */
+	__u64 ino;          /* this side's socket inode */
+	__s32 fd;
+	__u16 payload_len;
+	__u16 pad;
+	__u8 payload[];
+};
+
+enum ipcd_inet_conn_event {
+	IPCD_INET_CONNECT = 1,  /* task connected: t is its side (local -> remote) */
+	IPCD_INET_ACCEPT = 2,   /* task accepted: t is the connector's side */
+	IPCD_INET_CLOSE = 3,    /* task closed or shut down its side: t local -> remote */
+};
+
+/* TCP connection lifecycle on loopback. */
+struct ipcd_inet_conn {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;   /* who acted */
+	struct ipcd_task peer;   /* the other end, if known (peer.pid 0: not) */
+	struct ipcd_inet_tuple t;
+	__u32 event;             /* enum ipcd_inet_conn_event */
+	__s32 fd;
+	__u64 ino;
+	__u8 v6;
+	__u8 pad[7];
+};
+
 /* Syscall numbers of this architecture, given by userspace at load. */
 struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
@@ -366,6 +432,7 @@ struct ipcd_pipe_key {
 enum ipcd_stream_kind {
 	IPCD_STREAM_PIPE = 0,  /* ino/dev: the pipe's inode */
 	IPCD_STREAM_UNIX = 1,  /* ino: the receiving unix socket's cookie */
+	IPCD_STREAM_TCP = 2,   /* ino: a hash of the direction's 4-tuple, dev: its ports */
 };
 
 struct ipcd_pipe_state {
@@ -425,6 +492,9 @@ _Static_assert(sizeof(struct ipcd_unix_io) == 136, "unix record is ABI");
 _Static_assert(sizeof(struct ipcd_unix_name) == 160, "unix name record is ABI");
 _Static_assert(sizeof(struct ipcd_passed_fd) == 40 + sizeof(struct ipcd_path), "passed fd record is ABI");
 _Static_assert(sizeof(struct ipcd_unix_conn) == 192, "unix conn record is ABI");
+_Static_assert(sizeof(struct ipcd_inet_tuple) == 36, "inet tuple is ABI");
+_Static_assert(sizeof(struct ipcd_inet_io) == 128, "inet record is ABI");
+_Static_assert(sizeof(struct ipcd_inet_conn) == 144, "inet conn record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif

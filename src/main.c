@@ -18,6 +18,7 @@
 #include "stream_join.h"
 #include "proc_table.h"
 #include "tracer.h"
+#include "inet_events.h"
 #include "unix_events.h"
 
 #define POLL_MS 50
@@ -33,6 +34,7 @@ struct ipcdump {
 	struct ipcd_output output;
 	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
 	struct unix_events *unix;
+	struct inet_events *inet;
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -84,6 +86,8 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	out = *e;
 	if (is_unix_data(out.type))
 		unix_events_describe(app->unix, &out);
+	else if (out.type == IPCD_TYPE_LOOPBACK_TCP)
+		inet_events_describe(app->inet, &out);
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
 	ipcd_output_event(&app->output, &out);
@@ -180,6 +184,13 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ipcd_unix_conn))
 			unix_events_conn(app->unix, data);
 		break;
+	case IPCD_REC_INET_IO:
+		inet_events_io(app->inet, data, size);
+		break;
+	case IPCD_REC_INET_CONN:
+		if (size >= sizeof(struct ipcd_inet_conn))
+			inet_events_conn(app->inet, data);
+		break;
 	default:
 		break;
 	}
@@ -217,7 +228,8 @@ static void report_losses(struct ipcdump *app)
 
 static void print_summary(struct ipcdump *app)
 {
-	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix));
+	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix)) +
+			   msg_join_dropped(inet_events_messages(app->inet));
 	uint64_t total = dropped;
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
@@ -251,11 +263,10 @@ static void install_signal_handlers(void)
 static void announce(struct ipcdump *app)
 {
 	char running[128];
-	uint32_t missing = app->opts->types & (IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |
-					       IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP));
+	uint32_t missing = app->opts->types & IPCD_TYPE_BIT(IPCD_TYPE_PTY);
 
 	if (missing)
-		fprintf(stderr, "ipcdump: note: pty and loopback collectors are not available yet\n");
+		fprintf(stderr, "ipcdump: note: the pty collector is not available yet\n");
 	ipcd_tracer_describe(&app->tracer, running, sizeof(running));
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
@@ -280,6 +291,7 @@ static void run_loop(struct ipcdump *app)
 		if (now - last_expire >= EXPIRE_EVERY_NS) {
 			stream_join_expire(app->pipes, now, READ_WAIT_NS);
 			unix_events_expire(app->unix, now, READ_WAIT_NS);
+			inet_events_expire(app->inet, now, READ_WAIT_NS);
 			last_expire = now;
 		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
@@ -306,9 +318,11 @@ static void finish(struct ipcdump *app)
 	report_losses(app);
 	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	unix_events_flush(app->unix);
+	inet_events_flush(app->inet);
 	fflush(app->output.out);
 	print_summary(app);
-	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix));
+	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
+		  msg_join_evicted(inet_events_messages(app->inet));
 	if (evicted)
 		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
 			"to keep memory bounded\n", evicted);
@@ -325,6 +339,7 @@ static const char *comm_of_pid(void *ctx, uint32_t pid)
 static void free_state(struct ipcdump *app)
 {
 	unix_events_free(app->unix);
+	inet_events_free(app->inet);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -353,7 +368,8 @@ int main(int argc, char **argv)
 	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
 	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
-	if (!app.pipes || !app.procs || !app.unix) {
+	app.inet = inet_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
+	if (!app.pipes || !app.procs || !app.unix || !app.inet) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

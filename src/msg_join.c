@@ -21,6 +21,8 @@ struct pending_send {
 	uint8_t *payload;
 	uint32_t payload_len;
 	struct ipcd_sock_extra *extra;
+	bool has_inet, inet_v6;
+	struct ipcd_inet_tuple inet;
 };
 
 struct pending_recv {
@@ -33,6 +35,9 @@ struct pending_recv {
 	uint32_t flags;
 	int32_t fd;
 	uint8_t call;
+	bool has_inet, inet_v6;
+	bool local_only;        /* never paired: not from this host, say nothing */
+	struct ipcd_inet_tuple inet;
 };
 
 /* The sends of one socket not yet received, oldest first. */
@@ -145,8 +150,19 @@ static void event_base(struct ipcd_event *e, enum ipcd_type type, uint64_t ts)
 	ipcd_endpoint_unknown(&e->dst);
 }
 
+static void event_set_inet(struct ipcd_event *e, bool has, bool v6, const struct ipcd_inet_tuple *t)
+{
+	if (!has)
+		return;
+	e->has_inet = true;
+	e->inet_v6 = v6;
+	e->inet_proto = IPCD_PROTO_UDP;
+	e->inet = *t;
+}
+
 static void event_set_send(struct ipcd_event *e, const struct pending_send *s, uint64_t bytes)
 {
+	event_set_inet(e, s->has_inet, s->inet_v6, &s->inet);
 	ipcd_endpoint_from_task(&e->src, &s->task);
 	e->src_fd = s->fd;
 	e->src_call = s->call;
@@ -164,6 +180,8 @@ static void event_set_send(struct ipcd_event *e, const struct pending_send *s, u
 
 static void event_set_recv(struct ipcd_event *e, const struct pending_recv *r)
 {
+	/* the datagram's own headers: the truth about where it went */
+	event_set_inet(e, r->has_inet, r->inet_v6, &r->inet);
 	ipcd_endpoint_from_task(&e->dst, &r->task);
 	e->dst_fd = r->fd;
 	e->dst_call = r->call;
@@ -228,9 +246,20 @@ static struct sender *sender_find(const struct msg_join *j, uint64_t sk)
 	return snd;
 }
 
-static bool name_eq(const char *a, const char *b)
+/*
+ * Does the name a send went to name the receiving socket?  A receiving
+ * name "*:PORT" (a socket bound to every address) takes any address with
+ * that port.
+ */
+static bool name_eq(const char *dest, const char *own)
 {
-	return a && b && !strcmp(a, b);
+	const char *port;
+
+	if (!dest || !own)
+		return false;
+	if (own[0] == '*' && own[1] == ':')
+		return (port = strrchr(dest, ':')) && !strcmp(port, own + 1);
+	return !strcmp(dest, own);
 }
 
 /*
@@ -279,12 +308,54 @@ static void sender_remove(struct msg_join *j, struct sender *snd, size_t i)
 	}
 }
 
+/*
+ * A receive that does not know its sender (an unconnected UDP socket): the
+ * oldest send to its name, from any sender; uncertain if more than one
+ * sender had sent it one.
+ */
+static bool settle_by_destination(struct msg_join *j, const struct pending_recv *r)
+{
+	struct sender *snd, *tmp, *best_snd = NULL;
+	size_t best = SIZE_MAX;
+	unsigned int senders = 0;
+
+	HASH_ITER(hh, j->senders, snd, tmp) {
+		for (size_t i = 0; i < snd->nsends; i++) {
+			const struct pending_send *s = &snd->sends[i];
+
+			if (s->dest || !name_eq(s->dest_addr, r->own_name))
+				continue;
+			senders++;
+			if (!best_snd || s->order < best_snd->sends[best].order) {
+				best_snd = snd;
+				best = i;
+			}
+			break;
+		}
+	}
+	if (!best_snd)
+		return false;
+	if (senders > 1) {
+		struct pending_recv uncertain = *r;
+
+		uncertain.flags |= IPCD_F_ORDER_UNCERTAIN;
+		emit_pair(j, &best_snd->sends[best], &uncertain);
+	} else {
+		emit_pair(j, &best_snd->sends[best], r);
+	}
+	sender_remove(j, best_snd, best);
+	return true;
+}
+
 /* Reports r if its send is known; false if it must wait. */
 static bool settle_recv(struct msg_join *j, const struct pending_recv *r, bool exact)
 {
-	struct sender *snd = sender_find(j, r->sender_sk);
+	struct sender *snd;
 	size_t i;
 
+	if (!r->sender_sk)
+		return settle_by_destination(j, r);
+	snd = sender_find(j, r->sender_sk);
 	if (!snd || (i = match_send(snd, r, exact)) == SIZE_MAX)
 		return false;
 	emit_pair(j, &snd->sends[i], r);
@@ -304,7 +375,7 @@ static void settle_waiting(struct msg_join *j, uint64_t sender_sk)
 		for (size_t i = 0; i < j->nrecvs; i++) {
 			struct pending_recv *r = &j->recvs[i];
 
-			if (r->sender_sk == sender_sk && settle_recv(j, r, pass == 0)) {
+			if ((r->sender_sk == sender_sk || !r->sender_sk) && settle_recv(j, r, pass == 0)) {
 				free(r->own_name);
 				continue;
 			}
@@ -353,9 +424,11 @@ void msg_join_send(struct msg_join *j, const struct msg_io *io)
 		.type = io->type, .sock = io->sock, .ino = io->ino, .dest = io->dest,
 		.dest_addr = dup_or_null(io->dest_addr), .bytes = io->bytes, .end_ns = io->end_ns,
 		.order = ++j->order, .task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
-		.extra = io->extra,
+		.extra = io->extra, .has_inet = io->inet != NULL, .inet_v6 = io->inet_v6,
 	};
 
+	if (io->inet)
+		s.inet = *io->inet;
 	if (io->payload_len && (s.payload = malloc(io->payload_len))) {
 		memcpy(s.payload, io->payload, io->payload_len);
 		s.payload_len = io->payload_len;
@@ -383,14 +456,18 @@ void msg_join_recv(struct msg_join *j, const struct msg_io *io)
 		.type = io->type, .sender_sk = io->sender_sk, .sock = io->sock, .ino = io->ino,
 		.own_name = dup_or_null(io->own_name), .sender_pid = io->sender_pid, .bytes = io->bytes,
 		.end_ns = io->end_ns, .task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
+		.has_inet = io->inet != NULL, .inet_v6 = io->inet_v6, .local_only = io->local_only,
 	};
 
+	if (io->inet)
+		r.inet = *io->inet;
 	if (settle_recv(j, &r, false)) {
 		free(r.own_name);
 		return;
 	}
 	if (!grow((void **)&j->recvs, &j->cap_recvs, j->nrecvs + 1, sizeof(r))) {
-		emit_recv_alone(j, &r);
+		if (!r.local_only)
+			emit_recv_alone(j, &r);
 		free(r.own_name);
 		return;
 	}
@@ -405,7 +482,8 @@ void msg_join_expire(struct msg_join *j, uint64_t now_ns, uint64_t max_age_ns)
 		struct pending_recv *r = &j->recvs[i];
 
 		if (now_ns > r->end_ns && now_ns - r->end_ns >= max_age_ns) {
-			emit_recv_alone(j, r);
+			if (!r->local_only)
+				emit_recv_alone(j, r);
 			free(r->own_name);
 			continue;
 		}

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Joins message sends to receives: unix datagrams and seqpackets.
+ * Joins message sends to receives: unix datagrams and seqpackets, UDP.
  *
- * A received message names the kernel address of the socket that sent it
- * (ipcdump.h, struct ipcd_unix_io.sender_sk), which is unique while the
- * message is queued.  Messages from one socket to one receiver keep their
+ * A received message names who sent it: for unix sockets the kernel
+ * address of the sending socket (ipcdump.h, struct ipcd_unix_io.sender_sk),
+ * unique while the message is queued; for UDP the source port.  Messages from one socket to one receiver keep their
  * order, so a receive is the oldest pending send of that socket to that
  * receiver.  Either record may come first; a receive waits for its send.
  */
@@ -22,7 +22,7 @@ struct msg_join;
 /* One message sent or received. */
 struct msg_io {
 	enum ipcd_type type;
-	uint64_t sender_sk;         /* pairs the two sides */
+	uint64_t sender_sk;         /* pairs the two sides; 0 in a receive: pair by own_name */
 	uint64_t sock, ino;         /* this side's socket: cookie and inode */
 	uint64_t dest;              /* a send: the receiving socket, 0 if unconnected */
 	const char *dest_addr;      /* an unconnected send: the name it sent to, NULL none */
@@ -37,6 +37,14 @@ struct msg_io {
 	const uint8_t *payload;     /* copied */
 	uint32_t payload_len;
 	struct ipcd_sock_extra *extra;  /* a send's passed fds: the join owns it after */
+	const struct ipcd_inet_tuple *inet;  /* UDP: the datagram's addresses, NULL for unix */
+	bool inet_v6;
+	/*
+	 * A receive whose send may not be on this host (an unconnected UDP
+	 * socket takes datagrams from anywhere): if no send pairs with it, it
+	 * was no IPC and is not reported.
+	 */
+	bool local_only;
 };
 
 /* Names a sender that only the message knows (its send was not seen). */

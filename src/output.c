@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -164,6 +167,52 @@ static const char *sock_type_name(int type)
 	case IPCD_SOCK_SEQPACKET: return "seqpacket";
 	default: return "unknown";
 	}
+}
+
+const char *ipcd_inet_conn_event_name(int event)
+{
+	switch (event) {
+	case IPCD_INET_CONNECT: return "connect";
+	case IPCD_INET_ACCEPT: return "accept";
+	case IPCD_INET_CLOSE: return "close";
+	default: return "unknown";
+	}
+}
+
+/* getservbyport reads /etc/services each time: each port is looked up once. */
+static const char *port_service(uint16_t port, uint8_t proto)
+{
+	static char **cache[2];
+	static const char none[] = "";
+	int p = proto == IPCD_PROTO_UDP;
+	struct servent *se;
+
+	if (!port)
+		return NULL;
+	if (!cache[p] && !(cache[p] = calloc(65536, sizeof(char *))))
+		return NULL;
+	if (!cache[p][port]) {
+		se = getservbyport(htons(port), p ? "udp" : "tcp");
+		cache[p][port] = se ? strdup(se->s_name) : (char *)none;
+		if (!cache[p][port])
+			cache[p][port] = (char *)none;
+	}
+	return cache[p][port][0] ? cache[p][port] : NULL;
+}
+
+/* The service of a connection: its destination port's, else its source port's. */
+const char *ipcd_inet_service(const struct ipcd_event *e)
+{
+	const char *name = port_service(e->inet.dport, e->inet_proto);
+
+	return name ? name : port_service(e->inet.sport, e->inet_proto);
+}
+
+static bool addr_is_v4(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
 }
 
 /* The name a unix event's channel goes by: the receiver's, else the sender's. */
@@ -376,6 +425,35 @@ static void text_unix_conn(struct text_kv *kv, const struct ipcd_event *e)
 		text_kv_str(kv, "how", e->conn_arg == 0 ? "read" : e->conn_arg == 1 ? "write" : "both");
 }
 
+static void text_inet(struct text_kv *kv, const struct ipcd_event *e)
+{
+	char addr[64];
+	const char *service = ipcd_inet_service(e);
+
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+		text_kv_str(kv, "event", ipcd_inet_conn_event_name(e->conn_event));
+	if (e->has_inet) {
+		ipcd_inet_addr_format(e->inet.saddr, e->inet.sport, addr, sizeof(addr));
+		text_kv_str(kv, "src", addr);
+		ipcd_inet_addr_format(e->inet.daddr, e->inet.dport, addr, sizeof(addr));
+		text_kv_str(kv, "dst", addr);
+		if (service)
+			text_kv_str(kv, "service", service);
+	}
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+		return;
+	text_kv_u64(kv, "size", e->bytes);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+	text_flags(kv, e->flags);
+}
+
+static bool is_inet_type(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_LOOPBACK_TCP || type == IPCD_TYPE_LOOPBACK_UDP ||
+	       type == IPCD_TYPE_LOOPBACK_TCP_CONN;
+}
+
 static bool is_unix_data(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM || type == IPCD_TYPE_UNIX_SEQPACKET;
@@ -417,6 +495,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		text_unix(&kv, e);
 	else if (e->type == IPCD_TYPE_UNIX_CONN)
 		text_unix_conn(&kv, e);
+	else if (is_inet_type(e->type))
+		text_inet(&kv, e);
 	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
@@ -571,6 +651,32 @@ static void json_unix_conn_meta(struct json_writer *jw, const struct ipcd_event 
 		jw_kv_int(jw, "how", e->conn_arg);
 }
 
+static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	char addr[64];
+
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+		jw_kv_string(jw, "event", ipcd_inet_conn_event_name(e->conn_event));
+	if (e->has_inet) {
+		jw_kv_string(jw, "family", addr_is_v4(e->inet.daddr) ? "ipv4" : "ipv6");
+		ipcd_inet_addr_format(e->inet.saddr, 0, addr, sizeof(addr));
+		jw_kv_string(jw, "src_addr", addr);
+		jw_kv_uint(jw, "src_port", e->inet.sport);
+		ipcd_inet_addr_format(e->inet.daddr, 0, addr, sizeof(addr));
+		jw_kv_string(jw, "dst_addr", addr);
+		jw_kv_uint(jw, "dst_port", e->inet.dport);
+		json_string_or_null(jw, "service", ipcd_inet_service(e));
+	}
+	if (e->src_ino)
+		jw_kv_uint(jw, "src_inode", e->src_ino);
+	if (e->dst_ino)
+		jw_kv_uint(jw, "dst_inode", e->dst_ino);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	json_calls(jw, e);
+	json_flags(jw, e->flags);
+}
+
 static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 {
 	char buf[24];
@@ -616,6 +722,8 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 		json_unix_meta(jw, e);
 	else if (e->type == IPCD_TYPE_UNIX_CONN)
 		json_unix_conn_meta(jw, e);
+	else if (is_inet_type(e->type))
+		json_inet_meta(jw, e);
 	jw_object_end(jw);
 	if (o->dump_bytes && (e->payload_len || e->bytes)) {
 		jw_key(jw, "bytes");

@@ -29,5 +29,8 @@ const char *ipcd_signal_result_name(int result);
 const char *ipcd_pipe_call_name(int call);
 const char *ipcd_fd_kind_name(int kind);
 const char *ipcd_conn_event_name(int event);
+const char *ipcd_inet_conn_event_name(int event);
+/* The service name (/etc/services) of a loopback event's port, NULL if none. */
+const char *ipcd_inet_service(const struct ipcd_event *e);
 
 #endif /* IPCD_OUTPUT_H */

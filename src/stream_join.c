@@ -117,7 +117,8 @@ static struct stream_chan *chan_get(struct stream_join *j, const struct ipcd_pip
 	if (!c)
 		return NULL;
 	c->key = *key;
-	c->type = key->kind == IPCD_STREAM_UNIX ? IPCD_TYPE_UNIX_STREAM : IPCD_TYPE_PIPE;
+	c->type = key->kind == IPCD_STREAM_UNIX ? IPCD_TYPE_UNIX_STREAM :
+		  key->kind == IPCD_STREAM_TCP ? IPCD_TYPE_LOOPBACK_TCP : IPCD_TYPE_PIPE;
 	HASH_ADD(hh, j->chans, key, sizeof(*key), c);
 	return c;
 }
@@ -147,6 +148,7 @@ static void event_base(struct ipcd_event *e, const struct stream_chan *c, uint64
 	memset(e, 0, sizeof(*e));
 	e->type = c->type;
 	e->ts_ns = ts;
+	e->chan_key = c->key.ino;
 	if (c->type == IPCD_TYPE_PIPE) {
 		e->ino = c->key.ino;
 		e->path = c->path;

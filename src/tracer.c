@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -29,6 +31,8 @@ static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
 	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
 	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
+	{ IPCD_COLL_INET, "ipcd_inet_", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN), true },
 	/* Process lifecycle: no events of its own, loaded with any other. */
 	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
 };
@@ -109,6 +113,18 @@ static uint32_t unix_sock_types(uint32_t types)
 	return bits;
 }
 
+/* The protocols the loopback collector reports, as bits 1 << IPCD_PROTO_*. */
+static uint64_t inet_protos(uint32_t types)
+{
+	uint64_t bits = 0;
+
+	if (types & (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN)))
+		bits |= 1ull << IPCD_PROTO_TCP;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+		bits |= 1ull << IPCD_PROTO_UDP;
+	return bits;
+}
+
 /* Lifecycle hooks (close is a hot syscall) load only when asked for. */
 static bool program_wanted(const struct bpf_program *prog, const struct ipcd_options *o)
 {
@@ -128,6 +144,7 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	set_syscall_nrs((struct ipcd_syscall_nrs *)&skel->rodata->cfg_nr);
 	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
 	skel->rodata->cfg_unix_sock_types = unix_sock_types(o->types);
+	skel->rodata->cfg_inet_protos = inet_protos(o->types);
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
@@ -181,6 +198,36 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 	for (size_t l = 0; l < 3; l++)
 		for (size_t i = 0; i < comm_lists[l].list->count; i++)
 			set_side(comms, comm_lists[l].list->comms[i], comm_lists[l].side);
+}
+
+/*
+ * The host's own addresses, for the loopback collector: traffic between two
+ * of them never leaves the host.  v4-mapped, as the collector keys them.
+ */
+static void fill_local_addrs(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.local_addrs);
+	struct ifaddrs *ifs, *ifa;
+	uint8_t one = 1;
+
+	if (getifaddrs(&ifs))
+		return;
+	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
+		uint8_t key[16] = { 0 };
+
+		if (!ifa->ifa_addr)
+			continue;
+		if (ifa->ifa_addr->sa_family == AF_INET) {
+			key[10] = key[11] = 0xff;
+			memcpy(key + 12, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
+		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
+			memcpy(key, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		bpf_map_update_elem(map, key, &one, BPF_ANY);
+	}
+	freeifaddrs(ifs);
 }
 
 /* The skeleton's destroy detaches what it owns. */
@@ -355,6 +402,8 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 	if ((rc = load_collectors(t, opts, err)))
 		return rc;
 	fill_filter_maps(t, opts);
+	if (t->running[IPCD_COLL_INET])
+		fill_local_addrs(t);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
 	if (!t->rb) {
 		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));

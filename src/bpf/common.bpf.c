@@ -8,6 +8,7 @@ const volatile __u32 cfg_payload_max = 0;
 const volatile __u32 cfg_filters = 0;
 const volatile __u32 cfg_kernel_signals = 0;
 const volatile __u64 cfg_wakeup_bytes = 0;
+const volatile struct ipcd_syscall_nrs cfg_nr = {};
 
 struct ipcd_counters counters = {};
 volatile __u32 tracing_state = IPCD_TRACING_ATTACHING;

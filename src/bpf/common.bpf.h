@@ -221,4 +221,162 @@ static __always_inline bool filter_pass(const struct ipcd_task *src, const struc
 	return true;
 }
 
+
+/* ---- the file behind an fd of the current task ---------------------- */
+
+static __always_inline struct file *fd_to_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* Syscall numbers of this architecture (userspace fills them in). */
+IPCD_SHARED const volatile struct ipcd_syscall_nrs cfg_nr;
+
+/* Per task: how far a sendmmsg/recvmmsg has got. */
+struct ipcd_call_task {
+	__u32 mmsg_index;    /* messages done so far in this call */
+	__u32 pad;
+};
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ipcd_call_task);
+} call_tasks SEC(".maps");
+
+static __always_inline struct ipcd_call_task *this_call_task(void)
+{
+	return bpf_task_storage_get(&call_tasks, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/* At sendmmsg/recvmmsg entry: their messages are counted from the first. */
+static __always_inline int mmsg_begin(void)
+{
+	struct ipcd_call_task *t;
+
+	if (!is_live() || is_self())
+		return 0;
+	t = this_call_task();
+	if (t)
+		t->mmsg_index = 0;
+	return 0;
+}
+
+/* ---- the syscall behind a socket send or receive ----------------------- */
+
+struct user_call {
+	__u64 buf;        /* a buffer, or an iovec array */
+	__u64 count;      /* its length, or the iovec count */
+	__u64 name;       /* destination address */
+	__u64 namelen;
+	__u64 control;    /* ancillary data */
+	__u64 controllen;
+	__s32 fd;
+	__u8 call;        /* enum ipcd_pipe_call */
+	__u8 iov;         /* buf is an iovec array */
+};
+
+/* The syscall number and sixth argument: not in this libbpf's PT_REGS macros. */
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
+static __always_inline __u64 syscall_arg6(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, r9);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, regs[5]);
+#else
+	return 0;
+#endif
+}
+
+static __always_inline void read_msghdr(struct user_call *c, __u64 uptr)
+{
+	struct user_msghdr m = {};
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)uptr))
+		return;
+	c->buf = (__u64)m.msg_iov;
+	c->count = m.msg_iovlen;
+	c->iov = 1;
+	c->name = (__u64)m.msg_name;
+	c->namelen = m.msg_namelen;
+	c->control = (__u64)m.msg_control;
+	c->controllen = m.msg_controllen;
+}
+
+/*
+ * Which syscall this task is in and its arguments.  sendmmsg/recvmmsg send
+ * one message per sendmsg; the task's count of messages done picks its
+ * msghdr.  Anything else (io_uring, splice, the kernel) has no user buffer.
+ */
+static __always_inline void current_call(struct user_call *c, bool send)
+{
+	struct ipcd_call_task *t = this_call_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long nr;
+	__u64 a1, a2, a3, a5, a6;
+
+	c->fd = -1;
+	c->call = IPCD_CALL_OTHER;
+	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = syscall_nr(regs);
+	a1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a5 = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	a6 = syscall_arg6(regs);
+	if (send && (nr == cfg_nr.write || nr == cfg_nr.sendto)) {
+		c->call = nr == cfg_nr.write ? IPCD_CALL_WRITE : IPCD_CALL_SENDTO;
+		c->buf = a2;
+		c->count = a3;
+		if (nr == cfg_nr.sendto) {
+			c->name = a5;
+			c->namelen = a6;
+		}
+	} else if (!send && (nr == cfg_nr.read || nr == cfg_nr.recvfrom)) {
+		c->call = nr == cfg_nr.read ? IPCD_CALL_READ : IPCD_CALL_RECVFROM;
+	} else if (nr == (send ? cfg_nr.writev : cfg_nr.readv)) {
+		c->call = send ? IPCD_CALL_WRITEV : IPCD_CALL_READV;
+		c->buf = a2;
+		c->count = a3;
+		c->iov = 1;
+	} else if (nr == (send ? cfg_nr.sendmsg : cfg_nr.recvmsg)) {
+		c->call = send ? IPCD_CALL_SENDMSG : IPCD_CALL_RECVMSG;
+		read_msghdr(c, a2);
+	} else if (nr == (send ? cfg_nr.sendmmsg : cfg_nr.recvmmsg)) {
+		c->call = send ? IPCD_CALL_SENDMMSG : IPCD_CALL_RECVMMSG;
+		if (t) {
+			read_msghdr(c, a2 + (__u64)t->mmsg_index * sizeof(struct mmsghdr));
+			t->mmsg_index++;
+		}
+	} else {
+		return;
+	}
+	c->fd = a1;
+}
+
 #endif /* IPCD_COMMON_BPF_H */

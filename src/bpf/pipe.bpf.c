@@ -68,20 +68,6 @@ struct {
 	__type(value, __u8);
 } ignored_pipes SEC(".maps");
 
-static __always_inline struct file *fd_to_file(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-
-	if (fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
 /* Fills the key of the pipe behind file; false if it is no pipe or FIFO. */
 static __always_inline bool file_pipe_key(struct file *file, struct ipcd_pipe_key *key, __u32 *flags)
 {

@@ -26,8 +26,6 @@
 
 _Static_assert(sizeof(struct ipcd_unix_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
 
-/* Syscall numbers of this architecture (userspace fills them in). */
-const volatile struct ipcd_syscall_nrs cfg_nr = {};
 /* Report connect/accept/shutdown/close (--lifecycle). */
 const volatile __u32 cfg_unix_lifecycle = 0;
 /* Socket types asked for (-t): bit 1 << SOCK_STREAM etc.  Others cost a lookup. */
@@ -52,7 +50,6 @@ struct unix_task {
 	__u64 skb_sender;    /* address of the socket that sent it */
 	__u32 sender_pid;
 	__u32 has_skb;
-	__u32 mmsg_index;    /* sendmmsg/recvmmsg: messages done so far in this call */
 	__u32 skb_len;       /* the message's length */
 	__s32 copy_len;      /* what the receiver took of it */
 	__u32 pad;
@@ -255,111 +252,6 @@ static __always_inline struct unix_state *unix_state_of(struct sock *sk, __u64 c
 	return st;
 }
 
-/* ---- the syscall behind a send or receive ---------------------------- */
-
-struct user_call {
-	__u64 buf;        /* a buffer, or an iovec array */
-	__u64 count;      /* its length, or the iovec count */
-	__u64 name;       /* destination address */
-	__u64 namelen;
-	__u64 control;    /* ancillary data */
-	__u64 controllen;
-	__s32 fd;
-	__u8 call;        /* enum ipcd_pipe_call */
-	__u8 iov;         /* buf is an iovec array */
-};
-
-/* The syscall number and sixth argument: not in this libbpf's PT_REGS macros. */
-static __always_inline long syscall_nr(struct pt_regs *regs)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
-#else
-	return -1;
-#endif
-}
-
-static __always_inline __u64 syscall_arg6(struct pt_regs *regs)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, r9);
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, regs[5]);
-#else
-	return 0;
-#endif
-}
-
-static __always_inline void read_msghdr(struct user_call *c, __u64 uptr)
-{
-	struct user_msghdr m = {};
-
-	if (bpf_probe_read_user(&m, sizeof(m), (void *)uptr))
-		return;
-	c->buf = (__u64)m.msg_iov;
-	c->count = m.msg_iovlen;
-	c->iov = 1;
-	c->name = (__u64)m.msg_name;
-	c->namelen = m.msg_namelen;
-	c->control = (__u64)m.msg_control;
-	c->controllen = m.msg_controllen;
-}
-
-/*
- * Which syscall this task is in and its arguments.  sendmmsg/recvmmsg send
- * one message per sendmsg; the task's count of messages done picks its
- * msghdr.  Anything else (io_uring, splice, the kernel) has no user buffer.
- */
-static __always_inline void current_call(struct user_call *c, bool send, struct unix_task *t)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs;
-	long nr;
-	__u64 a1, a2, a3, a5, a6;
-
-	c->fd = -1;
-	c->call = IPCD_CALL_OTHER;
-	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
-		return;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	nr = syscall_nr(regs);
-	a1 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	a3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	a5 = PT_REGS_PARM5_CORE_SYSCALL(regs);
-	a6 = syscall_arg6(regs);
-	if (send && (nr == cfg_nr.write || nr == cfg_nr.sendto)) {
-		c->call = nr == cfg_nr.write ? IPCD_CALL_WRITE : IPCD_CALL_SENDTO;
-		c->buf = a2;
-		c->count = a3;
-		if (nr == cfg_nr.sendto) {
-			c->name = a5;
-			c->namelen = a6;
-		}
-	} else if (!send && (nr == cfg_nr.read || nr == cfg_nr.recvfrom)) {
-		c->call = nr == cfg_nr.read ? IPCD_CALL_READ : IPCD_CALL_RECVFROM;
-	} else if (nr == (send ? cfg_nr.writev : cfg_nr.readv)) {
-		c->call = send ? IPCD_CALL_WRITEV : IPCD_CALL_READV;
-		c->buf = a2;
-		c->count = a3;
-		c->iov = 1;
-	} else if (nr == (send ? cfg_nr.sendmsg : cfg_nr.recvmsg)) {
-		c->call = send ? IPCD_CALL_SENDMSG : IPCD_CALL_RECVMSG;
-		read_msghdr(c, a2);
-	} else if (nr == (send ? cfg_nr.sendmmsg : cfg_nr.recvmmsg)) {
-		c->call = send ? IPCD_CALL_SENDMMSG : IPCD_CALL_RECVMMSG;
-		if (t) {
-			read_msghdr(c, a2 + (__u64)t->mmsg_index * sizeof(struct mmsghdr));
-			t->mmsg_index++;
-		}
-	} else {
-		return;
-	}
-	c->fd = a1;
-}
-
 /* ---- ancillary data ------------------------------------------------- */
 
 struct cmsg_walk {
@@ -401,20 +293,6 @@ static __always_inline __u16 fd_kind(struct file *file, __u32 mode)
 	}
 }
 
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-
-	if (fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
 /* Describes one passed descriptor.  Global: verified once. */
 __noinline int emit_passed_fd(__u32 tid, __u32 index, int fd)
 {
@@ -426,7 +304,7 @@ __noinline int emit_passed_fd(__u32 tid, __u32 index, int fd)
 
 	if (!s)
 		return 0;
-	file = fd_file(fd);
+	file = fd_to_file(fd);
 	rec = (struct ipcd_passed_fd *)s->data;
 	fill_path(&rec->path, (__u64)file);
 	rec->hdr.kind = IPCD_REC_PASSED_FD;
@@ -524,7 +402,6 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 	struct ipcd_scratch *s;
 	struct ipcd_unix_io *rec;
 	struct unix_state *st, *pst;
-	struct unix_task *t;
 	struct user_call c = {};
 	struct cmsg_walk cm = {};
 	struct sock *peer;
@@ -567,8 +444,7 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 		if (stream_send_uncertain(peer, pst, rec->offset))
 			rflags |= IPCD_F_ORDER_UNCERTAIN;
 	}
-	t = this_unix_task();
-	current_call(&c, true, t);
+	current_call(&c, true);
 	if (c.control && c.controllen) {
 		cm.at = c.control;
 		cm.end = c.control + c.controllen;
@@ -742,7 +618,7 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	 */
 	if (type == IPCD_SOCK_STREAM && !filter_may_pass_dst(&rec->task))
 		return 0;
-	current_call(&c, false, t);
+	current_call(&c, false);
 	rec->hdr.kind = IPCD_REC_UNIX_IO;
 	rec->hdr.flags = rflags;
 	rec->hdr.ts_ns = bpf_ktime_get_ns();
@@ -764,19 +640,6 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* sendmmsg/recvmmsg: their messages are counted from the first. */
-static __always_inline int mmsg_begin(void)
-{
-	struct unix_task *t;
-
-	if (!is_live() || is_self())
-		return 0;
-	t = this_unix_task();
-	if (t)
-		t->mmsg_index = 0;
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int ipcd_unix_enter_sendmmsg(void *ctx)
 {
@@ -794,7 +657,7 @@ int ipcd_unix_enter_recvmmsg(void *ctx)
 /* The unix socket behind fd in the current task, or NULL. */
 static __always_inline struct sock *fd_unix_sock(int fd)
 {
-	struct file *file = fd_file(fd);
+	struct file *file = fd_to_file(fd);
 	struct socket *sock;
 	struct sock *sk;
 

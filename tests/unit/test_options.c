@@ -24,10 +24,10 @@ static struct ipcd_options opts;
 #define UNIX_TYPES                                                                         \
 	(IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |        \
 	 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
+#define TCP_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN))
 #define ALL_TYPES                                                                          \
 	(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES |      \
-	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) |              \
-	 IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
 
 static int count_args(char **argv)
 {
@@ -161,10 +161,10 @@ static const struct {
 	{ "unix-stream", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) },
 	{ "t", IPCD_TYPE_BIT(IPCD_TYPE_PTY) },
 	{ "pty", IPCD_TYPE_BIT(IPCD_TYPE_PTY) },
-	{ "lo", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
-	{ "loopback", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
-	{ "lt", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) },
-	{ "loopback-tcp", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) },
+	{ "lo", TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
+	{ "loopback", TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
+	{ "lt", TCP_TYPES },
+	{ "loopback-tcp", TCP_TYPES },
 	{ "lu", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 	{ "loopback-udp", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 };
@@ -191,8 +191,7 @@ static void test_repeated_types_are_ored(void **state)
 	assert_accepted(ARGV("-t", "p", "-t", "k"));
 	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL));
 	assert_accepted(ARGV("-t", "ud", "--type", "lt", "-t", "ud"));
-	assert_int_equal(opts.types,
-			 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | TCP_TYPES);
 }
 
 /* Lifecycle events come with the unix types asked for, and only then. */

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loopback TCP and UDP, from the socket layer's tracepoints, as for unix
+ * sockets: sock_send_length and sock_recv_length fire in the task that
+ * moved the bytes (never the softirq that carried them), whatever syscall
+ * led there.
+ *
+ * TCP numbers its bytes already: the sender's write_seq and the receiver's
+ * copied_seq count the same stream, so each record says which bytes it
+ * moved and userspace joins sends to receives as for pipes.  A UDP receive
+ * is paired with its send by addresses: a connected socket's peer is the
+ * sender; an unconnected one takes the oldest datagram sent to its address.
+ *
+ * Only traffic with both ends on this host: 127.0.0.0/8, ::1, and the
+ * host's own addresses (local_addrs, filled in by userspace).
+ *
+ * Lifecycle: connect and accept at their syscall exits, with the process at
+ * the other end from what the kernel said at listen and connect; closes
+ * from inet_sock_set_state, where the state changes in the closing task.
+ */
+#include "common.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#define IPCD_AF_INET 2
+#define IPCD_AF_INET6 10
+#define IPCD_MSG_PEEK 0x2
+#define IPCD_EINPROGRESS 115
+#define IPCD_TCP_FIN_WAIT1 4
+#define IPCD_TCP_LAST_ACK 9
+#define IPCD_TCP_CLOSE_WAIT 8
+#define IPCD_TCP_CLOSING 11
+
+_Static_assert(sizeof(struct ipcd_inet_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
+
+/* Protocols asked for (-t): bit 1 << IPCD_PROTO_*. */
+const volatile __u64 cfg_inet_protos = ~0ull;
+
+/* The host's own addresses, v4-mapped for IPv4. */
+struct ipcd_addr_key {
+	__u8 a[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct ipcd_addr_key);
+	__type(value, __u8);
+} local_addrs SEC(".maps");
+
+/* Listening ports (by port and protocol) and their process; connections and who connected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ipcd_task);
+} listeners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ipcd_inet_tuple);
+	__type(value, struct ipcd_task);
+} connectors SEC(".maps");
+
+static __always_inline bool proto_wanted(__u16 proto)
+{
+	return proto < 64 && (cfg_inet_protos & (1ull << proto));
+}
+
+static __always_inline bool is_inet(struct sock *sk)
+{
+	__u16 family;
+
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return family == IPCD_AF_INET || family == IPCD_AF_INET6;
+}
+
+static __always_inline void map_v4(__u8 *dst, __be32 addr)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+/* The socket's addresses, local -> remote. */
+static __always_inline void sock_tuple(struct sock *sk, struct ipcd_inet_tuple *t)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET) {
+		map_v4(t->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		map_v4(t->daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+	} else {
+		BPF_CORE_READ_INTO(&t->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&t->daddr, sk, __sk_common.skc_v6_daddr);
+	}
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline void tuple_reverse(struct ipcd_inet_tuple *t)
+{
+	struct ipcd_inet_tuple r;
+
+	__builtin_memcpy(r.saddr, t->daddr, 16);
+	__builtin_memcpy(r.daddr, t->saddr, 16);
+	r.sport = t->dport;
+	r.dport = t->sport;
+	*t = r;
+}
+
+static __always_inline bool addr_is_any(const __u8 *a)
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	/* :: or ::ffff:0.0.0.0 */
+	return !hi && (!lo || lo == 0x00000000ffff0000ull);
+}
+
+/* 127.0.0.0/8 (v4-mapped), ::1, or one of this host's own addresses. */
+static __always_inline bool addr_is_local(const __u8 *a)
+{
+	struct ipcd_addr_key key;
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	if (!hi && lo == 0x0100000000000000ull)  /* ::1 */
+		return true;
+	if (!hi && (lo & 0xffffffffull) == 0xffff0000ull && a[12] == 127)
+		return true;
+	__builtin_memcpy(key.a, a, 16);
+	return bpf_map_lookup_elem(&local_addrs, &key) != NULL;
+}
+
+/* Both ends on this host; an unbound source goes out from a local address too. */
+static __always_inline bool tuple_is_loopback(const struct ipcd_inet_tuple *t)
+{
+	return addr_is_local(t->daddr) && (addr_is_any(t->saddr) || addr_is_local(t->saddr));
+}
+
+static __always_inline __u16 sock_proto(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_protocol);
+}
+
+/* An unconnected UDP send's destination, from its sockaddr_in/in6. */
+static __always_inline bool dest_from_user(struct ipcd_inet_tuple *t, __u64 uaddr, __u64 len)
+{
+	struct sockaddr_in6 sa = {};
+
+	if (!uaddr || len < sizeof(struct sockaddr_in))
+		return false;
+	if (bpf_probe_read_user(&sa, len < sizeof(sa) ? sizeof(struct sockaddr_in) : sizeof(sa), (void *)uaddr))
+		return false;
+	if (sa.sin6_family == IPCD_AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+		map_v4(t->daddr, in->sin_addr.s_addr);
+		t->dport = bpf_ntohs(in->sin_port);
+		return true;
+	}
+	if (sa.sin6_family == IPCD_AF_INET6) {
+		__builtin_memcpy(t->daddr, &sa.sin6_addr, 16);
+		t->dport = bpf_ntohs(sa.sin6_port);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline __u64 inet_sock_ino(struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct file *file;
+
+	if (!sock)
+		return 0;
+	file = BPF_CORE_READ(sock, file);
+	return file ? BPF_CORE_READ(file, f_inode, i_ino) : 0;
+}
+
+/* ---- data ------------------------------------------------------------- */
+
+static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io *rec, struct sock *sk,
+				     __u8 proto, __u8 dir, const struct user_call *c, int ret, __u32 len,
+				     __u32 flags)
+{
+	__u64 size;
+
+	rec->hdr.kind = IPCD_REC_INET_IO;
+	rec->hdr.flags = flags;
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	rec->proto = proto;
+	rec->dir = dir;
+	rec->call = c->call;
+	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
+	rec->bytes = ret;
+	rec->sock = bpf_get_socket_cookie(sk);
+	rec->ino = inet_sock_ino(sk);
+	rec->fd = c->fd;
+	rec->payload_len = len;
+	rec->pad = 0;
+	size = sizeof(*rec) + len;
+	rec->hdr.size = size;
+	barrier_var(size);
+	size &= 2 * IPCD_PAYLOAD_MAX - 1;
+	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
+		count_lost(IPCD_COLL_INET);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
+{
+	struct ipcd_scratch *s;
+	struct ipcd_inet_io *rec;
+	struct user_call c = {};
+	__u32 len = 0, rflags = 0;
+	__u16 proto;
+
+	if (ret < 0 || !is_live() || is_self() || !is_inet(sk))
+		return 0;
+	proto = sock_proto(sk);
+	if ((proto != IPCD_PROTO_TCP && proto != IPCD_PROTO_UDP) || !proto_wanted(proto))
+		return 0;
+	if (proto == IPCD_PROTO_TCP && ret == 0)
+		return 0;
+	s = this_cpu_scratch();
+	if (!s)
+		return 0;
+	rec = scratch_record(s, struct ipcd_inet_io);
+	sock_tuple(sk, &rec->t);
+	current_call(&c, true);
+	/* an unconnected datagram: its destination is in the call */
+	if (proto == IPCD_PROTO_UDP && c.name)
+		dest_from_user(&rec->t, c.name, c.namelen);
+	if (!tuple_is_loopback(&rec->t))
+		return 0;
+	fill_current(&rec->task);
+	if (!filter_may_pass_src(&rec->task))
+		return 0;
+	/* the bytes just queued end at write_seq */
+	rec->seq = proto == IPCD_PROTO_TCP ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - ret : 0;
+	if (cfg_payload_max && ret > 0) {
+		if (c.buf)
+			len = copy_user_payload(c.buf, c.count, c.iov, ret);
+		else
+			rflags |= IPCD_F_PAYLOAD_UNAVAILABLE;
+		if (len < (__u32)ret && c.buf)
+			rflags |= IPCD_F_PAYLOAD_TRUNCATED;
+	}
+	if (len > IPCD_PAYLOAD_MAX)
+		len = IPCD_PAYLOAD_MAX;
+	return submit_io(s, rec, sk, proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
+}
+
+/*
+ * Where the bytes a receive took end: copied_seq, less the FIN's sequence
+ * number if the receive went past it (a FIN counts one, and reading up to
+ * it consumes it).  The peer's FIN has come in these states.
+ */
+static __always_inline __u32 tcp_received_end(struct sock *sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 end = BPF_CORE_READ(tp, copied_seq);
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bool fin_in = state == IPCD_TCP_CLOSE_WAIT || state == IPCD_TCP_LAST_ACK || state == IPCD_TCP_CLOSING;
+
+	if (fin_in && end == BPF_CORE_READ(tp, rcv_nxt))
+		end--;
+	return end;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
+{
+	struct ipcd_scratch *s;
+	struct ipcd_inet_io *rec;
+	struct user_call c = {};
+	__u16 proto;
+
+	if (ret < 0 || (flags & IPCD_MSG_PEEK) || !is_live() || is_self() || !is_inet(sk))
+		return 0;
+	proto = sock_proto(sk);
+	if ((proto != IPCD_PROTO_TCP && proto != IPCD_PROTO_UDP) || !proto_wanted(proto))
+		return 0;
+	if (proto == IPCD_PROTO_TCP && ret == 0)
+		return 0;
+	s = this_cpu_scratch();
+	if (!s)
+		return 0;
+	rec = scratch_record(s, struct ipcd_inet_io);
+	/*
+	 * Remote -> local.  An unconnected UDP socket takes datagrams from
+	 * anyone and its remote end is zero: userspace then pairs the receive
+	 * by where the datagram went, this socket's address and port.
+	 */
+	sock_tuple(sk, &rec->t);
+	tuple_reverse(&rec->t);
+	rec->seq = proto == IPCD_PROTO_TCP ? tcp_received_end(sk) - ret : 0;
+	if (!addr_is_any(rec->t.daddr) ? !tuple_is_loopback(&rec->t) :
+	    !(addr_is_any(rec->t.saddr) || addr_is_local(rec->t.saddr)))
+		return 0;
+	/*
+	 * Not filtered here: a send waits in userspace for its receive, which
+	 * must come even when the filters will not print it.
+	 */
+	fill_current(&rec->task);
+	current_call(&c, false);
+	return submit_io(s, rec, sk, proto, IPCD_PIPE_READ, &c, ret, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int ipcd_inet_enter_sendmmsg(void *ctx)
+{
+	return mmsg_begin();
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int ipcd_inet_enter_recvmmsg(void *ctx)
+{
+	return mmsg_begin();
+}
+
+/* ---- TCP lifecycle ------------------------------------------------------ */
+
+static __always_inline struct sock *fd_inet_tcp_sock(int fd)
+{
+	struct file *file = fd_to_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 00170000) != 0140000)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!is_inet(sk) || sock_proto(sk) != IPCD_PROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline __u32 listener_key(__u16 port)
+{
+	return port;
+}
+
+static __always_inline void emit_conn(__u32 event, struct sock *sk, const struct ipcd_inet_tuple *t,
+				      const struct ipcd_task *peer, int fd)
+{
+	struct ipcd_inet_conn *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+
+	if (!rec) {
+		count_lost(IPCD_COLL_INET);
+		return;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	fill_current(&rec->task);
+	if (!filter_may_pass_src(&rec->task)) {
+		bpf_ringbuf_discard(rec, 0);
+		return;
+	}
+	rec->hdr.kind = IPCD_REC_INET_CONN;
+	rec->hdr.size = sizeof(*rec);
+	rec->hdr.ts_ns = bpf_ktime_get_ns();
+	if (peer)
+		rec->peer = *peer;
+	rec->t = *t;
+	rec->event = event;
+	rec->fd = fd;
+	rec->ino = inet_sock_ino(sk);
+	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
+	bpf_ringbuf_submit(rec, ring_flags());
+}
+
+static __always_inline int syscall_arg1(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return PT_REGS_PARM1_CORE_SYSCALL(regs);
+}
+
+/* A process listens: remember it, to name it when someone connects. */
+SEC("tracepoint/syscalls/sys_exit_listen")
+int ipcd_inet_conn_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sock *sk;
+	struct ipcd_task who;
+	__u32 key;
+
+	if (ctx->ret != 0 || !is_live() || !proto_wanted(IPCD_PROTO_TCP))
+		return 0;
+	sk = fd_inet_tcp_sock(syscall_arg1());
+	if (!sk)
+		return 0;
+	key = listener_key(BPF_CORE_READ(sk, __sk_common.skc_num));
+	fill_current(&who);
+	bpf_map_update_elem(&listeners, &key, &who, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int ipcd_inet_conn_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	struct ipcd_inet_tuple t = {};
+	struct ipcd_task who, *listener;
+	struct sock *sk;
+	int fd;
+	__u32 key;
+
+	if ((ctx->ret != 0 && ctx->ret != -IPCD_EINPROGRESS) || !is_live() || is_self() ||
+	    !proto_wanted(IPCD_PROTO_TCP))
+		return 0;
+	fd = syscall_arg1();
+	sk = fd_inet_tcp_sock(fd);
+	if (!sk)
+		return 0;
+	sock_tuple(sk, &t);
+	if (!tuple_is_loopback(&t))
+		return 0;
+	/* remembered for the accept, which then names the connector */
+	fill_current(&who);
+	bpf_map_update_elem(&connectors, &t, &who, BPF_ANY);
+	key = listener_key(t.dport);
+	listener = bpf_map_lookup_elem(&listeners, &key);
+	emit_conn(IPCD_INET_CONNECT, sk, &t, listener, fd);
+	return 0;
+}
+
+static __always_inline int accepted(int fd)
+{
+	struct ipcd_inet_tuple t = {}, theirs;
+	struct ipcd_task *connector;
+	struct sock *sk;
+
+	if (fd < 0 || !is_live() || is_self() || !proto_wanted(IPCD_PROTO_TCP))
+		return 0;
+	sk = fd_inet_tcp_sock(fd);
+	if (!sk)
+		return 0;
+	sock_tuple(sk, &t);
+	if (!tuple_is_loopback(&t))
+		return 0;
+	theirs = t;
+	tuple_reverse(&theirs);
+	connector = bpf_map_lookup_elem(&connectors, &theirs);
+	emit_conn(IPCD_INET_ACCEPT, sk, &t, connector, fd);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ipcd_inet_conn_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return accepted(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ipcd_inet_conn_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return accepted(ctx->ret);
+}
+
+/*
+ * A close or shutdown moves an established connection to FIN_WAIT1 (or a
+ * half-closed one to LAST_ACK) in the task that closes it; the other
+ * changes happen in softirqs, on behalf of nobody in particular.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ipcd_inet_conn_state, const struct sock *csk, const int oldstate, const int newstate)
+{
+	struct sock *sk = (struct sock *)csk;
+	struct ipcd_inet_tuple t = {};
+
+	if (newstate != IPCD_TCP_FIN_WAIT1 && newstate != IPCD_TCP_LAST_ACK)
+		return 0;
+	if (!is_live() || is_self() || !is_inet(sk) || sock_proto(sk) != IPCD_PROTO_TCP ||
+	    !proto_wanted(IPCD_PROTO_TCP))
+		return 0;
+	sock_tuple(sk, &t);
+	if (!tuple_is_loopback(&t))
+		return 0;
+	bpf_map_delete_elem(&connectors, &t);
+	emit_conn(IPCD_INET_CLOSE, sk, &t, NULL, -1);
+	return 0;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+#include "inet_events.h"
+
+/* Past this many TCP directions, the half seen longest ago is forgotten. */
+#define TCP_STREAMS_MAX 65536
+
+/* One direction of a TCP connection. */
+struct tcp_stream {
+	uint64_t key;
+	UT_hash_handle hh;
+	struct ipcd_inet_tuple t;
+	bool v6;
+	uint64_t last;          /* the offset last given out, to widen the next sequence number */
+	uint64_t seen;
+};
+
+struct inet_events {
+	struct stream_join *streams;
+	struct msg_join *datagrams;
+	struct tcp_stream *tcp;
+	uint64_t clock;
+	ipcd_emit_fn emit;
+	void *emit_ctx;
+	msg_comm_fn comm;
+	void *comm_ctx;
+};
+
+uint64_t inet_tuple_key(const struct ipcd_inet_tuple *t)
+{
+	/* FNV-1a over the addresses and ports */
+	const uint8_t *p = (const uint8_t *)t;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*t); i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h ? h : 1;
+}
+
+struct inet_events *inet_events_new(struct stream_join *streams, ipcd_emit_fn emit, void *emit_ctx,
+				    msg_comm_fn comm, void *comm_ctx)
+{
+	struct inet_events *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->streams = streams;
+	n->emit = emit;
+	n->emit_ctx = emit_ctx;
+	n->comm = comm;
+	n->comm_ctx = comm_ctx;
+	n->datagrams = msg_join_new(emit, emit_ctx, comm, comm_ctx);
+	if (!n->datagrams) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void inet_events_free(struct inet_events *n)
+{
+	struct tcp_stream *s, *tmp;
+
+	if (!n)
+		return;
+	HASH_ITER(hh, n->tcp, s, tmp) {
+		HASH_DEL(n->tcp, s);
+		free(s);
+	}
+	msg_join_free(n->datagrams);
+	free(n);
+}
+
+struct msg_join *inet_events_messages(struct inet_events *n)
+{
+	return n->datagrams;
+}
+
+static int by_seen(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tcp_stream *const *)a)->seen, y = (*(struct tcp_stream *const *)b)->seen;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Connections end without a word to userspace: the table is trimmed by age. */
+static void trim(struct inet_events *n)
+{
+	size_t count = HASH_COUNT(n->tcp), i = 0;
+	struct tcp_stream **all, *s, *tmp;
+
+	if (count < TCP_STREAMS_MAX || !(all = malloc(count * sizeof(*all))))
+		return;
+	HASH_ITER(hh, n->tcp, s, tmp)
+		all[i++] = s;
+	qsort(all, count, sizeof(*all), by_seen);
+	for (i = 0; i < count / 2; i++) {
+		HASH_DEL(n->tcp, all[i]);
+		free(all[i]);
+	}
+	free(all);
+}
+
+static struct tcp_stream *tcp_stream_get(struct inet_events *n, const struct ipcd_inet_tuple *t, bool v6,
+					 uint32_t seq)
+{
+	uint64_t key = inet_tuple_key(t);
+	struct tcp_stream *s;
+
+	HASH_FIND(hh, n->tcp, &key, sizeof(key), s);
+	if (!s) {
+		trim(n);
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+		s->key = key;
+		s->t = *t;
+		s->v6 = v6;
+		/* far from 0, so that bytes numbered before the first seen stay positive */
+		s->last = (1ull << 40) + seq;
+		HASH_ADD(hh, n->tcp, key, sizeof(s->key), s);
+	}
+	s->seen = ++n->clock;
+	return s;
+}
+
+/* A 32-bit sequence number as a 64-bit offset, the nearest to the last one. */
+static uint64_t widen(struct tcp_stream *s, uint32_t seq)
+{
+	uint64_t off = s->last + (int64_t)(int32_t)(seq - (uint32_t)s->last);
+
+	s->last = off;
+	return off;
+}
+
+static void tcp_io(struct inet_events *n, const struct ipcd_inet_io *rec)
+{
+	struct tcp_stream *s = tcp_stream_get(n, &rec->t, rec->v6, rec->seq);
+	struct stream_io io = {
+		.write = rec->dir == IPCD_PIPE_WRITE, .bytes = rec->bytes,
+		.end_ns = rec->hdr.ts_ns, .task = &rec->task, .flags = rec->hdr.flags,
+		.fd = rec->fd, .call = rec->call, .payload = rec->payload, .payload_len = rec->payload_len,
+		.sock = rec->sock, .ino = rec->ino,
+	};
+
+	if (!s)
+		return;
+	io.key.ino = s->key;
+	io.key.dev = (uint32_t)rec->t.sport << 16 | rec->t.dport;
+	io.key.kind = IPCD_STREAM_TCP;
+	io.offset = widen(s, rec->seq);
+	stream_join_add(n->streams, &io);
+}
+
+static bool addr_is_unspecified(const uint8_t *a)
+{
+	static const uint8_t any6[16], any4[16] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, any6, 16) || !memcmp(a, any4, 16);
+}
+
+/* A UDP sender is known by its port: the address it sends from may be unbound. */
+static uint64_t udp_sender(uint16_t port)
+{
+	return 0x5544500000000000ull | port;
+}
+
+static void udp_io(struct inet_events *n, const struct ipcd_inet_io *rec)
+{
+	char dest[64];
+	struct msg_io io = {
+		.type = IPCD_TYPE_LOOPBACK_UDP, .sender_sk = udp_sender(rec->t.sport), .sock = rec->sock,
+		.ino = rec->ino, .bytes = rec->bytes, .end_ns = rec->hdr.ts_ns, .task = &rec->task,
+		.flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call, .payload = rec->payload,
+		.payload_len = rec->payload_len, .inet = &rec->t, .inet_v6 = rec->v6,
+	};
+
+	/* a send and its receive name the destination alike: address and port */
+	ipcd_inet_addr_format(rec->t.daddr, rec->t.dport, dest, sizeof(dest));
+	if (rec->dir == IPCD_PIPE_WRITE) {
+		io.dest_addr = dest;
+		msg_join_send(n->datagrams, &io);
+		return;
+	}
+	if (!rec->t.sport) {
+		/* unconnected: any sender, paired by where it sent to; bound to every address: by port */
+		io.sender_sk = 0;
+		io.local_only = true;
+		io.inet = NULL;
+		if (addr_is_unspecified(rec->t.daddr))
+			snprintf(dest, sizeof(dest), "*:%u", rec->t.dport);
+	}
+	io.own_name = dest;
+	msg_join_recv(n->datagrams, &io);
+}
+
+void inet_events_io(struct inet_events *n, const struct ipcd_inet_io *rec, size_t size)
+{
+	if (size < sizeof(*rec) || sizeof(*rec) + rec->payload_len > size)
+		return;
+	if (rec->proto == IPCD_PROTO_TCP)
+		tcp_io(n, rec);
+	else if (rec->proto == IPCD_PROTO_UDP)
+		udp_io(n, rec);
+}
+
+void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	struct ipcd_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = IPCD_TYPE_LOOPBACK_TCP_CONN;
+	e.ts_ns = rec->hdr.ts_ns;
+	e.src_fd = rec->fd;
+	e.dst_fd = -1;
+	ipcd_endpoint_from_task(&e.src, &rec->task);
+	if (rec->peer.pid)
+		ipcd_endpoint_from_task(&e.dst, &rec->peer);
+	else
+		ipcd_endpoint_unknown(&e.dst);
+	e.src_ino = rec->ino;
+	e.conn_event = rec->event;
+	e.has_inet = true;
+	e.inet_v6 = rec->v6;
+	e.inet_proto = IPCD_PROTO_TCP;
+	e.inet = rec->t;
+	n->emit(n->emit_ctx, &e);
+}
+
+void inet_events_describe(const struct inet_events *n, struct ipcd_event *e)
+{
+	struct tcp_stream *s;
+
+	if (e->type != IPCD_TYPE_LOOPBACK_TCP || e->has_inet)
+		return;
+	HASH_FIND(hh, n->tcp, &e->chan_key, sizeof(e->chan_key), s);
+	if (!s)
+		return;
+	e->has_inet = true;
+	e->inet_v6 = s->v6;
+	e->inet_proto = IPCD_PROTO_TCP;
+	e->inet = s->t;
+}
+
+void inet_events_expire(struct inet_events *n, uint64_t now_ns, uint64_t max_age_ns)
+{
+	msg_join_expire(n->datagrams, now_ns, max_age_ns);
+}
+
+void inet_events_flush(struct inet_events *n)
+{
+	msg_join_flush(n->datagrams);
+}

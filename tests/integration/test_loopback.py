@@ -1,0 +1,134 @@
+"""Loopback TCP and UDP, IPv4 and IPv6: both processes, ports, bytes, payload, lifecycle."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import BUILD, payload
+
+NETGEN = os.path.join(BUILD, "progs", "netgen")
+ADDR = {4: "127.0.0.1", 6: "::1"}
+
+
+def netgen(*args):
+    res = subprocess.run([NETGEN, *map(str, args)], capture_output=True, timeout=60, check=True)
+    return json.loads(res.stdout.decode().splitlines()[-1])
+
+
+def of_type(events, type_, **meta):
+    out = [e for e in events if e["type"] == type_]
+    for k, v in meta.items():
+        out = [e for e in out if e["meta"].get(k) == v]
+    return out
+
+
+def assert_ends(e, src_pid, src_comm, dst_pid, dst_comm):
+    assert (e["src_pid"], e["src_comm"]) == (src_pid, src_comm), e
+    assert (e["dst_pid"], e["dst_comm"]) == (dst_pid, dst_comm), e
+
+
+def assert_tuple(e, family, sport, dport):
+    m = e["meta"]
+    assert m["family"] == "ipv%d" % family, e
+    assert (m["src_addr"], m["src_port"], m["dst_addr"], m["dst_port"]) == \
+        (ADDR[family], sport, ADDR[family], dport), e
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_tcp_short_lived_clients_and_a_server_that_forks(tracer, family):
+    t = tracer("-t", "loopback-tcp", "-x")
+    r = netgen("tcp", family, 3)
+    events = t.stop()
+    for i, (client, handler, cport) in enumerate(zip(r["clients"], r["handlers"], r["client_ports"])):
+        [req] = of_type(events, "loopback-tcp", src_port=cport)
+        assert_ends(req, client, "ipct-tcli-%d" % i, handler, "ipct-thandler")
+        assert_tuple(req, family, cport, r["port"])
+        assert payload(req) == b"request-%d" % i and req["size"] == 9
+        assert req["meta"]["src_call"] == "write" and req["meta"]["dst_call"] == "read"
+        assert req["meta"]["latency_ns"] >= 0
+        [rep] = of_type(events, "loopback-tcp", dst_port=cport)
+        assert_ends(rep, handler, "ipct-thandler", client, "ipct-tcli-%d" % i)
+        assert_tuple(rep, family, r["port"], cport)
+        assert payload(rep) == b"reply-%d;" % i and rep["size"] == 8
+        # lifecycle: who connected to whom, with the 4-tuple
+        conns = of_type(events, "loopback-tcp-conn")
+        [connect] = [e for e in conns if e["meta"]["event"] == "connect" and e["src_pid"] == client]
+        assert_ends(connect, client, "ipct-tcli-%d" % i, r["server"], "ipct-tsrv")
+        assert_tuple(connect, family, cport, r["port"])
+        [accept] = [e for e in conns if e["meta"]["event"] == "accept" and e["meta"]["dst_port"] == cport]
+        assert_ends(accept, r["server"], "ipct-tsrv", client, "ipct-tcli-%d" % i)
+        assert_tuple(accept, family, r["port"], cport)
+        closes = {e["src_pid"] for e in conns if e["meta"]["event"] == "close"
+                  and cport in (e["meta"]["src_port"], e["meta"]["dst_port"])}
+        assert client in closes and handler in closes, conns
+
+
+def test_tcp_filter_by_pid_answers_who_connected_to_whom(tracer):
+    r0 = netgen("tcp", 4, 1)  # warm-up: a pid to filter on comes from the next run
+    t = tracer("-t", "lt", "-P", "ipct-tsrv")
+    r = netgen("tcp", 4, 1)
+    events = t.stop()
+    assert events and all("ipct-tsrv" in (e["src_comm"], e["dst_comm"]) for e in events), events
+    assert {e["meta"]["event"] for e in events} >= {"connect", "accept"}
+    assert not [e for e in events if e["src_pid"] == r0["server"]]
+    assert all(e["type"] == "loopback-tcp-conn" for e in events)
+    assert r["server"] in {e["dst_pid"] for e in events if e["meta"]["event"] == "connect"}
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_udp_with_sendto_and_with_connect(tracer, family):
+    t = tracer("-t", "loopback-udp", "-x")
+    r = netgen("udp", family)
+    events = of_type(t.stop(), "loopback-udp")
+    [by_sendto] = [e for e in events if payload(e) == b"by-sendto"]
+    assert_ends(by_sendto, r["sendto"], "ipct-udpto", r["receiver"], "ipct-udprecv")
+    assert by_sendto["meta"]["dst_port"] == r["port"] and by_sendto["size"] == 9
+    assert by_sendto["meta"]["src_call"] == "sendto" and by_sendto["meta"]["dst_call"] == "recvfrom"
+    [by_connect] = [e for e in events if payload(e) == b"by-connect"]
+    assert_ends(by_connect, r["connected"], "ipct-udpconn", r["receiver"], "ipct-udprecv")
+    assert_tuple(by_connect, family, r["connected_port"], r["port"])
+    [answer] = [e for e in events if payload(e) == b"answer"]
+    assert_ends(answer, r["receiver"], "ipct-udprecv", r["connected"], "ipct-udpconn")
+    assert_tuple(answer, family, r["port"], r["connected_port"])
+    assert not [e for e in events if "unread" in e["meta"]["flags"] or e["src_pid"] == -1]
+
+
+def test_sendfile_on_a_tcp_socket(tracer):
+    t = tracer("-t", "lt", "-x")
+    r = netgen("sendfile", 4, "/etc/services")
+    events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["receiver"]]
+    assert sum(e["size"] for e in events) == r["size"] == r["read"]
+    for e in events:
+        assert_ends(e, r["sender"], "ipct-tsendf", r["receiver"], "ipct-trecvf")
+        assert "payload_unavailable" in e["meta"]["flags"]
+
+
+def test_a_connection_established_before_tracing(tracer):
+    gen = subprocess.Popen([NETGEN, "established", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    first = json.loads(gen.stdout.readline())
+    t = tracer("-t", "lt", "-x")
+    gen.stdin.write(b"go\n")
+    gen.stdin.flush()
+    out, _ = gen.communicate(timeout=60)
+    r = json.loads(out.decode().splitlines()[-1])
+    assert r["writer"] == first["ready"]
+    events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["reader"]]
+    assert [e["size"] for e in events] == [7, 6], events
+    before, after = events
+    assert before["src_pid"] == -1 and "writer_unknown" in before["meta"]["flags"]
+    assert_ends(after, r["writer"], "ipct-tearly", r["reader"], "ipct-tlate")
+    assert payload(after) == b"after;"
+    assert_tuple(after, 4, r["writer_port"], r["port"])
+
+
+def test_text_output_names_addresses_and_services(tracer):
+    t = tracer("-t", "lt", fmt=None)
+    r = netgen("tcp", 4, 1)
+    t.stop()
+    cport = r["client_ports"][0]
+    line = next(l for l in t.text.splitlines() if " loopback-tcp %d(ipct-tcli-0)" % r["clients"][0] in l)
+    assert "src 127.0.0.1:%d, dst 127.0.0.1:%d" % (cport, r["port"]) in line and "size 9" in line
+    conn = next(l for l in t.text.splitlines() if "loopback-tcp-conn" in l and "event connect" in l
+                and "%d(ipct-tcli-0)" % r["clients"][0] in l)
+    assert "> %d(ipct-tsrv)" % r["server"] in conn

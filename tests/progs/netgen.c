@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netgen: real processes talking over loopback TCP and UDP, for the
+ * end-to-end tests.
+ *
+ *   netgen SCENARIO [ARGS...]
+ *
+ * Like ipcgen: each process names itself (prctl PR_SET_NAME) and the
+ * scenario prints one JSON line with the pids and ports involved.  FAMILY
+ * is 4 (127.0.0.1) or 6 (::1).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include "progutil.h"
+
+struct addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+static struct addr loopback(int family, unsigned short port)
+{
+	struct addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (family == 6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a.ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_loopback;
+		in6->sin6_port = htons(port);
+		a.len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&a.ss;
+
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		in->sin_port = htons(port);
+		a.len = sizeof(*in);
+	}
+	return a;
+}
+
+static unsigned short port_of(int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &len))
+		die("getsockname");
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* A socket bound to the loopback address on a port the kernel picks. */
+static int bound(int family, int type)
+{
+	struct addr a = loopback(family, 0);
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a.ss, a.len))
+		die("socket/bind");
+	return fd;
+}
+
+static int connected(int family, int type, unsigned short port)
+{
+	struct addr a = loopback(family, port);
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, type, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len))
+		die("socket/connect");
+	return fd;
+}
+
+static void read_exactly(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read");
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * tcp FAMILY N: a server (ipct-tsrv) that forks a handler (ipct-thandler)
+ * per connection; N short-lived clients (ipct-tcli-I), one after another,
+ * each connects, sends "request-I", reads the 8-byte reply "reply-I;" (I
+ * one digit) and exits.  Clients print nothing; the server reports.
+ */
+static int scenario_tcp(int argc, char **argv)
+{
+	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int n = argc > 1 ? atoi(argv[1]) : 2;
+	int lfd;
+	unsigned short port;
+	pid_t clients[10], handlers[10];
+	unsigned short cports[10];
+
+	if (n < 1 || n > 10)
+		n = 2;
+	set_comm("ipct-tsrv");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 16))
+		die("listen");
+	port = port_of(lfd, false);
+	for (int i = 0; i < n; i++) {
+		int conn;
+
+		clients[i] = fork();
+		if (clients[i] < 0)
+			die("fork");
+		if (clients[i] == 0) {
+			char comm[16], msg[16], reply[8];
+			int fd;
+
+			snprintf(comm, sizeof(comm), "ipct-tcli-%d", i);
+			set_comm(comm);
+			fd = connected(family, SOCK_STREAM, port);
+			snprintf(msg, sizeof(msg), "request-%d", i);
+			write_all(fd, msg, strlen(msg));
+			read_exactly(fd, reply, sizeof(reply));
+			close(fd);
+			_exit(0);
+		}
+		conn = accept(lfd, NULL, NULL);
+		if (conn < 0)
+			die("accept");
+		cports[i] = port_of(conn, true);
+		handlers[i] = fork();
+		if (handlers[i] < 0)
+			die("fork");
+		if (handlers[i] == 0) {
+			char buf[16], reply[9];
+
+			set_comm("ipct-thandler");
+			read_exactly(conn, buf, 9);
+			snprintf(reply, sizeof(reply), "reply-%d;", i);
+			write_all(conn, reply, 8);
+			close(conn);
+			_exit(0);
+		}
+		close(conn);
+		wait_child(clients[i]);
+		wait_child(handlers[i]);
+	}
+	printf("{\"server\":%d,\"port\":%u,\"clients\":[", getpid(), port);
+	for (int i = 0; i < n; i++)
+		printf("%s%d", i ? "," : "", clients[i]);
+	printf("],\"handlers\":[");
+	for (int i = 0; i < n; i++)
+		printf("%s%d", i ? "," : "", handlers[i]);
+	printf("],\"client_ports\":[");
+	for (int i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", cports[i]);
+	printf("]}\n");
+	return 0;
+}
+
+/*
+ * udp FAMILY: a receiver (ipct-udprecv) on the loopback address; a sender
+ * (ipct-udpto) sendto()s "by-sendto", then exits; a second (ipct-udpconn)
+ * connect()s and send()s "by-connect", and gets "answer" back by send()
+ * from the receiver, which recvfrom()s both.
+ */
+static int scenario_udp(int argc, char **argv)
+{
+	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int rfd;
+	unsigned short port, conn_port = 0;
+	pid_t to, conn;
+	int ready[2];
+	char buf[64];
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+
+	set_comm("ipct-udprecv");
+	rfd = bound(family, SOCK_DGRAM);
+	port = port_of(rfd, false);
+	if (pipe(ready))
+		die("pipe");
+	to = fork();
+	if (to < 0)
+		die("fork");
+	if (to == 0) {
+		struct addr a = loopback(family, port);
+		int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+
+		set_comm("ipct-udpto");
+		if (fd < 0 || sendto(fd, "by-sendto", 9, 0, (struct sockaddr *)&a.ss, a.len) != 9)
+			die("sendto");
+		_exit(0);
+	}
+	wait_child(to);
+	if (recvfrom(rfd, buf, sizeof(buf), 0, NULL, NULL) != 9)
+		die("recvfrom");
+	conn = fork();
+	if (conn < 0)
+		die("fork");
+	if (conn == 0) {
+		int fd;
+
+		set_comm("ipct-udpconn");
+		fd = connected(family, SOCK_DGRAM, port);
+		if (send(fd, "by-connect", 10, 0) != 10)
+			die("send");
+		if (recv(fd, buf, sizeof(buf), 0) != 6)
+			die("recv");
+		_exit(0);
+	}
+	fromlen = sizeof(from);
+	if (recvfrom(rfd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen) != 10)
+		die("recvfrom");
+	conn_port = ntohs(from.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&from)->sin6_port
+						      : ((struct sockaddr_in *)&from)->sin_port);
+	if (sendto(rfd, "answer", 6, 0, (struct sockaddr *)&from, fromlen) != 6)
+		die("sendto");
+	wait_child(conn);
+	printf("{\"receiver\":%d,\"port\":%u,\"sendto\":%d,\"connected\":%d,\"connected_port\":%u}\n", getpid(),
+	       port, to, conn, conn_port);
+	return 0;
+}
+
+/*
+ * sendfile FAMILY FILE: ipct-tsendf sends FILE over a TCP connection with
+ * sendfile(2); ipct-trecvf reads it to the end.
+ */
+static int scenario_sendfile(int argc, char **argv)
+{
+	int family = argc > 0 ? atoi(argv[0]) : 4;
+	const char *path = argc > 1 ? argv[1] : "/etc/services";
+	int lfd, conn, file;
+	unsigned short port;
+	struct stat st;
+	pid_t sender;
+	char buf[65536];
+	size_t total = 0;
+	ssize_t got;
+
+	set_comm("ipct-trecvf");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 1))
+		die("listen");
+	port = port_of(lfd, false);
+	file = open(path, O_RDONLY);
+	if (file < 0 || fstat(file, &st))
+		die("open");
+	sender = fork();
+	if (sender < 0)
+		die("fork");
+	if (sender == 0) {
+		int fd;
+		off_t off = 0;
+
+		set_comm("ipct-tsendf");
+		fd = connected(family, SOCK_STREAM, port);
+		while (off < st.st_size)
+			if (sendfile(fd, file, &off, st.st_size - off) <= 0)
+				die("sendfile");
+		close(fd);
+		_exit(0);
+	}
+	conn = accept(lfd, NULL, NULL);
+	if (conn < 0)
+		die("accept");
+	while ((got = read(conn, buf, sizeof(buf))) > 0)
+		total += got;
+	wait_child(sender);
+	printf("{\"receiver\":%d,\"sender\":%d,\"port\":%u,\"size\":%ld,\"read\":%zu}\n", getpid(), sender, port,
+	       (long)st.st_size, total);
+	return 0;
+}
+
+/*
+ * established FAMILY: ipct-tearly connects to ipct-tlate's server and sends
+ * "before;", says {"ready":...} and waits for a line on stdin (the tracer
+ * starts in between); then it sends "after;" and the server reads both.
+ */
+static int scenario_established(int argc, char **argv)
+{
+	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int lfd, cfd, conn;
+	unsigned short port;
+	pid_t reader;
+	char buf[64];
+
+	set_comm("ipct-tearly");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 1))
+		die("listen");
+	port = port_of(lfd, false);
+	cfd = connected(family, SOCK_STREAM, port);
+	conn = accept(lfd, NULL, NULL);
+	if (conn < 0)
+		die("accept");
+	write_all(cfd, "before;", 7);
+	printf("{\"ready\":%d}\n", getpid());
+	wait_for_go();
+	write_all(cfd, "after;", 6);
+	reader = fork();
+	if (reader < 0)
+		die("fork");
+	if (reader == 0) {
+		set_comm("ipct-tlate");
+		read_exactly(conn, buf, 13);
+		_exit(0);
+	}
+	wait_child(reader);
+	printf("{\"writer\":%d,\"reader\":%d,\"port\":%u,\"writer_port\":%u}\n", getpid(), reader, port,
+	       port_of(cfd, false));
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established FAMILY [ARGS...]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return usage();
+	name = argv[1];
+	argc -= 2;
+	argv += 2;
+	if (!strcmp(name, "tcp")) return scenario_tcp(argc, argv);
+	if (!strcmp(name, "udp")) return scenario_udp(argc, argv);
+	if (!strcmp(name, "sendfile")) return scenario_sendfile(argc, argv);
+	if (!strcmp(name, "established")) return scenario_established(argc, argv);
+	return usage();
+}
