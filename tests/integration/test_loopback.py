@@ -1,6 +1,7 @@
 """Loopback TCP and UDP, IPv4 and IPv6: both processes, ports, bytes, payload, lifecycle."""
 import json
 import os
+import socket
 import subprocess
 
 import pytest
@@ -132,3 +133,30 @@ def test_text_output_names_addresses_and_services(tracer):
     conn = next(l for l in t.text.splitlines() if "loopback-tcp-conn" in l and "event connect" in l
                 and "%d(ipct-tcli-0)" % r["clients"][0] in l)
     assert "> %d(ipct-tsrv)" % r["server"] in conn
+
+
+def host_address():
+    """One of this host's own non-loopback IPv4 addresses, if it has one."""
+    try:
+        out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        addr = line.split()[3].split("/")[0]
+        if not addr.startswith("127."):
+            return addr
+    return None
+
+
+def test_tcp_to_the_hosts_own_address_is_loopback(tracer):
+    addr = host_address()
+    if not addr:
+        pytest.skip("no non-loopback address on this host")
+    t = tracer("-t", "lt", "-x")
+    r = netgen("tcp", addr, 1)
+    events = of_type(t.stop(), "loopback-tcp")
+    [req] = [e for e in events if e["meta"]["src_port"] == r["client_ports"][0]]
+    assert_ends(req, r["clients"][0], "ipct-tcli-0", r["handlers"][0], "ipct-thandler")
+    assert req["meta"]["src_addr"] == req["meta"]["dst_addr"] == addr
+    assert payload(req) == b"request-0"

@@ -7,7 +7,7 @@
  *
  * Like ipcgen: each process names itself (prctl PR_SET_NAME) and the
  * scenario prints one JSON line with the pids and ports involved.  FAMILY
- * is 4 (127.0.0.1) or 6 (::1).
+ * is 4 (127.0.0.1), 6 (::1), or one of this host's own addresses.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,9 +22,18 @@ struct addr {
 	socklen_t len;
 };
 
+/* "4" (127.0.0.1), "6" (::1), or an address of this host such as "192.0.2.2". */
+static const char *host = "4";
+
+static int family_of(const char *h)
+{
+	return strchr(h, ':') || !strcmp(h, "6") ? 6 : 4;
+}
+
 static struct addr loopback(int family, unsigned short port)
 {
 	struct addr a;
+	bool literal = strlen(host) > 1;
 
 	memset(&a, 0, sizeof(a));
 	if (family == 6) {
@@ -32,6 +41,8 @@ static struct addr loopback(int family, unsigned short port)
 
 		in6->sin6_family = AF_INET6;
 		in6->sin6_addr = in6addr_loopback;
+		if (literal && inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			die("inet_pton");
 		in6->sin6_port = htons(port);
 		a.len = sizeof(*in6);
 	} else {
@@ -39,6 +50,8 @@ static struct addr loopback(int family, unsigned short port)
 
 		in->sin_family = AF_INET;
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (literal && inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			die("inet_pton");
 		in->sin_port = htons(port);
 		a.len = sizeof(*in);
 	}
@@ -100,7 +113,7 @@ static void read_exactly(int fd, char *buf, size_t len)
  */
 static int scenario_tcp(int argc, char **argv)
 {
-	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int family = family_of(argc > 0 ? argv[0] : "4");
 	int n = argc > 1 ? atoi(argv[1]) : 2;
 	int lfd;
 	unsigned short port;
@@ -175,7 +188,7 @@ static int scenario_tcp(int argc, char **argv)
  */
 static int scenario_udp(int argc, char **argv)
 {
-	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int family = family_of(argc > 0 ? argv[0] : "4");
 	int rfd;
 	unsigned short port, conn_port = 0;
 	pid_t to, conn;
@@ -237,7 +250,7 @@ static int scenario_udp(int argc, char **argv)
  */
 static int scenario_sendfile(int argc, char **argv)
 {
-	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int family = family_of(argc > 0 ? argv[0] : "4");
 	const char *path = argc > 1 ? argv[1] : "/etc/services";
 	int lfd, conn, file;
 	unsigned short port;
@@ -288,7 +301,7 @@ static int scenario_sendfile(int argc, char **argv)
  */
 static int scenario_established(int argc, char **argv)
 {
-	int family = argc > 0 ? atoi(argv[0]) : 4;
+	int family = family_of(argc > 0 ? argv[0] : "4");
 	int lfd, cfd, conn;
 	unsigned short port;
 	pid_t reader;
@@ -337,6 +350,8 @@ int main(int argc, char **argv)
 	name = argv[1];
 	argc -= 2;
 	argv += 2;
+	if (argc > 0)
+		host = argv[0];
 	if (!strcmp(name, "tcp")) return scenario_tcp(argc, argv);
 	if (!strcmp(name, "udp")) return scenario_udp(argc, argv);
 	if (!strcmp(name, "sendfile")) return scenario_sendfile(argc, argv);
