@@ -38,6 +38,16 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	}
 }
 
+void ipcd_event_init(struct ipcd_event *e, enum ipcd_type type, uint64_t ts_ns)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->ts_ns = ts_ns;
+	e->src_fd = e->dst_fd = -1;
+	ipcd_endpoint_unknown(&e->src);
+	ipcd_endpoint_unknown(&e->dst);
+}
+
 void ipcd_endpoint_unknown(struct ipcd_endpoint *ep)
 {
 	ep->pid = ep->tid = ep->ppid = -1;

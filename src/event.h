@@ -125,6 +125,8 @@ void ipcd_inet_addr_format(const uint8_t *addr, uint16_t port, char *buf, size_t
 /* Joins the components of a kernel path record into "/a/b/c". */
 void ipcd_path_format(const struct ipcd_path *path, char *buf, size_t len);
 const char *ipcd_collector_name(enum ipcd_collector c);
+/* An event of this type at ts_ns with both ends and fds unknown, all else zero. */
+void ipcd_event_init(struct ipcd_event *e, enum ipcd_type type, uint64_t ts_ns);
 void ipcd_endpoint_unknown(struct ipcd_endpoint *ep);
 void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *task);
 

@@ -213,16 +213,11 @@ void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 {
 	struct ipcd_event e;
 
-	memset(&e, 0, sizeof(e));
-	e.type = IPCD_TYPE_LOOPBACK_TCP_CONN;
-	e.ts_ns = rec->hdr.ts_ns;
+	ipcd_event_init(&e, IPCD_TYPE_LOOPBACK_TCP_CONN, rec->hdr.ts_ns);
 	e.src_fd = rec->fd;
-	e.dst_fd = -1;
 	ipcd_endpoint_from_task(&e.src, &rec->task);
 	if (rec->peer.pid)
 		ipcd_endpoint_from_task(&e.dst, &rec->peer);
-	else
-		ipcd_endpoint_unknown(&e.dst);
 	e.src_ino = rec->ino;
 	e.conn_event = rec->event;
 	e.has_inet = true;

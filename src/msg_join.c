@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "grow.h"
 #include "msg_join.h"
 
 #define MSG_JOIN_PENDING_CAP (64ull << 20)
@@ -115,40 +116,12 @@ void msg_join_free(struct msg_join *j)
 	free(j);
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return false;
-	*arr = n;
-	*cap = ncap;
-	return true;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
 
 /* ---- events ---------------------------------------------------------- */
-
-static void event_base(struct ipcd_event *e, enum ipcd_type type, uint64_t ts)
-{
-	memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->ts_ns = ts;
-	e->src_fd = e->dst_fd = -1;
-	ipcd_endpoint_unknown(&e->src);
-	ipcd_endpoint_unknown(&e->dst);
-}
 
 static void event_set_inet(struct ipcd_event *e, bool has, bool v6, const struct ipcd_inet_tuple *t)
 {
@@ -194,7 +167,7 @@ static void emit_pair(struct msg_join *j, const struct pending_send *s, const st
 {
 	struct ipcd_event e;
 
-	event_base(&e, r->type, r->end_ns);
+	ipcd_event_init(&e, r->type, r->end_ns);
 	e.bytes = r->bytes;
 	event_set_send(&e, s, r->bytes);
 	event_set_recv(&e, r);
@@ -213,7 +186,7 @@ static void emit_recv_alone(struct msg_join *j, const struct pending_recv *r)
 	struct ipcd_event e;
 	const char *comm = r->sender_pid && j->comm ? j->comm(j->comm_ctx, r->sender_pid) : NULL;
 
-	event_base(&e, r->type, r->end_ns);
+	ipcd_event_init(&e, r->type, r->end_ns);
 	e.bytes = r->bytes;
 	event_set_recv(&e, r);
 	e.flags |= IPCD_EF_WRITER_UNKNOWN;
@@ -229,7 +202,7 @@ static void emit_unread(struct msg_join *j, const struct pending_send *s)
 {
 	struct ipcd_event e;
 
-	event_base(&e, s->type, s->end_ns);
+	ipcd_event_init(&e, s->type, s->end_ns);
 	e.bytes = s->bytes;
 	event_set_send(&e, s, s->bytes);
 	e.flags |= IPCD_EF_UNREAD;
@@ -439,7 +412,7 @@ void msg_join_send(struct msg_join *j, const struct msg_io *io)
 		snd->sk = io->sender_sk;
 		HASH_ADD(hh, j->senders, sk, sizeof(snd->sk), snd);
 	}
-	if (!snd || !grow((void **)&snd->sends, &snd->cap, snd->nsends + 1, sizeof(s))) {
+	if (!snd || !grow_array((void **)&snd->sends, &snd->cap, snd->nsends + 1, sizeof(s))) {
 		send_free(&s);
 		j->dropped++;
 		return;
@@ -465,7 +438,7 @@ void msg_join_recv(struct msg_join *j, const struct msg_io *io)
 		free(r.own_name);
 		return;
 	}
-	if (!grow((void **)&j->recvs, &j->cap_recvs, j->nrecvs + 1, sizeof(r))) {
+	if (!grow_array((void **)&j->recvs, &j->cap_recvs, j->nrecvs + 1, sizeof(r))) {
 		if (!r.local_only)
 			emit_recv_alone(j, &r);
 		free(r.own_name);

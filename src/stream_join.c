@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "grow.h"
 #include "stream_join.h"
 
 struct pending_write {
@@ -123,39 +124,16 @@ static struct stream_chan *chan_get(struct stream_join *j, const struct ipcd_pip
 	return c;
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return false;
-	*arr = n;
-	*cap = ncap;
-	return true;
-}
-
 /* ---- events ---------------------------------------------------------- */
 
 static void event_base(struct ipcd_event *e, const struct stream_chan *c, uint64_t ts)
 {
-	memset(e, 0, sizeof(*e));
-	e->type = c->type;
-	e->ts_ns = ts;
+	ipcd_event_init(e, c->type, ts);
 	e->chan_key = c->key.ino;
 	if (c->type == IPCD_TYPE_PIPE) {
 		e->ino = c->key.ino;
 		e->path = c->path;
 	}
-	e->src_fd = e->dst_fd = -1;
-	ipcd_endpoint_unknown(&e->src);
-	ipcd_endpoint_unknown(&e->dst);
 }
 
 static void event_set_writer(struct ipcd_event *e, const struct pending_write *w, uint64_t from,
@@ -381,7 +359,7 @@ static void add_write(struct stream_join *j, struct stream_chan *c, const struct
 			w.flags |= IPCD_F_PAYLOAD_TRUNCATED;
 		}
 	}
-	if (!grow((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w))) {
+	if (!grow_array((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w))) {
 		write_free(&w);
 		j->dropped++;
 		return;
@@ -406,7 +384,7 @@ static void add_read(struct stream_join *j, struct stream_chan *c, const struct 
 
 	if (settle_read(j, c, &r, false))
 		return;
-	if (!grow((void **)&c->reads, &c->cap_reads, c->nreads + 1, sizeof(r))) {
+	if (!grow_array((void **)&c->reads, &c->cap_reads, c->nreads + 1, sizeof(r))) {
 		settle_read(j, c, &r, true);
 		return;
 	}

@@ -232,13 +232,9 @@ void unix_events_conn(struct unix_events *u, const struct ipcd_unix_conn *rec)
 	size_t len = rec->name_len < sizeof(rec->name) ? rec->name_len : sizeof(rec->name);
 	struct ipcd_event e;
 
-	memset(&e, 0, sizeof(e));
-	e.type = IPCD_TYPE_UNIX_CONN;
-	e.ts_ns = rec->hdr.ts_ns;
+	ipcd_event_init(&e, IPCD_TYPE_UNIX_CONN, rec->hdr.ts_ns);
 	e.src_fd = rec->fd;
-	e.dst_fd = -1;
 	ipcd_endpoint_from_task(&e.src, &rec->task);
-	ipcd_endpoint_unknown(&e.dst);
 	/* connect and accept: the process at the other end, as the kernel recorded it then */
 	if (rec->peer_pid && (rec->event == IPCD_CONN_CONNECT || rec->event == IPCD_CONN_ACCEPT)) {
 		const char *comm = u->comm ? u->comm(u->comm_ctx, rec->peer_pid) : NULL;

@@ -238,6 +238,26 @@ static __always_inline struct file *fd_to_file(int fd)
 	return file;
 }
 
+/* The socket behind fd in the current task, or NULL if it is no socket. */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct file *file = fd_to_file(fd);
+	struct socket *sock;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 00170000) != 0140000 /* S_IFSOCK */)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The first argument of the syscall the current task is in (often its fd). */
+static __always_inline long syscall_arg1(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return PT_REGS_PARM1_CORE_SYSCALL(regs);
+}
+
 /* Syscall numbers of this architecture (userspace fills them in). */
 IPCD_SHARED const volatile struct ipcd_syscall_nrs cfg_nr;
 

@@ -329,17 +329,9 @@ int ipcd_inet_enter_recvmmsg(void *ctx)
 
 static __always_inline struct sock *fd_inet_tcp_sock(int fd)
 {
-	struct file *file = fd_to_file(fd);
-	struct socket *sock;
-	struct sock *sk;
+	struct sock *sk = fd_to_sock(fd);
 
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 00170000) != 0140000)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	if (!is_inet(sk) || sock_proto(sk) != IPCD_PROTO_TCP)
-		return NULL;
-	return sk;
+	return is_inet(sk) && sock_proto(sk) == IPCD_PROTO_TCP ? sk : NULL;
 }
 
 static __always_inline __u32 listener_key(__u16 port)
@@ -373,13 +365,6 @@ static __always_inline void emit_conn(__u32 event, struct sock *sk, const struct
 	rec->ino = inet_sock_ino(sk);
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	bpf_ringbuf_submit(rec, ring_flags());
-}
-
-static __always_inline int syscall_arg1(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return PT_REGS_PARM1_CORE_SYSCALL(regs);
 }
 
 /* A process listens: remember it, to name it when someone connects. */

@@ -657,17 +657,9 @@ int ipcd_unix_enter_recvmmsg(void *ctx)
 /* The unix socket behind fd in the current task, or NULL. */
 static __always_inline struct sock *fd_unix_sock(int fd)
 {
-	struct file *file = fd_to_file(fd);
-	struct socket *sock;
-	struct sock *sk;
+	struct sock *sk = fd_to_sock(fd);
 
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 00170000) != 0140000)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != IPCD_AF_UNIX)
-		return NULL;
-	return sk;
+	return is_unix(sk) ? sk : NULL;
 }
 
 static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
@@ -727,17 +719,10 @@ static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
 	return 0;
 }
 
-static __always_inline int syscall_fd_arg(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return PT_REGS_PARM1_CORE_SYSCALL(regs);
-}
-
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ipcd_unix_life_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	return ctx->ret == 0 ? emit_conn(IPCD_CONN_CONNECT, syscall_fd_arg(), 0) : 0;
+	return ctx->ret == 0 ? emit_conn(IPCD_CONN_CONNECT, syscall_arg1(), 0) : 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

@@ -33,22 +33,6 @@ static void make_pipe(int fds[2])
 		die("pipe");
 }
 
-static size_t read_until_eof(int fd)
-{
-	char buf[65536];
-	size_t total = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read");
-		total += n;
-	}
-	return total;
-}
-
 /* A child that reads fd to the end under the name comm, then exits. */
 static pid_t spawn_reader(const char *comm, int rfd, int close_fd)
 {

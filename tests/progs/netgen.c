@@ -91,20 +91,6 @@ static int connected(int family, int type, unsigned short port)
 	return fd;
 }
 
-static void read_exactly(int fd, char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("read");
-		buf += n;
-		len -= n;
-	}
-}
-
 /*
  * tcp FAMILY N: a server (ipct-tsrv) that forks a handler (ipct-thandler)
  * per connection; N short-lived clients (ipct-tcli-I), one after another,

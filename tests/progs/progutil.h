@@ -67,4 +67,36 @@ static inline void wait_for_go(void)
 		exit(1);
 }
 
+/* Reads fd to its end; returns how many bytes. */
+static inline size_t read_until_eof(int fd)
+{
+	char buf[65536];
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		total += n;
+	}
+	return total;
+}
+
+/* Reads exactly len bytes, or dies. */
+static inline void read_exactly(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read");
+		buf += n;
+		len -= n;
+	}
+}
+
 #endif /* IPCD_PROGUTIL_H */

@@ -78,22 +78,6 @@ static int type_of(const char *name)
 	return SOCK_STREAM;
 }
 
-static size_t read_all(int fd)
-{
-	char buf[65536];
-	size_t total = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read");
-		total += n;
-	}
-	return total;
-}
-
 /*
  * conn TYPE NAME N: a client child (ipct-uclient) connects to a server
  * (ipct-userver) listening on NAME ("/path", "@abstract", or "pair" for a
@@ -146,7 +130,7 @@ static int scenario_conn(int argc, char **argv)
 			die("accept");
 	}
 	if (type == SOCK_STREAM) {
-		read_all(conn);
+		read_until_eof(conn);
 	} else {
 		char buf[256];
 
@@ -425,7 +409,7 @@ static int scenario_queued(void)
 		die("fork");
 	if (reader == 0) {
 		set_comm("ipct-uq-r");
-		read_all(sv[1]);
+		read_until_eof(sv[1]);
 		_exit(0);
 	}
 	wait_child(reader);
@@ -500,7 +484,7 @@ static int scenario_race(int argc, char **argv)
 	close(sv[0]);
 	set_comm("ipct-urace-r");
 	reader = getpid();
-	read_all(sv[1]);
+	read_until_eof(sv[1]);
 	wait_child(w[0]);
 	wait_child(w[1]);
 	printf("{\"a\":%d,\"b\":%d,\"reader\":%d}\n", w[0], w[1], reader);
