@@ -34,6 +34,7 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	case IPCD_COLL_SIGNAL: return "signal";
 	case IPCD_COLL_UNIX: return "unix";
 	case IPCD_COLL_INET: return "loopback";
+	case IPCD_COLL_PTY: return "pty";
 	default: return "unknown";
 	}
 }

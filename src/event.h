@@ -97,6 +97,11 @@ struct ipcd_event {
 	struct ipcd_inet_tuple inet;     /* src -> dst of the bytes, or of the connection */
 	uint64_t chan_key;               /* the stream's key (ipcd_pipe_key.ino) */
 
+	/* pseudo-terminals */
+	uint32_t pty_index;              /* N of /dev/pts/N */
+	uint8_t pty_writer_side;         /* enum ipcd_pty_side: slave, output; master, input */
+	uint32_t pty_session, pty_fg_pgrp;
+
 	/* signals */
 	int32_t sig;
 	int32_t code;

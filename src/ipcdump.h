@@ -36,6 +36,7 @@ enum ipcd_record_kind {
 	IPCD_REC_UNIX_CONN = 9,   /* struct ipcd_unix_conn */
 	IPCD_REC_INET_IO = 10,    /* struct ipcd_inet_io */
 	IPCD_REC_INET_CONN = 11,  /* struct ipcd_inet_conn */
+	IPCD_REC_PTY_IO = 12,     /* struct ipcd_pty_io */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -45,6 +46,7 @@ enum ipcd_collector {
 	IPCD_COLL_SIGNAL = 2,
 	IPCD_COLL_UNIX = 3,
 	IPCD_COLL_INET = 4,       /* loopback TCP and UDP */
+	IPCD_COLL_PTY = 5,
 	IPCD_COLL_MAX = 8,
 };
 
@@ -396,6 +398,36 @@ struct ipcd_inet_conn {
 	__u8 pad[7];
 };
 
+/* Which side of a pseudo-terminal a task used. */
+enum ipcd_pty_side {
+	IPCD_PTY_MASTER = 1,  /* the terminal emulator's, sshd's, tmux's side */
+	IPCD_PTY_SLAVE = 2,   /* /dev/pts/N, the program's side */
+};
+
+/*
+ * One write into (dir IPCD_PIPE_WRITE) or read out of (IPCD_PIPE_READ) one
+ * side of a pseudo-terminal.  A write to the master is input to the
+ * program on the slave; a write to the slave is that program's output.
+ * Reads are sent without payload, to name who took the bytes written to
+ * the other side.
+ */
+struct ipcd_pty_io {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__u32 index;        /* N of /dev/pts/N */
+	__u8 side;          /* enum ipcd_pty_side: the side this task used */
+	__u8 dir;           /* enum ipcd_pipe_dir */
+	__u8 call;          /* enum ipcd_pipe_call */
+	__u8 pad;
+	__u32 session;      /* the terminal's session (its leader's pid), 0 if none */
+	__u32 fg_pgrp;      /* its foreground process group, 0 if none */
+	__s32 fd;
+	__u16 payload_len;
+	__u16 pad2;
+	__u64 bytes;
+	__u8 payload[];
+};
+
 /* Syscall numbers of this architecture, given by userspace at load. */
 struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
@@ -495,6 +527,7 @@ _Static_assert(sizeof(struct ipcd_unix_conn) == 192, "unix conn record is ABI");
 _Static_assert(sizeof(struct ipcd_inet_tuple) == 36, "inet tuple is ABI");
 _Static_assert(sizeof(struct ipcd_inet_io) == 128, "inet record is ABI");
 _Static_assert(sizeof(struct ipcd_inet_conn) == 144, "inet conn record is ABI");
+_Static_assert(sizeof(struct ipcd_pty_io) == 80, "pty record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif

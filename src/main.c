@@ -19,6 +19,7 @@
 #include "proc_table.h"
 #include "tracer.h"
 #include "inet_events.h"
+#include "pty_events.h"
 #include "unix_events.h"
 
 #define POLL_MS 50
@@ -35,6 +36,7 @@ struct ipcdump {
 	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
 	struct unix_events *unix;
 	struct inet_events *inet;
+	struct pty_events *ptys;
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -184,6 +186,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ipcd_unix_conn))
 			unix_events_conn(app->unix, data);
 		break;
+	case IPCD_REC_PTY_IO:
+		pty_events_io(app->ptys, data, size);
+		break;
 	case IPCD_REC_INET_IO:
 		inet_events_io(app->inet, data, size);
 		break;
@@ -229,7 +234,7 @@ static void report_losses(struct ipcdump *app)
 static void print_summary(struct ipcdump *app)
 {
 	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix)) +
-			   msg_join_dropped(inet_events_messages(app->inet));
+			   msg_join_dropped(inet_events_messages(app->inet)) + pty_events_dropped(app->ptys);
 	uint64_t total = dropped;
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
@@ -263,10 +268,6 @@ static void install_signal_handlers(void)
 static void announce(struct ipcdump *app)
 {
 	char running[128];
-	uint32_t missing = app->opts->types & IPCD_TYPE_BIT(IPCD_TYPE_PTY);
-
-	if (missing)
-		fprintf(stderr, "ipcdump: note: the pty collector is not available yet\n");
 	ipcd_tracer_describe(&app->tracer, running, sizeof(running));
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
@@ -292,6 +293,7 @@ static void run_loop(struct ipcdump *app)
 			stream_join_expire(app->pipes, now, READ_WAIT_NS);
 			unix_events_expire(app->unix, now, READ_WAIT_NS);
 			inet_events_expire(app->inet, now, READ_WAIT_NS);
+			pty_events_expire(app->ptys, now, READ_WAIT_NS);
 			last_expire = now;
 		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
@@ -319,6 +321,7 @@ static void finish(struct ipcdump *app)
 	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	unix_events_flush(app->unix);
 	inet_events_flush(app->inet);
+	pty_events_flush(app->ptys);
 	fflush(app->output.out);
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
@@ -340,6 +343,7 @@ static void free_state(struct ipcdump *app)
 {
 	unix_events_free(app->unix);
 	inet_events_free(app->inet);
+	pty_events_free(app->ptys);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -369,7 +373,8 @@ int main(int argc, char **argv)
 	app.procs = proc_table_new();
 	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
 	app.inet = inet_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
-	if (!app.pipes || !app.procs || !app.unix || !app.inet) {
+	app.ptys = pty_events_new(emit_event, &app);
+	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

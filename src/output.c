@@ -448,6 +448,28 @@ static void text_inet(struct text_kv *kv, const struct ipcd_event *e)
 	text_flags(kv, e->flags);
 }
 
+static const char *pty_direction(const struct ipcd_event *e)
+{
+	return e->pty_writer_side == IPCD_PTY_SLAVE ? "output" : "input";
+}
+
+static void text_pty(struct text_kv *kv, const struct ipcd_event *e)
+{
+	char tty[32];
+
+	snprintf(tty, sizeof(tty), "/dev/pts/%u", e->pty_index);
+	text_kv_str(kv, "tty", tty);
+	text_kv_str(kv, "direction", pty_direction(e));
+	if (e->pty_session)
+		text_kv_u64(kv, "session", e->pty_session);
+	if (e->pty_fg_pgrp)
+		text_kv_u64(kv, "fg_pgrp", e->pty_fg_pgrp);
+	text_kv_u64(kv, "size", e->bytes);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+	text_flags(kv, e->flags);
+}
+
 static bool is_inet_type(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_LOOPBACK_TCP || type == IPCD_TYPE_LOOPBACK_UDP ||
@@ -497,6 +519,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		text_unix_conn(&kv, e);
 	else if (is_inet_type(e->type))
 		text_inet(&kv, e);
+	else if (e->type == IPCD_TYPE_PTY)
+		text_pty(&kv, e);
 	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
@@ -677,6 +701,22 @@ static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e)
 	json_flags(jw, e->flags);
 }
 
+static void json_pty_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	char tty[32];
+
+	snprintf(tty, sizeof(tty), "/dev/pts/%u", e->pty_index);
+	jw_kv_string(jw, "tty", tty);
+	jw_kv_string(jw, "direction", pty_direction(e));
+	jw_kv_string(jw, "writer_side", e->pty_writer_side == IPCD_PTY_SLAVE ? "slave" : "master");
+	jw_kv_uint(jw, "session", e->pty_session);
+	jw_kv_uint(jw, "fg_pgrp", e->pty_fg_pgrp);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	json_calls(jw, e);
+	json_flags(jw, e->flags);
+}
+
 static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 {
 	char buf[24];
@@ -724,6 +764,8 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 		json_unix_conn_meta(jw, e);
 	else if (is_inet_type(e->type))
 		json_inet_meta(jw, e);
+	else if (e->type == IPCD_TYPE_PTY)
+		json_pty_meta(jw, e);
 	jw_object_end(jw);
 	if (o->dump_bytes && (e->payload_len || e->bytes)) {
 		jw_key(jw, "bytes");

@@ -5,11 +5,13 @@
 #include <string.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,6 +33,7 @@ static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
 	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
 	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
+	{ IPCD_COLL_PTY, "ipcd_pty_", IPCD_TYPE_BIT(IPCD_TYPE_PTY), true },
 	{ IPCD_COLL_INET, "ipcd_inet_", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) |
 	  IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN), true },
 	/* Process lifecycle: no events of its own, loaded with any other. */
@@ -470,13 +473,38 @@ void ipcd_tracer_stop(struct ipcd_tracer *t)
 	t->skel = NULL;
 }
 
+/* The pseudo-terminal number of fd, if it is one side of a pseudo-terminal. */
+static bool pty_index_of(int fd, const struct stat *st, uint32_t *index)
+{
+	unsigned int major = major(st->st_rdev), minor = minor(st->st_rdev);
+	unsigned int n;
+
+	if (!S_ISCHR(st->st_mode))
+		return false;
+	/* slaves: majors 136-143, 256 each; the master: /dev/ptmx, 5:2 */
+	if (major >= 136 && major < 144) {
+		*index = (major - 136) * 256 + minor;
+		return true;
+	}
+	if (major == 5 && minor == 2 && !ioctl(fd, TIOCGPTN, &n)) {
+		*index = n;
+		return true;
+	}
+	return false;
+}
+
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
 {
 	struct ipcd_pipe_key key = {};
 	struct stat st;
 	uint8_t one = 1;
+	uint32_t index;
 
-	if (!t->skel || !t->running[IPCD_COLL_PIPE] || fstat(fd, &st) || !S_ISFIFO(st.st_mode))
+	if (!t->skel || fstat(fd, &st))
+		return;
+	if (t->running[IPCD_COLL_PTY] && pty_index_of(fd, &st, &index))
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_ptys), &index, &one, BPF_ANY);
+	if (!t->running[IPCD_COLL_PIPE] || !S_ISFIFO(st.st_mode))
 		return;
 	key.ino = st.st_ino;
 	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */

@@ -29,7 +29,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 		      ipcd_record_fn on_record, void *ctx, FILE *err);
 void ipcd_tracer_stop(struct ipcd_tracer *t);
 
-/* Keeps ipcdump from tracing the pipe it writes its own output into. */
+/* Keeps ipcdump from tracing the pipe or terminal it writes its own output into. */
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd);
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms);
