@@ -16,6 +16,9 @@ static const char *const type_names[IPCD_TYPE_COUNT] = {
 	[IPCD_TYPE_UNIX_SEQPACKET] = "unix-seqpacket",
 	[IPCD_TYPE_UNIX_CONN] = "unix-conn",
 	[IPCD_TYPE_LOOPBACK_TCP_CONN] = "loopback-tcp-conn",
+	[IPCD_TYPE_MQ_SYSV] = "mq-sysv",
+	[IPCD_TYPE_MQ_POSIX] = "mq-posix",
+	[IPCD_TYPE_MQ_OP] = "mq-op",
 	[IPCD_TYPE_LOST] = "lost",
 };
 
@@ -35,6 +38,7 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	case IPCD_COLL_UNIX: return "unix";
 	case IPCD_COLL_INET: return "loopback";
 	case IPCD_COLL_PTY: return "pty";
+	case IPCD_COLL_MQ: return "mq";
 	default: return "unknown";
 	}
 }

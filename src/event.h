@@ -23,6 +23,9 @@ enum ipcd_type {
 	IPCD_TYPE_UNIX_SEQPACKET,
 	IPCD_TYPE_UNIX_CONN, /* unix connection lifecycle (--lifecycle) */
 	IPCD_TYPE_LOOPBACK_TCP_CONN,  /* loopback TCP connect, accept, close */
+	IPCD_TYPE_MQ_SYSV,
+	IPCD_TYPE_MQ_POSIX,
+	IPCD_TYPE_MQ_OP,     /* queue lifecycle (--lifecycle) */
 	IPCD_TYPE_LOST,      /* records the kernel could not deliver */
 	IPCD_TYPE_COUNT,
 };
@@ -101,6 +104,15 @@ struct ipcd_event {
 	uint32_t pty_index;              /* N of /dev/pts/N */
 	uint8_t pty_writer_side;         /* enum ipcd_pty_side: slave, output; master, input */
 	uint32_t pty_session, pty_fg_pgrp;
+
+	/* message queues */
+	uint32_t mq_kind;                /* enum ipcd_mq_kind */
+	int64_t mq_id;                   /* SysV msqid, -1 if none */
+	bool mq_has_key;
+	int32_t mq_key;                  /* SysV key */
+	const char *mq_name;             /* POSIX name, without '/' */
+	int64_t mq_type;                 /* SysV mtype, POSIX priority (-1 unknown) */
+	uint32_t mq_op;                  /* lifecycle: enum ipcd_mq_op_kind */
 
 	/* signals */
 	int32_t sig;

@@ -37,6 +37,8 @@ enum ipcd_record_kind {
 	IPCD_REC_INET_IO = 10,    /* struct ipcd_inet_io */
 	IPCD_REC_INET_CONN = 11,  /* struct ipcd_inet_conn */
 	IPCD_REC_PTY_IO = 12,     /* struct ipcd_pty_io */
+	IPCD_REC_MQ_IO = 13,      /* struct ipcd_mq_io */
+	IPCD_REC_MQ_OP = 14,      /* struct ipcd_mq_op */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -47,6 +49,7 @@ enum ipcd_collector {
 	IPCD_COLL_UNIX = 3,
 	IPCD_COLL_INET = 4,       /* loopback TCP and UDP */
 	IPCD_COLL_PTY = 5,
+	IPCD_COLL_MQ = 6,         /* SysV and POSIX message queues */
 	IPCD_COLL_MAX = 8,
 };
 
@@ -72,6 +75,8 @@ enum ipcd_record_flag {
 	IPCD_F_MSG_TRUNCATED = 1u << 7,
 	/* Credentials were sent explicitly (SCM_CREDENTIALS): see creds. */
 	IPCD_F_CREDS = 1u << 8,
+	/* The SysV queue's key is known (struct ipcd_mq_io.key). */
+	IPCD_F_MQ_KEY = 1u << 9,
 };
 
 struct ipcd_record_header {
@@ -428,6 +433,55 @@ struct ipcd_pty_io {
 	__u8 payload[];
 };
 
+enum ipcd_mq_kind {
+	IPCD_MQ_SYSV = 1,
+	IPCD_MQ_POSIX = 2,
+};
+
+#define IPCD_MQ_PRINT_MAX 32    /* bytes of every message kept to tell messages apart */
+#define IPCD_MQ_NAME_LEN 64
+
+/*
+ * One message sent to or received from a message queue, at the exit of
+ * msgsnd/msgrcv or mq_timedsend/mq_timedreceive.  The first bytes of every
+ * message travel as its print, with or without -x: a receive is paired with
+ * the oldest send of the same queue, type (or priority), size and print.
+ */
+struct ipcd_mq_io {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__u8 kind;          /* enum ipcd_mq_kind */
+	__u8 dir;           /* enum ipcd_pipe_dir */
+	__u16 payload_len;  /* bytes of payload after this struct */
+	__s32 id;           /* SysV: msqid; POSIX: the descriptor */
+	__u64 ino;          /* POSIX: the queue's inode */
+	__s64 type;         /* SysV: mtype; POSIX: priority (-1 unknown) */
+	__u64 bytes;        /* the message's size */
+	__u32 print_len;
+	__s32 key;          /* SysV: the queue's key, when IPCD_F_MQ_KEY */
+	__u8 print[IPCD_MQ_PRINT_MAX];
+	char name[IPCD_MQ_NAME_LEN];  /* POSIX: the queue's name, without '/' */
+	__u8 payload[];
+};
+
+enum ipcd_mq_op_kind {
+	IPCD_MQOP_MSGGET = 1,     /* key -> id (a queue created or opened) */
+	IPCD_MQOP_MSGRMID = 2,    /* msgctl(IPC_RMID) */
+	IPCD_MQOP_MQ_OPEN = 3,    /* name -> descriptor */
+	IPCD_MQOP_MQ_UNLINK = 4,  /* name */
+	IPCD_MQOP_MQ_NOTIFY = 5,  /* a process asked to be told of the next message */
+};
+
+/* Queue lifecycle (--lifecycle): who created, opened, removed which queue. */
+struct ipcd_mq_op {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__u32 op;           /* enum ipcd_mq_op_kind */
+	__s32 key;          /* SysV key */
+	__s64 result;       /* id, descriptor, or -errno */
+	char name[IPCD_MQ_NAME_LEN];
+};
+
 /* Syscall numbers of this architecture, given by userspace at load. */
 struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
@@ -528,6 +582,8 @@ _Static_assert(sizeof(struct ipcd_inet_tuple) == 36, "inet tuple is ABI");
 _Static_assert(sizeof(struct ipcd_inet_io) == 128, "inet record is ABI");
 _Static_assert(sizeof(struct ipcd_inet_conn) == 144, "inet conn record is ABI");
 _Static_assert(sizeof(struct ipcd_pty_io) == 80, "pty record is ABI");
+_Static_assert(sizeof(struct ipcd_mq_io) == 184, "mq record is ABI");
+_Static_assert(sizeof(struct ipcd_mq_op) == 128, "mq op record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif

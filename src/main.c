@@ -19,6 +19,7 @@
 #include "proc_table.h"
 #include "tracer.h"
 #include "inet_events.h"
+#include "mq_events.h"
 #include "pty_events.h"
 #include "unix_events.h"
 
@@ -37,6 +38,7 @@ struct ipcdump {
 	struct unix_events *unix;
 	struct inet_events *inet;
 	struct pty_events *ptys;
+	struct mq_events *mqs;
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -186,6 +188,13 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ipcd_unix_conn))
 			unix_events_conn(app->unix, data);
 		break;
+	case IPCD_REC_MQ_IO:
+		mq_events_io(app->mqs, data, size);
+		break;
+	case IPCD_REC_MQ_OP:
+		if (size >= sizeof(struct ipcd_mq_op))
+			mq_events_op(app->mqs, data);
+		break;
 	case IPCD_REC_PTY_IO:
 		pty_events_io(app->ptys, data, size);
 		break;
@@ -234,7 +243,8 @@ static void report_losses(struct ipcdump *app)
 static void print_summary(struct ipcdump *app)
 {
 	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix)) +
-			   msg_join_dropped(inet_events_messages(app->inet)) + pty_events_dropped(app->ptys);
+			   msg_join_dropped(inet_events_messages(app->inet)) + pty_events_dropped(app->ptys) +
+			   mq_events_dropped(app->mqs);
 	uint64_t total = dropped;
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
@@ -294,6 +304,7 @@ static void run_loop(struct ipcdump *app)
 			unix_events_expire(app->unix, now, READ_WAIT_NS);
 			inet_events_expire(app->inet, now, READ_WAIT_NS);
 			pty_events_expire(app->ptys, now, READ_WAIT_NS);
+			mq_events_expire(app->mqs, now, READ_WAIT_NS);
 			last_expire = now;
 		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
@@ -322,6 +333,7 @@ static void finish(struct ipcdump *app)
 	unix_events_flush(app->unix);
 	inet_events_flush(app->inet);
 	pty_events_flush(app->ptys);
+	mq_events_flush(app->mqs);
 	fflush(app->output.out);
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
@@ -344,6 +356,7 @@ static void free_state(struct ipcdump *app)
 	unix_events_free(app->unix);
 	inet_events_free(app->inet);
 	pty_events_free(app->ptys);
+	mq_events_free(app->mqs);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -374,7 +387,8 @@ int main(int argc, char **argv)
 	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
 	app.inet = inet_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
 	app.ptys = pty_events_new(emit_event, &app);
-	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys) {
+	app.mqs = mq_events_new(emit_event, &app, "/proc/sysvipc/msg");
+	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys || !app.mqs) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

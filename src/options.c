@@ -10,8 +10,9 @@
 #define UNIX_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | \
 		    IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
 #define TCP_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN))
+#define MQ_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX))
 #define ALL_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES | \
-		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES)
 #define DEFAULT_BUFFER_SIZE (16u << 20)
 
 struct type_alias {
@@ -33,6 +34,9 @@ static const struct type_alias type_aliases[] = {
 	{ "lt", "loopback-tcp", NULL, TCP_TYPES },
 	{ "lu", "loopback-udp", NULL, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 	{ "p", "pipe", "fifo", IPCD_TYPE_BIT(IPCD_TYPE_PIPE) },
+	{ "mq", "msgqueue", NULL, MQ_TYPES },
+	{ "mqs", "mq-sysv", NULL, IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) },
+	{ "mqp", "mq-posix", NULL, IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
 };
 
 enum long_only_option {
@@ -72,6 +76,7 @@ void ipcd_print_usage(FILE *out)
 	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream\n"
 	      "                         uq|unix-seqpacket t|pty\n"
 	      "                         lo|loopback lt|loopback-tcp lu|loopback-udp\n"
+	      "                         mq|msgqueue mqs|mq-sysv mqp|mq-posix\n"
 	      "  -p, --pid PID          source or destination pid (repeatable)\n"
 	      "  -s, --src-pid PID      source pid (repeatable)\n"
 	      "  -d, --dst-pid PID      destination pid (repeatable)\n"
@@ -86,7 +91,8 @@ void ipcd_print_usage(FILE *out)
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
-	      "      --lifecycle        also unix socket connect, accept, shutdown and close\n"
+	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
+	      "                         and message queue msgget/IPC_RMID/mq_open/mq_unlink/mq_notify\n"
 	      "  -h, --help             this help\n"
 	      "      --version          print the version\n",
 	      out);
@@ -263,9 +269,11 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	if (!opts->types)
 		opts->types = ALL_TYPES;
-	/* lifecycle events come with the unix types asked for */
+	/* lifecycle events come with the types asked for */
 	if (opts->lifecycle && (opts->types & UNIX_TYPES))
 		opts->types |= IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN);
+	if (opts->lifecycle && (opts->types & MQ_TYPES))
+		opts->types |= IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP);
 	return -1;
 }
 

@@ -470,6 +470,51 @@ static void text_pty(struct text_kv *kv, const struct ipcd_event *e)
 	text_flags(kv, e->flags);
 }
 
+static const char *mq_op_name(uint32_t op)
+{
+	switch (op) {
+	case IPCD_MQOP_MSGGET: return "msgget";
+	case IPCD_MQOP_MSGRMID: return "msgctl_rmid";
+	case IPCD_MQOP_MQ_OPEN: return "mq_open";
+	case IPCD_MQOP_MQ_UNLINK: return "mq_unlink";
+	case IPCD_MQOP_MQ_NOTIFY: return "mq_notify";
+	default: return "unknown";
+	}
+}
+
+static void text_mq(struct text_kv *kv, const struct ipcd_event *e)
+{
+	char buf[IPCD_MQ_NAME_LEN + 2];
+
+	if (e->type == IPCD_TYPE_MQ_OP)
+		text_kv_str(kv, "op", mq_op_name(e->mq_op));
+	if (e->mq_has_key) {
+		snprintf(buf, sizeof(buf), "0x%08x", (uint32_t)e->mq_key);
+		text_kv_str(kv, "key", buf);
+	}
+	if (e->mq_kind == IPCD_MQ_SYSV && e->type != IPCD_TYPE_MQ_OP)
+		text_kv_i64(kv, "msqid", e->mq_id);
+	if (e->mq_name) {
+		snprintf(buf, sizeof(buf), "/%s", e->mq_name);
+		text_kv_str(kv, "name", buf);
+	}
+	if (e->type == IPCD_TYPE_MQ_OP) {
+		text_kv_i64(kv, "result", e->mq_id);
+		return;
+	}
+	if (e->mq_type >= 0)
+		text_kv_i64(kv, e->mq_kind == IPCD_MQ_SYSV ? "mtype" : "prio", e->mq_type);
+	text_kv_u64(kv, "size", e->bytes);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+	text_flags(kv, e->flags);
+}
+
+static bool is_mq_type(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_MQ_SYSV || type == IPCD_TYPE_MQ_POSIX || type == IPCD_TYPE_MQ_OP;
+}
+
 static bool is_inet_type(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_LOOPBACK_TCP || type == IPCD_TYPE_LOOPBACK_UDP ||
@@ -521,6 +566,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		text_inet(&kv, e);
 	else if (e->type == IPCD_TYPE_PTY)
 		text_pty(&kv, e);
+	else if (is_mq_type(e->type))
+		text_mq(&kv, e);
 	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
@@ -717,6 +764,36 @@ static void json_pty_meta(struct json_writer *jw, const struct ipcd_event *e)
 	json_flags(jw, e->flags);
 }
 
+static void json_mq_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	char buf[IPCD_MQ_NAME_LEN + 2];
+
+	if (e->type == IPCD_TYPE_MQ_OP)
+		jw_kv_string(jw, "op", mq_op_name(e->mq_op));
+	jw_key(jw, "key");
+	if (e->mq_has_key)
+		jw_int(jw, e->mq_key);
+	else
+		jw_null(jw);
+	if (e->mq_kind == IPCD_MQ_SYSV && e->type != IPCD_TYPE_MQ_OP)
+		jw_kv_int(jw, "msqid", e->mq_id);
+	if (e->mq_name) {
+		snprintf(buf, sizeof(buf), "/%s", e->mq_name);
+		jw_kv_string(jw, "name", buf);
+	}
+	if (e->type == IPCD_TYPE_MQ_OP) {
+		jw_kv_int(jw, "result", e->mq_id);
+		return;
+	}
+	if (e->mq_kind == IPCD_MQ_SYSV)
+		jw_kv_int(jw, "mtype", e->mq_type);
+	else if (e->mq_type >= 0)
+		jw_kv_int(jw, "prio", e->mq_type);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	json_flags(jw, e->flags);
+}
+
 static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 {
 	char buf[24];
@@ -766,6 +843,8 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 		json_inet_meta(jw, e);
 	else if (e->type == IPCD_TYPE_PTY)
 		json_pty_meta(jw, e);
+	else if (is_mq_type(e->type))
+		json_mq_meta(jw, e);
 	jw_object_end(jw);
 	if (o->dump_bytes && (e->payload_len || e->bytes)) {
 		jw_key(jw, "bytes");

@@ -34,6 +34,8 @@ static const struct collector_desc collectors[] = {
 	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
 	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
 	{ IPCD_COLL_PTY, "ipcd_pty_", IPCD_TYPE_BIT(IPCD_TYPE_PTY), true },
+	{ IPCD_COLL_MQ, "ipcd_mq_", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP), true },
 	{ IPCD_COLL_INET, "ipcd_inet_", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) |
 	  IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN), true },
 	/* Process lifecycle: no events of its own, loaded with any other. */
@@ -148,6 +150,9 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
 	skel->rodata->cfg_unix_sock_types = unix_sock_types(o->types);
 	skel->rodata->cfg_inet_protos = inet_protos(o->types);
+	skel->rodata->cfg_mq_lifecycle = o->lifecycle;
+	skel->rodata->cfg_mq_kinds = ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV)) ? 1u << IPCD_MQ_SYSV : 0) |
+				     ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX)) ? 1u << IPCD_MQ_POSIX : 0);
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
@@ -233,6 +238,28 @@ static void fill_local_addrs(struct ipcd_tracer *t)
 	freeifaddrs(ifs);
 }
 
+/* The keys of the SysV queues that exist already; msgget teaches the collector the rest. */
+static void fill_sysv_keys(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.sysv_keys);
+	FILE *f = fopen("/proc/sysvipc/msg", "re");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		long long key, id;
+		int32_t k, i;
+
+		if (sscanf(line, "%lld %lld", &key, &id) != 2)
+			continue;
+		k = (int32_t)key;
+		i = (int32_t)id;
+		bpf_map_update_elem(map, &i, &k, BPF_ANY);
+	}
+	fclose(f);
+}
+
 /* The skeleton's destroy detaches what it owns. */
 static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, struct bpf_link *link)
 {
@@ -243,8 +270,8 @@ static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, str
 
 /*
  * IPCD_TEST_REFUSE=pipe,signal makes those collectors fail to attach as a
- * kernel that refuses them would: the tests' way to check that the others
- * still run.
+ * kernel that refuses them would ("*": all of them): the tests' way to
+ * check that the others still run.
  */
 static bool refused_for_test(const struct collector_desc *c)
 {
@@ -252,9 +279,12 @@ static bool refused_for_test(const struct collector_desc *c)
 	const char *name = ipcd_collector_name(c->id);
 	size_t len = strlen(name);
 
-	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (*p == '*' && (p[1] == ',' || p[1] == '\0'))
+			return true;
 		if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\0'))
 			return true;
+	}
 	return false;
 }
 
@@ -407,6 +437,8 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 	fill_filter_maps(t, opts);
 	if (t->running[IPCD_COLL_INET])
 		fill_local_addrs(t);
+	if (t->running[IPCD_COLL_MQ])
+		fill_sysv_keys(t);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
 	if (!t->rb) {
 		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));

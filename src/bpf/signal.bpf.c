@@ -16,10 +16,14 @@
 #define IPCD_SI_MESGQ -3
 #define IPCD_SI_TKILL -6
 
-/* kill(2), tkill/tgkill(2), sigqueue(2), pidfd_send_signal(2): one process to another. */
+/*
+ * kill(2), tkill/tgkill(2), sigqueue(2), pidfd_send_signal(2): one process
+ * to another; and a POSIX message queue's notification (mq_notify), sent
+ * in the task whose mq_send made the queue non-empty.
+ */
 static __always_inline bool sent_by_process(int code)
 {
-	return code == IPCD_SI_USER || code == IPCD_SI_QUEUE || code == IPCD_SI_TKILL;
+	return code == IPCD_SI_USER || code == IPCD_SI_QUEUE || code == IPCD_SI_TKILL || code == IPCD_SI_MESGQ;
 }
 
 static __always_inline bool carries_value(int code)

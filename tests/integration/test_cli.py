@@ -186,13 +186,14 @@ def test_a_collector_that_cannot_attach_is_named_and_the_others_run(tracer, monk
     events = t.stop()
     assert "ipcdump: warning: pipe collector not attached (IPCD_TEST_REFUSE: Operation not permitted); " \
            "tracing the others" in t.stderr_lines
-    assert "ipcdump: tracing signal, unix, pty, loopback events" in t.stderr_lines
+    [tracing] = [l for l in t.stderr_lines if l.startswith("ipcdump: tracing ")]
+    assert "signal" in tracing and "pipe" not in tracing, tracing
     assert [e for e in events if e["type"] == "signal" and e["dst_pid"] == r["receiver"]]
     assert not [e for e in events if e["type"] == "pipe"]
 
 
 def test_no_collector_attached_is_exit_1():
-    env = dict(os.environ, IPCD_TEST_REFUSE="pipe,signal,unix,pty,loopback")
+    env = dict(os.environ, IPCD_TEST_REFUSE="*")
     res = subprocess.run([IPCDUMP], capture_output=True, timeout=60, env=env)
     assert res.returncode == 1
     lines = res.stderr.decode().splitlines()

@@ -25,9 +25,10 @@ static struct ipcd_options opts;
 	(IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |        \
 	 IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
 #define TCP_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN))
+#define MQ_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX))
 #define ALL_TYPES                                                                          \
 	(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES |      \
-	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES)
 
 static int count_args(char **argv)
 {
@@ -166,6 +167,12 @@ static const struct {
 	{ "lt", TCP_TYPES },
 	{ "loopback-tcp", TCP_TYPES },
 	{ "lu", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
+	{ "mq", MQ_TYPES },
+	{ "msgqueue", MQ_TYPES },
+	{ "mqs", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) },
+	{ "mq-sysv", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) },
+	{ "mqp", IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
+	{ "mq-posix", IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
 	{ "loopback-udp", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 };
 
@@ -200,7 +207,9 @@ static void test_lifecycle_joins_the_unix_types(void **state)
 	(void)state;
 	assert_accepted(ARGV("--lifecycle"));
 	assert_true(opts.lifecycle);
-	assert_int_equal(opts.types, ALL_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
+	assert_int_equal(opts.types, ALL_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP));
+	assert_accepted(ARGV("--lifecycle", "-t", "mqp"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP));
 	assert_accepted(ARGV("--lifecycle", "-t", "us"));
 	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
 	assert_accepted(ARGV("--lifecycle", "-t", "pipe"));
