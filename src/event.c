@@ -19,6 +19,7 @@ static const char *const type_names[IPCD_TYPE_COUNT] = {
 	[IPCD_TYPE_MQ_SYSV] = "mq-sysv",
 	[IPCD_TYPE_MQ_POSIX] = "mq-posix",
 	[IPCD_TYPE_MQ_OP] = "mq-op",
+	[IPCD_TYPE_SHM] = "shm",
 	[IPCD_TYPE_LOST] = "lost",
 };
 
@@ -39,6 +40,7 @@ const char *ipcd_collector_name(enum ipcd_collector c)
 	case IPCD_COLL_INET: return "loopback";
 	case IPCD_COLL_PTY: return "pty";
 	case IPCD_COLL_MQ: return "mq";
+	case IPCD_COLL_SHM: return "shm";
 	default: return "unknown";
 	}
 }

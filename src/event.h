@@ -26,6 +26,7 @@ enum ipcd_type {
 	IPCD_TYPE_MQ_SYSV,
 	IPCD_TYPE_MQ_POSIX,
 	IPCD_TYPE_MQ_OP,     /* queue lifecycle (--lifecycle) */
+	IPCD_TYPE_SHM,       /* shared memory: mappings and futex handoffs */
 	IPCD_TYPE_LOST,      /* records the kernel could not deliver */
 	IPCD_TYPE_COUNT,
 };
@@ -113,6 +114,16 @@ struct ipcd_event {
 	const char *mq_name;             /* POSIX name, without '/' */
 	int64_t mq_type;                 /* SysV mtype, POSIX priority (-1 unknown) */
 	uint32_t mq_op;                  /* lifecycle: enum ipcd_mq_op_kind */
+
+	/* shared memory */
+	uint32_t shm_op;                 /* enum ipcd_shm_op_kind */
+	const char *shm_name;
+	bool shm_sysv, shm_has_key;
+	int32_t shm_key;
+	int64_t shm_id;                  /* shmid or descriptor, -1 none */
+	uint64_t shm_size, shm_addr, shm_offset;
+	const uint32_t *shm_sharers;     /* pids mapping the object after this event */
+	uint32_t shm_nsharers;
 
 	/* signals */
 	int32_t sig;

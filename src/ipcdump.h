@@ -39,6 +39,9 @@ enum ipcd_record_kind {
 	IPCD_REC_PTY_IO = 12,     /* struct ipcd_pty_io */
 	IPCD_REC_MQ_IO = 13,      /* struct ipcd_mq_io */
 	IPCD_REC_MQ_OP = 14,      /* struct ipcd_mq_op */
+	IPCD_REC_SHM_OP = 15,     /* struct ipcd_shm_op */
+	IPCD_REC_FUTEX = 16,      /* struct ipcd_futex */
+	IPCD_REC_SEMOP = 17,      /* struct ipcd_semop */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -50,6 +53,7 @@ enum ipcd_collector {
 	IPCD_COLL_INET = 4,       /* loopback TCP and UDP */
 	IPCD_COLL_PTY = 5,
 	IPCD_COLL_MQ = 6,         /* SysV and POSIX message queues */
+	IPCD_COLL_SHM = 7,        /* shared memory and its futexes */
 	IPCD_COLL_MAX = 8,
 };
 
@@ -482,6 +486,64 @@ struct ipcd_mq_op {
 	char name[IPCD_MQ_NAME_LEN];
 };
 
+/* A shared memory object: the inode behind the mapping (SysV, POSIX and memfd are all shmem files). */
+struct ipcd_shm_obj {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+enum ipcd_shm_op_kind {
+	IPCD_SHMOP_SHMGET = 1,   /* key, size -> id */
+	IPCD_SHMOP_ATTACH = 2,   /* shmat, or mmap(MAP_SHARED) of a file */
+	IPCD_SHMOP_DETACH = 3,   /* shmdt, or munmap of such a mapping */
+	IPCD_SHMOP_REMOVE = 4,   /* shmctl(IPC_RMID) */
+	IPCD_SHMOP_MEMFD = 5,    /* memfd_create: name -> descriptor */
+	IPCD_SHMOP_FUTEX_WAKE = 6,  /* (events only) a futex wake ended a wait */
+	IPCD_SHMOP_SEM_POST = 7,    /* (events only) a semop increment ended a semop wait */
+};
+
+/* Who maps what: the sharing relationship, since the data moves without syscalls. */
+struct ipcd_shm_op {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	struct ipcd_shm_obj obj;  /* ino 0: not known (shmget, IPC_RMID) */
+	__u32 op;                 /* enum ipcd_shm_op_kind */
+	__s32 key;                /* SysV key (shmget) */
+	__s64 id;                 /* SysV shmid, descriptor, or -errno */
+	__u64 size;
+	__u64 addr;               /* where it is mapped in this process */
+	__u32 sysv;               /* the object is a SysV segment */
+	__u32 pad;
+	char name[IPCD_NAME_LEN]; /* file name (/dev/shm/NAME, memfd:NAME, SYSV<key>) */
+};
+
+enum ipcd_futex_op {
+	IPCD_FUTEX_WAITED = 1,   /* a wait on a shared futex ended, woken (result 0) */
+	IPCD_FUTEX_WOKE = 2,     /* a wake on a shared futex woke result tasks */
+};
+
+/* A futex handoff through shared memory, keyed by the object and offset, not the address. */
+struct ipcd_futex {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	struct ipcd_shm_obj obj;
+	__u64 offset;
+	__u64 start_ns;          /* the call's entry */
+	__u32 op;                /* enum ipcd_futex_op */
+	__s32 result;
+};
+
+/* A semop(2)/semtimedop(2) on a SysV semaphore set that succeeded. */
+struct ipcd_semop {
+	struct ipcd_record_header hdr;
+	struct ipcd_task task;
+	__s32 semid;
+	__u16 semnum;       /* of the first operation */
+	__s16 op;           /* its sem_op: > 0 releases, <= 0 waits */
+	__u64 start_ns;     /* the call's entry */
+};
+
 /* Syscall numbers of this architecture, given by userspace at load. */
 struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
@@ -584,6 +646,9 @@ _Static_assert(sizeof(struct ipcd_inet_conn) == 144, "inet conn record is ABI");
 _Static_assert(sizeof(struct ipcd_pty_io) == 80, "pty record is ABI");
 _Static_assert(sizeof(struct ipcd_mq_io) == 184, "mq record is ABI");
 _Static_assert(sizeof(struct ipcd_mq_op) == 128, "mq op record is ABI");
+_Static_assert(sizeof(struct ipcd_shm_op) == 168, "shm op record is ABI");
+_Static_assert(sizeof(struct ipcd_futex) == 88, "futex record is ABI");
+_Static_assert(sizeof(struct ipcd_semop) == 64, "semop record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
 #endif

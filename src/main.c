@@ -21,6 +21,7 @@
 #include "inet_events.h"
 #include "mq_events.h"
 #include "pty_events.h"
+#include "shm_events.h"
 #include "unix_events.h"
 
 #define POLL_MS 50
@@ -39,6 +40,7 @@ struct ipcdump {
 	struct inet_events *inet;
 	struct pty_events *ptys;
 	struct mq_events *mqs;
+	struct shm_events *shm;
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -143,6 +145,14 @@ static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
 	emit_event(app, &e);
 }
 
+static void on_proc_record(struct ipcdump *app, const struct ipcd_proc *rec)
+{
+	proc_table_record(app->procs, rec);
+	/* a process gone maps nothing: the thread group's leader ends last */
+	if (rec->event == IPCD_PROC_EXIT && rec->task.pid == rec->task.tid)
+		shm_events_exited(app->shm, rec->task.pid);
+}
+
 /* Each ring-buffer record: check that it is whole, then dispatch on its kind. */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -167,7 +177,19 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	case IPCD_REC_PROC:
 		if (size >= sizeof(struct ipcd_proc))
-			proc_table_record(app->procs, data);
+			on_proc_record(app, data);
+		break;
+	case IPCD_REC_SHM_OP:
+		if (size >= sizeof(struct ipcd_shm_op))
+			shm_events_op(app->shm, data);
+		break;
+	case IPCD_REC_FUTEX:
+		if (size >= sizeof(struct ipcd_futex))
+			shm_events_futex(app->shm, data);
+		break;
+	case IPCD_REC_SEMOP:
+		if (size >= sizeof(struct ipcd_semop))
+			shm_events_semop(app->shm, data);
 		break;
 	case IPCD_REC_SIGNAL:
 		if (size >= sizeof(struct ipcd_signal))
@@ -305,6 +327,7 @@ static void run_loop(struct ipcdump *app)
 			inet_events_expire(app->inet, now, READ_WAIT_NS);
 			pty_events_expire(app->ptys, now, READ_WAIT_NS);
 			mq_events_expire(app->mqs, now, READ_WAIT_NS);
+			shm_events_expire(app->shm, now, READ_WAIT_NS);
 			last_expire = now;
 		}
 		if (now - last_collect >= COLLECT_EVERY_NS) {
@@ -334,6 +357,7 @@ static void finish(struct ipcdump *app)
 	inet_events_flush(app->inet);
 	pty_events_flush(app->ptys);
 	mq_events_flush(app->mqs);
+	shm_events_flush(app->shm);
 	fflush(app->output.out);
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
@@ -357,6 +381,7 @@ static void free_state(struct ipcdump *app)
 	inet_events_free(app->inet);
 	pty_events_free(app->ptys);
 	mq_events_free(app->mqs);
+	shm_events_free(app->shm);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -388,7 +413,8 @@ int main(int argc, char **argv)
 	app.inet = inet_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
 	app.ptys = pty_events_new(emit_event, &app);
 	app.mqs = mq_events_new(emit_event, &app, "/proc/sysvipc/msg");
-	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys || !app.mqs) {
+	app.shm = shm_events_new(emit_event, &app);
+	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys || !app.mqs || !app.shm) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

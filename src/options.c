@@ -12,7 +12,8 @@
 #define TCP_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN))
 #define MQ_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX))
 #define ALL_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES | \
-		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES)
+		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES | \
+		   IPCD_TYPE_BIT(IPCD_TYPE_SHM))
 #define DEFAULT_BUFFER_SIZE (16u << 20)
 
 struct type_alias {
@@ -37,6 +38,7 @@ static const struct type_alias type_aliases[] = {
 	{ "mq", "msgqueue", NULL, MQ_TYPES },
 	{ "mqs", "mq-sysv", NULL, IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) },
 	{ "mqp", "mq-posix", NULL, IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
+	{ "shm", "shared-memory", NULL, IPCD_TYPE_BIT(IPCD_TYPE_SHM) },
 };
 
 enum long_only_option {
@@ -76,7 +78,7 @@ void ipcd_print_usage(FILE *out)
 	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream\n"
 	      "                         uq|unix-seqpacket t|pty\n"
 	      "                         lo|loopback lt|loopback-tcp lu|loopback-udp\n"
-	      "                         mq|msgqueue mqs|mq-sysv mqp|mq-posix\n"
+	      "                         mq|msgqueue mqs|mq-sysv mqp|mq-posix shm\n"
 	      "  -p, --pid PID          source or destination pid (repeatable)\n"
 	      "  -s, --src-pid PID      source pid (repeatable)\n"
 	      "  -d, --dst-pid PID      destination pid (repeatable)\n"

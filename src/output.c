@@ -510,6 +510,57 @@ static void text_mq(struct text_kv *kv, const struct ipcd_event *e)
 	text_flags(kv, e->flags);
 }
 
+static const char *shm_op_name(uint32_t op)
+{
+	switch (op) {
+	case IPCD_SHMOP_SHMGET: return "shmget";
+	case IPCD_SHMOP_ATTACH: return "attach";
+	case IPCD_SHMOP_DETACH: return "detach";
+	case IPCD_SHMOP_REMOVE: return "remove";
+	case IPCD_SHMOP_MEMFD: return "memfd_create";
+	case IPCD_SHMOP_FUTEX_WAKE: return "futex_wake";
+	case IPCD_SHMOP_SEM_POST: return "semop";
+	default: return "unknown";
+	}
+}
+
+static void text_shm(struct text_kv *kv, const struct ipcd_event *e)
+{
+	char buf[32];
+
+	text_kv_str(kv, "op", shm_op_name(e->shm_op));
+	if (e->shm_has_key) {
+		snprintf(buf, sizeof(buf), "0x%08x", (uint32_t)e->shm_key);
+		text_kv_str(kv, "key", buf);
+	}
+	if (e->shm_op == IPCD_SHMOP_SEM_POST) {
+		text_kv_i64(kv, "semid", e->shm_id);
+		text_kv_u64(kv, "semnum", e->shm_offset);
+		text_kv_u64(kv, "latency_ns", e->latency_ns);
+		return;
+	}
+	if (e->shm_sysv && e->shm_id >= 0)
+		text_kv_i64(kv, "shmid", e->shm_id);
+	if (e->shm_name && !e->shm_sysv)
+		text_kv_str(kv, "name", e->shm_name);
+	if (e->shm_op == IPCD_SHMOP_FUTEX_WAKE) {
+		text_kv_u64(kv, "offset", e->shm_offset);
+		if (e->flags & IPCD_EF_HAS_LATENCY)
+			text_kv_u64(kv, "latency_ns", e->latency_ns);
+	} else if (e->shm_size) {
+		text_kv_u64(kv, "size", e->shm_size);
+	}
+	if (e->shm_nsharers) {
+		text_key(kv, "sharers");
+		for (uint32_t i = 0; i < e->shm_nsharers; i++) {
+			if (i)
+				fputc_unlocked(',', kv->out);
+			put_u64(kv->out, e->shm_sharers[i]);
+		}
+	}
+	text_flags(kv, e->flags);
+}
+
 static bool is_mq_type(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_MQ_SYSV || type == IPCD_TYPE_MQ_POSIX || type == IPCD_TYPE_MQ_OP;
@@ -568,6 +619,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		text_pty(&kv, e);
 	else if (is_mq_type(e->type))
 		text_mq(&kv, e);
+	else if (e->type == IPCD_TYPE_SHM)
+		text_shm(&kv, e);
 	fputc_unlocked('\n', o->out);
 	if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
@@ -794,6 +847,39 @@ static void json_mq_meta(struct json_writer *jw, const struct ipcd_event *e)
 	json_flags(jw, e->flags);
 }
 
+static void json_shm_meta(struct json_writer *jw, const struct ipcd_event *e)
+{
+	jw_kv_string(jw, "op", shm_op_name(e->shm_op));
+	if (e->shm_op == IPCD_SHMOP_SEM_POST) {
+		jw_kv_int(jw, "semid", e->shm_id);
+		jw_kv_uint(jw, "semnum", e->shm_offset);
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+		return;
+	}
+	jw_kv_string(jw, "kind", e->shm_sysv ? "sysv" : "file");
+	jw_key(jw, "key");
+	if (e->shm_has_key)
+		jw_int(jw, e->shm_key);
+	else
+		jw_null(jw);
+	if (e->shm_sysv && e->shm_id >= 0)
+		jw_kv_int(jw, "shmid", e->shm_id);
+	json_string_or_null(jw, "name", e->shm_sysv ? NULL : e->shm_name);
+	jw_kv_uint(jw, "size", e->shm_size);
+	if (e->shm_addr)
+		jw_kv_uint(jw, "addr", e->shm_addr);
+	if (e->shm_op == IPCD_SHMOP_FUTEX_WAKE)
+		jw_kv_uint(jw, "offset", e->shm_offset);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	jw_key(jw, "sharers");
+	jw_array_begin(jw);
+	for (uint32_t i = 0; i < e->shm_nsharers; i++)
+		jw_int(jw, e->shm_sharers[i]);
+	jw_array_end(jw);
+	json_flags(jw, e->flags);
+}
+
 static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 {
 	char buf[24];
@@ -845,6 +931,8 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 		json_pty_meta(jw, e);
 	else if (is_mq_type(e->type))
 		json_mq_meta(jw, e);
+	else if (e->type == IPCD_TYPE_SHM)
+		json_shm_meta(jw, e);
 	jw_object_end(jw);
 	if (o->dump_bytes && (e->payload_len || e->bytes)) {
 		jw_key(jw, "bytes");

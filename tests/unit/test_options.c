@@ -28,7 +28,8 @@ static struct ipcd_options opts;
 #define MQ_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX))
 #define ALL_TYPES                                                                          \
 	(IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | UNIX_TYPES |      \
-	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES)
+	 IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES | \
+	 IPCD_TYPE_BIT(IPCD_TYPE_SHM))
 
 static int count_args(char **argv)
 {
@@ -173,6 +174,8 @@ static const struct {
 	{ "mq-sysv", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) },
 	{ "mqp", IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
 	{ "mq-posix", IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) },
+	{ "shm", IPCD_TYPE_BIT(IPCD_TYPE_SHM) },
+	{ "shared-memory", IPCD_TYPE_BIT(IPCD_TYPE_SHM) },
 	{ "loopback-udp", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 };
 

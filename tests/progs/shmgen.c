@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shmgen: real processes sharing memory, for the end-to-end tests.
+ *
+ *   shmgen sysv|posix|memfd|sem
+ *
+ * Like ipcgen: each process names itself and the scenario prints one JSON
+ * line with the pids and the object's key or name.  In each, ipct-shm-b
+ * waits on a futex in the shared memory until ipct-shm-a wakes it.
+ */
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "progutil.h"
+
+#define SEG_SIZE 4096
+
+static void futex_wait_for(uint32_t *word)
+{
+	/* shared, not FUTEX_PRIVATE: another process wakes it */
+	while (!__atomic_load_n(word, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, word, FUTEX_WAIT, 0, NULL, NULL, 0);
+}
+
+static void futex_wake_one(uint32_t *word)
+{
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);  /* let the waiter fall asleep first */
+	__atomic_store_n(word, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* sysv: a and b attach one SysV segment; a wakes b through a futex in it; both detach; a removes it. */
+static int scenario_sysv(void)
+{
+	key_t key = 0x53480000 | (getpid() & 0xffff);
+	int id = shmget(key, SEG_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+	uint32_t *mem;
+	pid_t b;
+
+	if (id < 0)
+		die("shmget");
+	set_comm("ipct-shm-a");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		set_comm("ipct-shm-b");
+		mem = shmat(id, NULL, 0);
+		if (mem == (void *)-1)
+			die("shmat");
+		futex_wait_for(mem);
+		shmdt(mem);
+		_exit(0);
+	}
+	mem = shmat(id, NULL, 0);
+	if (mem == (void *)-1)
+		die("shmat");
+	futex_wake_one(mem);
+	wait_child(b);
+	shmdt(mem);
+	shmctl(id, IPC_RMID, NULL);
+	printf("{\"a\":%d,\"b\":%d,\"key\":%d,\"shmid\":%d}\n", getpid(), b, key, id);
+	return 0;
+}
+
+/* posix: a and b map one shm_open object; b waits in sem_wait on a process-shared semaphore a posts. */
+static int scenario_posix(void)
+{
+	char name[64];
+	int fd;
+	sem_t *sem;
+	pid_t b;
+
+	snprintf(name, sizeof(name), "/ipct-shm-%d", getpid());
+	fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+	if (fd < 0 || ftruncate(fd, SEG_SIZE))
+		die("shm_open");
+	set_comm("ipct-shm-a");
+	sem = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sem == MAP_FAILED || sem_init(sem, 1, 0))
+		die("mmap/sem_init");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		sem_t *mine;
+
+		set_comm("ipct-shm-b");
+		mine = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (mine == MAP_FAILED)
+			die("mmap");
+		while (sem_wait(mine) && errno == EINTR)
+			;
+		munmap(mine, SEG_SIZE);
+		_exit(0);
+	}
+	{
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&pause, NULL);
+	}
+	sem_post(sem);
+	wait_child(b);
+	munmap(sem, SEG_SIZE);
+	shm_unlink(name);
+	printf("{\"a\":%d,\"b\":%d,\"name\":\"%s\"}\n", getpid(), b, name + 1);
+	return 0;
+}
+
+/* memfd: a creates a memfd "ipct-memfd", passes it to b over a unix socket; both map it; a wakes b. */
+static int scenario_memfd(void)
+{
+	int sv[2], fd = memfd_create("ipct-memfd", 0);
+	uint32_t *mem;
+	pid_t b;
+
+	if (fd < 0 || ftruncate(fd, SEG_SIZE) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("memfd_create/socketpair");
+	set_comm("ipct-shm-a");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		char control[CMSG_SPACE(sizeof(int))], data;
+		struct iovec iov = { &data, 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+				      .msg_controllen = sizeof(control) };
+		int got;
+
+		set_comm("ipct-shm-b");
+		close(fd);
+		if (recvmsg(sv[1], &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
+			die("recvmsg");
+		memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(got));
+		mem = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, got, 0);
+		if (mem == MAP_FAILED)
+			die("mmap");
+		write_all(sv[1], "m", 1);
+		futex_wait_for(mem);
+		_exit(0);
+	}
+	mem = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	{
+		char control[CMSG_SPACE(sizeof(int))], data = 'f', ack;
+		struct iovec iov = { &data, 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+				      .msg_controllen = sizeof(control) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+		if (sendmsg(sv[0], &msg, 0) != 1 || read(sv[0], &ack, 1) != 1)
+			die("sendmsg");
+	}
+	futex_wake_one(mem);
+	wait_child(b);
+	printf("{\"a\":%d,\"b\":%d,\"ino\":%lu}\n", getpid(), b, fd_ino(fd));
+	return 0;
+}
+
+/* sem: ipct-shm-b blocks in semop(-1) on a SysV semaphore until ipct-shm-a's semop(+1). */
+static int scenario_sem(void)
+{
+	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	struct sembuf down = { 0, -1, 0 }, up = { 0, 1, 0 };
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	pid_t b;
+
+	if (id < 0)
+		die("semget");
+	set_comm("ipct-shm-a");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		set_comm("ipct-shm-b");
+		while (semop(id, &down, 1) && errno == EINTR)
+			;
+		_exit(0);
+	}
+	nanosleep(&pause, NULL);
+	if (semop(id, &up, 1))
+		die("semop");
+	wait_child(b);
+	semctl(id, 0, IPC_RMID);
+	printf("{\"a\":%d,\"b\":%d,\"semid\":%d}\n", getpid(), b, id);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "sysv"))
+		return scenario_sysv();
+	if (argc == 2 && !strcmp(argv[1], "posix"))
+		return scenario_posix();
+	if (argc == 2 && !strcmp(argv[1], "memfd"))
+		return scenario_memfd();
+	if (argc == 2 && !strcmp(argv[1], "sem"))
+		return scenario_sem();
+	fprintf(stderr, "usage: shmgen sysv|posix|memfd|sem\n");
+	return 2;
+}
