@@ -66,3 +66,15 @@ def test_text_output(tracer):
     t.stop()
     line = next(l for l in t.text.splitlines() if " mq-sysv %d(ipct-mqs-s0)" % r["s0"] in l)
     assert "> %d(ipct-mqs-r1): key 0x%08x, msqid %d, mtype 1, size 20" % (r["r1"], r["key"], r["msqid"]) in line
+
+
+def test_mq_notify_delivery_is_a_signal_from_the_sender(tracer):
+    t = tracer("-t", "mq", "-t", "signal", "--lifecycle")
+    r = mqgen("notify")
+    events = t.stop()
+    [sig] = [e for e in events if e["type"] == "signal" and e["dst_pid"] == r["notified"]]
+    assert (sig["src_pid"], sig["src_comm"]) == (r["sender"], "ipct-mqp-s"), sig
+    assert sig["dst_comm"] == "ipct-mqp-n"
+    assert sig["meta"]["name"] == "SIGUSR1" and sig["meta"]["code_name"] == "SI_MESGQ"
+    assert [e for e in events if e["type"] == "mq-op" and e["meta"]["op"] == "mq_notify"
+            and e["src_pid"] == r["notified"] and e["meta"].get("name") == r["name"]], events

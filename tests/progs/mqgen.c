@@ -3,13 +3,14 @@
  * mqgen: real processes talking over message queues, for the end-to-end
  * tests.
  *
- *   mqgen sysv|posix
+ *   mqgen sysv|posix|notify
  *
  * Like ipcgen: each process names itself and the scenario prints one JSON
  * line with the pids and the queue's key or name.
  */
 #include <fcntl.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include "progutil.h"
@@ -139,6 +140,52 @@ static int scenario_posix(void)
 	return 0;
 }
 
+/*
+ * notify: ipct-mqp-n asks to be told (SIGUSR1, mq_notify) when the empty
+ * queue gets a message, and waits for the signal; ipct-mqp-s then sends one.
+ */
+static int scenario_notify(void)
+{
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = 128 };
+	int ready[2];
+	mqd_t q;
+	pid_t n, sender;
+	char c;
+
+	snprintf(posix_name, sizeof(posix_name), "/ipct-mqn-%d", getpid());
+	q = mq_open(posix_name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	if (q == (mqd_t)-1 || pipe(ready))
+		die("mq_open/pipe");
+	n = fork();
+	if (n < 0)
+		die("fork");
+	if (n == 0) {
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+		sigset_t set;
+		siginfo_t info;
+
+		set_comm("ipct-mqp-n");
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		if (mq_notify(q, &ev))
+			die("mq_notify");
+		write_all(ready[1], "r", 1);
+		if (sigwaitinfo(&set, &info) != SIGUSR1)
+			die("sigwaitinfo");
+		_exit(0);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		die("read");
+	sender = spawn("ipct-mqp-s", posix_send, 3, 0);
+	wait_child(sender);
+	wait_child(n);
+	mq_close(q);
+	mq_unlink(posix_name);
+	printf("{\"name\":\"%s\",\"notified\":%d,\"sender\":%d}\n", posix_name, n, sender);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -146,6 +193,8 @@ int main(int argc, char **argv)
 		return scenario_sysv();
 	if (argc == 2 && !strcmp(argv[1], "posix"))
 		return scenario_posix();
-	fprintf(stderr, "usage: mqgen sysv|posix\n");
+	if (argc == 2 && !strcmp(argv[1], "notify"))
+		return scenario_notify();
+	fprintf(stderr, "usage: mqgen sysv|posix|notify\n");
 	return 2;
 }
