@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "capture.h"
 #include "event.h"
 #include "filter.h"
 #include "ipcdump.h"
@@ -47,6 +48,8 @@ struct ipcdump {
 	bool done;          /* -c reached or output closed */
 	unsigned int batch; /* records handled in this poll */
 	bool draining;      /* stopping: take everything left in the ring */
+	struct capture_writer *capture;  /* -w */
+	uint64_t last_expire, last_collect;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -94,6 +97,13 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 		unix_events_describe(app->unix, &out);
 	else if (out.type == IPCD_TYPE_LOOPBACK_TCP)
 		inet_events_describe(app->inet, &out);
+	/* with -w the records go to the file; the events only count, for -c */
+	if (app->capture) {
+		app->printed++;
+		if (app->opts->count && app->printed >= app->opts->count)
+			app->done = true;
+		return;
+	}
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
 	ipcd_output_event(&app->output, &out);
@@ -161,6 +171,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*hdr) || hdr->size > size)
 		return 0;
+	if (app->capture)
+		capture_writer_add(app->capture, data, hdr->size);
 	switch (hdr->kind) {
 	case IPCD_REC_PIPE_IO:
 		if (size >= sizeof(struct ipcd_pipe_io) &&
@@ -271,7 +283,8 @@ static void print_summary(struct ipcdump *app)
 
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&app->tracer, c);
-	fprintf(stderr, "ipcdump: %" PRIu64 " events printed, %" PRIu64 " lost", app->printed, total);
+	fprintf(stderr, "ipcdump: %" PRIu64 " events %s, %" PRIu64 " lost", app->printed,
+		app->capture ? "captured" : "printed", total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&app->tracer, c);
 
@@ -304,54 +317,49 @@ static void announce(struct ipcdump *app)
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
 
+/* Pending halves waiting too long, and memory to give back: every so often, by now_ns. */
+static void periodic(struct ipcdump *app, uint64_t now)
+{
+	/* both walk every channel known: not on every batch of a flood */
+	if (now - app->last_expire >= EXPIRE_EVERY_NS) {
+		stream_join_expire(app->pipes, now, READ_WAIT_NS);
+		unix_events_expire(app->unix, now, READ_WAIT_NS);
+		inet_events_expire(app->inet, now, READ_WAIT_NS);
+		pty_events_expire(app->ptys, now, READ_WAIT_NS);
+		mq_events_expire(app->mqs, now, READ_WAIT_NS);
+		shm_events_expire(app->shm, now, READ_WAIT_NS);
+		app->last_expire = now;
+	}
+	if (now - app->last_collect >= COLLECT_EVERY_NS) {
+		stream_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+		proc_table_expire(app->procs, now, KEEP_EXITED_NS);
+		app->last_collect = now;
+	}
+}
+
 static void run_loop(struct ipcdump *app)
 {
-	uint64_t last_collect = monotonic_ns(), last_expire = last_collect;
-
+	app->last_collect = app->last_expire = monotonic_ns();
 	while (!stop_requested && !app->done) {
 		int rc;
-		uint64_t now;
 
 		app->batch = 0;
 		rc = ipcd_tracer_poll(&app->tracer, POLL_MS);
-		now = monotonic_ns();
 		if (rc < 0 && rc != -EINTR) {
 			fprintf(stderr, "ipcdump: polling the ring buffer failed: %s\n", strerror(-rc));
 			break;
 		}
 		report_losses(app);
-		/* both walk every pipe known: not on every batch of a flood */
-		if (now - last_expire >= EXPIRE_EVERY_NS) {
-			stream_join_expire(app->pipes, now, READ_WAIT_NS);
-			unix_events_expire(app->unix, now, READ_WAIT_NS);
-			inet_events_expire(app->inet, now, READ_WAIT_NS);
-			pty_events_expire(app->ptys, now, READ_WAIT_NS);
-			mq_events_expire(app->mqs, now, READ_WAIT_NS);
-			shm_events_expire(app->shm, now, READ_WAIT_NS);
-			last_expire = now;
-		}
-		if (now - last_collect >= COLLECT_EVERY_NS) {
-			stream_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
-			proc_table_expire(app->procs, now, KEEP_EXITED_NS);
-			last_collect = now;
-		}
+		periodic(app, monotonic_ns());
 		fflush(app->output.out);
 	}
 }
 
-/* Everything captured is printed before exit: the ring, then what waits in the join. */
-static void finish(struct ipcdump *app)
+/* What waits in the joins is printed: the receives, and the sends never received. */
+static void flush_joins(struct ipcdump *app)
 {
 	uint64_t evicted;
-	int rc;
 
-	ipcd_tracer_quiesce(&app->tracer);
-	app->draining = true;
-	do {
-		app->batch = 0;
-		rc = ipcd_tracer_drain(&app->tracer);
-	} while (rc != 0 && rc != -ENOMEM && !app->done);
-	report_losses(app);
 	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	unix_events_flush(app->unix);
 	inet_events_flush(app->inet);
@@ -365,6 +373,94 @@ static void finish(struct ipcdump *app)
 	if (evicted)
 		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
 			"to keep memory bounded\n", evicted);
+}
+
+/* Everything captured is printed before exit: the ring, then what waits in the joins. */
+static void finish(struct ipcdump *app)
+{
+	int rc;
+
+	ipcd_tracer_quiesce(&app->tracer);
+	app->draining = true;
+	do {
+		app->batch = 0;
+		rc = ipcd_tracer_drain(&app->tracer);
+	} while (rc != 0 && rc != -ENOMEM && !app->done);
+	report_losses(app);
+	flush_joins(app);
+}
+
+/* ---- capture files -------------------------------------------------------- */
+
+/* A capture opens with the processes alive, so their names resolve when it is read. */
+static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *comm)
+{
+	struct ipcdump *app = ctx;
+	struct ipcd_proc rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.kind = IPCD_REC_PROC;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = monotonic_ns();
+	rec.task.pid = rec.task.tid = pid;
+	rec.task.ppid = ppid;
+	memcpy(rec.task.comm, comm, sizeof(rec.task.comm));
+	rec.event = IPCD_PROC_FORK;
+	capture_writer_add(app->capture, &rec, sizeof(rec));
+}
+
+static int close_capture(struct ipcdump *app)
+{
+	uint64_t records = capture_writer_records(app->capture), dropped = capture_writer_dropped(app->capture);
+	int rc = capture_writer_close(app->capture);
+
+	app->capture = NULL;
+	if (rc) {
+		fprintf(stderr, "ipcdump: writing %s failed: %s\n", app->opts->write_path, strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	fprintf(stderr, "ipcdump: %" PRIu64 " records written to %s", records, app->opts->write_path);
+	if (dropped)
+		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
+	fputc('\n', stderr);
+	return dropped ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
+}
+
+/* -r: each record as if it came from the ring, with the file's clock for the waits. */
+static int on_file_record(void *ctx, void *data, size_t size)
+{
+	struct ipcdump *app = ctx;
+	const struct ipcd_record_header *hdr = data;
+
+	app->batch = 0;
+	on_record(app, data, size);
+	if (!app->last_expire)
+		app->last_expire = app->last_collect = hdr->ts_ns;
+	if (hdr->ts_ns > app->last_expire)
+		periodic(app, hdr->ts_ns);
+	return app->done || stop_requested;
+}
+
+static int read_capture(struct ipcdump *app)
+{
+	char err[512];
+	struct capture_reader *r = capture_reader_open(app->opts->read_path, err, sizeof(err));
+	int rc;
+
+	if (!r) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		return IPCD_EXIT_FAILURE;
+	}
+	app->output.mono_to_real_ns = capture_reader_header(r)->mono_to_real_ns;
+	rc = capture_reader_run(r, on_file_record, app, err, sizeof(err));
+	capture_reader_close(r);
+	/* what came before the damage is printed, then the damage is named */
+	flush_joins(app);
+	if (rc < 0) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		return IPCD_EXIT_FAILURE;
+	}
+	return IPCD_EXIT_OK;
 }
 
 /* A sender only a message names: its comm, if it is still alive. */
@@ -420,7 +516,21 @@ int main(int argc, char **argv)
 		return IPCD_EXIT_FAILURE;
 	}
 	install_signal_handlers();
+	if (opts.read_path) {
+		rc = read_capture(&app);
+		free_state(&app);
+		return rc;
+	}
 	rc = ipcd_tracer_start(&app.tracer, &opts, on_record, &app, stderr);
+	if (!rc && opts.write_path) {
+		char err[512];
+
+		app.capture = capture_writer_open(opts.write_path, app.output.mono_to_real_ns, err, sizeof(err));
+		if (!app.capture) {
+			fprintf(stderr, "ipcdump: %s\n", err);
+			rc = IPCD_EXIT_FAILURE;
+		}
+	}
 	if (rc) {
 		ipcd_tracer_stop(&app.tracer);
 		free_state(&app);
@@ -428,12 +538,15 @@ int main(int argc, char **argv)
 	}
 	/* After attaching: a process born in between is in the scan or in a record. */
 	proc_table_scan(app.procs, "/proc");
+	if (app.capture)
+		proc_table_foreach_alive(app.procs, write_process, &app);
 	ipcd_tracer_ignore_fd(&app.tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&app.tracer, STDERR_FILENO);
 	announce(&app);
 	run_loop(&app);
 	finish(&app);
+	rc = app.capture ? close_capture(&app) : IPCD_EXIT_OK;
 	ipcd_tracer_stop(&app.tracer);
 	free_state(&app);
-	return IPCD_EXIT_OK;
+	return rc;
 }

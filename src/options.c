@@ -64,6 +64,8 @@ static const struct option long_options[] = {
 	{ "kernel-signals", no_argument, NULL, OPT_KERNEL_SIGNALS },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "lifecycle", no_argument, NULL, OPT_LIFECYCLE },
+	{ "write", required_argument, NULL, 'w' },
+	{ "read", required_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -91,6 +93,8 @@ void ipcd_print_usage(FILE *out)
 	      "  -x, --hex              dump the bytes transferred\n"
 	      "  -B, --bytes N          with -x, at most N bytes per event (0: all, up to 16384)\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
+	      "  -w, --write FILE       write a capture file (- for stdout) instead of printing\n"
+	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
 	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
@@ -238,6 +242,16 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		opts->max_bytes = (uint32_t)v;
 		return -1;
 	case 'L': opts->quiet_lost = true; return -1;
+	case 'w':
+		if (!*arg)
+			return usage_error(err, "empty capture file name%s", "");
+		opts->write_path = arg;
+		return -1;
+	case 'r':
+		if (!*arg)
+			return usage_error(err, "empty capture file name%s", "");
+		opts->read_path = arg;
+		return -1;
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
 	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
 	case OPT_BUFFER_SIZE:
@@ -260,7 +274,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);
@@ -269,6 +283,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	}
 	if (optind < argc)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
+	if (opts->read_path && opts->write_path)
+		return usage_error(err, "-r and -w together are not supported%s", "");
 	if (!opts->types)
 		opts->types = ALL_TYPES;
 	/* lifecycle events come with the types asked for */
@@ -281,7 +297,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 
 uint32_t ipcd_payload_limit(const struct ipcd_options *opts)
 {
-	if (!opts->dump_bytes)
+	/* a capture keeps the bytes, as tcpdump -w keeps packets: -x decides when it is read */
+	if (!opts->dump_bytes && !opts->write_path)
 		return 0;
 	if (opts->max_bytes == 0 || opts->max_bytes > IPCD_PAYLOAD_MAX)
 		return IPCD_PAYLOAD_MAX;

@@ -44,6 +44,8 @@ struct ipcd_options {
 	bool quiet_lost;             /* -L */
 	bool kernel_signals;         /* --kernel-signals */
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
+	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
+	const char *read_path;       /* -r: a capture file to read instead of tracing */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
 	bool show_help, show_version;
 };
@@ -58,7 +60,7 @@ void ipcd_print_usage(FILE *out);
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);
 
-/* The -B value that payload capture uses: never above IPCD_PAYLOAD_MAX. */
+/* The -B value that payload capture uses (with -x or -w): never above IPCD_PAYLOAD_MAX. */
 uint32_t ipcd_payload_limit(const struct ipcd_options *opts);
 
 #endif /* IPCD_OPTIONS_H */

@@ -182,3 +182,13 @@ size_t proc_table_size(const struct proc_table *pt)
 {
 	return HASH_COUNT(pt->procs);
 }
+
+void proc_table_foreach_alive(const struct proc_table *pt,
+			      void (*fn)(void *ctx, uint32_t pid, uint32_t ppid, const char *comm), void *ctx)
+{
+	const struct proc_entry *e, *tmp;
+
+	HASH_ITER(hh, pt->procs, e, tmp)
+		if (!e->exited_ns)
+			fn(ctx, e->pid, e->ppid, e->comm);
+}

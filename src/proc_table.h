@@ -29,5 +29,8 @@ const char *proc_table_comm(const struct proc_table *pt, int64_t pid);
 /* The same, for a pid that has not exited. */
 const char *proc_table_live_comm(const struct proc_table *pt, int64_t pid);
 size_t proc_table_size(const struct proc_table *pt);
+/* Calls fn for every process still alive. */
+void proc_table_foreach_alive(const struct proc_table *pt,
+			      void (*fn)(void *ctx, uint32_t pid, uint32_t ppid, const char *comm), void *ctx);
 
 #endif /* IPCD_PROC_TABLE_H */

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "ipcdump.h"
+
+_Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the file format");
+
+/* Queued and not yet written, at most: past it, records are dropped and counted. */
+#define CAPTURE_QUEUE_MAX (256u << 20)
+#define CAPTURE_CHUNK (1u << 20)
+
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	uint8_t data[CAPTURE_CHUNK];
+};
+
+struct capture_writer {
+	FILE *out;
+	bool own_out;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct chunk *head, *tail;   /* full or filling chunks, oldest first */
+	size_t queued;               /* bytes in the chunks */
+	bool closing;
+	int error;                   /* first write error, -errno */
+	uint64_t records, dropped;
+};
+
+static void fill_header(struct ipcd_capture_header *h, int64_t mono_to_real_ns)
+{
+	struct utsname u;
+	struct timespec now;
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, IPCD_CAPTURE_MAGIC, sizeof(IPCD_CAPTURE_MAGIC));
+	h->version = IPCD_CAPTURE_VERSION;
+	h->abi = IPCD_ABI_VERSION;
+	h->bom = IPCD_CAPTURE_BOM;
+	h->header_size = sizeof(*h);
+	h->mono_to_real_ns = mono_to_real_ns;
+	clock_gettime(CLOCK_REALTIME, &now);
+	h->created_ns = (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
+	if (!uname(&u)) {
+		/* cut to fit, still terminated: the header was zeroed */
+		memcpy(h->host, u.nodename, strnlen(u.nodename, sizeof(h->host) - 1));
+		memcpy(h->kernel, u.release, strnlen(u.release, sizeof(h->kernel) - 1));
+	}
+}
+
+/* The writer thread: takes whole chunks off the queue and writes them out. */
+static void *writer_main(void *arg)
+{
+	struct capture_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct chunk *c = w->head;
+
+		/* the chunk being filled goes out only when it is full or at the end */
+		if (!c || (c == w->tail && c->used < CAPTURE_CHUNK && !w->closing)) {
+			if (w->closing && !c)
+				break;
+			pthread_cond_wait(&w->more, &w->lock);
+			continue;
+		}
+		w->head = c->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->queued -= c->used;
+		pthread_mutex_unlock(&w->lock);
+		if (fwrite(c->data, 1, c->used, w->out) != c->used && !w->error)
+			w->error = -(errno ? errno : EIO);
+		free(c);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (fflush(w->out) && !w->error)
+		w->error = -(errno ? errno : EIO);
+	return NULL;
+}
+
+struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, char *err, size_t errlen)
+{
+	struct capture_writer *w = calloc(1, sizeof(*w));
+	struct ipcd_capture_header h;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->own_out = strcmp(path, "-") != 0;
+	w->out = w->own_out ? fopen(path, "wbe") : stdout;
+	if (!w->out) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		free(w);
+		return NULL;
+	}
+	fill_header(&h, mono_to_real_ns);
+	if (fwrite(&h, sizeof(h), 1, w->out) != 1) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		if (w->own_out)
+			fclose(w->out);
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->more, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		snprintf(err, errlen, "cannot start the capture writer");
+		if (w->own_out)
+			fclose(w->out);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size)
+{
+	struct chunk *c;
+	bool wake = false;
+
+	if (size > CAPTURE_CHUNK)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	if (w->queued + size > CAPTURE_QUEUE_MAX) {
+		w->dropped++;
+		pthread_mutex_unlock(&w->lock);
+		return false;
+	}
+	c = w->tail;
+	if (!c || c->used + size > CAPTURE_CHUNK) {
+		struct chunk *n = malloc(sizeof(*n));
+
+		if (!n) {
+			w->dropped++;
+			pthread_mutex_unlock(&w->lock);
+			return false;
+		}
+		n->next = NULL;
+		n->used = 0;
+		if (c)
+			c->next = n;
+		else
+			w->head = n;
+		w->tail = n;
+		wake = c != NULL;  /* the previous chunk is full: the writer may take it */
+		c = n;
+	}
+	memcpy(c->data + c->used, rec, size);
+	c->used += size;
+	w->queued += size;
+	w->records++;
+	if (wake)
+		pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	return true;
+}
+
+int capture_writer_close(struct capture_writer *w)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	w->closing = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	rc = w->error;
+	if (w->own_out && fclose(w->out) && !rc)
+		rc = -errno;
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->more);
+	free(w);
+	return rc;
+}
+
+uint64_t capture_writer_records(const struct capture_writer *w)
+{
+	return w ? w->records : 0;
+}
+
+uint64_t capture_writer_dropped(const struct capture_writer *w)
+{
+	return w ? w->dropped : 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct capture_reader {
+	FILE *in;
+	bool own_in;
+	const char *path;
+	struct ipcd_capture_header header;
+	uint8_t *buf;
+};
+
+struct capture_reader *capture_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct capture_reader *r = calloc(1, sizeof(*r));
+	size_t got;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->path = path;
+	r->own_in = strcmp(path, "-") != 0;
+	r->in = r->own_in ? fopen(path, "rbe") : stdin;
+	if (!r->in) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(r);
+		return NULL;
+	}
+	got = fread(&r->header, 1, sizeof(r->header), r->in);
+	if (got < sizeof(r->header) || memcmp(r->header.magic, IPCD_CAPTURE_MAGIC, sizeof(IPCD_CAPTURE_MAGIC))) {
+		snprintf(err, errlen, "%s: not an ipcdump capture file", path);
+	} else if (r->header.bom != IPCD_CAPTURE_BOM) {
+		snprintf(err, errlen, "%s: written on a machine of the other byte order", path);
+	} else if (r->header.version != IPCD_CAPTURE_VERSION || r->header.abi != IPCD_ABI_VERSION ||
+		   r->header.header_size != sizeof(r->header)) {
+		snprintf(err, errlen, "%s: capture format %" PRIu32 " (records %" PRIu32 ") is not the one this "
+			 "ipcdump reads (%d, records %d)", path, r->header.version, r->header.abi,
+			 IPCD_CAPTURE_VERSION, IPCD_ABI_VERSION);
+	} else if (!(r->buf = malloc(IPCD_CAPTURE_RECORD_MAX))) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		return r;
+	}
+	capture_reader_close(r);
+	return NULL;
+}
+
+const struct ipcd_capture_header *capture_reader_header(const struct capture_reader *r)
+{
+	return &r->header;
+}
+
+int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx, char *err, size_t errlen)
+{
+	uint64_t offset = sizeof(r->header);
+	struct ipcd_record_header *hdr = (struct ipcd_record_header *)r->buf;
+
+	for (;;) {
+		size_t got = fread(hdr, 1, sizeof(*hdr), r->in);
+		int rc;
+
+		if (got == 0 && feof(r->in))
+			return 0;
+		if (got < sizeof(*hdr)) {
+			snprintf(err, errlen, "%s: truncated record at offset %" PRIu64, r->path, offset);
+			return -1;
+		}
+		if (hdr->size < sizeof(*hdr)) {
+			snprintf(err, errlen, "%s: corrupt record (size %u) at offset %" PRIu64, r->path, hdr->size,
+				 offset);
+			return -1;
+		}
+		if (fread(r->buf + sizeof(*hdr), 1, hdr->size - sizeof(*hdr), r->in) != hdr->size - sizeof(*hdr)) {
+			snprintf(err, errlen, "%s: truncated record at offset %" PRIu64, r->path, offset);
+			return -1;
+		}
+		rc = fn(ctx, r->buf, hdr->size);
+		if (rc)
+			return rc;
+		offset += hdr->size;
+	}
+}
+
+void capture_reader_close(struct capture_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_in && r->in)
+		fclose(r->in);
+	free(r->buf);
+	free(r);
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Capture files: what the writer writes the reader reads back, and every
+ * kind of damage gives the whole records before it and a one-line reason
+ * naming the offset, never a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "ipcdump.h"
+
+struct seen {
+	size_t count;
+	uint64_t ts[8];
+	size_t sizes[8];
+};
+
+static int collect(void *ctx, void *rec, size_t size)
+{
+	struct seen *s = ctx;
+	const struct ipcd_record_header *h = rec;
+
+	if (s->count < 8) {
+		s->ts[s->count] = h->ts_ns;
+		s->sizes[s->count] = size;
+	}
+	s->count++;
+	return 0;
+}
+
+static void temp_path(char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/ipcd-capture-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static struct ipcd_proc proc_record(uint64_t ts, uint32_t pid)
+{
+	struct ipcd_proc rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.kind = IPCD_REC_PROC;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = ts;
+	rec.task.pid = pid;
+	rec.event = IPCD_PROC_FORK;
+	return rec;
+}
+
+/* Writes a capture of n process records with ts 100, 200, ... */
+static void write_capture(const char *path, int n)
+{
+	char err[256];
+	struct capture_writer *w = capture_writer_open(path, 42, err, sizeof(err));
+
+	assert_non_null(w);
+	for (int i = 0; i < n; i++) {
+		struct ipcd_proc rec = proc_record(100 * (i + 1), 1000 + i);
+
+		assert_true(capture_writer_add(w, &rec, sizeof(rec)));
+	}
+	assert_int_equal(capture_writer_records(w), n);
+	assert_int_equal(capture_writer_close(w), 0);
+}
+
+static int read_all(const char *path, struct seen *s, char *err, size_t errlen)
+{
+	struct capture_reader *r = capture_reader_open(path, err, errlen);
+	int rc;
+
+	if (!r)
+		return -2;
+	rc = capture_reader_run(r, collect, s, err, errlen);
+	capture_reader_close(r);
+	return rc;
+}
+
+static void truncate_to(const char *path, long size)
+{
+	assert_int_equal(truncate(path, size), 0);
+}
+
+static void test_written_records_read_back_in_order(void **state)
+{
+	char path[64], err[256];
+	struct seen s = { 0 };
+	struct capture_reader *r;
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 3);
+	r = capture_reader_open(path, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(capture_reader_header(r)->mono_to_real_ns, 42);
+	assert_int_equal(capture_reader_header(r)->abi, IPCD_ABI_VERSION);
+	assert_int_equal(capture_reader_run(r, collect, &s, err, sizeof(err)), 0);
+	capture_reader_close(r);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(s.ts[0], 100);
+	assert_int_equal(s.ts[2], 300);
+	assert_int_equal(s.sizes[1], sizeof(struct ipcd_proc));
+	unlink(path);
+}
+
+static void test_empty_capture_has_no_records(void **state)
+{
+	char path[64], err[256];
+	struct seen s = { 0 };
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 0);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.count, 0);
+	unlink(path);
+}
+
+static void test_truncated_record_keeps_those_before(void **state)
+{
+	char path[64], err[256], want[128];
+	struct seen s = { 0 };
+	long header = sizeof(struct ipcd_capture_header), rec = sizeof(struct ipcd_proc);
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 3);
+	/* into the third record's body, then into its header */
+	for (long cut = header + 2 * rec + 20; cut >= header + 2 * rec + 4; cut -= 16) {
+		memset(&s, 0, sizeof(s));
+		truncate_to(path, cut);
+		assert_int_equal(read_all(path, &s, err, sizeof(err)), -1);
+		assert_int_equal(s.count, 2);
+		snprintf(want, sizeof(want), "%s: truncated record at offset %ld", path, header + 2 * rec);
+		assert_string_equal(err, want);
+	}
+	unlink(path);
+}
+
+static void test_corrupt_size_is_named_with_its_offset(void **state)
+{
+	char path[64], err[256], want[128];
+	struct seen s = { 0 };
+	FILE *f;
+	uint16_t bad = 2;
+	long header = sizeof(struct ipcd_capture_header), rec = sizeof(struct ipcd_proc);
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 3);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, header + rec + offsetof(struct ipcd_record_header, size), SEEK_SET);
+	fwrite(&bad, sizeof(bad), 1, f);
+	fclose(f);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -1);
+	assert_int_equal(s.count, 1);
+	snprintf(want, sizeof(want), "%s: corrupt record (size 2) at offset %ld", path, header + rec);
+	assert_string_equal(err, want);
+	unlink(path);
+}
+
+static void test_bad_headers_are_refused(void **state)
+{
+	char path[64], err[256], want[256];
+	struct seen s = { 0 };
+	struct ipcd_capture_header h;
+	FILE *f;
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	/* too short */
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -2);
+	snprintf(want, sizeof(want), "%s: not an ipcdump capture file", path);
+	assert_string_equal(err, want);
+	/* the other byte order */
+	write_capture(path, 1);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	h.bom = __builtin_bswap32(h.bom);
+	rewind(f);
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -2);
+	snprintf(want, sizeof(want), "%s: written on a machine of the other byte order", path);
+	assert_string_equal(err, want);
+	/* a later format */
+	f = fopen(path, "r+b");
+	h.bom = IPCD_CAPTURE_BOM;
+	h.version = IPCD_CAPTURE_VERSION + 1;
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -2);
+	assert_non_null(strstr(err, "is not the one this ipcdump reads"));
+	unlink(path);
+	/* missing */
+	assert_int_equal(read_all("/nonexistent/capture", &s, err, sizeof(err)), -2);
+	assert_string_equal(err, "cannot read /nonexistent/capture: No such file or directory");
+}
+
+static void test_random_bytes_never_crash(void **state)
+{
+	char path[64], err[256];
+	struct ipcd_capture_header h;
+	unsigned char junk[4096];
+	FILE *f;
+
+	(void)state;
+	srand(7);
+	temp_path(path, sizeof(path));
+	write_capture(path, 0);
+	f = fopen(path, "rb");
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	fclose(f);
+	for (int round = 0; round < 200; round++) {
+		struct seen s = { 0 };
+		size_t len = (size_t)rand() % sizeof(junk);
+
+		for (size_t i = 0; i < len; i++)
+			junk[i] = (unsigned char)rand();
+		f = fopen(path, "wb");
+		fwrite(&h, sizeof(h), 1, f);
+		fwrite(junk, 1, len, f);
+		fclose(f);
+		assert_true(read_all(path, &s, err, sizeof(err)) <= 0);
+	}
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_written_records_read_back_in_order),
+		cmocka_unit_test(test_empty_capture_has_no_records),
+		cmocka_unit_test(test_truncated_record_keeps_those_before),
+		cmocka_unit_test(test_corrupt_size_is_named_with_its_offset),
+		cmocka_unit_test(test_bad_headers_are_refused),
+		cmocka_unit_test(test_random_bytes_never_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
