@@ -89,7 +89,7 @@ void ipcd_print_usage(FILE *out)
 	      "  -D, --dst-comm COMM    destination comm (repeatable)\n"
 	      "                         values of one flag are ORed, different flags ANDed\n"
 	      "  -c, --count N          exit after N events\n"
-	      "  -f, --format FMT       text (default) or json (one object per line)\n"
+	      "  -f, --format FMT       text (default), json (one object per line) or csv\n"
 	      "  -x, --hex              dump the bytes transferred\n"
 	      "  -B, --bytes N          with -x, at most N bytes per event (0: all, up to 16384)\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
@@ -232,8 +232,10 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 			opts->format = IPCD_FORMAT_TEXT;
 		else if (!strcmp(arg, "json"))
 			opts->format = IPCD_FORMAT_JSON;
+		else if (!strcmp(arg, "csv"))
+			opts->format = IPCD_FORMAT_CSV;
 		else
-			return usage_error(err, "unknown format '%s': expected text or json", arg);
+			return usage_error(err, "unknown format '%s': expected text, json or csv", arg);
 		return -1;
 	case 'x': opts->dump_bytes = true; return -1;
 	case 'B':

@@ -19,6 +19,7 @@ enum ipcd_exit {
 enum ipcd_format {
 	IPCD_FORMAT_TEXT = 0,
 	IPCD_FORMAT_JSON,
+	IPCD_FORMAT_CSV,
 };
 
 #define IPCD_FILTER_MAX 1024

@@ -32,6 +32,7 @@ void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format,
 	o->dump_bytes = dump_bytes;
 	o->mono_to_real_ns = real - (mono1 + (mono2 - mono1) / 2);
 	o->tm_sec = INT64_MIN;
+	o->csv_header_done = false;
 	jw_init(&o->jw, out);
 }
 
@@ -942,10 +943,151 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 	jw_end_line(jw);
 }
 
+/* ---- CSV ------------------------------------------------------------ */
+
+void ipcd_event_channel(const struct ipcd_event *e, char *buf, size_t len)
+{
+	char a[64], b[64];
+
+	buf[0] = '\0';
+	switch (e->type) {
+	case IPCD_TYPE_PIPE:
+		if (e->path)
+			snprintf(buf, len, "%s", e->path);
+		else
+			snprintf(buf, len, "pipe:[%" PRIu64 "]", e->ino);
+		break;
+	case IPCD_TYPE_SIGNAL:
+		snprintf(buf, len, "%s", ipcd_signal_name(e->sig, a, sizeof(a)));
+		break;
+	case IPCD_TYPE_UNIX_STREAM:
+	case IPCD_TYPE_UNIX_DGRAM:
+	case IPCD_TYPE_UNIX_SEQPACKET:
+		if (unix_channel_name(e))
+			snprintf(buf, len, "%s", unix_channel_name(e));
+		else if (e->flags & IPCD_EF_SOCKETPAIR)
+			snprintf(buf, len, "socketpair");
+		break;
+	case IPCD_TYPE_UNIX_CONN:
+		snprintf(buf, len, "%s", e->src_name ? e->src_name : "");
+		break;
+	case IPCD_TYPE_LOOPBACK_TCP:
+	case IPCD_TYPE_LOOPBACK_UDP:
+	case IPCD_TYPE_LOOPBACK_TCP_CONN:
+		if (e->has_inet) {
+			ipcd_inet_addr_format(e->inet.saddr, e->inet.sport, a, sizeof(a));
+			ipcd_inet_addr_format(e->inet.daddr, e->inet.dport, b, sizeof(b));
+			snprintf(buf, len, "%s>%s", a, b);
+		}
+		break;
+	case IPCD_TYPE_PTY:
+		snprintf(buf, len, "/dev/pts/%u", e->pty_index);
+		break;
+	case IPCD_TYPE_MQ_SYSV:
+		snprintf(buf, len, "msqid:%" PRId64, e->mq_id);
+		break;
+	case IPCD_TYPE_MQ_POSIX:
+	case IPCD_TYPE_MQ_OP:
+		if (e->mq_name)
+			snprintf(buf, len, "/%s", e->mq_name);
+		break;
+	case IPCD_TYPE_SHM:
+		if (e->shm_name)
+			snprintf(buf, len, "%s", e->shm_name);
+		else if (e->shm_id >= 0)
+			snprintf(buf, len, "%s:%" PRId64, e->shm_op == IPCD_SHMOP_SEM_POST ? "semid" : "shmid",
+				 e->shm_id);
+		break;
+	default:
+		break;
+	}
+}
+
+/* RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+static void csv_field(FILE *out, const char *s, bool first)
+{
+	if (!first)
+		fputc_unlocked(',', out);
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs_unlocked(s, out);
+		return;
+	}
+	fputc_unlocked('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc_unlocked('"', out);
+		fputc_unlocked(*s, out);
+	}
+	fputc_unlocked('"', out);
+}
+
+static void csv_int(FILE *out, int64_t v)
+{
+	fputc_unlocked(',', out);
+	put_i64(out, v);
+}
+
+static void csv_endpoint(FILE *out, const struct ipcd_endpoint *ep)
+{
+	csv_int(out, ep->pid);
+	csv_int(out, ep->tid);
+	csv_int(out, ep->ppid);
+	csv_field(out, ep->pid >= 0 ? ep->comm : "", false);
+	csv_field(out, ep->pcomm, false);
+}
+
+static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[IPCD_PATH_MAX + 160], ts[32];
+	struct tm tm;
+	long nsec;
+	size_t used = 0;
+
+	if (!o->csv_header_done) {
+		fputs_unlocked("time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,dst_tid,dst_ppid,"
+			       "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex\n", o->out);
+		o->csv_header_done = true;
+	}
+	wall_time(o, e->ts_ns, &tm, &nsec);
+	strftime(ts, sizeof(ts), "%z", &tm);
+	/* RFC 3339, as in JSON */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%.3s:%.2s", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec, ts, ts + 3);
+	csv_field(o->out, buf, true);
+	snprintf(ts, sizeof(ts), "%" PRIu64, e->ts_ns);
+	csv_field(o->out, ts, false);
+	csv_field(o->out, ipcd_type_name(e->type), false);
+	csv_endpoint(o->out, &e->src);
+	csv_endpoint(o->out, &e->dst);
+	csv_int(o->out, e->type == IPCD_TYPE_LOST ? (int64_t)e->lost_count : (int64_t)e->bytes);
+	ipcd_event_channel(e, buf, sizeof(buf));
+	if (e->type == IPCD_TYPE_LOST)
+		snprintf(buf, sizeof(buf), "%s", ipcd_collector_name(e->lost_collector));
+	csv_field(o->out, buf, false);
+	fputc_unlocked(',', o->out);
+	if (e->flags & IPCD_EF_HAS_LATENCY)
+		put_u64(o->out, e->latency_ns);
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if ((e->flags & flag_names[i].flag) && used + 32 < sizeof(buf))
+			used += snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? "|" : "", flag_names[i].name);
+	csv_field(o->out, buf, false);
+	fputc_unlocked(',', o->out);
+	if (o->dump_bytes)
+		for (uint32_t i = 0; i < e->payload_len; i++) {
+			fputc_unlocked(hex[e->payload[i] >> 4], o->out);
+			fputc_unlocked(hex[e->payload[i] & 15], o->out);
+		}
+	fputc_unlocked('\n', o->out);
+}
+
 void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e)
 {
 	if (o->format == IPCD_FORMAT_JSON)
 		output_json(o, e);
+	else if (o->format == IPCD_FORMAT_CSV)
+		output_csv(o, e);
 	else
 		output_text(o, e);
 }

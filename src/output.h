@@ -17,6 +17,7 @@ struct ipcd_output {
 	struct json_writer jw;
 	int64_t tm_sec;           /* the second tm holds: localtime once a second, not per event */
 	struct tm tm;
+	bool csv_header_done;
 };
 
 void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes);
@@ -28,6 +29,8 @@ const char *ipcd_signal_code_name(int code);
 const char *ipcd_signal_result_name(int result);
 const char *ipcd_pipe_call_name(int call);
 const char *ipcd_fd_kind_name(int kind);
+/* One line naming an event's channel: "pipe:[123]", "/tmp/s", "127.0.0.1:80", "/dev/pts/3"... */
+void ipcd_event_channel(const struct ipcd_event *e, char *buf, size_t len);
 const char *ipcd_conn_event_name(int event);
 const char *ipcd_inet_conn_event_name(int event);
 /* The service name (/etc/services) of a loopback event's port, NULL if none. */

@@ -198,3 +198,17 @@ def test_no_collector_attached_is_exit_1():
     assert res.returncode == 1
     lines = res.stderr.decode().splitlines()
     assert lines[-1] == "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)"
+
+
+def test_csv_output_parses_with_a_csv_reader(tracer):
+    import csv
+    import io
+    t = tracer("-t", "pipe", "-f", "csv", "-x", fmt=None)
+    r = ipcgen("pipe", "comma, \"quote\"")
+    t.stop()
+    rows = list(csv.DictReader(io.StringIO(t.text)))
+    [row] = [x for x in rows if x["channel"] == "pipe:[%d]" % r["ino"]]
+    assert (row["type"], row["src_pid"], row["src_comm"], row["dst_pid"], row["dst_comm"]) == \
+        ("pipe", str(r["writer"]), "ipct-writer", str(r["reader"]), "ipct-reader")
+    assert row["size"] == str(len('comma, "quote"'))
+    assert bytes.fromhex(row["payload_hex"]) == b'comma, "quote"'

@@ -342,6 +342,19 @@ static void test_count(void **state)
 		       "invalid count '18446744073709551616': expected a positive number");
 }
 
+/* -w and -r: a file each, not both, never empty. */
+static void test_capture_files(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("-w", "out.ipcd"));
+	assert_string_equal(opts.write_path, "out.ipcd");
+	assert_accepted(ARGV("--read", "-"));
+	assert_string_equal(opts.read_path, "-");
+	assert_refused(ARGV("-r", "a", "-w", "b"), "-r and -w together are not supported");
+	assert_refused(ARGV("-w", ""), "empty capture file name");
+	assert_refused(ARGV("-r"), "option '-r' needs a value");
+}
+
 static void test_format(void **state)
 {
 	(void)state;
@@ -349,8 +362,10 @@ static void test_format(void **state)
 	assert_int_equal(opts.format, IPCD_FORMAT_JSON);
 	assert_accepted(ARGV("-f", "json", "--format", "text"));
 	assert_int_equal(opts.format, IPCD_FORMAT_TEXT);
-	assert_refused(ARGV("-f", "xml"), "unknown format 'xml': expected text or json");
-	assert_refused(ARGV("-f", "JSON"), "unknown format 'JSON': expected text or json");
+	assert_accepted(ARGV("-f", "csv"));
+	assert_int_equal(opts.format, IPCD_FORMAT_CSV);
+	assert_refused(ARGV("-f", "xml"), "unknown format 'xml': expected text, json or csv");
+	assert_refused(ARGV("-f", "JSON"), "unknown format 'JSON': expected text, json or csv");
 }
 
 static void test_byte_limit(void **state)
@@ -518,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_every_type_alias_selects_its_types),
 		cmocka_unit_test(test_repeated_types_are_ored),
 		cmocka_unit_test(test_lifecycle_joins_the_unix_types),
+		cmocka_unit_test(test_capture_files),
 		cmocka_unit_test(test_unknown_type_is_refused),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),

@@ -569,9 +569,68 @@ static void test_pipe_call_names(void **state)
 	assert_null(ipcd_pipe_call_name(-1));
 }
 
+/* ---- CSV ------------------------------------------------------------- */
+
+#define CSV_HEADER "time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,dst_tid,dst_ppid," \
+		   "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex\n"
+
+static void test_csv_header_then_one_row(void **state)
+{
+	struct ipcd_event e = pipe_event();
+
+	(void)state;
+	assert_renders(IPCD_FORMAT_CSV, true, &e,
+		       CSV_HEADER "2023-11-14T22:13:20.000000123+00:00,5000000123,pipe,10,11,1,writer,,20,21,1,reader,,"
+		       "5,pipe:[77],1000,,68656c6c6f\n");
+}
+
+/* RFC 4180: commas, quotes and line breaks quoted, quotes doubled; nothing else touched. */
+static void test_csv_quotes_what_needs_it(void **state)
+{
+	struct ipcd_event e = pipe_event();
+	char *got, *row;
+
+	(void)state;
+	set_endpoint(&e.src, 10, 11, 1, "a,b\"c");
+	e.path = "/tmp/new\nline";
+	e.flags |= IPCD_F_ORDER_UNCERTAIN | IPCD_EF_UNREAD;
+	got = render(IPCD_FORMAT_CSV, false, &e);
+	row = got + strlen(CSV_HEADER);
+	assert_string_equal(row, "2023-11-14T22:13:20.000000123+00:00,5000000123,pipe,10,11,1,\"a,b\"\"c\",,20,21,1,"
+			    "reader,,5,\"/tmp/new\nline\",1000,order_uncertain|unread,\n");
+	free(got);
+}
+
+/* Unknown ends are empty, not "-1(<unknown>)"-like text; lost events name their collector. */
+static void test_csv_unknown_end_and_lost(void **state)
+{
+	struct ipcd_event e = pipe_event(), lost;
+	char *got;
+
+	(void)state;
+	ipcd_endpoint_unknown(&e.dst);
+	e.flags = 0;
+	got = render(IPCD_FORMAT_CSV, false, &e);
+	assert_non_null(strstr(got, ",writer,,-1,-1,-1,,,5,pipe:[77],,,\n"));
+	free(got);
+	memset(&lost, 0, sizeof(lost));
+	lost.ts_ns = EVENT_TS_NS;
+	lost.type = IPCD_TYPE_LOST;
+	lost.lost_collector = IPCD_COLL_PIPE;
+	lost.lost_count = 12;
+	ipcd_endpoint_unknown(&lost.src);
+	ipcd_endpoint_unknown(&lost.dst);
+	got = render(IPCD_FORMAT_CSV, false, &lost);
+	assert_non_null(strstr(got, ",lost,-1,-1,-1,,,-1,-1,-1,,,12,pipe,,,\n"));
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_header_then_one_row),
+		cmocka_unit_test(test_csv_quotes_what_needs_it),
+		cmocka_unit_test(test_csv_unknown_end_and_lost),
 		cmocka_unit_test(test_text_pipe),
 		cmocka_unit_test(test_text_pipe_without_latency_omits_it),
 		cmocka_unit_test(test_text_fifo_shows_its_path),
