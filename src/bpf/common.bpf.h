@@ -153,6 +153,38 @@ static __always_inline void fill_current(struct ipcd_task *t)
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
+/*
+ * Reserves a record of type (which has hdr and task first), zeroed and
+ * stamped with kind, size, time and the current task; NULL, and counted
+ * lost for collector coll, if the ring is full.  The caller submits it (or
+ * discards it, if the filters rule the current task out).
+ */
+#define record_begin(type, kind_, coll)                                             \
+	({                                                                          \
+		type *r__ = bpf_ringbuf_reserve(&events, sizeof(type), 0);          \
+		if (r__) {                                                          \
+			__builtin_memset(r__, 0, sizeof(type));                     \
+			r__->hdr.kind = (kind_);                                    \
+			r__->hdr.size = sizeof(type);                               \
+			r__->hdr.ts_ns = bpf_ktime_get_ns();                        \
+			fill_current(&r__->task);                                   \
+		} else {                                                            \
+			count_lost(coll);                                           \
+		}                                                                   \
+		r__;                                                                \
+	})
+
+/* A record begun for the current task, unless the source-side filters rule it out. */
+#define record_begin_src(type, kind_, coll)                                         \
+	({                                                                          \
+		type *s__ = record_begin(type, kind_, coll);                        \
+		if (s__ && !filter_may_pass_src(&s__->task)) {                      \
+			bpf_ringbuf_discard(s__, 0);                                \
+			s__ = NULL;                                                 \
+		}                                                                   \
+		s__;                                                                \
+	})
+
 static __always_inline __u8 pid_sides(__u32 pid)
 {
 	__u8 *sides = bpf_map_lookup_elem(&pid_filter, &pid);

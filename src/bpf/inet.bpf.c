@@ -342,21 +342,10 @@ static __always_inline __u32 listener_key(__u16 port)
 static __always_inline void emit_conn(__u32 event, struct sock *sk, const struct ipcd_inet_tuple *t,
 				      const struct ipcd_task *peer, int fd)
 {
-	struct ipcd_inet_conn *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	struct ipcd_inet_conn *rec = record_begin_src(struct ipcd_inet_conn, IPCD_REC_INET_CONN, IPCD_COLL_INET);
 
-	if (!rec) {
-		count_lost(IPCD_COLL_INET);
+	if (!rec)
 		return;
-	}
-	__builtin_memset(rec, 0, sizeof(*rec));
-	fill_current(&rec->task);
-	if (!filter_may_pass_src(&rec->task)) {
-		bpf_ringbuf_discard(rec, 0);
-		return;
-	}
-	rec->hdr.kind = IPCD_REC_INET_CONN;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	if (peer)
 		rec->peer = *peer;
 	rec->t = *t;

@@ -190,16 +190,9 @@ static __always_inline int emit_op(__u32 op, __s32 key, __s64 result, __u64 unam
 
 	if (!cfg_mq_lifecycle || !is_live() || is_self())
 		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_MQ);
+	rec = record_begin(struct ipcd_mq_op, IPCD_REC_MQ_OP, IPCD_COLL_MQ);
+	if (!rec)
 		return 0;
-	}
-	__builtin_memset(rec, 0, sizeof(*rec));
-	fill_current(&rec->task);
-	rec->hdr.kind = IPCD_REC_MQ_OP;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->op = op;
 	rec->key = key;
 	rec->result = result;

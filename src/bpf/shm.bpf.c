@@ -88,20 +88,9 @@ static __always_inline void emit_op(__u32 op, const struct vma_lookup *l, __s32 
 
 	if (!is_live() || is_self())
 		return;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SHM);
+	rec = record_begin_src(struct ipcd_shm_op, IPCD_REC_SHM_OP, IPCD_COLL_SHM);
+	if (!rec)
 		return;
-	}
-	__builtin_memset(rec, 0, sizeof(*rec));
-	fill_current(&rec->task);
-	if (!filter_may_pass_src(&rec->task)) {
-		bpf_ringbuf_discard(rec, 0);
-		return;
-	}
-	rec->hdr.kind = IPCD_REC_SHM_OP;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	if (l) {
 		rec->obj = l->obj;
 		__builtin_memcpy(rec->name, l->name, sizeof(rec->name));
@@ -261,16 +250,9 @@ int ipcd_shm_exit_futex(struct trace_event_raw_sys_exit *ctx)
 	/* a wait that ended for another reason, or a wake that woke nobody, is no handoff */
 	if (wake ? ret <= 0 : ret != 0)
 		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SHM);
+	rec = record_begin(struct ipcd_futex, IPCD_REC_FUTEX, IPCD_COLL_SHM);
+	if (!rec)
 		return 0;
-	}
-	fill_current(&rec->task);
-	rec->hdr.kind = IPCD_REC_FUTEX;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->obj = c->obj;
 	rec->offset = c->offset;
 	rec->start_ns = c->start_ns;
@@ -327,16 +309,9 @@ static __always_inline int sem_exit(long ret)
 	c->active = 0;
 	if (ret != 0)
 		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SHM);
+	rec = record_begin(struct ipcd_semop, IPCD_REC_SEMOP, IPCD_COLL_SHM);
+	if (!rec)
 		return 0;
-	}
-	fill_current(&rec->task);
-	rec->hdr.kind = IPCD_REC_SEMOP;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->semid = c->semid;
 	rec->semnum = c->semnum;
 	rec->op = c->op;

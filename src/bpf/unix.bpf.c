@@ -688,22 +688,11 @@ static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
 	sk = fd_unix_sock(fd);
 	if (!sk || !type_wanted(BPF_CORE_READ(sk, sk_type)))
 		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_UNIX);
+	rec = record_begin_src(struct ipcd_unix_conn, IPCD_REC_UNIX_CONN, IPCD_COLL_UNIX);
+	if (!rec)
 		return 0;
-	}
-	__builtin_memset(rec, 0, sizeof(*rec));
-	fill_current(&rec->task);
-	if (!filter_may_pass_src(&rec->task)) {
-		bpf_ringbuf_discard(rec, 0);
-		return 0;
-	}
 	u = (struct unix_sock *)sk;
 	peer = BPF_CORE_READ(u, peer);
-	rec->hdr.kind = IPCD_REC_UNIX_CONN;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->ino = sock_ino(sk);
 	rec->peer_ino = peer ? sock_ino(peer) : 0;
 	rec->event = event;
