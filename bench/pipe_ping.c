@@ -7,8 +7,9 @@
  *   pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]
  *
  * CHANNEL: pipe (default), unix-stream or unix-dgram (a socketpair used
- * one way, like a pipe; each message one datagram).  Paced runs need an
- * end of file, which a datagram socketpair does not give: pipe or stream.
+ * one way, like a pipe; each message one datagram), tcp or udp (a loopback
+ * connection, 127.0.0.1).  Paced runs need an end of file, which datagrams
+ * do not give: pipe, unix-stream or tcp.
  *
  * pingpong: the parent writes S bytes, the child reads them and writes S
  * bytes back over a second pipe; latency-bound, two context switches per
@@ -41,6 +42,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,7 +53,7 @@
 #define MAX_MESSAGE 65536
 
 enum mode { PINGPONG, ONEWAY };
-enum channel { PIPE, UNIX_STREAM, UNIX_DGRAM };
+enum channel { PIPE, UNIX_STREAM, UNIX_DGRAM, TCP, UDP };
 
 struct config {
 	long messages;
@@ -71,7 +74,7 @@ struct paced_result {
 static void usage(void)
 {
 	fprintf(stderr, "usage: pipe_ping [-n MESSAGES] [-s BYTES (1..%d)] [-m pingpong|oneway]\n"
-			"                 [-c pipe|unix-stream|unix-dgram]\n"
+			"                 [-c pipe|unix-stream|unix-dgram|tcp|udp]\n"
 			"       pipe_ping -m oneway -r RATE [-d SECONDS] [-b BATCH] [-s BYTES]\n",
 		MAX_MESSAGE);
 	exit(2);
@@ -96,6 +99,10 @@ static struct config parse_args(int argc, char **argv)
 				cfg.channel = UNIX_STREAM;
 			else if (!strcmp(optarg, "unix-dgram"))
 				cfg.channel = UNIX_DGRAM;
+			else if (!strcmp(optarg, "tcp"))
+				cfg.channel = TCP;
+			else if (!strcmp(optarg, "udp"))
+				cfg.channel = UDP;
 			else
 				usage();
 			break;
@@ -112,7 +119,7 @@ static struct config parse_args(int argc, char **argv)
 	}
 	if (cfg.messages < 2 || cfg.size < 1 || cfg.size > MAX_MESSAGE)
 		usage();
-	if (cfg.rate > 0 && (cfg.mode != ONEWAY || cfg.channel == UNIX_DGRAM))
+	if (cfg.rate > 0 && (cfg.mode != ONEWAY || cfg.channel == UNIX_DGRAM || cfg.channel == UDP))
 		usage();
 	if (cfg.rate > 0 && !cfg.batch)
 		cfg.batch = (long)(cfg.rate / 10000) + 1;
@@ -199,13 +206,57 @@ static struct paced_result run_paced_writer(const struct config *cfg, int out, i
 	return res;
 }
 
+static int loopback_socket(int type, struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, type, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len))
+		die("socket/bind");
+	return fd;
+}
+
+/* A loopback TCP connection or pair of connected UDP sockets: fds[0] reads, fds[1] writes. */
+static void make_inet(int type, int fds[2])
+{
+	struct sockaddr_in a, b;
+	int one = 1, srv;
+
+	fds[0] = loopback_socket(type, &a);
+	if (type == SOCK_STREAM) {
+		if (listen(fds[0], 1))
+			die("listen");
+		fds[1] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[1] < 0 || connect(fds[1], (struct sockaddr *)&a, sizeof(a)))
+			die("connect");
+		srv = accept(fds[0], NULL, NULL);
+		if (srv < 0)
+			die("accept");
+		close(fds[0]);
+		fds[0] = srv;
+		/* small messages go out at once, as on a pipe */
+		setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		return;
+	}
+	fds[1] = loopback_socket(SOCK_DGRAM, &b);
+	if (connect(fds[1], (struct sockaddr *)&a, sizeof(a)) || connect(fds[0], (struct sockaddr *)&b, sizeof(b)))
+		die("connect");
+}
+
 /* fds[0] to read, fds[1] to write, as pipe(2) gives them. */
 static void make_channel(enum channel channel, int fds[2])
 {
-	int rc;
+	int rc = 0;
 
 	if (channel == PIPE)
 		rc = pipe(fds);
+	else if (channel == TCP || channel == UDP)
+		make_inet(channel == TCP ? SOCK_STREAM : SOCK_DGRAM, fds);
 	else
 		rc = socketpair(AF_UNIX, channel == UNIX_STREAM ? SOCK_STREAM : SOCK_DGRAM, 0, fds);
 	if (rc)
