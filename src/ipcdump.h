@@ -328,7 +328,7 @@ struct ipcd_unix_conn {
 	/*
 	 * The process at the other end as the kernel recorded it at connect
 	 * (SO_PEERCRED): for a connect, the one that called listen(); for an
-	 * accept, the one that connected.
+	 * accept (and later shutdowns and closes), the one that connected.
 	 */
 	__u32 peer_pid;
 };

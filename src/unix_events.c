@@ -235,8 +235,8 @@ void unix_events_conn(struct unix_events *u, const struct ipcd_unix_conn *rec)
 	ipcd_event_init(&e, IPCD_TYPE_UNIX_CONN, rec->hdr.ts_ns);
 	e.src_fd = rec->fd;
 	ipcd_endpoint_from_task(&e.src, &rec->task);
-	/* connect and accept: the process at the other end, as the kernel recorded it then */
-	if (rec->peer_pid && (rec->event == IPCD_CONN_CONNECT || rec->event == IPCD_CONN_ACCEPT)) {
+	/* the process at the other end, as the kernel recorded it at the connect (SO_PEERCRED) */
+	if (rec->peer_pid) {
 		const char *comm = u->comm ? u->comm(u->comm_ctx, rec->peer_pid) : NULL;
 
 		e.dst.pid = rec->peer_pid;

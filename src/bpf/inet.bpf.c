@@ -185,8 +185,8 @@ static __always_inline __u64 inet_sock_ino(struct sock *sk)
 /* ---- data ------------------------------------------------------------- */
 
 static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io *rec, struct sock *sk,
-				     __u8 proto, __u8 dir, const struct user_call *c, int ret, __u32 len,
-				     __u32 flags)
+				     __u64 cookie, __u8 proto, __u8 dir, const struct user_call *c, int ret,
+				     __u32 len, __u32 flags)
 {
 	__u64 size;
 
@@ -198,7 +198,7 @@ static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io
 	rec->call = c->call;
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	rec->bytes = ret;
-	rec->sock = bpf_get_socket_cookie(sk);
+	rec->sock = cookie;
 	rec->ino = inet_sock_ino(sk);
 	rec->fd = c->fd;
 	rec->payload_len = len;
@@ -254,7 +254,7 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	}
 	if (len > IPCD_PAYLOAD_MAX)
 		len = IPCD_PAYLOAD_MAX;
-	return submit_io(s, rec, sk, proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
+	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
 }
 
 /*
@@ -310,7 +310,7 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	 */
 	fill_current(&rec->task);
 	current_call(&c, false);
-	return submit_io(s, rec, sk, proto, IPCD_PIPE_READ, &c, ret, 0, 0);
+	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
@@ -458,4 +458,36 @@ int BPF_PROG(ipcd_inet_conn_state, const struct sock *csk, const int oldstate, c
 	bpf_map_delete_elem(&connectors, &t);
 	emit_conn(IPCD_INET_CLOSE, sk, &t, NULL, -1);
 	return 0;
+}
+
+/*
+ * splice(fd_in, off_in, fd_out, off_out, len, flags) out of a TCP socket:
+ * tcp_splice_read takes the bytes without a recvmsg, so no sock_recv_length;
+ * copied_seq still says where they end.  (Into a socket, splice is a send.)
+ */
+SEC("tracepoint/syscalls/sys_exit_splice")
+int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
+{
+	long ret = ctx->ret;  /* first: the context is read before anything moves it */
+	struct user_call c = { .call = IPCD_CALL_SPLICE };
+	struct ipcd_scratch *s;
+	struct ipcd_inet_io *rec;
+	struct sock *sk;
+
+	if (ret <= 0 || !is_live() || is_self() || !proto_wanted(IPCD_PROTO_TCP))
+		return 0;
+	c.fd = syscall_arg1();
+	sk = fd_inet_tcp_sock(c.fd);
+	s = this_cpu_scratch();
+	if (!sk || !s)
+		return 0;
+	rec = scratch_record(s, struct ipcd_inet_io);
+	sock_tuple(sk, &rec->t);
+	tuple_reverse(&rec->t);
+	if (!tuple_is_loopback(&rec->t))
+		return 0;
+	rec->seq = tcp_received_end(sk) - ret;
+	fill_current(&rec->task);
+	/* a socket reached by its fd here: the cookie helper wants a pointer the kernel vouches for */
+	return submit_io(s, rec, sk, 0, IPCD_PROTO_TCP, IPCD_PIPE_READ, &c, ret, 0, 0);
 }

@@ -160,3 +160,14 @@ def test_tcp_to_the_hosts_own_address_is_loopback(tracer):
     assert_ends(req, r["clients"][0], "ipct-tcli-0", r["handlers"][0], "ipct-thandler")
     assert req["meta"]["src_addr"] == req["meta"]["dst_addr"] == addr
     assert payload(req) == b"request-0"
+
+
+def test_bytes_spliced_out_of_a_tcp_socket(tracer):
+    t = tracer("-t", "lt", "-x")
+    r = netgen("splice", 4)
+    events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["receiver"]]
+    assert len(events) == 1, events
+    e = events[0]
+    assert_ends(e, r["sender"], "ipct-tsend", r["receiver"], "ipct-tsplice")
+    assert payload(e) == b"spliced-out-of-tcp;" and e["meta"]["dst_call"] == "splice"
+    assert e["meta"]["dst_port"] == r["port"]

@@ -178,6 +178,9 @@ def test_lifecycle_events_only_when_asked(tracer):
     # both processes: the one listening for a connect, the one connecting for an accept
     assert (conn["dst_pid"], conn["dst_comm"]) == (r["server"], "ipct-userver")
     assert (acc["dst_pid"], acc["dst_comm"]) == (r["client"], "ipct-uclient")
+    # the client's close names the server it was connected to
+    [close] = [e for e in events if e["meta"]["event"] == "close" and e["src_pid"] == r["client"]]
+    assert close["dst_pid"] == r["server"]
 
 
 def test_bytes_taken_unseen_are_reported_and_the_stream_resyncs(tracer):

@@ -320,9 +320,49 @@ static int scenario_established(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * splice FAMILY: ipct-tsend writes "spliced-out-of-tcp;" to a connection;
+ * ipct-tsplice splices it out of the socket into a pipe and reads the pipe.
+ */
+static int scenario_splice(int argc, char **argv)
+{
+	int family = family_of(argc > 0 ? argv[0] : "4");
+	int lfd, conn, p[2];
+	unsigned short port;
+	pid_t sender;
+	char buf[64];
+
+	set_comm("ipct-tsplice");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 1) || pipe(p))
+		die("listen/pipe");
+	port = port_of(lfd, false);
+	sender = fork();
+	if (sender < 0)
+		die("fork");
+	if (sender == 0) {
+		int fd;
+
+		set_comm("ipct-tsend");
+		fd = connected(family, SOCK_STREAM, port);
+		write_all(fd, "spliced-out-of-tcp;", 19);
+		close(fd);
+		_exit(0);
+	}
+	conn = accept(lfd, NULL, NULL);
+	if (conn < 0)
+		die("accept");
+	if (splice(conn, NULL, p[1], NULL, 19, 0) != 19)
+		die("splice");
+	read_exactly(p[0], buf, 19);
+	wait_child(sender);
+	printf("{\"sender\":%d,\"receiver\":%d,\"port\":%u}\n", sender, getpid(), port);
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established FAMILY [ARGS...]\n");
+	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established|splice FAMILY [ARGS...]\n");
 	return 2;
 }
 
@@ -342,5 +382,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "udp")) return scenario_udp(argc, argv);
 	if (!strcmp(name, "sendfile")) return scenario_sendfile(argc, argv);
 	if (!strcmp(name, "established")) return scenario_established(argc, argv);
+	if (!strcmp(name, "splice")) return scenario_splice(argc, argv);
 	return usage();
 }
