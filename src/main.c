@@ -97,6 +97,11 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 		unix_events_describe(app->unix, &out);
 	else if (out.type == IPCD_TYPE_LOOPBACK_TCP)
 		inet_events_describe(app->inet, &out);
+	/* the expression may ask for names and parents: after they are filled in */
+	fill_parent(app->procs, &out.src);
+	fill_parent(app->procs, &out.dst);
+	if (app->opts->filter && out.type != IPCD_TYPE_LOST && !fexpr_match(app->opts->filter, &out))
+		return;
 	/* with -w the records go to the file; the events only count, for -c */
 	if (app->capture) {
 		app->printed++;
@@ -104,8 +109,6 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 			app->done = true;
 		return;
 	}
-	fill_parent(app->procs, &out.src);
-	fill_parent(app->procs, &out.dst);
 	ipcd_output_event(&app->output, &out);
 	if (ferror(app->output.out)) {
 		app->done = true;
@@ -482,27 +485,24 @@ static void free_state(struct ipcdump *app)
 	proc_table_free(app->procs);
 }
 
-int main(int argc, char **argv)
+/* Traces, or reads a capture, with the options parsed. */
+static int run(const struct ipcd_options *opts)
 {
-	static struct ipcd_options opts;
 	struct ipcdump app;
 	int rc;
 
-	rc = ipcd_parse_options(argc, argv, &opts, stderr);
-	if (rc >= 0)
-		return rc;
-	if (opts.show_help) {
+	if (opts->show_help) {
 		ipcd_print_usage(stdout);
 		return IPCD_EXIT_OK;
 	}
-	if (opts.show_version) {
+	if (opts->show_version) {
 		printf("ipcdump %s\n", IPCD_VERSION);
 		return IPCD_EXIT_OK;
 	}
 
 	memset(&app, 0, sizeof(app));
-	app.opts = &opts;
-	ipcd_output_init(&app.output, stdout, opts.format, opts.dump_bytes);
+	app.opts = opts;
+	ipcd_output_init(&app.output, stdout, opts->format, opts->dump_bytes);
 	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
 	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
@@ -516,16 +516,16 @@ int main(int argc, char **argv)
 		return IPCD_EXIT_FAILURE;
 	}
 	install_signal_handlers();
-	if (opts.read_path) {
+	if (opts->read_path) {
 		rc = read_capture(&app);
 		free_state(&app);
 		return rc;
 	}
-	rc = ipcd_tracer_start(&app.tracer, &opts, on_record, &app, stderr);
-	if (!rc && opts.write_path) {
+	rc = ipcd_tracer_start(&app.tracer, opts, on_record, &app, stderr);
+	if (!rc && opts->write_path) {
 		char err[512];
 
-		app.capture = capture_writer_open(opts.write_path, app.output.mono_to_real_ns, err, sizeof(err));
+		app.capture = capture_writer_open(opts->write_path, app.output.mono_to_real_ns, err, sizeof(err));
 		if (!app.capture) {
 			fprintf(stderr, "ipcdump: %s\n", err);
 			rc = IPCD_EXIT_FAILURE;
@@ -548,5 +548,16 @@ int main(int argc, char **argv)
 	rc = app.capture ? close_capture(&app) : IPCD_EXIT_OK;
 	ipcd_tracer_stop(&app.tracer);
 	free_state(&app);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ipcd_options opts;
+	int rc = ipcd_parse_options(argc, argv, &opts, stderr);
+
+	if (rc < 0)
+		rc = run(&opts);
+	ipcd_options_free(&opts);
 	return rc;
 }

@@ -66,6 +66,7 @@ static const struct option long_options[] = {
 	{ "lifecycle", no_argument, NULL, OPT_LIFECYCLE },
 	{ "write", required_argument, NULL, 'w' },
 	{ "read", required_argument, NULL, 'r' },
+	{ "filter", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -73,7 +74,7 @@ static const struct option long_options[] = {
 
 void ipcd_print_usage(FILE *out)
 {
-	fputs("Usage: ipcdump [OPTIONS]\n"
+	fputs("Usage: ipcdump [OPTIONS] [FILTER EXPRESSION]\n"
 	      "Trace inter-process communication: who talks to whom, over what, saying what.\n"
 	      "\n"
 	      "  -t, --type TYPE        only these types (repeatable): a|all k|signal|kill\n"
@@ -92,6 +93,8 @@ void ipcd_print_usage(FILE *out)
 	      "  -f, --format FMT       text (default), json (one object per line) or csv\n"
 	      "  -x, --hex              dump the bytes transferred\n"
 	      "  -B, --bytes N          with -x, at most N bytes per event (0: all, up to 16384)\n"
+	      "  -F, --filter EXPR      only events matching EXPR (also: the trailing arguments),\n"
+	      "                         e.g. 'comm == \"nginx*\" and bytes > 100 or payload contains \"GET \"'\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "  -w, --write FILE       write a capture file (- for stdout) instead of printing\n"
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
@@ -244,6 +247,10 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		opts->max_bytes = (uint32_t)v;
 		return -1;
 	case 'L': opts->quiet_lost = true; return -1;
+	case 'F':
+		free(opts->filter_text);
+		opts->filter_text = strdup(arg);
+		return opts->filter_text ? -1 : usage_error(err, "out of memory%s", "");
 	case 'w':
 		if (!*arg)
 			return usage_error(err, "empty capture file name%s", "");
@@ -268,6 +275,50 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 	}
 }
 
+/* The trailing arguments are one filter expression, as tcpdump takes them. */
+static int join_trailing_filter(int argc, char **argv, struct ipcd_options *opts, FILE *err)
+{
+	size_t len = 1;
+	char *text;
+
+	if (opts->filter_text)
+		return usage_error(err, "a filter both with -F and after the options ('%s')", argv[optind]);
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	text = calloc(1, len);
+	if (!text)
+		return usage_error(err, "out of memory%s", "");
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(text, " ");
+		strcat(text, argv[i]);
+	}
+	opts->filter_text = text;
+	return -1;
+}
+
+/* A filter error points at its column, under the expression, as tcpdump's would. */
+static int parse_filter(struct ipcd_options *opts, FILE *err)
+{
+	char why[256];
+	size_t col = 0;
+
+	opts->filter = fexpr_parse(opts->filter_text, why, sizeof(why), &col);
+	if (opts->filter)
+		return -1;
+	fprintf(err, "ipcdump: filter: %s at column %zu\n  %s\n  %*s^\n", why, col + 1, opts->filter_text,
+		(int)col, "");
+	return IPCD_EXIT_USAGE;
+}
+
+void ipcd_options_free(struct ipcd_options *opts)
+{
+	fexpr_free(opts->filter);
+	free(opts->filter_text);
+	opts->filter = NULL;
+	opts->filter_text = NULL;
+}
+
 int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err)
 {
 	int opt, rc;
@@ -276,15 +327,17 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);
 		if (rc >= 0)
 			return rc;
 	}
-	if (optind < argc)
-		return usage_error(err, "unexpected argument '%s'", argv[optind]);
+	if (optind < argc && (rc = join_trailing_filter(argc, argv, opts, err)) >= 0)
+		return rc;
+	if (opts->filter_text && (rc = parse_filter(opts, err)) >= 0)
+		return rc;
 	if (opts->read_path && opts->write_path)
 		return usage_error(err, "-r and -w together are not supported%s", "");
 	if (!opts->types)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "event.h"
+#include "filter_expr.h"
 
 /* Exit codes, as tcpdump keeps them in one place. */
 enum ipcd_exit {
@@ -47,6 +48,8 @@ struct ipcd_options {
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
+	char *filter_text;           /* -F, or the trailing arguments */
+	struct fexpr *filter;        /* filter_text parsed */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
 	bool show_help, show_version;
 };
@@ -57,6 +60,9 @@ struct ipcd_options {
  */
 int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err);
 void ipcd_print_usage(FILE *out);
+
+/* Frees what parsing allocated (the filter). */
+void ipcd_options_free(struct ipcd_options *opts);
 
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);

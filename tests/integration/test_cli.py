@@ -95,7 +95,7 @@ def test_stop_signals_flush_and_summarise(tracer, sig):
 @pytest.mark.parametrize("args", [
     ["-t", "bogus"], ["-p", "abc"], ["-p", "0"], ["-s", "-5"], ["-c", "0"], ["-c", "x"],
     ["-f", "xml"], ["-B", "-1"], ["--buffer-size", "12Q"], ["-Z"], ["--nope"], ["-t"],
-    ["extra"], ["-p", " 12"],
+    ["-p", " 12"],
 ])
 def test_bad_input_is_one_line_and_exit_2(args):
     res = subprocess.run([IPCDUMP, *args], capture_output=True, timeout=30)
@@ -212,3 +212,29 @@ def test_csv_output_parses_with_a_csv_reader(tracer):
         ("pipe", str(r["writer"]), "ipct-writer", str(r["reader"]), "ipct-reader")
     assert row["size"] == str(len('comma, "quote"'))
     assert bytes.fromhex(row["payload_hex"]) == b'comma, "quote"'
+
+
+def test_filter_expression_as_trailing_arguments(tracer):
+    t = tracer("-t", "pipe", "-x", "comm", "==", "ipct-w*", "and", "payload", "contains", "writer-1")
+    r = ipcgen("multi", 3)
+    events = t.stop()
+    assert [e["src_pid"] for e in events] == [r["writers"][1]], events
+
+
+def test_filter_expression_with_F_and_the_ipcdump_flags_together(tracer):
+    t = tracer("-t", "pipe", "-F", "bytes > 17", "-D", "ipct-reader")
+    r = ipcgen("pipe", "0123456789abcdefghij")  # 20 bytes: passes
+    ipcgen("pipe", "short")                      # 5 bytes: does not
+    events = t.stop()
+    assert [(e["src_pid"], e["size"]) for e in events] == [(r["writer"], 20)], events
+
+
+def test_filter_errors_point_at_the_column():
+    res = subprocess.run([IPCDUMP, "pid", "==", "1", "and", "nonsense", "==", "2"], capture_output=True, timeout=30)
+    assert res.returncode == 2
+    lines = res.stderr.decode().splitlines()
+    assert lines[0] == "ipcdump: filter: unknown field 'nonsense' at column 14"
+    assert lines[1] == "  pid == 1 and nonsense == 2"
+    assert lines[2] == "  " + " " * 13 + "^"
+    res = subprocess.run([IPCDUMP, "-F", "pid == 1", "pid == 2"], capture_output=True, timeout=30)
+    assert res.returncode == 2 and b"-F and after the options" in res.stderr

@@ -50,6 +50,8 @@ static int parse(char **argv, char **err_text)
 	*err_text = NULL;
 	err = open_memstream(err_text, &size);
 	assert_non_null(err);
+	/* what the previous parse allocated (a filter) */
+	ipcd_options_free(&opts);
 	rc = ipcd_parse_options(count_args(argv), argv, &opts, err);
 	assert_int_equal(fclose(err), 0);
 	return rc;
@@ -484,12 +486,23 @@ static void test_missing_value_is_refused(void **state)
 	assert_refused(ARGV("--buffer-size"), "option '--buffer-size' needs a value");
 }
 
-static void test_stray_argument_is_refused(void **state)
+/* Arguments after the options are a filter expression, as tcpdump takes them. */
+static void test_trailing_arguments_are_a_filter(void **state)
 {
+	char *err_text;
+
 	(void)state;
-	assert_refused(ARGV("foo"), "unexpected argument 'foo'");
-	assert_refused(ARGV("-x", "foo", "-L"), "unexpected argument 'foo'");
-	assert_refused(ARGV("--", "-x"), "unexpected argument '-x'");
+	assert_accepted(ARGV("-x", "pid", "==", "5", "and", "comm", "==", "sh"));
+	assert_string_equal(opts.filter_text, "pid == 5 and comm == sh");
+	assert_non_null(opts.filter);
+	assert_accepted(ARGV("-F", "bytes > 3"));
+	assert_string_equal(opts.filter_text, "bytes > 3");
+	assert_int_equal(parse(ARGV("-x", "foo", "-L"), &err_text), IPCD_EXIT_USAGE);
+	assert_string_equal(err_text, "ipcdump: filter: unknown field 'foo' at column 1\n  foo\n  ^\n");
+	free(err_text);
+	assert_refused(ARGV("-F", "pid == 1", "--", "pid == 2"),
+		       "a filter both with -F and after the options ('pid == 2')");
+	ipcd_options_free(&opts);
 }
 
 /* The first bad value stops parsing: the later error is never reached. */
@@ -551,7 +564,7 @@ int main(void)
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_unknown_option_is_refused),
 		cmocka_unit_test(test_missing_value_is_refused),
-		cmocka_unit_test(test_stray_argument_is_refused),
+		cmocka_unit_test(test_trailing_arguments_are_a_filter),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_payload_limit),
 	};

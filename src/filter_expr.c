@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "filter_expr.h"
+#include "output.h"
+
+enum field {
+	F_TYPE, F_PID, F_SRC_PID, F_DST_PID, F_TID, F_PPID, F_COMM, F_SRC_COMM, F_DST_COMM,
+	F_BYTES, F_LATENCY, F_SIGNAL, F_PORT, F_SRC_PORT, F_DST_PORT, F_CHANNEL, F_PAYLOAD,
+};
+
+enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_RE, OP_NRE, OP_CONTAINS };
+
+enum node_kind { N_AND, N_OR, N_NOT, N_CMP };
+
+struct fexpr {
+	enum node_kind kind;
+	struct fexpr *left, *right;   /* AND/OR; NOT uses left */
+	enum field field;
+	enum op op;
+	bool numeric;                  /* the value is a number */
+	int64_t num;
+	char *text;
+	regex_t re;
+	bool has_re;
+};
+
+static const struct {
+	const char *name;
+	enum field field;
+	bool numeric;                  /* compared as numbers */
+} fields[] = {
+	{ "type", F_TYPE, false }, { "pid", F_PID, true }, { "src.pid", F_SRC_PID, true },
+	{ "dst.pid", F_DST_PID, true }, { "tid", F_TID, true }, { "ppid", F_PPID, true },
+	{ "comm", F_COMM, false }, { "src.comm", F_SRC_COMM, false }, { "dst.comm", F_DST_COMM, false },
+	{ "bytes", F_BYTES, true }, { "size", F_BYTES, true }, { "latency", F_LATENCY, true },
+	{ "signal", F_SIGNAL, true }, { "port", F_PORT, true }, { "src.port", F_SRC_PORT, true },
+	{ "dst.port", F_DST_PORT, true }, { "channel", F_CHANNEL, false }, { "path", F_CHANNEL, false },
+	{ "payload", F_PAYLOAD, false },
+};
+
+/* ---- the lexer --------------------------------------------------------- */
+
+struct parser {
+	const char *text;
+	size_t pos;
+	char *err;
+	size_t errlen;
+	size_t err_col;
+	bool failed;
+};
+
+static void fail(struct parser *p, size_t col, const char *fmt, const char *arg)
+{
+	if (p->failed)
+		return;
+	p->failed = true;
+	p->err_col = col;
+	snprintf(p->err, p->errlen, fmt, arg);
+}
+
+static void skip_space(struct parser *p)
+{
+	while (isspace((unsigned char)p->text[p->pos]))
+		p->pos++;
+}
+
+static bool word_char(char c)
+{
+	/* strchr finds the terminating NUL too */
+	return c && (isalnum((unsigned char)c) || strchr("._-/*?[]:@+%", c));
+}
+
+/* Consumes keyword (a word, or punctuation) if it comes next. */
+static bool accept_kw(struct parser *p, const char *kw)
+{
+	size_t len = strlen(kw);
+
+	skip_space(p);
+	if (strncmp(p->text + p->pos, kw, len))
+		return false;
+	if (isalpha((unsigned char)kw[0]) && word_char(p->text[p->pos + len]))
+		return false;
+	p->pos += len;
+	return true;
+}
+
+/* A bare word or a quoted string; NULL (after failing) if neither. */
+static char *read_value(struct parser *p)
+{
+	size_t start, len = 0;
+	char *out;
+
+	skip_space(p);
+	start = p->pos;
+	if (p->text[p->pos] == '"') {
+		out = malloc(strlen(p->text + p->pos) + 1);
+		if (!out)
+			return NULL;
+		for (p->pos++; p->text[p->pos] && p->text[p->pos] != '"'; p->pos++) {
+			if (p->text[p->pos] == '\\' && p->text[p->pos + 1])
+				p->pos++;
+			out[len++] = p->text[p->pos];
+		}
+		if (p->text[p->pos] != '"') {
+			free(out);
+			fail(p, start, "unterminated string%s", "");
+			return NULL;
+		}
+		p->pos++;
+		out[len] = '\0';
+		return out;
+	}
+	while (word_char(p->text[p->pos]))
+		p->pos++;
+	if (p->pos == start) {
+		fail(p, start, p->text[start] ? "expected a value%s" : "expected a value at the end%s", "");
+		return NULL;
+	}
+	return strndup(p->text + start, p->pos - start);
+}
+
+/* ---- the parser -------------------------------------------------------- */
+
+static struct fexpr *parse_or(struct parser *p);
+
+static struct fexpr *node(enum node_kind kind, struct fexpr *left, struct fexpr *right)
+{
+	struct fexpr *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		fexpr_free(left);
+		fexpr_free(right);
+		return NULL;
+	}
+	n->kind = kind;
+	n->left = left;
+	n->right = right;
+	return n;
+}
+
+static bool parse_op(struct parser *p, enum op *op)
+{
+	static const struct { const char *kw; enum op op; } ops[] = {
+		{ "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE }, { "!~", OP_NRE },
+		{ "=", OP_EQ }, { "<", OP_LT }, { ">", OP_GT }, { "~", OP_RE }, { "contains", OP_CONTAINS },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (accept_kw(p, ops[i].kw)) {
+			*op = ops[i].op;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A signal by name: "SIGUSR1", "USR1", or "SIGRTMIN+n" as ipcdump prints them. */
+static bool signal_number(const char *name, int64_t *num)
+{
+	char buf[24];
+
+	for (int sig = 1; sig <= 64; sig++) {
+		const char *n = ipcd_signal_name(sig, buf, sizeof(buf));
+
+		if (!strcasecmp(name, n) || !strcasecmp(name, n + 3)) {
+			*num = sig;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_number(const char *text, int64_t *num)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 0);
+	if (errno || end == text || *end)
+		return false;
+	*num = v;
+	return true;
+}
+
+/* Checks that field, op and value go together, and prepares the value. */
+static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool numeric_field)
+{
+	if (n->op == OP_RE || n->op == OP_NRE) {
+		if (numeric_field) {
+			fail(p, col, "~ needs a text field, not a number%s", "");
+			return false;
+		}
+		if (regcomp(&n->re, n->text, REG_EXTENDED | REG_NOSUB)) {
+			fail(p, col, "invalid regular expression '%s'", n->text);
+			return false;
+		}
+		n->has_re = true;
+		return true;
+	}
+	if (n->op == OP_CONTAINS) {
+		if (n->field != F_PAYLOAD && numeric_field) {
+			fail(p, col, "contains needs a text field%s", "");
+			return false;
+		}
+		return true;
+	}
+	if (n->field == F_PAYLOAD) {
+		fail(p, col, "payload takes contains, ~ or !~%s", "");
+		return false;
+	}
+	if (numeric_field) {
+		if (parse_number(n->text, &n->num) || (n->field == F_SIGNAL && signal_number(n->text, &n->num))) {
+			n->numeric = true;
+			return true;
+		}
+		fail(p, col, "expected a number, got '%s'", n->text);
+		return false;
+	}
+	if (n->op != OP_EQ && n->op != OP_NE) {
+		fail(p, col, "text compares with ==, !=, ~, !~ or contains only%s", "");
+		return false;
+	}
+	return true;
+}
+
+static struct fexpr *parse_comparison(struct parser *p)
+{
+	struct fexpr *n;
+	size_t start, value_col, i;
+
+	skip_space(p);
+	start = p->pos;
+	while (word_char(p->text[p->pos]))
+		p->pos++;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (p->pos - start == strlen(fields[i].name) &&
+		    !strncmp(p->text + start, fields[i].name, p->pos - start))
+			break;
+	if (p->pos == start) {
+		fail(p, start, p->text[start] ? "expected a field%s" : "expected a field at the end%s", "");
+		return NULL;
+	}
+	if (i == sizeof(fields) / sizeof(fields[0])) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(p->pos - start), p->text + start);
+		fail(p, start, "unknown field '%s'", name);
+		return NULL;
+	}
+	n = node(N_CMP, NULL, NULL);
+	if (!n)
+		return NULL;
+	n->field = fields[i].field;
+	if (!parse_op(p, &n->op)) {
+		skip_space(p);
+		fail(p, p->pos, "expected an operator (==, !=, <, <=, >, >=, ~, !~, contains)%s", "");
+		fexpr_free(n);
+		return NULL;
+	}
+	skip_space(p);
+	value_col = p->pos;
+	n->text = read_value(p);
+	if (!n->text || !check_comparison(p, n, value_col, fields[i].numeric)) {
+		fexpr_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static struct fexpr *parse_unary(struct parser *p)
+{
+	struct fexpr *inner;
+	size_t open;
+
+	if (accept_kw(p, "not") || accept_kw(p, "!")) {
+		inner = parse_unary(p);
+		return inner ? node(N_NOT, inner, NULL) : NULL;
+	}
+	skip_space(p);
+	open = p->pos;
+	if (accept_kw(p, "(")) {
+		inner = parse_or(p);
+		if (!inner)
+			return NULL;
+		if (!accept_kw(p, ")")) {
+			fail(p, open, "unbalanced parenthesis%s", "");
+			fexpr_free(inner);
+			return NULL;
+		}
+		return inner;
+	}
+	return parse_comparison(p);
+}
+
+static struct fexpr *parse_and(struct parser *p)
+{
+	struct fexpr *left = parse_unary(p), *right;
+
+	while (left && (accept_kw(p, "and") || accept_kw(p, "&&"))) {
+		right = parse_unary(p);
+		if (!right) {
+			fexpr_free(left);
+			return NULL;
+		}
+		left = node(N_AND, left, right);
+	}
+	return left;
+}
+
+static struct fexpr *parse_or(struct parser *p)
+{
+	struct fexpr *left = parse_and(p), *right;
+
+	while (left && (accept_kw(p, "or") || accept_kw(p, "||"))) {
+		right = parse_and(p);
+		if (!right) {
+			fexpr_free(left);
+			return NULL;
+		}
+		left = node(N_OR, left, right);
+	}
+	return left;
+}
+
+struct fexpr *fexpr_parse(const char *text, char *err, size_t errlen, size_t *col)
+{
+	struct parser p = { .text = text, .err = err, .errlen = errlen };
+	struct fexpr *e = parse_or(&p);
+
+	skip_space(&p);
+	if (e && text[p.pos]) {
+		fail(&p, p.pos, text[p.pos] == ')' ? "unbalanced parenthesis%s" : "expected and, or or the end%s",
+		     "");
+		fexpr_free(e);
+		e = NULL;
+	}
+	if (!e && !p.failed)
+		fail(&p, p.pos, "out of memory%s", "");
+	if (!e)
+		*col = p.err_col;
+	return e;
+}
+
+void fexpr_free(struct fexpr *e)
+{
+	if (!e)
+		return;
+	fexpr_free(e->left);
+	fexpr_free(e->right);
+	if (e->has_re)
+		regfree(&e->re);
+	free(e->text);
+	free(e);
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+static bool compare_num(enum op op, int64_t have, int64_t want)
+{
+	switch (op) {
+	case OP_EQ: return have == want;
+	case OP_NE: return have != want;
+	case OP_LT: return have < want;
+	case OP_LE: return have <= want;
+	case OP_GT: return have > want;
+	case OP_GE: return have >= want;
+	default: return false;
+	}
+}
+
+static bool compare_text(const struct fexpr *n, const char *have)
+{
+	if (!have)
+		return n->op == OP_NE || n->op == OP_NRE;
+	switch (n->op) {
+	case OP_EQ: return !fnmatch(n->text, have, 0);
+	case OP_NE: return fnmatch(n->text, have, 0) != 0;
+	case OP_RE: return !regexec(&n->re, have, 0, NULL, 0);
+	case OP_NRE: return regexec(&n->re, have, 0, NULL, 0) != 0;
+	case OP_CONTAINS: return strstr(have, n->text) != NULL;
+	default: return false;
+	}
+}
+
+static bool match_payload(const struct fexpr *n, const struct ipcd_event *ev)
+{
+	char *copy;
+	bool hit;
+
+	if (n->op == OP_CONTAINS)
+		return ev->payload_len && memmem(ev->payload, ev->payload_len, n->text, strlen(n->text));
+	/* a regex runs over text: NUL bytes end nothing here */
+	copy = malloc(ev->payload_len + 1);
+	if (!copy)
+		return false;
+	for (uint32_t i = 0; i < ev->payload_len; i++)
+		copy[i] = ev->payload[i] ? (char)ev->payload[i] : ' ';
+	copy[ev->payload_len] = '\0';
+	hit = !regexec(&n->re, copy, 0, NULL, 0);
+	free(copy);
+	return n->op == OP_NRE ? !hit : hit;
+}
+
+static const char *comm_of(const struct ipcd_endpoint *ep)
+{
+	return ep->pid >= 0 && ep->comm[0] ? ep->comm : NULL;
+}
+
+static bool has_ports(const struct ipcd_event *ev)
+{
+	return ev->has_inet;
+}
+
+/* A field of either end: "==" if one end matches, "!=" if neither does. */
+static bool either_num(const struct fexpr *n, int64_t a, bool a_known, int64_t b, bool b_known)
+{
+	bool hit;
+
+	if (n->op == OP_NE)
+		return !((a_known && a == n->num) || (b_known && b == n->num));
+	hit = (a_known && compare_num(n->op, a, n->num)) || (b_known && compare_num(n->op, b, n->num));
+	return hit;
+}
+
+static bool either_text(const struct fexpr *n, const char *a, const char *b)
+{
+	struct fexpr positive = *n;
+
+	if (n->op == OP_NE || n->op == OP_NRE) {
+		positive.op = n->op == OP_NE ? OP_EQ : OP_RE;
+		return !(a && compare_text(&positive, a)) && !(b && compare_text(&positive, b));
+	}
+	return (a && compare_text(n, a)) || (b && compare_text(n, b));
+}
+
+static bool match_cmp(const struct fexpr *n, const struct ipcd_event *ev)
+{
+	char channel[IPCD_PATH_MAX + 160];
+
+	switch (n->field) {
+	case F_TYPE: return compare_text(n, ipcd_type_name(ev->type));
+	case F_PID: return either_num(n, ev->src.pid, ev->src.pid >= 0, ev->dst.pid, ev->dst.pid >= 0);
+	case F_SRC_PID: return ev->src.pid >= 0 && compare_num(n->op, ev->src.pid, n->num);
+	case F_DST_PID: return ev->dst.pid >= 0 && compare_num(n->op, ev->dst.pid, n->num);
+	case F_TID: return either_num(n, ev->src.tid, ev->src.tid >= 0, ev->dst.tid, ev->dst.tid >= 0);
+	case F_PPID: return either_num(n, ev->src.ppid, ev->src.ppid >= 0, ev->dst.ppid, ev->dst.ppid >= 0);
+	case F_COMM: return either_text(n, comm_of(&ev->src), comm_of(&ev->dst));
+	case F_SRC_COMM: return compare_text(n, comm_of(&ev->src));
+	case F_DST_COMM: return compare_text(n, comm_of(&ev->dst));
+	case F_BYTES: return compare_num(n->op, (int64_t)ev->bytes, n->num);
+	case F_LATENCY:
+		return (ev->flags & IPCD_EF_HAS_LATENCY) && compare_num(n->op, (int64_t)ev->latency_ns, n->num);
+	case F_SIGNAL: return ev->type == IPCD_TYPE_SIGNAL && compare_num(n->op, ev->sig, n->num);
+	case F_PORT:
+		return either_num(n, ev->inet.sport, has_ports(ev), ev->inet.dport, has_ports(ev));
+	case F_SRC_PORT: return has_ports(ev) && compare_num(n->op, ev->inet.sport, n->num);
+	case F_DST_PORT: return has_ports(ev) && compare_num(n->op, ev->inet.dport, n->num);
+	case F_CHANNEL:
+		ipcd_event_channel(ev, channel, sizeof(channel));
+		return compare_text(n, channel);
+	case F_PAYLOAD: return match_payload(n, ev);
+	}
+	return false;
+}
+
+bool fexpr_match(const struct fexpr *e, const struct ipcd_event *ev)
+{
+	switch (e->kind) {
+	case N_AND: return fexpr_match(e->left, ev) && fexpr_match(e->right, ev);
+	case N_OR: return fexpr_match(e->left, ev) || fexpr_match(e->right, ev);
+	case N_NOT: return !fexpr_match(e->left, ev);
+	case N_CMP: return match_cmp(e, ev);
+	}
+	return false;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The filter language (-F 'EXPR', or the trailing arguments, as tcpdump):
+ *
+ *   expr   := or
+ *   or     := and { ("or" | "||") and }
+ *   and    := unary { ("and" | "&&") unary }
+ *   unary  := ("not" | "!") unary | "(" expr ")" | field op value
+ *   op     := == (= too) != < <= > >= ~ (regex) !~ contains
+ *   value  := number | "quoted string" | bare-word
+ *
+ * Fields: type, pid, src.pid, dst.pid, tid, ppid, comm, src.comm, dst.comm,
+ * bytes (or size), latency (ns), signal (number or name), port, src.port,
+ * dst.port, channel (or path: the event's channel as CSV shows it), and
+ * payload (contains, ~).  A field without src./dst. is either end: "pid ==
+ * 5" holds if one end is 5, "pid != 5" if neither is.  == and != on text
+ * take shell wildcards (comm == "py*"); ~ takes a POSIX extended regex.
+ */
+#ifndef IPCD_FILTER_EXPR_H
+#define IPCD_FILTER_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "event.h"
+
+struct fexpr;
+
+/* NULL on error: a one-line reason in err and the 0-based column in *col. */
+struct fexpr *fexpr_parse(const char *text, char *err, size_t errlen, size_t *col);
+bool fexpr_match(const struct fexpr *e, const struct ipcd_event *ev);
+void fexpr_free(struct fexpr *e);
+
+#endif /* IPCD_FILTER_EXPR_H */

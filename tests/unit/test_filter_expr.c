@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The filter language: what parses (and what each expression matches on
+ * known events), and what does not (with the reason and the column).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "filter_expr.h"
+
+static const uint8_t get_request[] = "GET /index.html HTTP/1.0\r\n";
+
+static void endpoint(struct ipcd_endpoint *ep, int64_t pid, const char *comm)
+{
+	ipcd_endpoint_unknown(ep);
+	ep->pid = ep->tid = pid;
+	ep->ppid = 1;
+	strncpy(ep->comm, comm, sizeof(ep->comm) - 1);
+}
+
+/* nginx (10) -> python3 (20) over loopback TCP 127.0.0.1:80 -> :5555, 26 bytes of a GET. */
+static struct ipcd_event tcp_event(void)
+{
+	struct ipcd_event e;
+
+	ipcd_event_init(&e, IPCD_TYPE_LOOPBACK_TCP, 1000);
+	endpoint(&e.src, 10, "nginx");
+	endpoint(&e.dst, 20, "python3");
+	e.bytes = sizeof(get_request) - 1;
+	e.latency_ns = 5000;
+	e.flags = IPCD_EF_HAS_LATENCY;
+	e.has_inet = true;
+	e.inet.saddr[10] = e.inet.saddr[11] = e.inet.daddr[10] = e.inet.daddr[11] = 0xff;
+	e.inet.saddr[12] = e.inet.daddr[12] = 127;
+	e.inet.saddr[15] = e.inet.daddr[15] = 1;
+	e.inet.sport = 80;
+	e.inet.dport = 5555;
+	e.payload = get_request;
+	e.payload_len = sizeof(get_request) - 1;
+	return e;
+}
+
+/* kill -USR1 from bash (30) to a process whose end is unknown. */
+static struct ipcd_event signal_event(void)
+{
+	struct ipcd_event e;
+
+	ipcd_event_init(&e, IPCD_TYPE_SIGNAL, 2000);
+	endpoint(&e.src, 30, "bash");
+	e.sig = 10;
+	return e;
+}
+
+static bool matches(const char *text, const struct ipcd_event *ev)
+{
+	char err[256];
+	size_t col = 99;
+	struct fexpr *e = fexpr_parse(text, err, sizeof(err), &col);
+	bool hit;
+
+	if (!e)
+		fail_msg("'%s' did not parse: %s at %zu", text, err, col);
+	hit = fexpr_match(e, ev);
+	fexpr_free(e);
+	return hit;
+}
+
+static void assert_refused(const char *text, const char *why, size_t want_col)
+{
+	char err[256];
+	size_t col = 999;
+	struct fexpr *e = fexpr_parse(text, err, sizeof(err), &col);
+
+	assert_null(e);
+	assert_string_equal(err, why);
+	assert_int_equal(col, want_col);
+}
+
+static void test_fields_of_either_end(void **state)
+{
+	struct ipcd_event t = tcp_event();
+
+	(void)state;
+	assert_true(matches("pid == 10", &t));
+	assert_true(matches("pid == 20", &t));
+	assert_false(matches("pid == 30", &t));
+	/* != on an either-end field: neither end */
+	assert_false(matches("pid != 10", &t));
+	assert_true(matches("pid != 30", &t));
+	assert_true(matches("comm == nginx", &t));
+	assert_true(matches("comm == \"py*\"", &t));
+	assert_false(matches("comm != \"py*\"", &t));
+	assert_true(matches("port == 5555 and port == 80", &t));
+}
+
+static void test_fields_of_one_end(void **state)
+{
+	struct ipcd_event t = tcp_event(), s = signal_event();
+
+	(void)state;
+	assert_true(matches("src.pid == 10 and dst.pid == 20", &t));
+	assert_false(matches("src.pid == 20", &t));
+	assert_true(matches("src.comm == nginx && dst.comm ~ \"^py\"", &t));
+	assert_true(matches("src.port == 80 and dst.port >= 5000", &t));
+	/* an unknown end matches no value, and every "!=" */
+	assert_false(matches("dst.pid == -1", &s));
+	assert_false(matches("dst.comm == \"*\"", &s));
+	assert_true(matches("dst.comm != bash", &s));
+}
+
+static void test_numbers_and_text(void **state)
+{
+	struct ipcd_event t = tcp_event(), s = signal_event();
+
+	(void)state;
+	assert_true(matches("bytes == 26 and size > 25 and bytes < 27 and bytes <= 26 and bytes >= 26", &t));
+	assert_true(matches("latency > 4999", &t));
+	assert_false(matches("latency > 5000", &t));
+	assert_false(matches("latency > 0", &s));  /* no latency: no match */
+	assert_true(matches("bytes == 0x1a", &t));
+	assert_true(matches("type == loopback-tcp", &t));
+	assert_true(matches("type == \"loopback*\"", &t));
+	assert_true(matches("signal == SIGUSR1 and signal == usr1 and signal == 10", &s));
+	assert_false(matches("signal == 10", &t));
+	assert_true(matches("channel == \"127.0.0.1:80>127.0.0.1:5555\"", &t));
+	assert_true(matches("path contains \":5555\"", &t));
+}
+
+static void test_payload(void **state)
+{
+	struct ipcd_event t = tcp_event(), s = signal_event();
+
+	(void)state;
+	assert_true(matches("payload contains \"GET \"", &t));
+	assert_false(matches("payload contains \"POST\"", &t));
+	assert_true(matches("payload ~ \"^GET /[a-z]+\\\\.html\"", &t));
+	assert_true(matches("payload !~ \"^POST\"", &t));
+	assert_false(matches("payload contains x", &s));
+}
+
+static void test_logic_and_precedence(void **state)
+{
+	struct ipcd_event t = tcp_event();
+
+	(void)state;
+	/* and binds tighter than or */
+	assert_true(matches("pid == 99 and pid == 98 or pid == 10", &t));
+	assert_false(matches("pid == 99 and (pid == 98 or pid == 10)", &t));
+	assert_true(matches("not pid == 99", &t));
+	assert_true(matches("!(pid == 99) && ! pid == 98", &t));
+	assert_true(matches("not not pid == 10", &t));
+	assert_true(matches("  ( ( pid == 10 ) )  ", &t));
+	assert_true(matches("pid=10 and bytes>1", &t));
+}
+
+static void test_errors_name_the_column(void **state)
+{
+	(void)state;
+	assert_refused("", "expected a field at the end", 0);
+	assert_refused("foo == 1", "unknown field 'foo'", 0);
+	assert_refused("pid 10", "expected an operator (==, !=, <, <=, >, >=, ~, !~, contains)", 4);
+	assert_refused("pid ==", "expected a value at the end", 6);
+	assert_refused("pid == ten", "expected a number, got 'ten'", 7);
+	assert_refused("bytes > \"abc\"", "expected a number, got 'abc'", 8);
+	assert_refused("comm < x", "text compares with ==, !=, ~, !~ or contains only", 7);
+	assert_refused("pid ~ 1", "~ needs a text field, not a number", 6);
+	assert_refused("comm ~ \"(\"", "invalid regular expression '('", 7);
+	assert_refused("payload == x", "payload takes contains, ~ or !~", 11);
+	assert_refused("comm == \"open", "unterminated string", 8);
+	assert_refused("(pid == 1", "unbalanced parenthesis", 0);
+	assert_refused("pid == 1)", "unbalanced parenthesis", 8);
+	assert_refused("pid == 1 pid == 2", "expected and, or or the end", 9);
+	assert_refused("pid == 1 and", "expected a field at the end", 12);
+	assert_refused("signal == SIGNOPE", "expected a number, got 'SIGNOPE'", 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_of_either_end),
+		cmocka_unit_test(test_fields_of_one_end),
+		cmocka_unit_test(test_numbers_and_text),
+		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_logic_and_precedence),
+		cmocka_unit_test(test_errors_name_the_column),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
