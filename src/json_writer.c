@@ -276,6 +276,18 @@ void jw_uint(struct json_writer *w, uint64_t value)
 	put_u64(w->out, value);
 }
 
+void jw_double(struct json_writer *w, double value)
+{
+	if (skipping(w))
+		return;
+	start_value(w);
+	/* JSON has no NaN or infinity */
+	if (value != value || value > 1e300 || value < -1e300)
+		fputs("null", w->out);
+	else
+		fprintf(w->out, "%.3f", value);
+}
+
 static void write_literal(struct json_writer *w, const char *literal)
 {
 	if (skipping(w))

@@ -64,6 +64,8 @@ void jw_string(struct json_writer *w, const char *s);
 void jw_string_n(struct json_writer *w, const void *bytes, size_t len);
 void jw_int(struct json_writer *w, int64_t value);
 void jw_uint(struct json_writer *w, uint64_t value);
+/* Three decimals; null for what JSON cannot hold (NaN, infinities). */
+void jw_double(struct json_writer *w, double value);
 void jw_bool(struct json_writer *w, bool value);
 void jw_null(struct json_writer *w);
 /* Writes the bytes as a JSON string in standard, padded base64. */

@@ -23,6 +23,7 @@
 #include "mq_events.h"
 #include "pty_events.h"
 #include "shm_events.h"
+#include "stats.h"
 #include "unix_events.h"
 
 #define POLL_MS 50
@@ -49,6 +50,8 @@ struct ipcdump {
 	unsigned int batch; /* records handled in this poll */
 	bool draining;      /* stopping: take everything left in the ring */
 	struct capture_writer *capture;  /* -w */
+	struct ipcd_stats *stats;        /* --stats */
+	uint64_t stats_start;            /* the window's start, CLOCK_MONOTONIC */
 	uint64_t last_expire, last_collect;
 };
 
@@ -102,8 +105,10 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	fill_parent(app->procs, &out.dst);
 	if (app->opts->filter && out.type != IPCD_TYPE_LOST && !fexpr_match(app->opts->filter, &out))
 		return;
-	/* with -w the records go to the file; the events only count, for -c */
-	if (app->capture) {
+	/* with -w the records go to the file, with --stats the events to the totals; they count, for -c */
+	if (app->stats)
+		stats_add(app->stats, &out);
+	if (app->capture || app->stats) {
 		app->printed++;
 		if (app->opts->count && app->printed >= app->opts->count)
 			app->done = true;
@@ -338,11 +343,18 @@ static void periodic(struct ipcdump *app, uint64_t now)
 		proc_table_expire(app->procs, now, KEEP_EXITED_NS);
 		app->last_collect = now;
 	}
+	if (app->stats && !app->stats_start)
+		app->stats_start = now;
+	if (app->stats && app->opts->stats_interval_ms &&
+	    now - app->stats_start >= app->opts->stats_interval_ms * 1000000ull) {
+		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start, now);
+		app->stats_start = now;
+	}
 }
 
 static void run_loop(struct ipcdump *app)
 {
-	app->last_collect = app->last_expire = monotonic_ns();
+	app->last_collect = app->last_expire = app->stats_start = monotonic_ns();
 	while (!stop_requested && !app->done) {
 		int rc;
 
@@ -369,6 +381,9 @@ static void flush_joins(struct ipcdump *app)
 	pty_events_flush(app->ptys);
 	mq_events_flush(app->mqs);
 	shm_events_flush(app->shm);
+	if (app->stats)
+		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start,
+			     app->opts->read_path ? app->last_expire : monotonic_ns());
 	fflush(app->output.out);
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
@@ -438,7 +453,7 @@ static int on_file_record(void *ctx, void *data, size_t size)
 	app->batch = 0;
 	on_record(app, data, size);
 	if (!app->last_expire)
-		app->last_expire = app->last_collect = hdr->ts_ns;
+		app->last_expire = app->last_collect = app->stats_start = hdr->ts_ns;
 	if (hdr->ts_ns > app->last_expire)
 		periodic(app, hdr->ts_ns);
 	return app->done || stop_requested;
@@ -481,6 +496,7 @@ static void free_state(struct ipcdump *app)
 	pty_events_free(app->ptys);
 	mq_events_free(app->mqs);
 	shm_events_free(app->shm);
+	stats_free(app->stats);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -510,6 +526,11 @@ static int run(const struct ipcd_options *opts)
 	app.ptys = pty_events_new(emit_event, &app);
 	app.mqs = mq_events_new(emit_event, &app, "/proc/sysvipc/msg");
 	app.shm = shm_events_new(emit_event, &app);
+	if (opts->stats && !(app.stats = stats_new())) {
+		fprintf(stderr, "ipcdump: out of memory\n");
+		free_state(&app);
+		return IPCD_EXIT_FAILURE;
+	}
 	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys || !app.mqs || !app.shm) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);

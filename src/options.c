@@ -46,6 +46,7 @@ enum long_only_option {
 	OPT_BUFFER_SIZE,
 	OPT_VERSION,
 	OPT_LIFECYCLE,
+	OPT_STATS,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
 	{ "write", required_argument, NULL, 'w' },
 	{ "read", required_argument, NULL, 'r' },
 	{ "filter", required_argument, NULL, 'F' },
+	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -95,6 +97,8 @@ void ipcd_print_usage(FILE *out)
 	      "  -B, --bytes N          with -x, at most N bytes per event (0: all, up to 16384)\n"
 	      "  -F, --filter EXPR      only events matching EXPR (also: the trailing arguments),\n"
 	      "                         e.g. 'comm == \"nginx*\" and bytes > 100 or payload contains \"GET \"'\n"
+	      "      --stats[=SECONDS]  per channel and process pair: messages, rate, bytes,\n"
+	      "                         sizes, latency percentiles; every SECONDS, or at the end\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "  -w, --write FILE       write a capture file (- for stdout) instead of printing\n"
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
@@ -263,6 +267,19 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		return -1;
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
 	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
+	case OPT_STATS:
+		opts->stats = true;
+		if (arg) {
+			char *end;
+			double secs;
+
+			errno = 0;
+			secs = strtod(arg, &end);
+			if (errno || *end || !(secs >= 0.001) || secs > 86400)
+				return usage_error(err, "invalid stats interval '%s': expected seconds, 0.001 to 86400", arg);
+			opts->stats_interval_ms = (uint64_t)(secs * 1000 + 0.5);
+		}
+		return -1;
 	case OPT_BUFFER_SIZE:
 		if (parse_size(arg, &v) || v < 4096 || v > (1ull << 30))
 			return usage_error(err, "invalid buffer size '%s': expected 4K to 1G", arg);

@@ -48,6 +48,8 @@ struct ipcd_options {
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
+	bool stats;                  /* --stats: totals instead of events */
+	uint64_t stats_interval_ms;  /* --stats=SECONDS: a report every so often, 0: at the end */
 	char *filter_text;           /* -F, or the trailing arguments */
 	struct fexpr *filter;        /* filter_text parsed */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */

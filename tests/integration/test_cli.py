@@ -238,3 +238,29 @@ def test_filter_errors_point_at_the_column():
     assert lines[2] == "  " + " " * 13 + "^"
     res = subprocess.run([IPCDUMP, "-F", "pid == 1", "pid == 2"], capture_output=True, timeout=30)
     assert res.returncode == 2 and b"-F and after the options" in res.stderr
+
+
+def test_stats_count_a_known_workload(tracer):
+    t = tracer("-t", "pipe", "--stats", fmt=None)
+    r = ipcgen("multi", 3)
+    t.stop()
+    assert not [l for l in t.text.splitlines() if " pipe " in l and "> " in l and ": pipe_inode" in l]
+    rows = [l.split() for l in t.text.splitlines()]
+    [chan] = [x for x in rows if len(x) > 2 and x[1] == "pipe:[%d]" % r["ino"]]
+    assert chan[0] == "pipe" and chan[2] == "3"                 # messages
+    assert chan[4] == str(3 * len("msg-from-writer-0;"))          # bytes
+    for i, w in enumerate(r["writers"]):
+        pair = [x for x in rows if len(x) > 4 and x[1] == "%d(ipct-w%d)" % (w, i) and x[3] == "%d(ipct-reader)" % r["reader"]]
+        assert pair and pair[0][4] == "1", rows
+
+
+def test_stats_json_every_interval(tracer):
+    t = tracer("-t", "pipe", "--stats=0.2", "-f", "json", fmt=None)
+    r = ipcgen("pipe", "twelve bytes")
+    time.sleep(0.6)
+    t.stop()
+    reports = [json.loads(l) for l in t.text.splitlines()]
+    assert len(reports) >= 3 and all(0.1 < x["window_s"] < 1.5 for x in reports[:-1])
+    mine = [c for x in reports for c in x["channels"] if c["channel"] == "pipe:[%d]" % r["ino"]]
+    assert len(mine) == 1 and mine[0]["messages"] == 1 and mine[0]["bytes"] == 12
+    assert mine[0]["latency_max_ns"] >= mine[0]["latency_p50_ns"] > 0
