@@ -24,6 +24,7 @@
 #include "pty_events.h"
 #include "shm_events.h"
 #include "stats.h"
+#include "analyze.h"
 #include "unix_events.h"
 
 #define POLL_MS 50
@@ -51,6 +52,7 @@ struct ipcdump {
 	bool draining;      /* stopping: take everything left in the ring */
 	struct capture_writer *capture;  /* -w */
 	struct ipcd_stats *stats;        /* --stats */
+	struct ipcd_analysis *analysis;  /* --analyze */
 	uint64_t stats_start;            /* the window's start, CLOCK_MONOTONIC */
 	uint64_t last_expire, last_collect;
 };
@@ -108,7 +110,9 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	/* with -w the records go to the file, with --stats the events to the totals; they count, for -c */
 	if (app->stats)
 		stats_add(app->stats, &out);
-	if (app->capture || app->stats) {
+	if (app->analysis)
+		analysis_add(app->analysis, &out);
+	if (app->capture || app->stats || app->analysis) {
 		app->printed++;
 		if (app->opts->count && app->printed >= app->opts->count)
 			app->done = true;
@@ -384,6 +388,8 @@ static void flush_joins(struct ipcdump *app)
 	if (app->stats)
 		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start,
 			     app->opts->read_path ? app->last_expire : monotonic_ns());
+	if (app->analysis)
+		analysis_report(app->analysis, app->output.out, app->opts->format == IPCD_FORMAT_JSON);
 	fflush(app->output.out);
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
@@ -497,6 +503,7 @@ static void free_state(struct ipcdump *app)
 	mq_events_free(app->mqs);
 	shm_events_free(app->shm);
 	stats_free(app->stats);
+	analysis_free(app->analysis);
 	stream_join_free(app->pipes);
 	proc_table_free(app->procs);
 }
@@ -526,7 +533,7 @@ static int run(const struct ipcd_options *opts)
 	app.ptys = pty_events_new(emit_event, &app);
 	app.mqs = mq_events_new(emit_event, &app, "/proc/sysvipc/msg");
 	app.shm = shm_events_new(emit_event, &app);
-	if (opts->stats && !(app.stats = stats_new())) {
+	if ((opts->stats && !(app.stats = stats_new())) || (opts->analyze && !(app.analysis = analysis_new()))) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

@@ -47,6 +47,7 @@ enum long_only_option {
 	OPT_VERSION,
 	OPT_LIFECYCLE,
 	OPT_STATS,
+	OPT_ANALYZE,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "analyze", no_argument, NULL, OPT_ANALYZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -99,6 +101,8 @@ void ipcd_print_usage(FILE *out)
 	      "                         e.g. 'comm == \"nginx*\" and bytes > 100 or payload contains \"GET \"'\n"
 	      "      --stats[=SECONDS]  per channel and process pair: messages, rate, bytes,\n"
 	      "                         sizes, latency percentiles; every SECONDS, or at the end\n"
+	      "      --analyze          a report at the end instead of events: top talkers,\n"
+	      "                         busiest channels, slowest deliveries, most connected\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "  -w, --write FILE       write a capture file (- for stdout) instead of printing\n"
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
@@ -267,6 +271,7 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		return -1;
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
 	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
+	case OPT_ANALYZE: opts->analyze = true; return -1;
 	case OPT_STATS:
 		opts->stats = true;
 		if (arg) {

@@ -49,6 +49,7 @@ struct ipcd_options {
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
 	bool stats;                  /* --stats: totals instead of events */
+	bool analyze;                /* --analyze: a report at the end instead of events */
 	uint64_t stats_interval_ms;  /* --stats=SECONDS: a report every so often, 0: at the end */
 	char *filter_text;           /* -F, or the trailing arguments */
 	struct fexpr *filter;        /* filter_text parsed */

@@ -264,3 +264,21 @@ def test_stats_json_every_interval(tracer):
     mine = [c for x in reports for c in x["channels"] if c["channel"] == "pipe:[%d]" % r["ino"]]
     assert len(mine) == 1 and mine[0]["messages"] == 1 and mine[0]["bytes"] == 12
     assert mine[0]["latency_max_ns"] >= mine[0]["latency_p50_ns"] > 0
+
+
+def test_analyze_reports_talkers_channels_and_peers(tracer, tmp_path):
+    path = str(tmp_path / "a.ipcd")
+    t = tracer("-t", "pipe", "-w", path, fmt=None)
+    r = ipcgen("multi", 3)
+    t.stop()
+    res = subprocess.run([IPCDUMP, "-r", path, "--analyze", "-f", "json"], capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    [report] = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    chan = [c for c in report["busiest_channels"] if c["what"] == "pipe pipe:[%d]" % r["ino"]]
+    assert chan and chan[0]["messages"] == 3
+    pairs = {p["what"] for p in report["top_talkers"]}
+    for i, w in enumerate(r["writers"]):
+        assert "%d(ipct-w%d) > %d(ipct-reader)" % (w, i, r["reader"]) in pairs
+    reader = [p for p in report["most_peers"] if p["pid"] == r["reader"]]
+    assert reader and reader[0]["peers"] == 3 and reader[0]["comm"] == "ipct-reader"
+    assert len(report["slowest"]) >= 3 and report["slowest"][0]["latency_ns"] >= report["slowest"][-1]["latency_ns"]
