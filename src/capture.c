@@ -19,12 +19,17 @@ _Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the
 struct chunk {
 	struct chunk *next;
 	size_t used;
+	bool next_file;       /* starts a new file (-C/-G): the writer moves on first */
 	uint8_t data[CAPTURE_CHUNK];
 };
 
 struct capture_writer {
 	FILE *out;
 	bool own_out;
+	char *path;                  /* the first file; the next ones are path.1, path.2, ... */
+	unsigned int files;          /* files opened so far */
+	int64_t mono_to_real_ns;
+	uint64_t file_bytes;         /* queued for the current file */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t more;
@@ -56,6 +61,19 @@ static void fill_header(struct ipcd_capture_header *h, int64_t mono_to_real_ns)
 	}
 }
 
+/* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
+static void next_file(struct capture_writer *w)
+{
+	char name[4096];
+
+	if (w->out && fclose(w->out) && !w->error)
+		w->error = -(errno ? errno : EIO);
+	snprintf(name, sizeof(name), "%s.%u", w->path, w->files++);
+	w->out = fopen(name, "wbe");
+	if (!w->out && !w->error)
+		w->error = -(errno ? errno : EIO);
+}
+
 /* The writer thread: takes whole chunks off the queue and writes them out. */
 static void *writer_main(void *arg)
 {
@@ -77,13 +95,15 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		w->queued -= c->used;
 		pthread_mutex_unlock(&w->lock);
-		if (fwrite(c->data, 1, c->used, w->out) != c->used && !w->error)
+		if (c->next_file)
+			next_file(w);
+		if (w->out && fwrite(c->data, 1, c->used, w->out) != c->used && !w->error)
 			w->error = -(errno ? errno : EIO);
 		free(c);
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (fflush(w->out) && !w->error)
+	if (w->out && fflush(w->out) && !w->error)
 		w->error = -(errno ? errno : EIO);
 	return NULL;
 }
@@ -99,8 +119,14 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 	}
 	w->own_out = strcmp(path, "-") != 0;
 	w->out = w->own_out ? fopen(path, "wbe") : stdout;
-	if (!w->out) {
+	w->files = 1;
+	w->mono_to_real_ns = mono_to_real_ns;
+	w->path = strdup(path);
+	if (!w->out || !w->path) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		if (w->out && w->own_out)
+			fclose(w->out);
+		free(w->path);
 		free(w);
 		return NULL;
 	}
@@ -109,19 +135,66 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		if (w->own_out)
 			fclose(w->out);
+		free(w->path);
 		free(w);
 		return NULL;
 	}
+	w->file_bytes = sizeof(h);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->more, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
 		snprintf(err, errlen, "cannot start the capture writer");
 		if (w->own_out)
 			fclose(w->out);
+		free(w->path);
 		free(w);
 		return NULL;
 	}
 	return w;
+}
+
+/* Appends an empty chunk; the one before it is then complete.  Under the lock. */
+static struct chunk *new_chunk(struct capture_writer *w, bool next_file)
+{
+	struct chunk *n = malloc(sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->next = NULL;
+	n->used = 0;
+	n->next_file = next_file;
+	if (w->tail)
+		w->tail->next = n;
+	else
+		w->head = n;
+	w->tail = n;
+	return n;
+}
+
+bool capture_writer_rotate(struct capture_writer *w)
+{
+	struct ipcd_capture_header h;
+	struct chunk *c;
+
+	if (!w->own_out)
+		return false;
+	fill_header(&h, w->mono_to_real_ns);
+	pthread_mutex_lock(&w->lock);
+	c = new_chunk(w, true);
+	if (c) {
+		memcpy(c->data, &h, sizeof(h));
+		c->used = sizeof(h);
+		w->queued += sizeof(h);
+		w->file_bytes = sizeof(h);
+		pthread_cond_signal(&w->more);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return c != NULL;
+}
+
+uint64_t capture_writer_file_bytes(const struct capture_writer *w)
+{
+	return w ? w->file_bytes : 0;
 }
 
 bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size)
@@ -139,26 +212,18 @@ bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size)
 	}
 	c = w->tail;
 	if (!c || c->used + size > CAPTURE_CHUNK) {
-		struct chunk *n = malloc(sizeof(*n));
-
-		if (!n) {
+		wake = c != NULL;  /* the previous chunk is full: the writer may take it */
+		c = new_chunk(w, false);
+		if (!c) {
 			w->dropped++;
 			pthread_mutex_unlock(&w->lock);
 			return false;
 		}
-		n->next = NULL;
-		n->used = 0;
-		if (c)
-			c->next = n;
-		else
-			w->head = n;
-		w->tail = n;
-		wake = c != NULL;  /* the previous chunk is full: the writer may take it */
-		c = n;
 	}
 	memcpy(c->data + c->used, rec, size);
 	c->used += size;
 	w->queued += size;
+	w->file_bytes += size;
 	w->records++;
 	if (wake)
 		pthread_cond_signal(&w->more);
@@ -178,10 +243,11 @@ int capture_writer_close(struct capture_writer *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	rc = w->error;
-	if (w->own_out && fclose(w->out) && !rc)
+	if (w->own_out && w->out && fclose(w->out) && !rc)
 		rc = -errno;
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->more);
+	free(w->path);
 	free(w);
 	return rc;
 }

@@ -46,6 +46,14 @@ struct capture_writer;
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, char *err, size_t errlen);
 /* Queues one record (copied); false if it had to be dropped (the disk is too slow). */
 bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
+/*
+ * Ends the current file and starts the next (path.1, path.2, ...) with its
+ * own header; the caller then adds what a file opens with (the process
+ * snapshot).  false for stdout.
+ */
+bool capture_writer_rotate(struct capture_writer *w);
+/* Bytes queued for the current file so far, its header included. */
+uint64_t capture_writer_file_bytes(const struct capture_writer *w);
 /* Writes what is queued and closes; 0, or -errno of the first write error. */
 int capture_writer_close(struct capture_writer *w);
 uint64_t capture_writer_records(const struct capture_writer *w);

@@ -54,6 +54,7 @@ struct ipcdump {
 	struct ipcd_stats *stats;        /* --stats */
 	struct ipcd_analysis *analysis;  /* --analyze */
 	uint64_t stats_start;            /* the window's start, CLOCK_MONOTONIC */
+	uint64_t file_start;             /* when the current capture file began (-G) */
 	uint64_t last_expire, last_collect;
 };
 
@@ -175,6 +176,16 @@ static void on_proc_record(struct ipcdump *app, const struct ipcd_proc *rec)
 		shm_events_exited(app->shm, rec->task.pid);
 }
 
+static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *comm);
+
+/* -C/-G: the next file, which opens like the first, with the processes alive. */
+static void next_capture_file(struct ipcdump *app)
+{
+	if (capture_writer_rotate(app->capture))
+		proc_table_foreach_alive(app->procs, write_process, app);
+	app->file_start = monotonic_ns();
+}
+
 /* Each ring-buffer record: check that it is whole, then dispatch on its kind. */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -183,8 +194,11 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*hdr) || hdr->size > size)
 		return 0;
-	if (app->capture)
+	if (app->capture) {
 		capture_writer_add(app->capture, data, hdr->size);
+		if (app->opts->rotate_bytes && capture_writer_file_bytes(app->capture) >= app->opts->rotate_bytes)
+			next_capture_file(app);
+	}
 	switch (hdr->kind) {
 	case IPCD_REC_PIPE_IO:
 		if (size >= sizeof(struct ipcd_pipe_io) &&
@@ -347,6 +361,8 @@ static void periodic(struct ipcdump *app, uint64_t now)
 		proc_table_expire(app->procs, now, KEEP_EXITED_NS);
 		app->last_collect = now;
 	}
+	if (app->capture && app->opts->rotate_secs && now - app->file_start >= app->opts->rotate_secs * 1000000000ull)
+		next_capture_file(app);
 	if (app->stats && !app->stats_start)
 		app->stats_start = now;
 	if (app->stats && app->opts->stats_interval_ms &&
@@ -566,8 +582,10 @@ static int run(const struct ipcd_options *opts)
 	}
 	/* After attaching: a process born in between is in the scan or in a record. */
 	proc_table_scan(app.procs, "/proc");
-	if (app.capture)
+	if (app.capture) {
 		proc_table_foreach_alive(app.procs, write_process, &app);
+		app.file_start = monotonic_ns();
+	}
 	ipcd_tracer_ignore_fd(&app.tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&app.tracer, STDERR_FILENO);
 	announce(&app);

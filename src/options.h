@@ -48,6 +48,8 @@ struct ipcd_options {
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
+	uint64_t rotate_bytes;       /* -C: a new capture file past this size, 0: never */
+	uint64_t rotate_secs;        /* -G: a new capture file this often, 0: never */
 	bool stats;                  /* --stats: totals instead of events */
 	bool analyze;                /* --analyze: a report at the end instead of events */
 	uint64_t stats_interval_ms;  /* --stats=SECONDS: a report every so often, 0: at the end */

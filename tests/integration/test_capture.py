@@ -1,5 +1,6 @@
 """Capture files: -w writes what -r reads back through the same joins, filters and formats."""
 import json
+import os
 import signal
 import subprocess
 import time
@@ -158,3 +159,26 @@ def test_records_full_of_garbage_never_crash_the_reader(tmp_path):
         for fmt in ("text", "json"):
             res = subprocess.run([IPCDUMP, "-r", str(bad), "-x", "-f", fmt], capture_output=True, timeout=120)
             assert res.returncode in (0, 1), (round_, fmt, res.returncode, res.stderr[-2000:])
+
+
+def test_rotation_by_size_keeps_every_file_readable(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe", "-C", "8K")
+    runs = [ipcgen("pipe", "rotated-%02d" % i) for i in range(40)]
+    t.stop()
+    files = sorted(p for p in os.listdir(tmp_path) if p.startswith("cap.ipcd"))
+    assert len(files) >= 3, files
+    events = []
+    for name in files:
+        assert os.path.getsize(tmp_path / name) <= 8192 + 4096, name  # the limit, and at most one record past it
+        res = read_back(str(tmp_path / name), "-f", "json", "-x")
+        assert res.returncode == 0, (name, res.stderr)
+        events += [json.loads(l) for l in res.stdout.decode().splitlines()]
+    # a write and its read may fall in two files: the write is there either way
+    for i, r in enumerate(runs):
+        sent = [e for e in events if e["src_pid"] == r["writer"] and payload(e) == b"rotated-%02d" % i]
+        assert len(sent) == 1, (i, sent)
+
+
+def test_rotation_needs_a_file():
+    res = subprocess.run([IPCDUMP, "-C", "1M"], capture_output=True, timeout=30)
+    assert res.returncode == 2 and b"-C and -G need -w with a file name" in res.stderr

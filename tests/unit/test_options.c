@@ -355,6 +355,13 @@ static void test_capture_files(void **state)
 	assert_refused(ARGV("-r", "a", "-w", "b"), "-r and -w together are not supported");
 	assert_refused(ARGV("-w", ""), "empty capture file name");
 	assert_refused(ARGV("-r"), "option '-r' needs a value");
+	assert_accepted(ARGV("-w", "f", "-C", "100M", "-G", "60"));
+	assert_int_equal(opts.rotate_bytes, 100ull << 20);
+	assert_int_equal(opts.rotate_secs, 60);
+	assert_refused(ARGV("-C", "1M"), "-C and -G need -w with a file name");
+	assert_refused(ARGV("-w", "-", "-G", "5"), "-C and -G need -w with a file name");
+	assert_refused(ARGV("-w", "f", "-C", "1"), "invalid file size '1': expected 4K or more, e.g. 100M");
+	assert_refused(ARGV("-w", "f", "-G", "0"), "invalid rotation '0': expected seconds, 1 or more");
 }
 
 static void test_format(void **state)
