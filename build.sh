@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 # Debian packages: build, tests (cmocka, pytest, setpriv, ip), /etc/services
 # (netbase), benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev
-	  bpftool libcmocka-dev python3 python3-pytest util-linux iproute2 netbase)
+	  bpftool libcmocka-dev libzstd-dev python3 python3-pytest util-linux iproute2 netbase)
 BENCH_PACKAGES=(bpftrace strace)
 
 missing() {

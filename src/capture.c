@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "capture.h"
 #include "ipcdump.h"
+#include "zstd_file.h"
 
 _Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the file format");
 
@@ -27,6 +28,7 @@ struct capture_writer {
 	FILE *out;
 	bool own_out;
 	char *path;                  /* the first file; the next ones are path.1, path.2, ... */
+	bool compress;               /* zstd */
 	unsigned int files;          /* files opened so far */
 	int64_t mono_to_real_ns;
 	uint64_t file_bytes;         /* queued for the current file */
@@ -62,6 +64,20 @@ static void fill_header(struct ipcd_capture_header *h, int64_t mono_to_real_ns)
 }
 
 /* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
+/* path opened for writing ("-": stdout), through zstd if asked. */
+static FILE *open_output(const char *path, bool compress)
+{
+	FILE *raw = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
+	FILE *out;
+
+	if (!raw || !compress)
+		return raw;
+	out = zstd_file_writer(raw);
+	if (!out && raw != stdout)
+		fclose(raw);
+	return out;
+}
+
 static void next_file(struct capture_writer *w)
 {
 	char name[4096];
@@ -69,7 +85,7 @@ static void next_file(struct capture_writer *w)
 	if (w->out && fclose(w->out) && !w->error)
 		w->error = -(errno ? errno : EIO);
 	snprintf(name, sizeof(name), "%s.%u", w->path, w->files++);
-	w->out = fopen(name, "wbe");
+	w->out = open_output(name, w->compress);
 	if (!w->out && !w->error)
 		w->error = -(errno ? errno : EIO);
 }
@@ -108,7 +124,8 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, char *err, size_t errlen)
+struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
+					   size_t errlen)
 {
 	struct capture_writer *w = calloc(1, sizeof(*w));
 	struct ipcd_capture_header h;
@@ -117,8 +134,10 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	w->own_out = strcmp(path, "-") != 0;
-	w->out = w->own_out ? fopen(path, "wbe") : stdout;
+	/* compressed, even stdout is ours to close: the frame must end */
+	w->own_out = strcmp(path, "-") != 0 || compress;
+	w->compress = compress;
+	w->out = open_output(path, compress);
 	w->files = 1;
 	w->mono_to_real_ns = mono_to_real_ns;
 	w->path = strdup(path);
@@ -176,7 +195,7 @@ bool capture_writer_rotate(struct capture_writer *w)
 	struct ipcd_capture_header h;
 	struct chunk *c;
 
-	if (!w->own_out)
+	if (!strcmp(w->path, "-"))
 		return false;
 	fill_header(&h, w->mono_to_real_ns);
 	pthread_mutex_lock(&w->lock);
@@ -266,7 +285,6 @@ uint64_t capture_writer_dropped(const struct capture_writer *w)
 
 struct capture_reader {
 	FILE *in;
-	bool own_in;
 	const char *path;
 	struct ipcd_capture_header header;
 	uint8_t *buf;
@@ -275,6 +293,7 @@ struct capture_reader {
 struct capture_reader *capture_reader_open(const char *path, char *err, size_t errlen)
 {
 	struct capture_reader *r = calloc(1, sizeof(*r));
+	FILE *raw;
 	size_t got;
 
 	if (!r) {
@@ -282,10 +301,18 @@ struct capture_reader *capture_reader_open(const char *path, char *err, size_t e
 		return NULL;
 	}
 	r->path = path;
-	r->own_in = strcmp(path, "-") != 0;
-	r->in = r->own_in ? fopen(path, "rbe") : stdin;
-	if (!r->in) {
+	raw = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
+	if (!raw) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(r);
+		return NULL;
+	}
+	/* zstd-compressed files (-z) read like the others */
+	r->in = zstd_file_reader(raw);
+	if (!r->in) {
+		snprintf(err, errlen, "cannot read %s: out of memory", path);
+		if (raw != stdin)
+			fclose(raw);
 		free(r);
 		return NULL;
 	}
@@ -322,6 +349,10 @@ int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx
 		size_t got = fread(hdr, 1, sizeof(*hdr), r->in);
 		int rc;
 
+		if (got == 0 && ferror(r->in)) {
+			snprintf(err, errlen, "%s: cannot decompress at offset %" PRIu64, r->path, offset);
+			return -1;
+		}
 		if (got == 0 && feof(r->in))
 			return 0;
 		if (got < sizeof(*hdr)) {
@@ -348,7 +379,8 @@ void capture_reader_close(struct capture_reader *r)
 {
 	if (!r)
 		return;
-	if (r->own_in && r->in)
+	/* closes the file too, unless it is stdin */
+	if (r->in)
 		fclose(r->in);
 	free(r->buf);
 	free(r);

@@ -42,8 +42,12 @@ struct ipcd_capture_header {
 
 struct capture_writer;
 
-/* path "-": stdout.  A thread writes, so tracing never waits on the disk. */
-struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, char *err, size_t errlen);
+/*
+ * path "-": stdout.  A thread writes, so tracing never waits on the disk.
+ * compress: the file is one zstd stream (the reader tells by its magic).
+ */
+struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
+					   size_t errlen);
 /* Queues one record (copied); false if it had to be dropped (the disk is too slow). */
 bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
 /*

@@ -569,7 +569,8 @@ static int run(const struct ipcd_options *opts)
 	if (!rc && opts->write_path) {
 		char err[512];
 
-		app.capture = capture_writer_open(opts->write_path, app.output.mono_to_real_ns, err, sizeof(err));
+		app.capture = capture_writer_open(opts->write_path, app.output.mono_to_real_ns, opts->compress, err,
+						  sizeof(err));
 		if (!app.capture) {
 			fprintf(stderr, "ipcdump: %s\n", err);
 			rc = IPCD_EXIT_FAILURE;

@@ -71,6 +71,7 @@ static const struct option long_options[] = {
 	{ "filter", required_argument, NULL, 'F' },
 	{ "file-size", required_argument, NULL, 'C' },
 	{ "rotate", required_argument, NULL, 'G' },
+	{ "compress", no_argument, NULL, 'z' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "analyze", no_argument, NULL, OPT_ANALYZE },
 	{ "help", no_argument, NULL, 'h' },
@@ -110,6 +111,7 @@ void ipcd_print_usage(FILE *out)
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
 	      "  -C, --file-size SIZE   with -w, a new file (FILE.1, FILE.2, ...) past SIZE (e.g. 100M)\n"
 	      "  -G, --rotate SECONDS   with -w, a new file every SECONDS\n"
+	      "  -z, --compress         with -w, compress with zstd (-r reads either)\n"
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
 	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
@@ -259,6 +261,7 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		opts->max_bytes = (uint32_t)v;
 		return -1;
 	case 'L': opts->quiet_lost = true; return -1;
+	case 'z': opts->compress = true; return -1;
 	case 'C':
 		if (parse_size(arg, &v) || v < 4096)
 			return usage_error(err, "invalid file size '%s': expected 4K or more, e.g. 100M", arg);
@@ -363,7 +366,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:z", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);
@@ -378,6 +381,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return usage_error(err, "-r and -w together are not supported%s", "");
 	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
 		return usage_error(err, "-C and -G need -w with a file name%s", "");
+	if (opts->compress && !opts->write_path)
+		return usage_error(err, "-z needs -w%s", "");
 	if (!opts->types)
 		opts->types = ALL_TYPES;
 	/* lifecycle events come with the types asked for */

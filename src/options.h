@@ -48,6 +48,7 @@ struct ipcd_options {
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
+	bool compress;               /* -z: zstd-compressed capture files */
 	uint64_t rotate_bytes;       /* -C: a new capture file past this size, 0: never */
 	uint64_t rotate_secs;        /* -G: a new capture file this often, 0: never */
 	bool stats;                  /* --stats: totals instead of events */

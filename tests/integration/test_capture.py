@@ -182,3 +182,22 @@ def test_rotation_by_size_keeps_every_file_readable(tmp_path):
 def test_rotation_needs_a_file():
     res = subprocess.run([IPCDUMP, "-C", "1M"], capture_output=True, timeout=30)
     assert res.returncode == 2 and b"-C and -G need -w with a file name" in res.stderr
+
+
+def test_zstd_compressed_capture(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe", "-z")
+    r = ipcgen("pipe", "squeezed " * 20)
+    t.stop()
+    assert open(path, "rb").read(4) == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    res = read_back(path, "-f", "json", "-x")
+    assert res.returncode == 0, res.stderr
+    [e] = pipe_events([json.loads(l) for l in res.stdout.decode().splitlines()], r["ino"])
+    assert payload(e) == b"squeezed " * 20
+    # damaged compressed data (a small capture is one zstd block: nothing of it decompresses)
+    data = open(path, "rb").read()
+    cut = tmp_path / "cut.ipcd"
+    cut.write_bytes(data[: len(data) // 2])
+    res = read_back(str(cut))
+    assert res.returncode == 1
+    last = res.stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("ipcdump: %s: " % cut), last

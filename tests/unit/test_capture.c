@@ -64,7 +64,7 @@ static struct ipcd_proc proc_record(uint64_t ts, uint32_t pid)
 static void write_capture(const char *path, int n)
 {
 	char err[256];
-	struct capture_writer *w = capture_writer_open(path, 42, err, sizeof(err));
+	struct capture_writer *w = capture_writer_open(path, 42, false, err, sizeof(err));
 
 	assert_non_null(w);
 	for (int i = 0; i < n; i++) {

@@ -362,6 +362,9 @@ static void test_capture_files(void **state)
 	assert_refused(ARGV("-w", "-", "-G", "5"), "-C and -G need -w with a file name");
 	assert_refused(ARGV("-w", "f", "-C", "1"), "invalid file size '1': expected 4K or more, e.g. 100M");
 	assert_refused(ARGV("-w", "f", "-G", "0"), "invalid rotation '0': expected seconds, 1 or more");
+	assert_accepted(ARGV("-w", "f", "-z"));
+	assert_true(opts.compress);
+	assert_refused(ARGV("-z"), "-z needs -w");
 }
 
 static void test_format(void **state)
@@ -478,10 +481,10 @@ static void test_long_options(void **state)
 static void test_unknown_option_is_refused(void **state)
 {
 	(void)state;
-	assert_refused(ARGV("-z"), "unknown option '-z'");
+	assert_refused(ARGV("-Z"), "unknown option '-Z'");
 	assert_refused(ARGV("--bogus"), "unknown option '--bogus'");
 	/* in a cluster: refused, whichever way the culprit is named */
-	assert_refused_starting(ARGV("-xz"), "unknown option '-");
+	assert_refused_starting(ARGV("-xZ"), "unknown option '-");
 }
 
 static void test_missing_value_is_refused(void **state)
