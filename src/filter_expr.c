@@ -360,6 +360,25 @@ void fexpr_free(struct fexpr *e)
 	free(e);
 }
 
+static const char *field_name(enum field f)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].field == f)
+			return fields[i].name;
+	return "";
+}
+
+void fexpr_each_required(const struct fexpr *e, void (*fn)(void *ctx, const char *field, const char *value),
+			 void *ctx)
+{
+	if (e->kind == N_AND) {
+		fexpr_each_required(e->left, fn, ctx);
+		fexpr_each_required(e->right, fn, ctx);
+	} else if (e->kind == N_CMP && e->op == OP_EQ) {
+		fn(ctx, field_name(e->field), e->text);
+	}
+}
+
 /* ---- matching ---------------------------------------------------------- */
 
 static bool compare_num(enum op op, int64_t have, int64_t want)

@@ -30,4 +30,13 @@ struct fexpr *fexpr_parse(const char *text, char *err, size_t errlen, size_t *co
 bool fexpr_match(const struct fexpr *e, const struct ipcd_event *ev);
 void fexpr_free(struct fexpr *e);
 
+/*
+ * Calls fn with each "field == value" the expression requires: the
+ * comparisons joined by its top-level "and"s (field names as in the
+ * language, src./dst. kept; the value as written).  What every matching
+ * event must satisfy can be decided earlier, in the kernel.
+ */
+void fexpr_each_required(const struct fexpr *e, void (*fn)(void *ctx, const char *field, const char *value),
+			 void *ctx);
+
 #endif /* IPCD_FILTER_EXPR_H */

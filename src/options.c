@@ -336,6 +336,64 @@ static int join_trailing_filter(int argc, char **argv, struct ipcd_options *opts
 	return -1;
 }
 
+/*
+ * What the expression requires goes to the kernel where the flags' lists
+ * are empty: "src.pid == 5" as -s 5, "comm == sh" as -P sh, "type == pipe"
+ * as -t pipe.  Safe because every event the expression passes passes these
+ * too, and the expression is still checked on each event.  A list the
+ * flags already use is left alone: the flags OR their values.
+ */
+struct pushdown {
+	struct ipcd_options *opts;
+	struct ipcd_id_list *pid_lists[3];
+	struct ipcd_comm_list *comm_lists[3];
+	bool had_pids[3], had_comms[3];
+};
+
+static void push_one(void *ctx, const char *field, const char *value)
+{
+	static const char *const pid_fields[] = { "pid", "src.pid", "dst.pid" };
+	static const char *const comm_fields[] = { "comm", "src.comm", "dst.comm" };
+	struct pushdown *p = ctx;
+	uint64_t pid;
+	uint32_t type;
+
+	for (int i = 0; i < 3; i++) {
+		struct ipcd_id_list *l = p->pid_lists[i];
+		struct ipcd_comm_list *c = p->comm_lists[i];
+
+		if (!strcmp(field, pid_fields[i]) && !p->had_pids[i] && l->count < IPCD_FILTER_MAX &&
+		    !parse_uint(value, 1, INT32_MAX, &pid))
+			l->ids[l->count++] = (uint32_t)pid;
+		/* wildcards and long names: the kernel compares whole comms */
+		if (!strcmp(field, comm_fields[i]) && !p->had_comms[i] && c->count < IPCD_FILTER_MAX &&
+		    !strpbrk(value, "*?[") && strlen(value) < IPCD_COMM_LEN) {
+			memset(c->comms[c->count], 0, IPCD_COMM_LEN);
+			memcpy(c->comms[c->count++], value, strlen(value));
+		}
+	}
+	if (!strcmp(field, "type")) {
+		for (type = 0; type < IPCD_TYPE_COUNT; type++)
+			if (!strcmp(value, ipcd_type_name(type)))
+				p->opts->types &= IPCD_TYPE_BIT(type);
+	}
+}
+
+static void push_down_filter(struct ipcd_options *opts)
+{
+	struct pushdown p = {
+		.opts = opts,
+		.pid_lists = { &opts->any_pids, &opts->src_pids, &opts->dst_pids },
+		.comm_lists = { &opts->any_comms, &opts->src_comms, &opts->dst_comms },
+	};
+
+	for (int i = 0; i < 3; i++) {
+		p.had_pids[i] = p.pid_lists[i]->count > 0;
+		p.had_comms[i] = p.comm_lists[i]->count > 0;
+	}
+	fexpr_each_required(opts->filter, push_one, &p);
+}
+
 /* A filter error points at its column, under the expression, as tcpdump's would. */
 static int parse_filter(struct ipcd_options *opts, FILE *err)
 {
@@ -385,6 +443,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return usage_error(err, "-z needs -w%s", "");
 	if (!opts->types)
 		opts->types = ALL_TYPES;
+	if (opts->filter)
+		push_down_filter(opts);
 	/* lifecycle events come with the types asked for */
 	if (opts->lifecycle && (opts->types & UNIX_TYPES))
 		opts->types |= IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN);

@@ -282,3 +282,14 @@ def test_analyze_reports_talkers_channels_and_peers(tracer, tmp_path):
     reader = [p for p in report["most_peers"] if p["pid"] == r["reader"]]
     assert reader and reader[0]["peers"] == 3 and reader[0]["comm"] == "ipct-reader"
     assert len(report["slowest"]) >= 3 and report["slowest"][0]["latency_ns"] >= report["slowest"][-1]["latency_ns"]
+
+
+def test_kernel_and_userspace_filtering_agree(tracer):
+    # the exact comm is pushed into the kernel; the wildcard can only be checked in userspace
+    kernel = tracer("-t", "pipe", "-x", "src.comm == ipct-writer and dst.comm == ipct-reader")
+    user = tracer("-t", "pipe", "-x", "src.comm == \"ipct-writ*\" and dst.comm == \"ipct-rea*\"")
+    runs = [ipcgen("pipe", "agree-%d" % i) for i in range(5)]
+    ipcgen("multi", 2)  # writers named ipct-w0, ipct-w1: in neither
+    strip = lambda evs: sorted((e["src_pid"], e["dst_pid"], e["size"], e["bytes"]) for e in evs)
+    k, u = strip(kernel.stop()), strip(user.stop())
+    assert k == u and len(k) == len(runs), (k, u)

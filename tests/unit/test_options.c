@@ -496,6 +496,27 @@ static void test_missing_value_is_refused(void **state)
 	assert_refused(ARGV("--buffer-size"), "option '--buffer-size' needs a value");
 }
 
+/* What an expression requires goes to the lists the kernel filters with, if the flags left them empty. */
+static void test_filter_requirements_are_pushed_down(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("src.pid == 5 and comm == sh and type == pipe and dst.comm == \"py*\""));
+	assert_int_equal(opts.src_pids.count, 1);
+	assert_int_equal(opts.src_pids.ids[0], 5);
+	assert_int_equal(opts.any_comms.count, 1);
+	assert_string_equal(opts.any_comms.comms[0], "sh");
+	assert_int_equal(opts.dst_comms.count, 0);  /* a wildcard stays in userspace */
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE));
+	/* under "or" nothing is required */
+	assert_accepted(ARGV("src.pid == 5 or src.pid == 6"));
+	assert_int_equal(opts.src_pids.count, 0);
+	assert_int_equal(opts.types, ALL_TYPES);
+	/* a list the flags use is theirs */
+	assert_accepted(ARGV("-s", "7", "src.pid == 5"));
+	assert_int_equal(opts.src_pids.count, 1);
+	assert_int_equal(opts.src_pids.ids[0], 7);
+}
+
 /* Arguments after the options are a filter expression, as tcpdump takes them. */
 static void test_trailing_arguments_are_a_filter(void **state)
 {
@@ -557,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_types_are_ored),
 		cmocka_unit_test(test_lifecycle_joins_the_unix_types),
 		cmocka_unit_test(test_capture_files),
+		cmocka_unit_test(test_filter_requirements_are_pushed_down),
 		cmocka_unit_test(test_unknown_type_is_refused),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),
