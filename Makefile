@@ -41,7 +41,11 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 .DELETE_ON_ERROR:
 .PHONY: all clean test bench san progs
 
-all: $(BUILD)/ipcdump
+all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze
+
+# ipcdump-analyze FILE is ipcdump -r FILE --analyze: the same program by another name.
+$(BUILD)/ipcdump-analyze: $(BUILD)/ipcdump
+	$(Q)ln -sf ipcdump $@
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)

@@ -598,10 +598,33 @@ static int run(const struct ipcd_options *opts)
 	return rc;
 }
 
+/*
+ * ipcdump-analyze FILE [OPTIONS]: ipcdump -r FILE --analyze.  The same
+ * program under another name (a link), as tcpdump's tools are.
+ */
+static char **analyze_args(int *argc, char **argv)
+{
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	static char *args[256];
+
+	if (strcmp(name, "ipcdump-analyze") || *argc < 2 || *argc + 2 > (int)(sizeof(args) / sizeof(args[0])))
+		return argv;
+	args[0] = argv[0];
+	args[1] = "--analyze";
+	args[2] = "-r";
+	for (int i = 1; i < *argc; i++)
+		args[i + 2] = argv[i];
+	*argc += 2;
+	return args;
+}
+
 int main(int argc, char **argv)
 {
 	static struct ipcd_options opts;
-	int rc = ipcd_parse_options(argc, argv, &opts, stderr);
+	int rc;
+
+	argv = analyze_args(&argc, argv);
+	rc = ipcd_parse_options(argc, argv, &opts, stderr);
 
 	if (rc < 0)
 		rc = run(&opts);

@@ -279,6 +279,10 @@ def test_analyze_reports_talkers_channels_and_peers(tracer, tmp_path):
     pairs = {p["what"] for p in report["top_talkers"]}
     for i, w in enumerate(r["writers"]):
         assert "%d(ipct-w%d) > %d(ipct-reader)" % (w, i, r["reader"]) in pairs
+    # the same report under the tool's own name
+    alias = subprocess.run([IPCDUMP.replace("ipcdump-san", "ipcdump") + "-analyze", path, "-f", "json"],
+                           capture_output=True, timeout=60)
+    assert alias.returncode == 0 and json.loads(alias.stdout.decode()) == report
     reader = [p for p in report["most_peers"] if p["pid"] == r["reader"]]
     assert reader and reader[0]["peers"] == 3 and reader[0]["comm"] == "ipct-reader"
     assert len(report["slowest"]) >= 3 and report["slowest"][0]["latency_ns"] >= report["slowest"][-1]["latency_ns"]
