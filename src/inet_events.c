@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "grow.h"
 #include "inet_events.h"
 
 /* Past this many TCP directions, the half seen longest ago is forgotten. */
@@ -18,8 +19,21 @@ struct tcp_stream {
 	uint64_t seen;
 };
 
+/* Connects seen lately: an accept names its connector from them. */
+#define RECENT_CONNECTS 256
+
+struct recent_connect {
+	struct ipcd_inet_tuple t;   /* the connector's side, local -> remote */
+	struct ipcd_task task;
+};
+
 struct inet_events {
 	struct stream_join *streams;
+	struct recent_connect connects[RECENT_CONNECTS];
+	size_t next_connect;
+	/* accepts whose connect has not come yet (it can return after the accept does) */
+	struct ipcd_inet_conn *accepts;
+	size_t naccepts, cap_accepts;
 	struct msg_join *datagrams;
 	struct tcp_stream *tcp;
 	uint64_t clock;
@@ -73,6 +87,7 @@ void inet_events_free(struct inet_events *n)
 		free(s);
 	}
 	msg_join_free(n->datagrams);
+	free(n->accepts);
 	free(n);
 }
 
@@ -209,7 +224,7 @@ void inet_events_io(struct inet_events *n, const struct ipcd_inet_io *rec, size_
 		udp_io(n, rec);
 }
 
-void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
+static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 {
 	struct ipcd_event e;
 
@@ -225,6 +240,62 @@ void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 	e.inet_proto = IPCD_PROTO_TCP;
 	e.inet = rec->t;
 	n->emit(n->emit_ctx, &e);
+}
+
+/* The accepting side's tuple is the connector's reversed. */
+static bool is_reverse(const struct ipcd_inet_tuple *a, const struct ipcd_inet_tuple *b)
+{
+	return a->sport == b->dport && a->dport == b->sport && !memcmp(a->saddr, b->daddr, 16) &&
+	       !memcmp(a->daddr, b->saddr, 16);
+}
+
+/* Accepts waiting for this connect get its process as their destination. */
+static void settle_accepts(struct inet_events *n, const struct ipcd_inet_conn *connect)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n->naccepts; i++) {
+		struct ipcd_inet_conn *a = &n->accepts[i];
+
+		if (is_reverse(&a->t, &connect->t)) {
+			a->peer = connect->task;
+			emit_conn(n, a);
+			continue;
+		}
+		n->accepts[out++] = *a;
+	}
+	n->naccepts = out;
+}
+
+void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	struct ipcd_inet_conn copy;
+
+	if (rec->event == IPCD_INET_CONNECT) {
+		n->connects[n->next_connect].t = rec->t;
+		n->connects[n->next_connect].task = rec->task;
+		n->next_connect = (n->next_connect + 1) % RECENT_CONNECTS;
+		emit_conn(n, rec);
+		settle_accepts(n, rec);
+		return;
+	}
+	if (rec->event != IPCD_INET_ACCEPT || rec->peer.pid) {
+		emit_conn(n, rec);
+		return;
+	}
+	/* the kernel had no connector yet: maybe a connect record already said it */
+	copy = *rec;
+	for (size_t i = 0; i < RECENT_CONNECTS; i++) {
+		if (n->connects[i].task.pid && is_reverse(&copy.t, &n->connects[i].t)) {
+			copy.peer = n->connects[i].task;
+			emit_conn(n, &copy);
+			return;
+		}
+	}
+	if (grow_array((void **)&n->accepts, &n->cap_accepts, n->naccepts + 1, sizeof(copy)))
+		n->accepts[n->naccepts++] = copy;
+	else
+		emit_conn(n, &copy);
 }
 
 void inet_events_describe(const struct inet_events *n, struct ipcd_event *e)
@@ -244,10 +315,21 @@ void inet_events_describe(const struct inet_events *n, struct ipcd_event *e)
 
 void inet_events_expire(struct inet_events *n, uint64_t now_ns, uint64_t max_age_ns)
 {
+	size_t out = 0;
+
 	msg_join_expire(n->datagrams, now_ns, max_age_ns);
+	/* accepts of connects never seen (made before tracing, or by ipcdump itself) */
+	for (size_t i = 0; i < n->naccepts; i++) {
+		if (now_ns > n->accepts[i].hdr.ts_ns && now_ns - n->accepts[i].hdr.ts_ns >= max_age_ns)
+			emit_conn(n, &n->accepts[i]);
+		else
+			n->accepts[out++] = n->accepts[i];
+	}
+	n->naccepts = out;
 }
 
 void inet_events_flush(struct inet_events *n)
 {
+	inet_events_expire(n, UINT64_MAX, 0);
 	msg_join_flush(n->datagrams);
 }
