@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "by_age.h"
 #include "grow.h"
 #include "inet_events.h"
 
@@ -96,25 +98,18 @@ struct msg_join *inet_events_messages(struct inet_events *n)
 	return n->datagrams;
 }
 
-static int by_seen(const void *a, const void *b)
-{
-	uint64_t x = (*(struct tcp_stream *const *)a)->seen, y = (*(struct tcp_stream *const *)b)->seen;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Connections end without a word to userspace: the table is trimmed by age. */
 static void trim(struct inet_events *n)
 {
-	size_t count = HASH_COUNT(n->tcp), i = 0;
-	struct tcp_stream **all, *s, *tmp;
+	size_t count = HASH_COUNT(n->tcp);
+	struct tcp_stream **all;
 
-	if (count < TCP_STREAMS_MAX || !(all = malloc(count * sizeof(*all))))
+	if (count < TCP_STREAMS_MAX)
 		return;
-	HASH_ITER(hh, n->tcp, s, tmp)
-		all[i++] = s;
-	qsort(all, count, sizeof(*all), by_seen);
-	for (i = 0; i < count / 2; i++) {
+	all = (struct tcp_stream **)uthash_by_age(n->tcp, count, offsetof(struct tcp_stream, hh),
+						  offsetof(struct tcp_stream, seen));
+	if (!all)
+		return;
+	for (size_t i = 0; i < count / 2; i++) {
 		HASH_DEL(n->tcp, all[i]);
 		free(all[i]);
 	}

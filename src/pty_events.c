@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "by_age.h"
 #include "grow.h"
 #include "pty_events.h"
 
@@ -125,24 +127,17 @@ static void settle(struct pty_events *p, struct pty *t, int side, const struct i
 	queue_clear(q);
 }
 
-static int by_seen(const void *a, const void *b)
-{
-	uint64_t x = (*(struct pty *const *)a)->seen, y = (*(struct pty *const *)b)->seen;
-
-	return x < y ? -1 : x > y;
-}
-
 static void trim(struct pty_events *p)
 {
-	size_t count = HASH_COUNT(p->ptys), i = 0;
-	struct pty **all, *t, *tmp;
+	size_t n = HASH_COUNT(p->ptys);
+	struct pty **all;
 
-	if (count < PTYS_MAX || !(all = malloc(count * sizeof(*all))))
+	if (n < PTYS_MAX)
 		return;
-	HASH_ITER(hh, p->ptys, t, tmp)
-		all[i++] = t;
-	qsort(all, count, sizeof(*all), by_seen);
-	for (i = 0; i < count / 2; i++) {
+	all = (struct pty **)uthash_by_age(p->ptys, n, offsetof(struct pty, hh), offsetof(struct pty, seen));
+	if (!all)
+		return;
+	for (size_t i = 0; i < n / 2; i++) {
 		settle(p, all[i], IPCD_PTY_MASTER, NULL, 0, 0);
 		settle(p, all[i], IPCD_PTY_SLAVE, NULL, 0, 0);
 		HASH_DEL(p->ptys, all[i]);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "by_age.h"
 #include "sock_table.h"
 
 /* Past this many sockets, the half seen longest ago is forgotten. */
@@ -45,25 +47,17 @@ void sock_table_free(struct sock_table *t)
 	free(t);
 }
 
-static int by_seen(const void *a, const void *b)
-{
-	uint64_t x = (*(struct sock_entry *const *)a)->seen, y = (*(struct sock_entry *const *)b)->seen;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sockets close without a word to userspace: the table is trimmed by age instead. */
 static void trim(struct sock_table *t)
 {
-	size_t n = HASH_COUNT(t->socks), i = 0;
-	struct sock_entry **all, *e, *tmp;
+	size_t n = HASH_COUNT(t->socks);
+	struct sock_entry **all;
 
-	if (n < SOCK_TABLE_MAX || !(all = malloc(n * sizeof(*all))))
+	if (n < SOCK_TABLE_MAX)
 		return;
-	HASH_ITER(hh, t->socks, e, tmp)
-		all[i++] = e;
-	qsort(all, n, sizeof(*all), by_seen);
-	for (i = 0; i < n / 2; i++) {
+	all = (struct sock_entry **)uthash_by_age(t->socks, n, offsetof(struct sock_entry, hh), offsetof(struct sock_entry, seen));
+	if (!all)
+		return;
+	for (size_t i = 0; i < n / 2; i++) {
 		HASH_DEL(t->socks, all[i]);
 		entry_free(all[i]);
 	}
