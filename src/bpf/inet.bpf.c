@@ -184,6 +184,24 @@ static __always_inline __u64 inet_sock_ino(struct sock *sk)
 
 /* ---- data ------------------------------------------------------------- */
 
+/*
+ * The protocol of a send or receive of ret bytes worth a record: TCP or UDP
+ * as asked for, not ipcdump's own, not a TCP end of file; 0 otherwise.
+ */
+static __always_inline __u16 traced_proto(struct sock *sk, int ret)
+{
+	__u16 proto;
+
+	if (ret < 0 || !is_live() || is_self() || !is_inet(sk))
+		return 0;
+	proto = sock_proto(sk);
+	if ((proto != IPCD_PROTO_TCP && proto != IPCD_PROTO_UDP) || !proto_wanted(proto))
+		return 0;
+	if (proto == IPCD_PROTO_TCP && ret == 0)
+		return 0;
+	return proto;
+}
+
 static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io *rec, struct sock *sk,
 				     __u64 cookie, __u8 proto, __u8 dir, const struct user_call *c, int ret,
 				     __u32 len, __u32 flags)
@@ -221,12 +239,8 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	__u32 len = 0, rflags = 0;
 	__u16 proto;
 
-	if (ret < 0 || !is_live() || is_self() || !is_inet(sk))
-		return 0;
-	proto = sock_proto(sk);
-	if ((proto != IPCD_PROTO_TCP && proto != IPCD_PROTO_UDP) || !proto_wanted(proto))
-		return 0;
-	if (proto == IPCD_PROTO_TCP && ret == 0)
+	proto = traced_proto(sk, ret);
+	if (!proto)
 		return 0;
 	s = this_cpu_scratch();
 	if (!s)
@@ -282,12 +296,10 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	struct user_call c = {};
 	__u16 proto;
 
-	if (ret < 0 || (flags & IPCD_MSG_PEEK) || !is_live() || is_self() || !is_inet(sk))
+	if (flags & IPCD_MSG_PEEK)
 		return 0;
-	proto = sock_proto(sk);
-	if ((proto != IPCD_PROTO_TCP && proto != IPCD_PROTO_UDP) || !proto_wanted(proto))
-		return 0;
-	if (proto == IPCD_PROTO_TCP && ret == 0)
+	proto = traced_proto(sk, ret);
+	if (!proto)
 		return 0;
 	s = this_cpu_scratch();
 	if (!s)
