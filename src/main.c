@@ -96,8 +96,6 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 
 	if (app->done || !(app->opts->types & IPCD_TYPE_BIT(e->type)))
 		return;
-	if (!ipcd_filter_match(app->opts, e))
-		return;
 	out = *e;
 	if (is_unix_data(out.type))
 		unix_events_describe(app->unix, &out);
@@ -106,7 +104,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
-	if (app->opts->filter && out.type != IPCD_TYPE_LOST && !fexpr_match(app->opts->filter, &out))
+	if (!ipcd_filter_match(app->opts, &out))
 		return;
 	/* with -w the records go to the file, with --stats the events to the totals; they count, for -c */
 	if (app->stats)

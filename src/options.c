@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "filter.h"
 #include "options.h"
 
 #define UNIX_TYPES (IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) | \
@@ -445,6 +446,9 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		opts->types = ALL_TYPES;
 	if (opts->filter)
 		push_down_filter(opts);
+	/* the flags and the expression, as one expression for userspace */
+	if (!ipcd_filter_compile(opts))
+		return usage_error(err, "out of memory%s", "");
 	/* lifecycle events come with the types asked for */
 	if (opts->lifecycle && (opts->types & UNIX_TYPES))
 		opts->types |= IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN);

@@ -30,6 +30,7 @@ static void use_filter(char **argv)
 
 	while (argv[argc])
 		argc++;
+	ipcd_options_free(&opts);
 	assert_int_equal(ipcd_parse_options(argc, argv, &opts, stderr), -1);
 }
 
@@ -235,9 +236,28 @@ static void test_signals_are_filtered_like_pipes(void **state)
 	assert_false(ipcd_filter_match(&opts, &e));
 }
 
+/* The flags are sugar for the language, but their comms are literal: no wildcards, quotes or escapes. */
+static void test_flag_comms_are_literal(void **state)
+{
+	(void)state;
+	use_filter(ARGV("-P", "a*b"));
+	assert_false(passes(10, "axxb", 20, "c"));
+	assert_true(passes(10, "a*b", 20, "c"));
+	use_filter(ARGV("-S", "q\"u\\o[t]e?"));
+	assert_true(passes(10, "q\"u\\o[t]e?", 20, "c"));
+	assert_false(passes(10, "q\"u\\oteX", 20, "c"));
+	/* with an expression as well: both must hold */
+	use_filter(ARGV("-s", "10", "dst.comm == c*"));
+	assert_true(passes(10, "a", 20, "cat"));
+	assert_false(passes(11, "a", 20, "cat"));
+	assert_false(passes(10, "a", 20, "dog"));
+	ipcd_options_free(&opts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flag_comms_are_literal),
 		cmocka_unit_test(test_no_filter_passes_everything),
 		cmocka_unit_test(test_every_filter_flag_makes_the_filter_active),
 		cmocka_unit_test(test_any_pid_matches_either_end),
