@@ -10,6 +10,7 @@
 #include "capture.h"
 #include "ipcdump.h"
 #include "zstd_file.h"
+#include "inet_events.h"
 
 _Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the file format");
 
@@ -279,6 +280,80 @@ uint64_t capture_writer_records(const struct capture_writer *w)
 uint64_t capture_writer_dropped(const struct capture_writer *w)
 {
 	return w ? w->dropped : 0;
+}
+
+/* ---- channels of records (the filter mode) ------------------------------- */
+
+/* As the TCP join keys a direction. */
+static uint64_t tuple_key(const struct ipcd_inet_tuple *t)
+{
+	return inet_tuple_key(t);
+}
+
+bool capture_record_channel(const void *data, size_t size, uint64_t *key)
+{
+	const struct ipcd_record_header *hdr = data;
+
+	switch (hdr->kind) {
+	case IPCD_REC_PIPE_IO:
+		if (size < sizeof(struct ipcd_pipe_io))
+			return false;
+		*key = ((const struct ipcd_pipe_io *)data)->ino;
+		return true;
+	case IPCD_REC_PIPE_RESYNC:
+		if (size < sizeof(struct ipcd_pipe_resync))
+			return false;
+		*key = ((const struct ipcd_pipe_resync *)data)->ino;
+		return true;
+	case IPCD_REC_UNIX_IO: {
+		const struct ipcd_unix_io *u = data;
+
+		if (size < sizeof(*u))
+			return false;
+		/* streams: the receiving socket; messages: the sending one */
+		if (u->sock_type == IPCD_SOCK_STREAM)
+			*key = u->dir == IPCD_PIPE_WRITE ? u->peer : u->sock;
+		else
+			*key = u->sender_sk;
+		return true;
+	}
+	case IPCD_REC_INET_IO: {
+		const struct ipcd_inet_io *i = data;
+
+		if (size < sizeof(*i))
+			return false;
+		*key = i->proto == IPCD_PROTO_TCP ? tuple_key(&i->t) : i->t.dport;
+		return true;
+	}
+	case IPCD_REC_PTY_IO:
+		if (size < sizeof(struct ipcd_pty_io))
+			return false;
+		*key = ((const struct ipcd_pty_io *)data)->index;
+		return true;
+	case IPCD_REC_MQ_IO: {
+		const struct ipcd_mq_io *m = data;
+
+		if (size < sizeof(*m))
+			return false;
+		*key = m->kind == IPCD_MQ_SYSV ? (uint64_t)(uint32_t)m->id : m->ino;
+		return true;
+	}
+	case IPCD_REC_FUTEX:
+		if (size < sizeof(struct ipcd_futex))
+			return false;
+		*key = ((const struct ipcd_futex *)data)->obj.ino;
+		return true;
+	case IPCD_REC_SEMOP:
+		if (size < sizeof(struct ipcd_semop))
+			return false;
+		*key = (uint32_t)((const struct ipcd_semop *)data)->semid;
+		return true;
+	case IPCD_REC_SIGNAL:
+		*key = hdr->ts_ns;
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* ---- reading ---------------------------------------------------------- */

@@ -63,6 +63,14 @@ int capture_writer_close(struct capture_writer *w);
 uint64_t capture_writer_records(const struct capture_writer *w);
 uint64_t capture_writer_dropped(const struct capture_writer *w);
 
+/*
+ * The channel a data record belongs to, keyed as the events made of it
+ * name theirs (struct ipcd_event.chan_key); false for what every capture
+ * keeps (processes, names, paths, lifecycle).  The filter mode copies the
+ * records of the channels with a matching event.
+ */
+bool capture_record_channel(const void *rec, size_t size, uint64_t *key);
+
 /* ---- reading ---------------------------------------------------------- */
 
 struct capture_reader;

@@ -184,7 +184,8 @@ static void udp_io(struct inet_events *n, const struct ipcd_inet_io *rec)
 {
 	char dest[64];
 	struct msg_io io = {
-		.type = IPCD_TYPE_LOOPBACK_UDP, .sender_sk = udp_sender(rec->t.sport), .sock = rec->sock,
+		.type = IPCD_TYPE_LOOPBACK_UDP, .sender_sk = udp_sender(rec->t.sport), .chan = rec->t.dport,
+		.sock = rec->sock,
 		.ino = rec->ino, .bytes = rec->bytes, .end_ns = rec->hdr.ts_ns, .task = &rec->task,
 		.flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call, .payload = rec->payload,
 		.payload_len = rec->payload_len, .inet = &rec->t, .inet_v6 = rec->v6,

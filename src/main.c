@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uthash.h>
 #include "capture.h"
 #include "event.h"
 #include "filter.h"
@@ -53,6 +54,8 @@ struct ipcdump {
 	struct capture_writer *capture;  /* -w */
 	struct ipcd_stats *stats;        /* --stats */
 	struct ipcd_analysis *analysis;  /* --analyze */
+	struct matched *matched;         /* -r with -w: the channels of the matching events */
+	bool filtering;                  /* -r with -w: first pass, finding them */
 	uint64_t stats_start;            /* the window's start, CLOCK_MONOTONIC */
 	uint64_t file_start;             /* when the current capture file began (-G) */
 	uint64_t last_expire, last_collect;
@@ -83,6 +86,15 @@ static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep
 }
 
 /* Unix data events name their sockets by cookie; lifecycle events carry their names. */
+/* -r with -w: the set of channel keys whose events matched. */
+struct matched {
+	uint64_t key;
+	UT_hash_handle hh;
+};
+
+struct ipcdump;
+static void note_match(struct ipcdump *app, uint64_t key);
+
 static bool is_unix_data(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
@@ -107,6 +119,10 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	if (!ipcd_filter_match(app->opts, &out))
 		return;
 	/* with -w the records go to the file, with --stats the events to the totals; they count, for -c */
+	if (app->filtering) {
+		note_match(app, out.chan_key);
+		return;
+	}
 	if (app->stats)
 		stats_add(app->stats, &out);
 	if (app->analysis)
@@ -152,6 +168,7 @@ static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
 	memset(&e, 0, sizeof(e));
 	e.type = IPCD_TYPE_SIGNAL;
 	e.ts_ns = rec->hdr.ts_ns;
+	e.chan_key = rec->hdr.ts_ns;  /* each signal is its own record */
 	ipcd_endpoint_from_task(&e.src, &rec->src);
 	ipcd_endpoint_from_task(&e.dst, &rec->dst);
 	e.sig = rec->sig;
@@ -464,6 +481,89 @@ static int close_capture(struct ipcdump *app)
 	return dropped ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
 }
 
+static int read_capture(struct ipcdump *app);
+
+static void note_match(struct ipcdump *app, uint64_t key)
+{
+	struct matched *m;
+
+	app->printed++;
+	HASH_FIND(hh, app->matched, &key, sizeof(key), m);
+	if (m || !(m = calloc(1, sizeof(*m))))
+		return;
+	m->key = key;
+	HASH_ADD(hh, app->matched, key, sizeof(m->key), m);
+}
+
+static void free_matched(struct ipcdump *app)
+{
+	struct matched *m, *tmp;
+
+	HASH_ITER(hh, app->matched, m, tmp) {
+		HASH_DEL(app->matched, m);
+		free(m);
+	}
+}
+
+struct copy_ctx {
+	struct ipcdump *app;
+	struct capture_writer *out;
+	uint64_t seen, kept;
+};
+
+/* Second pass: what every capture keeps, and the records of the matched channels. */
+static int copy_record(void *ctx, void *data, size_t size)
+{
+	struct copy_ctx *c = ctx;
+	struct matched *m = NULL;
+	uint64_t key;
+
+	c->seen++;
+	if (capture_record_channel(data, size, &key))
+		HASH_FIND(hh, c->app->matched, &key, sizeof(key), m);
+	else
+		m = (struct matched *)1;  /* processes, names, paths: always */
+	if (m && capture_writer_add(c->out, data, ((struct ipcd_record_header *)data)->size))
+		c->kept++;
+	return 0;
+}
+
+/*
+ * -r IN -w OUT [filter]: a smaller capture.  Messages are made of several
+ * records, so whole channels are kept: those with an event that matches.
+ */
+static int filter_capture(struct ipcdump *app)
+{
+	char err[512];
+	struct capture_reader *r;
+	struct copy_ctx c = { .app = app };
+	int rc;
+
+	app->filtering = true;
+	rc = read_capture(app);
+	app->filtering = false;
+	if (rc)
+		return rc;
+	r = capture_reader_open(app->opts->read_path, err, sizeof(err));
+	if (r)
+		c.out = capture_writer_open(app->opts->write_path, capture_reader_header(r)->mono_to_real_ns,
+					   app->opts->compress, err, sizeof(err));
+	if (!r || !c.out) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		capture_reader_close(r);
+		return IPCD_EXIT_FAILURE;
+	}
+	rc = capture_reader_run(r, copy_record, &c, err, sizeof(err));
+	capture_reader_close(r);
+	if (capture_writer_close(c.out) || rc) {
+		fprintf(stderr, "ipcdump: %s\n", rc ? err : "writing the capture failed");
+		return IPCD_EXIT_FAILURE;
+	}
+	fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " records written to %s\n", c.kept, c.seen,
+		app->opts->write_path);
+	return IPCD_EXIT_OK;
+}
+
 /* -r: each record as if it came from the ring, with the file's clock for the waits. */
 static int on_file_record(void *ctx, void *data, size_t size)
 {
@@ -559,7 +659,8 @@ static int run(const struct ipcd_options *opts)
 	}
 	install_signal_handlers();
 	if (opts->read_path) {
-		rc = read_capture(&app);
+		rc = opts->write_path ? filter_capture(&app) : read_capture(&app);
+		free_matched(&app);
 		free_state(&app);
 		return rc;
 	}

@@ -130,6 +130,7 @@ static struct mq_queue *queue_get(struct mq_events *m, const struct ipcd_mq_io *
 
 static void describe_queue(struct ipcd_event *e, const struct mq_queue *q)
 {
+	e->chan_key = q->key.id;
 	e->mq_kind = q->key.kind;
 	e->mq_id = q->key.kind == IPCD_MQ_SYSV ? (int64_t)q->key.id : -1;
 	e->mq_has_key = q->has_sysv_key;

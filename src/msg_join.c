@@ -12,6 +12,7 @@
 
 struct pending_send {
 	enum ipcd_type type;
+	uint64_t chan;
 	uint64_t sock, ino, dest;
 	char *dest_addr;
 	uint64_t bytes, end_ns, order;
@@ -28,6 +29,7 @@ struct pending_send {
 
 struct pending_recv {
 	enum ipcd_type type;
+	uint64_t chan;
 	uint64_t sender_sk, sock, ino;
 	char *own_name;
 	uint32_t sender_pid;
@@ -135,6 +137,7 @@ static void event_set_inet(struct ipcd_event *e, bool has, bool v6, const struct
 
 static void event_set_send(struct ipcd_event *e, const struct pending_send *s, uint64_t bytes)
 {
+	e->chan_key = s->chan;
 	event_set_inet(e, s->has_inet, s->inet_v6, &s->inet);
 	ipcd_endpoint_from_task(&e->src, &s->task);
 	e->src_fd = s->fd;
@@ -153,6 +156,7 @@ static void event_set_send(struct ipcd_event *e, const struct pending_send *s, u
 
 static void event_set_recv(struct ipcd_event *e, const struct pending_recv *r)
 {
+	e->chan_key = r->chan;
 	/* the datagram's own headers: the truth about where it went */
 	event_set_inet(e, r->has_inet, r->inet_v6, &r->inet);
 	ipcd_endpoint_from_task(&e->dst, &r->task);
@@ -394,7 +398,7 @@ void msg_join_send(struct msg_join *j, const struct msg_io *io)
 {
 	struct sender *snd = sender_find(j, io->sender_sk);
 	struct pending_send s = {
-		.type = io->type, .sock = io->sock, .ino = io->ino, .dest = io->dest,
+		.type = io->type, .chan = io->chan, .sock = io->sock, .ino = io->ino, .dest = io->dest,
 		.dest_addr = dup_or_null(io->dest_addr), .bytes = io->bytes, .end_ns = io->end_ns,
 		.order = ++j->order, .task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
 		.extra = io->extra, .has_inet = io->inet != NULL, .inet_v6 = io->inet_v6,
@@ -426,7 +430,7 @@ void msg_join_send(struct msg_join *j, const struct msg_io *io)
 void msg_join_recv(struct msg_join *j, const struct msg_io *io)
 {
 	struct pending_recv r = {
-		.type = io->type, .sender_sk = io->sender_sk, .sock = io->sock, .ino = io->ino,
+		.type = io->type, .chan = io->chan, .sender_sk = io->sender_sk, .sock = io->sock, .ino = io->ino,
 		.own_name = dup_or_null(io->own_name), .sender_pid = io->sender_pid, .bytes = io->bytes,
 		.end_ns = io->end_ns, .task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
 		.has_inet = io->inet != NULL, .inet_v6 = io->inet_v6, .local_only = io->local_only,

@@ -23,6 +23,7 @@ struct msg_join;
 struct msg_io {
 	enum ipcd_type type;
 	uint64_t sender_sk;         /* pairs the two sides; 0 in a receive: pair by own_name */
+	uint64_t chan;              /* the channel's key, for the events (struct ipcd_event.chan_key) */
 	uint64_t sock, ino;         /* this side's socket: cookie and inode */
 	uint64_t dest;              /* a send: the receiving socket, 0 if unconnected */
 	const char *dest_addr;      /* an unconnected send: the name it sent to, NULL none */

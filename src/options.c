@@ -109,7 +109,8 @@ void ipcd_print_usage(FILE *out)
 	      "                         busiest channels, slowest deliveries, most connected\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "  -w, --write FILE       write a capture file (- for stdout) instead of printing\n"
-	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing\n"
+	      "  -r, --read FILE        read a capture file (- for stdin) instead of tracing;\n"
+	      "                         with -w and a filter, write the channels it matches\n"
 	      "  -C, --file-size SIZE   with -w, a new file (FILE.1, FILE.2, ...) past SIZE (e.g. 100M)\n"
 	      "  -G, --rotate SECONDS   with -w, a new file every SECONDS\n"
 	      "  -z, --compress         with -w, compress with zstd (-r reads either)\n"
@@ -436,8 +437,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return rc;
 	if (opts->filter_text && (rc = parse_filter(opts, err)) >= 0)
 		return rc;
-	if (opts->read_path && opts->write_path)
-		return usage_error(err, "-r and -w together are not supported%s", "");
+	if (opts->read_path && opts->write_path && !strcmp(opts->read_path, "-"))
+		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
 	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
 		return usage_error(err, "-C and -G need -w with a file name%s", "");
 	if (opts->compress && !opts->write_path)

@@ -109,6 +109,7 @@ static void emit_write(struct pty_events *p, const struct pty *t, const struct p
 	e.payload = w->payload;
 	e.payload_len = w->payload_len;
 	e.pty_index = t->index;
+	e.chan_key = t->index;
 	e.pty_writer_side = w->side;
 	e.pty_session = w->session;
 	e.pty_fg_pgrp = w->fg_pgrp;

@@ -131,6 +131,7 @@ void shm_events_op(struct shm_events *s, const struct ipcd_shm_op *rec)
 	e.shm_has_key = rec->op == IPCD_SHMOP_SHMGET;
 	e.shm_size = rec->size;
 	e.shm_sysv = rec->sysv;
+	e.chan_key = rec->obj.ino;
 	if (rec->obj.ino && (o = object_get(s, &rec->obj))) {
 		snprintf(o->name, sizeof(o->name), "%.*s", IPCD_NAME_LEN, rec->name);
 		o->sysv = rec->sysv;
@@ -181,6 +182,7 @@ static void emit_handoff(struct shm_events *s, const struct ipcd_futex *waker, c
 	ipcd_event_init(&e, IPCD_TYPE_SHM, wait->hdr.ts_ns);
 	e.shm_op = IPCD_SHMOP_FUTEX_WAKE;
 	e.shm_offset = wait->offset;
+	e.chan_key = wait->obj.ino;
 	e.shm_id = -1;
 	if (o)
 		describe(&e, o, pids);
@@ -272,6 +274,7 @@ static void emit_sem(struct shm_events *s, const struct ipcd_semop *post, const 
 	ipcd_event_init(&e, IPCD_TYPE_SHM, wait->hdr.ts_ns);
 	e.shm_op = IPCD_SHMOP_SEM_POST;
 	e.shm_sysv = true;
+	e.chan_key = (uint32_t)wait->semid;
 	e.shm_id = wait->semid;
 	e.shm_offset = wait->semnum;
 	ipcd_endpoint_from_task(&e.src, &post->task);

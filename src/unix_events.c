@@ -189,7 +189,7 @@ static void message_of(struct unix_events *u, const struct ipcd_unix_io *rec)
 {
 	char dest[IPCD_UNIX_ADDR_MAX + 1];
 	struct msg_io io = {
-		.type = type_of(rec->sock_type), .sender_sk = rec->sender_sk, .sock = rec->sock,
+		.type = type_of(rec->sock_type), .sender_sk = rec->sender_sk, .chan = rec->sender_sk, .sock = rec->sock,
 		.ino = rec->ino, .dest = rec->peer, .sender_pid = rec->sender_pid, .bytes = rec->bytes,
 		.end_ns = rec->hdr.ts_ns, .task = &rec->task, .flags = rec->hdr.flags, .fd = rec->fd,
 		.call = rec->call, .payload = rec->data, .payload_len = rec->payload_len,

@@ -133,9 +133,29 @@ def test_corrupt_record_size(tmp_path):
     assert "corrupt record (size 3) at offset %d" % header in res.stderr.decode()
 
 
-def test_read_and_write_together_is_refused():
-    res = subprocess.run([IPCDUMP, "-r", "a", "-w", "b"], capture_output=True, timeout=30)
+def test_read_and_write_from_stdin_is_refused():
+    res = subprocess.run([IPCDUMP, "-r", "-", "-w", "b"], capture_output=True, timeout=30)
     assert res.returncode == 2
+
+
+def test_filter_mode_writes_the_matching_channels(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe", "-x")
+    kept = [ipcgen("pipe", "keep-%d" % i) for i in range(2)]
+    dropped = ipcgen("multi", 2)
+    t.stop()
+    small = str(tmp_path / "small.ipcd")
+    # (ipcgen prints its report to us as ipct-writer too: the payload tells the test's pipes)
+    res = subprocess.run([IPCDUMP, "-r", path, "-w", small, 'src.comm == ipct-writer and payload contains "keep-"'],
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert b"records written to " + small.encode() in res.stderr
+    res = read_back(small, "-f", "json", "-x")
+    events = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    assert sorted(payload(e) for e in events) == [b"keep-0", b"keep-1"], events
+    for r in kept:
+        [e] = pipe_events(events, r["ino"])
+        assert (e["src_pid"], e["dst_pid"], e["dst_comm"]) == (r["writer"], r["reader"], "ipct-reader")
+    assert not pipe_events(events, dropped["ino"])
 
 
 def test_records_full_of_garbage_never_crash_the_reader(tmp_path):

@@ -352,7 +352,8 @@ static void test_capture_files(void **state)
 	assert_string_equal(opts.write_path, "out.ipcd");
 	assert_accepted(ARGV("--read", "-"));
 	assert_string_equal(opts.read_path, "-");
-	assert_refused(ARGV("-r", "a", "-w", "b"), "-r and -w together are not supported");
+	assert_accepted(ARGV("-r", "a", "-w", "b", "pid == 1"));
+	assert_refused(ARGV("-r", "-", "-w", "b"), "-r with -w reads its file twice: not from stdin");
 	assert_refused(ARGV("-w", ""), "empty capture file name");
 	assert_refused(ARGV("-r"), "option '-r' needs a value");
 	assert_accepted(ARGV("-w", "f", "-C", "100M", "-G", "60"));
