@@ -64,6 +64,53 @@ static void fill_header(struct ipcd_capture_header *h, int64_t mono_to_real_ns)
 	}
 }
 
+/* What a capture file's records are: written after each header. */
+static const struct {
+	uint16_t kind;
+	const char *name;
+	size_t size;
+} record_kinds[] = {
+	{ IPCD_REC_PIPE_IO, "pipe_io", sizeof(struct ipcd_pipe_io) },
+	{ IPCD_REC_PIPE_RESYNC, "pipe_resync", sizeof(struct ipcd_pipe_resync) },
+	{ IPCD_REC_FIFO_PATH, "fifo_path", sizeof(struct ipcd_fifo_path) },
+	{ IPCD_REC_SIGNAL, "signal", sizeof(struct ipcd_signal) },
+	{ IPCD_REC_PROC, "proc", sizeof(struct ipcd_proc) },
+	{ IPCD_REC_UNIX_IO, "unix_io", sizeof(struct ipcd_unix_io) },
+	{ IPCD_REC_UNIX_NAME, "unix_name", sizeof(struct ipcd_unix_name) },
+	{ IPCD_REC_PASSED_FD, "passed_fd", sizeof(struct ipcd_passed_fd) },
+	{ IPCD_REC_UNIX_CONN, "unix_conn", sizeof(struct ipcd_unix_conn) },
+	{ IPCD_REC_INET_IO, "inet_io", sizeof(struct ipcd_inet_io) },
+	{ IPCD_REC_INET_CONN, "inet_conn", sizeof(struct ipcd_inet_conn) },
+	{ IPCD_REC_PTY_IO, "pty_io", sizeof(struct ipcd_pty_io) },
+	{ IPCD_REC_MQ_IO, "mq_io", sizeof(struct ipcd_mq_io) },
+	{ IPCD_REC_MQ_OP, "mq_op", sizeof(struct ipcd_mq_op) },
+	{ IPCD_REC_SHM_OP, "shm_op", sizeof(struct ipcd_shm_op) },
+	{ IPCD_REC_FUTEX, "futex", sizeof(struct ipcd_futex) },
+	{ IPCD_REC_SEMOP, "semop", sizeof(struct ipcd_semop) },
+	{ IPCD_REC_SCHEMA, "schema", sizeof(struct ipcd_schema) },
+};
+
+/* The schema record, built once: header and text in one buffer (free it). */
+static void *schema_record(size_t *size)
+{
+	char text[2048];
+	size_t len = 0;
+	struct ipcd_schema *rec;
+
+	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++)
+		len += snprintf(text + len, sizeof(text) - len, "%u %s %zu\n", record_kinds[i].kind,
+				record_kinds[i].name, record_kinds[i].size);
+	*size = (sizeof(*rec) + len + 7) & ~(size_t)7;
+	rec = calloc(1, *size);
+	if (!rec)
+		return NULL;
+	rec->hdr.kind = IPCD_REC_SCHEMA;
+	rec->hdr.size = *size;
+	rec->text_len = len;
+	memcpy(rec->text, text, len);
+	return rec;
+}
+
 /* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
 /* path opened for writing ("-": stdout), through zstd if asked. */
 static FILE *open_output(const char *path, bool compress)
@@ -125,6 +172,8 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+static void add_schema(struct capture_writer *w);
+
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
 					   size_t errlen)
 {
@@ -162,6 +211,7 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 	w->file_bytes = sizeof(h);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->more, NULL);
+	add_schema(w);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
 		snprintf(err, errlen, "cannot start the capture writer");
 		if (w->own_out)
@@ -209,7 +259,19 @@ bool capture_writer_rotate(struct capture_writer *w)
 		pthread_cond_signal(&w->more);
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (c)
+		add_schema(w);
 	return c != NULL;
+}
+
+static void add_schema(struct capture_writer *w)
+{
+	size_t size;
+	void *schema = schema_record(&size);
+
+	if (schema)
+		capture_writer_add(w, schema, size);
+	free(schema);
 }
 
 uint64_t capture_writer_file_bytes(const struct capture_writer *w)
@@ -244,7 +306,7 @@ bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size)
 	c->used += size;
 	w->queued += size;
 	w->file_bytes += size;
-	w->records++;
+	w->records += ((const struct ipcd_record_header *)rec)->kind != IPCD_REC_SCHEMA;
 	if (wake)
 		pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
@@ -443,7 +505,8 @@ int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx
 			snprintf(err, errlen, "%s: truncated record at offset %" PRIu64, r->path, offset);
 			return -1;
 		}
-		rc = fn(ctx, r->buf, hdr->size);
+		/* the schema describes the records; the callers want the records */
+		rc = hdr->kind == IPCD_REC_SCHEMA ? 0 : fn(ctx, r->buf, hdr->size);
 		if (rc)
 			return rc;
 		offset += hdr->size;

@@ -6,8 +6,9 @@
  *
  * Format: a header (struct ipcd_capture_header: magic, format and record
  * ABI versions, a byte-order mark, host, kernel, the offset from the
- * capturing machine's CLOCK_MONOTONIC to wall time), then records exactly as
- * in ipcdump.h, each self-delimiting by its header's size.  Numbers are in
+ * capturing machine's CLOCK_MONOTONIC to wall time), a schema record (the
+ * record kinds, their names and sizes), then records exactly as in
+ * ipcdump.h, each self-delimiting by its header's size.  Numbers are in
  * the capturing machine's byte order, which the mark records; a reader of
  * the other order refuses the file.  A capture opens with one process
  * record per process alive at the start, so names resolve on reading.
@@ -81,7 +82,7 @@ typedef int (*capture_record_fn)(void *ctx, void *rec, size_t size);
 struct capture_reader *capture_reader_open(const char *path, char *err, size_t errlen);
 const struct ipcd_capture_header *capture_reader_header(const struct capture_reader *r);
 /*
- * Hands every record to fn until the end (returns 0), fn returning
+ * Hands every record (the schema excepted) to fn until the end (returns 0), fn returning
  * non-zero (returns it), or damage: every whole record before it is
  * handed over, then -1 with a one-line reason naming the offset in err.
  */

@@ -11,7 +11,7 @@
 
 enum field {
 	F_TYPE, F_PID, F_SRC_PID, F_DST_PID, F_TID, F_PPID, F_COMM, F_SRC_COMM, F_DST_COMM,
-	F_BYTES, F_LATENCY, F_SIGNAL, F_PORT, F_SRC_PORT, F_DST_PORT, F_CHANNEL, F_PAYLOAD,
+	F_BYTES, F_LATENCY, F_SIGNAL, F_PORT, F_SRC_PORT, F_DST_PORT, F_CHANNEL, F_PAYLOAD, F_KEY,
 };
 
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_RE, OP_NRE, OP_CONTAINS };
@@ -41,7 +41,7 @@ static const struct {
 	{ "bytes", F_BYTES, true }, { "size", F_BYTES, true }, { "latency", F_LATENCY, true },
 	{ "signal", F_SIGNAL, true }, { "port", F_PORT, true }, { "src.port", F_SRC_PORT, true },
 	{ "dst.port", F_DST_PORT, true }, { "channel", F_CHANNEL, false }, { "path", F_CHANNEL, false },
-	{ "payload", F_PAYLOAD, false },
+	{ "payload", F_PAYLOAD, false }, { "key", F_KEY, true },
 };
 
 /* ---- the lexer --------------------------------------------------------- */
@@ -149,6 +149,7 @@ static bool parse_op(struct parser *p, enum op *op)
 	static const struct { const char *kw; enum op op; } ops[] = {
 		{ "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE }, { "!~", OP_NRE },
 		{ "=", OP_EQ }, { "<", OP_LT }, { ">", OP_GT }, { "~", OP_RE }, { "contains", OP_CONTAINS },
+		{ "matches", OP_RE },
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -485,6 +486,11 @@ static bool match_cmp(const struct fexpr *n, const struct ipcd_event *ev)
 		ipcd_event_channel(ev, channel, sizeof(channel));
 		return compare_text(n, channel);
 	case F_PAYLOAD: return match_payload(n, ev);
+	case F_KEY:
+		/* a SysV message queue's or shared memory segment's key */
+		if (ev->mq_has_key)
+			return compare_num(n->op, (uint32_t)ev->mq_key, n->num);
+		return ev->shm_has_key && compare_num(n->op, (uint32_t)ev->shm_key, n->num);
 	}
 	return false;
 }

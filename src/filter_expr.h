@@ -6,13 +6,13 @@
  *   or     := and { ("or" | "||") and }
  *   and    := unary { ("and" | "&&") unary }
  *   unary  := ("not" | "!") unary | "(" expr ")" | field op value
- *   op     := == (= too) != < <= > >= ~ (regex) !~ contains
+ *   op     := == (= too) != < <= > >= ~ (regex, or "matches") !~ contains
  *   value  := number | "quoted string" | bare-word
  *
  * Fields: type, pid, src.pid, dst.pid, tid, ppid, comm, src.comm, dst.comm,
  * bytes (or size), latency (ns), signal (number or name), port, src.port,
- * dst.port, channel (or path: the event's channel as CSV shows it), and
- * payload (contains, ~).  A field without src./dst. is either end: "pid ==
+ * dst.port, channel (or path: the event's channel as CSV shows it), key (a
+ * SysV queue's or segment's key), and payload (contains, ~).  A field without src./dst. is either end: "pid ==
  * 5" holds if one end is 5, "pid != 5" if neither is.  == and != on text
  * take shell wildcards (comm == "py*"); ~ takes a POSIX extended regex.
  */

@@ -42,6 +42,7 @@ enum ipcd_record_kind {
 	IPCD_REC_SHM_OP = 15,     /* struct ipcd_shm_op */
 	IPCD_REC_FUTEX = 16,      /* struct ipcd_futex */
 	IPCD_REC_SEMOP = 17,      /* struct ipcd_semop */
+	IPCD_REC_SCHEMA = 18,     /* capture files only: struct ipcd_schema */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -542,6 +543,18 @@ struct ipcd_semop {
 	__u16 semnum;       /* of the first operation */
 	__s16 op;           /* its sem_op: > 0 releases, <= 0 waits */
 	__u64 start_ns;     /* the call's entry */
+};
+
+/*
+ * A capture file's first record: what the record kinds are, one line per
+ * kind, "KIND NAME SIZE" (SIZE: the fixed part), so a file says what it
+ * holds.  Readers skip kinds they do not know.
+ */
+struct ipcd_schema {
+	struct ipcd_record_header hdr;
+	__u32 text_len;
+	__u32 pad;
+	char text[];
 };
 
 /* Syscall numbers of this architecture, given by userspace at load. */

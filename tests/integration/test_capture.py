@@ -117,12 +117,29 @@ def test_not_a_capture_file(tmp_path):
     assert res.returncode == 1 and "cannot read" in res.stderr.decode()
 
 
+def first_record_at(data):
+    """The offset past the file header (168 bytes) and the schema record that follows it."""
+    import struct
+    kind, size = struct.unpack_from("<HH", data, 168)
+    assert kind == 18, "the schema comes first"
+    return 168 + size
+
+
+def test_schema_names_the_record_kinds(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe")
+    t.stop()
+    data = open(path, "rb").read()
+    text = data[168 + 16 + 8:first_record_at(data)].rstrip(b"\0").decode()
+    kinds = {line.split()[1]: int(line.split()[0]) for line in text.splitlines()}
+    assert kinds["pipe_io"] == 1 and kinds["signal"] == 4 and "semop" in kinds, text
+
+
 def test_corrupt_record_size(tmp_path):
     t, path = capture(tmp_path, "-t", "pipe")
     ipcgen("pipe", "x")
     t.stop()
     data = bytearray(open(path, "rb").read())
-    header = 168
+    header = first_record_at(data)
     # the first record's size field (bytes 2-3 of its header) made impossible
     data[header + 2] = 3
     data[header + 3] = 0
@@ -164,7 +181,8 @@ def test_records_full_of_garbage_never_crash_the_reader(tmp_path):
     import struct
     t, path = capture(tmp_path, "-t", "pipe")
     t.stop()
-    header = open(path, "rb").read()[:168]
+    data = open(path, "rb").read()
+    header = data[:first_record_at(data)]
     rng = random.Random(11)
     for round_ in range(20):
         body = bytearray()

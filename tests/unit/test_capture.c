@@ -88,6 +88,21 @@ static int read_all(const char *path, struct seen *s, char *err, size_t errlen)
 	return rc;
 }
 
+/* Where the first record after the header and the schema starts. */
+static long first_record_at(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct ipcd_capture_header h;
+	struct ipcd_record_header schema;
+
+	assert_non_null(f);
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	assert_int_equal(fread(&schema, sizeof(schema), 1, f), 1);
+	fclose(f);
+	assert_int_equal(schema.kind, IPCD_REC_SCHEMA);
+	return (long)sizeof(h) + schema.size;
+}
+
 static void truncate_to(const char *path, long size)
 {
 	assert_int_equal(truncate(path, size), 0);
@@ -115,6 +130,35 @@ static void test_written_records_read_back_in_order(void **state)
 	unlink(path);
 }
 
+/* The schema names every kind with the size of its fixed part. */
+static void test_schema_follows_the_header(void **state)
+{
+	char path[64], line[64], *text;
+	struct ipcd_schema *schema;
+	long size;
+	FILE *f;
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 1);
+	size = first_record_at(path) - (long)sizeof(struct ipcd_capture_header);
+	schema = calloc(1, size + 1);
+	assert_non_null(schema);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, sizeof(struct ipcd_capture_header), SEEK_SET);
+	assert_int_equal(fread(schema, size, 1, f), 1);
+	fclose(f);
+	assert_true(schema->text_len <= size - sizeof(*schema));
+	text = schema->text;
+	snprintf(line, sizeof(line), "%d pipe_io %zu\n", IPCD_REC_PIPE_IO, sizeof(struct ipcd_pipe_io));
+	assert_non_null(strstr(text, line));
+	snprintf(line, sizeof(line), "%d semop %zu\n", IPCD_REC_SEMOP, sizeof(struct ipcd_semop));
+	assert_non_null(strstr(text, line));
+	free(schema);
+	unlink(path);
+}
+
 static void test_empty_capture_has_no_records(void **state)
 {
 	char path[64], err[256];
@@ -132,11 +176,12 @@ static void test_truncated_record_keeps_those_before(void **state)
 {
 	char path[64], err[256], want[128];
 	struct seen s = { 0 };
-	long header = sizeof(struct ipcd_capture_header), rec = sizeof(struct ipcd_proc);
+	long header, rec = sizeof(struct ipcd_proc);
 
 	(void)state;
 	temp_path(path, sizeof(path));
 	write_capture(path, 3);
+	header = first_record_at(path);
 	/* into the third record's body, then into its header */
 	for (long cut = header + 2 * rec + 20; cut >= header + 2 * rec + 4; cut -= 16) {
 		memset(&s, 0, sizeof(s));
@@ -155,11 +200,12 @@ static void test_corrupt_size_is_named_with_its_offset(void **state)
 	struct seen s = { 0 };
 	FILE *f;
 	uint16_t bad = 2;
-	long header = sizeof(struct ipcd_capture_header), rec = sizeof(struct ipcd_proc);
+	long header, rec = sizeof(struct ipcd_proc);
 
 	(void)state;
 	temp_path(path, sizeof(path));
 	write_capture(path, 3);
+	header = first_record_at(path);
 	f = fopen(path, "r+b");
 	assert_non_null(f);
 	fseek(f, header + rec + offsetof(struct ipcd_record_header, size), SEEK_SET);
@@ -247,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_empty_capture_has_no_records),
 		cmocka_unit_test(test_truncated_record_keeps_those_before),
 		cmocka_unit_test(test_corrupt_size_is_named_with_its_offset),
+		cmocka_unit_test(test_schema_follows_the_header),
 		cmocka_unit_test(test_bad_headers_are_refused),
 		cmocka_unit_test(test_random_bytes_never_crash),
 	};

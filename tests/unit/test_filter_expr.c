@@ -143,7 +143,23 @@ static void test_payload(void **state)
 	assert_false(matches("payload contains \"POST\"", &t));
 	assert_true(matches("payload ~ \"^GET /[a-z]+\\\\.html\"", &t));
 	assert_true(matches("payload !~ \"^POST\"", &t));
+	assert_true(matches("payload matches \"HTTP/1\\\\.[01]\"", &t));
 	assert_false(matches("payload contains x", &s));
+}
+
+/* key: a SysV queue's or segment's key, as a number (0x... too). */
+static void test_sysv_key(void **state)
+{
+	struct ipcd_event q = signal_event();
+
+	(void)state;
+	q.type = IPCD_TYPE_MQ_SYSV;
+	q.mq_has_key = true;
+	q.mq_key = 0x1234;
+	assert_true(matches("key == 0x1234", &q));
+	assert_false(matches("key == 0x1235", &q));
+	q.mq_has_key = false;
+	assert_false(matches("key == 0x1234", &q));
 }
 
 static void test_logic_and_precedence(void **state)
@@ -189,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_fields_of_one_end),
 		cmocka_unit_test(test_numbers_and_text),
 		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_sysv_key),
 		cmocka_unit_test(test_logic_and_precedence),
 		cmocka_unit_test(test_errors_name_the_column),
 	};
