@@ -76,6 +76,44 @@ def test_a_capture_reads_back_as_the_same_events_a_live_run_printed(tmp_path):
         assert want and got == want
 
 
+def test_text_and_csv_read_back_as_a_live_run_printed_them(tmp_path):
+    import csv
+    import io
+    import re
+    live_text = Tracer("-t", "pipe", "-x", fmt="text")
+    live_csv = Tracer("-t", "pipe", "-x", fmt="csv")
+    t, path = capture(tmp_path, "-t", "pipe")
+    runs = [ipcgen("multi", 2), ipcgen("pipe", "text and csv")]
+    live_text.stop()
+    live_csv.stop()
+    t.stop()
+
+    def text_events(text, ino):
+        # an event line and its dump lines; the time and latency differ between two tracers
+        out, keep = [], False
+        for line in text.splitlines():
+            if not line.startswith("\t"):
+                keep = ("pipe_inode %d," % ino) in line
+                line = re.sub(r", latency_ns \d+", "", line.split(" ", 1)[1])
+            if keep:
+                out.append(line)
+        return out
+
+    def csv_events(text, ino):
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return [{k: v for k, v in r.items() if k not in ("time", "ts_ns", "latency_ns")}
+                for r in rows if r["channel"] == "pipe:[%d]" % ino]
+
+    text = read_back(path, "-x").stdout.decode()
+    table = read_back(path, "-x", "-f", "csv").stdout.decode()
+    assert table.splitlines()[0] == live_csv.text.splitlines()[0], "the same header row"
+    for r in runs:
+        want = text_events(live_text.text, r["ino"])
+        assert want and text_events(text, r["ino"]) == want
+        want = csv_events(live_csv.text, r["ino"])
+        assert want and csv_events(table, r["ino"]) == want
+
+
 def test_stdout_and_stdin(tmp_path):
     w = subprocess.Popen([IPCDUMP, "-t", "pipe", "-w", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for raw in w.stderr:
