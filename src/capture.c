@@ -88,6 +88,7 @@ static const struct {
 	{ IPCD_REC_FUTEX, "futex", sizeof(struct ipcd_futex) },
 	{ IPCD_REC_SEMOP, "semop", sizeof(struct ipcd_semop) },
 	{ IPCD_REC_SCHEMA, "schema", sizeof(struct ipcd_schema) },
+	{ IPCD_REC_TREE, "tree_member", sizeof(struct ipcd_tree_member) },
 };
 
 /* The schema record, built once: header and text in one buffer (free it). */

@@ -43,6 +43,7 @@ enum ipcd_record_kind {
 	IPCD_REC_FUTEX = 16,      /* struct ipcd_futex */
 	IPCD_REC_SEMOP = 17,      /* struct ipcd_semop */
 	IPCD_REC_SCHEMA = 18,     /* capture files only: struct ipcd_schema */
+	IPCD_REC_TREE = 19,       /* capture files only: struct ipcd_tree_member */
 };
 
 /* Collectors, as indexes into the per-collector loss counters. */
@@ -557,6 +558,16 @@ struct ipcd_schema {
 	char text[];
 };
 
+/*
+ * Capture files of a traced tree (-- CMD, --follow): one record per member
+ * alive when the file begins; the fork records say who joins after.
+ */
+struct ipcd_tree_member {
+	struct ipcd_record_header hdr;
+	__u32 pid;
+	__u32 inside;       /* --inside: both ends must be members */
+};
+
 /* Syscall numbers of this architecture, given by userspace at load. */
 struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
@@ -618,6 +629,8 @@ enum ipcd_filter_flag {
 	IPCD_FILT_SRC_COMM = 1u << 3,  /* -S */
 	IPCD_FILT_DST_COMM = 1u << 4,  /* -D */
 	IPCD_FILT_ANY_COMM = 1u << 5,  /* -P */
+	IPCD_FILT_TREE_ANY = 1u << 6,  /* -- CMD, --follow: one end in the tree */
+	IPCD_FILT_TREE_BOTH = 1u << 7, /* the same with --inside: both ends */
 };
 
 /* Values of pid_filter / comm_filter: which lists name this pid or comm. */
@@ -625,6 +638,7 @@ enum ipcd_filter_side {
 	IPCD_SIDE_SRC = 1u << 0,
 	IPCD_SIDE_DST = 1u << 1,
 	IPCD_SIDE_ANY = 1u << 2,
+	IPCD_SIDE_TREE = 1u << 3,  /* a process of the traced tree (the kernel adds its children) */
 };
 
 struct ipcd_comm_key {
@@ -664,6 +678,7 @@ _Static_assert(sizeof(struct ipcd_futex) == 88, "futex record is ABI");
 _Static_assert(sizeof(struct ipcd_semop) == 64, "semop record is ABI");
 _Static_assert(sizeof(struct ipcd_signal) == 120, "signal record is ABI");
 _Static_assert(sizeof(struct ipcd_proc) == 56, "proc record is ABI");
+_Static_assert(sizeof(struct ipcd_tree_member) == 24, "tree member record is ABI");
 #endif
 
 #endif /* IPCDUMP_ABI_H */

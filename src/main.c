@@ -27,6 +27,8 @@
 #include "stats.h"
 #include "analyze.h"
 #include "unix_events.h"
+#include "launch.h"
+#include "grow.h"
 
 #define POLL_MS 50
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
@@ -59,13 +61,27 @@ struct ipcdump {
 	uint64_t stats_start;            /* the window's start, CLOCK_MONOTONIC */
 	uint64_t file_start;             /* when the current capture file began (-G) */
 	uint64_t last_expire, last_collect;
+	bool tree;                       /* -- CMD, --follow, or a capture of either */
+	bool inside;                     /* --inside */
+	struct launched command;         /* -- CMD */
+	struct followed followed;        /* --follow */
 };
 
 static volatile sig_atomic_t stop_requested;
+/* A command runs: the first stop signal is for it, passed on; a second stops ipcdump. */
+static volatile sig_atomic_t command_takes_signal;
+static volatile sig_atomic_t signal_to_forward;
 
-static void on_stop_signal(int sig)
+static void on_stop_signal(int sig, siginfo_t *info, void *uctx)
 {
-	(void)sig;
+	(void)uctx;
+	if (command_takes_signal) {
+		command_takes_signal = 0;
+		/* ^C from the terminal reached the whole process group: the command has it */
+		if (info->si_code != SI_KERNEL)
+			signal_to_forward = sig;
+		return;
+	}
 	stop_requested = 1;
 }
 
@@ -101,6 +117,18 @@ static bool is_unix_data(enum ipcd_type type)
 	       type == IPCD_TYPE_UNIX_SEQPACKET;
 }
 
+/* Either end in the traced tree, or with --inside both (the kernel dropped what one end decided). */
+static bool tree_match(const struct ipcdump *app, const struct ipcd_event *e)
+{
+	bool src, dst;
+
+	if (!app->tree || e->type == IPCD_TYPE_LOST)
+		return true;
+	src = proc_table_in_tree(app->procs, e->src.pid);
+	dst = proc_table_in_tree(app->procs, e->dst.pid);
+	return app->inside ? src && dst : src || dst;
+}
+
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
 	struct ipcdump *app = ctx;
@@ -116,7 +144,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
-	if (!ipcd_filter_match(app->opts, &out))
+	if (!ipcd_filter_match(app->opts, &out) || !tree_match(app, &out))
 		return;
 	/* with -w the records go to the file, with --stats the events to the totals; they count, for -c */
 	if (app->filtering) {
@@ -191,13 +219,30 @@ static void on_proc_record(struct ipcdump *app, const struct ipcd_proc *rec)
 		shm_events_exited(app->shm, rec->task.pid);
 }
 
-static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *comm);
+/* A capture of a traced tree names its members, so that reading it shows what tracing it showed. */
+static void on_tree_record(struct ipcdump *app, const struct ipcd_tree_member *rec)
+{
+	app->tree = true;
+	app->inside = rec->inside;
+	proc_table_join_tree(app->procs, rec->pid);
+}
 
-/* -C/-G: the next file, which opens like the first, with the processes alive. */
+static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *comm);
+static void write_tree_member(void *ctx, uint32_t pid);
+
+/* What every capture file opens with: the processes alive, and the tree's members. */
+static void write_snapshot(struct ipcdump *app)
+{
+	proc_table_foreach_alive(app->procs, write_process, app);
+	if (app->tree)
+		proc_table_foreach_tree_member(app->procs, write_tree_member, app);
+}
+
+/* -C/-G: the next file, which opens like the first. */
 static void next_capture_file(struct ipcdump *app)
 {
 	if (capture_writer_rotate(app->capture))
-		proc_table_foreach_alive(app->procs, write_process, app);
+		write_snapshot(app);
 	app->file_start = monotonic_ns();
 }
 
@@ -280,6 +325,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ipcd_inet_conn))
 			inet_events_conn(app->inet, data);
 		break;
+	case IPCD_REC_TREE:
+		if (size >= sizeof(struct ipcd_tree_member))
+			on_tree_record(app, data);
+		break;
 	default:
 		break;
 	}
@@ -342,7 +391,8 @@ static void install_signal_handlers(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
+	sa.sa_sigaction = on_stop_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -387,12 +437,18 @@ static void periodic(struct ipcdump *app, uint64_t now)
 	}
 }
 
+static bool tree_finished(struct ipcdump *app);
+
 static void run_loop(struct ipcdump *app)
 {
 	app->last_collect = app->last_expire = app->stats_start = monotonic_ns();
-	while (!stop_requested && !app->done) {
+	while (!stop_requested && !app->done && !(app->tree && tree_finished(app))) {
 		int rc;
 
+		if (signal_to_forward) {
+			launch_forward(&app->command, signal_to_forward);
+			signal_to_forward = 0;
+		}
 		app->batch = 0;
 		rc = ipcd_tracer_poll(&app->tracer, POLL_MS);
 		if (rc < 0 && rc != -EINTR) {
@@ -461,6 +517,20 @@ static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *co
 	rec.task.ppid = ppid;
 	memcpy(rec.task.comm, comm, sizeof(rec.task.comm));
 	rec.event = IPCD_PROC_FORK;
+	capture_writer_add(app->capture, &rec, sizeof(rec));
+}
+
+static void write_tree_member(void *ctx, uint32_t pid)
+{
+	struct ipcdump *app = ctx;
+	struct ipcd_tree_member rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.kind = IPCD_REC_TREE;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = monotonic_ns();
+	rec.pid = pid;
+	rec.inside = app->inside;
 	capture_writer_add(app->capture, &rec, sizeof(rec));
 }
 
@@ -622,6 +692,142 @@ static void free_state(struct ipcdump *app)
 	proc_table_free(app->procs);
 }
 
+/* ---- a traced tree (-- CMD, --follow) --------------------------------------- */
+
+struct pid_array {
+	uint32_t *ids;
+	size_t count, cap;
+};
+
+static void add_to_array(void *ctx, uint32_t pid)
+{
+	struct pid_array *a = ctx;
+
+	if (grow_array((void **)&a->ids, &a->cap, a->count + 1, sizeof(*a->ids)))
+		a->ids[a->count++] = pid;
+}
+
+static void follow_member(void *ctx, uint32_t pid)
+{
+	struct ipcdump *app = ctx;
+
+	ipcd_tracer_follow(&app->tracer, pid);
+}
+
+/*
+ * The roots: --follow's processes, and the command, started stopped so that
+ * tracing is attached before its first instruction.  Their descendants alive
+ * now join; those to come, the kernel adds as they fork.
+ */
+static int prepare_tree(struct ipcdump *app)
+{
+	const struct ipcd_options *o = app->opts;
+	char err[512];
+
+	app->tree = true;
+	app->inside = o->inside;
+	if (follow_open(&app->followed, o->follow_pids.ids, o->follow_pids.count, err, sizeof(err)))
+		goto fail;
+	for (size_t i = 0; i < o->follow_pids.count; i++)
+		proc_table_join_tree(app->procs, o->follow_pids.ids[i]);
+	if (o->command) {
+		if (launch_stopped(&app->command, o->command, o->run_as_user, err, sizeof(err)))
+			goto fail;
+		proc_table_join_tree(app->procs, (uint32_t)app->command.pid);
+	}
+	proc_table_scan(app->procs, "/proc");
+	proc_table_tree_descendants(app->procs);
+	return 0;
+fail:
+	fprintf(stderr, "ipcdump: %s\n", err);
+	return IPCD_EXIT_FAILURE;
+}
+
+/* The command ends the run; without one, --follow's processes all gone do. */
+static bool tree_finished(struct ipcdump *app)
+{
+	if (app->opts->command)
+		return launch_done(&app->command);
+	return app->followed.count && follow_all_exited(&app->followed);
+}
+
+/*
+ * With a command, ipcdump exits with its status once it has exited; if
+ * tracing ended first (-c, a second interrupt, output closed) the command
+ * goes on untraced.  ipcdump's own failure comes first.
+ */
+static int end_tree(struct ipcdump *app, int rc)
+{
+	follow_close(&app->followed);
+	if (!app->opts->command || !app->command.pid)
+		return rc;
+	if (rc && !app->command.exited) {
+		launch_forward(&app->command, SIGKILL);
+		launch_release(&app->command);
+		launch_wait(&app->command);
+	}
+	if (rc || !launch_done(&app->command))
+		return rc;
+	return launch_exit_code(&app->command);
+}
+
+/* ---- live tracing ---------------------------------------------------------- */
+
+static int open_capture(struct ipcdump *app)
+{
+	char err[512];
+
+	app->capture = capture_writer_open(app->opts->write_path, app->output.mono_to_real_ns, app->opts->compress,
+					   err, sizeof(err));
+	if (app->capture)
+		return 0;
+	fprintf(stderr, "ipcdump: %s\n", err);
+	return IPCD_EXIT_FAILURE;
+}
+
+static int trace_live(struct ipcdump *app)
+{
+	const struct ipcd_options *opts = app->opts;
+	struct pid_array members = { 0 };
+	int rc = 0;
+
+	if (ipcd_tracing_tree(opts) && (rc = prepare_tree(app)))
+		return end_tree(app, rc);
+	if (app->tree)
+		proc_table_foreach_tree_member(app->procs, add_to_array, &members);
+	rc = ipcd_tracer_start(&app->tracer, opts, members.ids, members.count, on_record, app, stderr);
+	free(members.ids);
+	if (!rc && opts->write_path)
+		rc = open_capture(app);
+	if (rc) {
+		ipcd_tracer_stop(&app->tracer);
+		return end_tree(app, rc);
+	}
+	/* After attaching: a process born in between is in the scan or in a record. */
+	proc_table_scan(app->procs, "/proc");
+	if (app->tree) {
+		proc_table_tree_descendants(app->procs);
+		proc_table_foreach_tree_member(app->procs, follow_member, app);
+	}
+	if (app->capture) {
+		write_snapshot(app);
+		app->file_start = monotonic_ns();
+	}
+	ipcd_tracer_ignore_fd(&app->tracer, STDOUT_FILENO);
+	ipcd_tracer_ignore_fd(&app->tracer, STDERR_FILENO);
+	announce(app);
+	if (opts->command) {
+		command_takes_signal = 1;
+		launch_release(&app->command);
+	}
+	run_loop(app);
+	command_takes_signal = 0;
+	finish(app);
+	rc = app->capture ? close_capture(app) : IPCD_EXIT_OK;
+	ipcd_tracer_stop(&app->tracer);
+	return end_tree(app, rc);
+}
+
 /* Traces, or reads a capture, with the options parsed. */
 static int run(const struct ipcd_options *opts)
 {
@@ -664,35 +870,7 @@ static int run(const struct ipcd_options *opts)
 		free_state(&app);
 		return rc;
 	}
-	rc = ipcd_tracer_start(&app.tracer, opts, on_record, &app, stderr);
-	if (!rc && opts->write_path) {
-		char err[512];
-
-		app.capture = capture_writer_open(opts->write_path, app.output.mono_to_real_ns, opts->compress, err,
-						  sizeof(err));
-		if (!app.capture) {
-			fprintf(stderr, "ipcdump: %s\n", err);
-			rc = IPCD_EXIT_FAILURE;
-		}
-	}
-	if (rc) {
-		ipcd_tracer_stop(&app.tracer);
-		free_state(&app);
-		return rc;
-	}
-	/* After attaching: a process born in between is in the scan or in a record. */
-	proc_table_scan(app.procs, "/proc");
-	if (app.capture) {
-		proc_table_foreach_alive(app.procs, write_process, &app);
-		app.file_start = monotonic_ns();
-	}
-	ipcd_tracer_ignore_fd(&app.tracer, STDOUT_FILENO);
-	ipcd_tracer_ignore_fd(&app.tracer, STDERR_FILENO);
-	announce(&app);
-	run_loop(&app);
-	finish(&app);
-	rc = app.capture ? close_capture(&app) : IPCD_EXIT_OK;
-	ipcd_tracer_stop(&app.tracer);
+	rc = trace_live(&app);
 	free_state(&app);
 	return rc;
 }

@@ -49,6 +49,8 @@ enum long_only_option {
 	OPT_LIFECYCLE,
 	OPT_STATS,
 	OPT_ANALYZE,
+	OPT_FOLLOW,
+	OPT_INSIDE,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +77,9 @@ static const struct option long_options[] = {
 	{ "compress", no_argument, NULL, 'z' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "analyze", no_argument, NULL, OPT_ANALYZE },
+	{ "follow", required_argument, NULL, OPT_FOLLOW },
+	{ "inside", no_argument, NULL, OPT_INSIDE },
+	{ "user", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -83,7 +88,9 @@ static const struct option long_options[] = {
 void ipcd_print_usage(FILE *out)
 {
 	fputs("Usage: ipcdump [OPTIONS] [FILTER EXPRESSION]\n"
+	      "       ipcdump [OPTIONS] [FILTER EXPRESSION] -- COMMAND [ARGS...]\n"
 	      "Trace inter-process communication: who talks to whom, over what, saying what.\n"
+	      "With a COMMAND: run it, trace it and every process it starts, exit with its status.\n"
 	      "\n"
 	      "  -t, --type TYPE        only these types (repeatable): a|all k|signal|kill\n"
 	      "                         p|pipe u|unix ud|unix-dgram us|unix-stream\n"
@@ -118,6 +125,11 @@ void ipcd_print_usage(FILE *out)
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
 	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
 	      "                         and message queue msgget/IPC_RMID/mq_open/mq_unlink/mq_notify\n"
+	      "      --follow PID       the IPC of PID and its descendants, now and to come\n"
+	      "                         (repeatable); ends when they have all exited\n"
+	      "      --inside           with a COMMAND or --follow: only events between two\n"
+	      "                         processes of the tree (default: either end)\n"
+	      "  -u, --user USER        run COMMAND as USER (default: under sudo, the invoking user)\n"
 	      "  -h, --help             this help\n"
 	      "      --version          print the version\n",
 	      out);
@@ -309,6 +321,14 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 			return usage_error(err, "invalid buffer size '%s': expected 4K to 1G", arg);
 		opts->buffer_size = v;
 		return -1;
+	case OPT_FOLLOW:
+		return add_pid(&opts->follow_pids, arg, err);
+	case OPT_INSIDE: opts->inside = true; return -1;
+	case 'u':
+		if (!*arg)
+			return usage_error(err, "empty user name%s", "");
+		opts->run_as_user = arg;
+		return -1;
 	case 'h': opts->show_help = true; return -1;
 	case OPT_VERSION: opts->show_version = true; return -1;
 	default:
@@ -418,15 +438,76 @@ void ipcd_options_free(struct ipcd_options *opts)
 	opts->filter_text = NULL;
 }
 
+/* Options that take their value in the next argument, as getopt reads them: "-w" "--", "--read" "--". */
+static bool takes_next_argument(const char *arg)
+{
+	static const char with_value[] = "tpsdPSDcfBwrFCGu";
+
+	if (arg[0] == '-' && arg[1] && arg[1] != '-') {
+		/* a group: "-xw" takes the next argument, "-wFILE" does not */
+		for (const char *c = arg + 1; *c; c++)
+			if (strchr(with_value, *c))
+				return c[1] == '\0';
+		return false;
+	}
+	if (!strncmp(arg, "--", 2) && arg[2] && !strchr(arg, '=')) {
+		for (const struct option *o = long_options; o->name; o++)
+			if (!strcmp(arg + 2, o->name))
+				return o->has_arg == required_argument;
+	}
+	return false;
+}
+
+/* The first "--" that is not an option's value: what follows it is the command to run. */
+static int command_start(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (takes_next_argument(argv[i])) {
+			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "--"))
+			return i;
+	}
+	return argc;
+}
+
+/* What only makes sense together: one line about the first thing wrong. */
+static int check_combinations(const struct ipcd_options *opts, FILE *err)
+{
+	bool tree = opts->command || opts->follow_pids.count;
+
+	if (opts->read_path && opts->write_path && !strcmp(opts->read_path, "-"))
+		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
+	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
+		return usage_error(err, "-C and -G need -w with a file name%s", "");
+	if (opts->compress && !opts->write_path)
+		return usage_error(err, "-z needs -w%s", "");
+	if (opts->read_path && tree)
+		return usage_error(err, "-r reads a capture: it runs no command and follows no process%s", "");
+	if (opts->inside && !tree)
+		return usage_error(err, "--inside needs a command after -- or --follow%s", "");
+	if (opts->run_as_user && !opts->command)
+		return usage_error(err, "-u needs a command after --%s", "");
+	return -1;
+}
+
 int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err)
 {
-	int opt, rc;
+	int opt, rc, dashes;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
+	dashes = command_start(argc, argv);
+	if (dashes < argc) {
+		if (dashes + 1 == argc)
+			return usage_error(err, "a command to run after --%s", "");
+		opts->command = argv + dashes + 1;
+		argc = dashes;
+	}
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:z", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:zu:", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);
@@ -437,12 +518,8 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return rc;
 	if (opts->filter_text && (rc = parse_filter(opts, err)) >= 0)
 		return rc;
-	if (opts->read_path && opts->write_path && !strcmp(opts->read_path, "-"))
-		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
-	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
-		return usage_error(err, "-C and -G need -w with a file name%s", "");
-	if (opts->compress && !opts->write_path)
-		return usage_error(err, "-z needs -w%s", "");
+	if ((rc = check_combinations(opts, err)) >= 0)
+		return rc;
 	if (!opts->types)
 		opts->types = ALL_TYPES;
 	if (opts->filter)

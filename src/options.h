@@ -57,6 +57,10 @@ struct ipcd_options {
 	char *filter_text;           /* -F, or the trailing arguments */
 	struct fexpr *filter;        /* filter_text parsed */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
+	char **command;              /* after "--": a command to run and trace, NULL-terminated */
+	struct ipcd_id_list follow_pids;  /* --follow */
+	bool inside;                 /* --inside: both ends in the tree */
+	const char *run_as_user;     /* -u */
 	bool show_help, show_version;
 };
 
@@ -69,6 +73,12 @@ void ipcd_print_usage(FILE *out);
 
 /* Frees what parsing allocated (the filter). */
 void ipcd_options_free(struct ipcd_options *opts);
+
+/* A tree is traced: a command's, or --follow's. */
+static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
+{
+	return opts->command || opts->follow_pids.count;
+}
 
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);

@@ -12,6 +12,7 @@ struct proc_entry {
 	uint32_t ppid;
 	char comm[IPCD_COMM_LEN];
 	uint64_t exited_ns;   /* 0 while alive */
+	bool in_tree;         /* of the traced tree (-- CMD, --follow), from its fork on */
 	UT_hash_handle hh;
 };
 
@@ -119,6 +120,8 @@ int proc_table_scan(struct proc_table *pt, const char *proc_root)
 	return 0;
 }
 
+static const struct proc_entry *proc_find(const struct proc_table *pt, int64_t pid);
+
 void proc_table_record(struct proc_table *pt, const struct ipcd_proc *rec)
 {
 	struct proc_entry *p = proc_get(pt, rec->task.pid);
@@ -126,7 +129,13 @@ void proc_table_record(struct proc_table *pt, const struct ipcd_proc *rec)
 	if (!p)
 		return;
 	switch (rec->event) {
-	case IPCD_PROC_FORK:
+	case IPCD_PROC_FORK: {
+		const struct proc_entry *parent = proc_find(pt, rec->task.ppid);
+
+		/* a pid used again is a new process: it is what its parent is */
+		p->in_tree = parent && parent->in_tree;
+	}
+		/* fall through */
 	case IPCD_PROC_EXEC:
 	case IPCD_PROC_RENAME:
 		set_comm(p, rec->task.comm);
@@ -191,4 +200,51 @@ void proc_table_foreach_alive(const struct proc_table *pt,
 	HASH_ITER(hh, pt->procs, e, tmp)
 		if (!e->exited_ns)
 			fn(ctx, e->pid, e->ppid, e->comm);
+}
+
+bool proc_table_join_tree(struct proc_table *pt, uint32_t pid)
+{
+	struct proc_entry *p = proc_get(pt, pid);
+
+	if (p)
+		p->in_tree = true;
+	return p != NULL;
+}
+
+/* Until nothing changes: a chain of n generations takes at most n rounds. */
+void proc_table_tree_descendants(struct proc_table *pt)
+{
+	struct proc_entry *p, *tmp;
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		HASH_ITER(hh, pt->procs, p, tmp) {
+			const struct proc_entry *parent;
+
+			if (p->in_tree || p->exited_ns || p->ppid == p->pid)
+				continue;
+			parent = proc_find(pt, p->ppid);
+			if (parent && parent->in_tree) {
+				p->in_tree = true;
+				changed = true;
+			}
+		}
+	}
+}
+
+bool proc_table_in_tree(const struct proc_table *pt, int64_t pid)
+{
+	const struct proc_entry *p = proc_find(pt, pid);
+
+	return p && p->in_tree;
+}
+
+void proc_table_foreach_tree_member(const struct proc_table *pt, void (*fn)(void *ctx, uint32_t pid), void *ctx)
+{
+	const struct proc_entry *e, *tmp;
+
+	HASH_ITER(hh, pt->procs, e, tmp)
+		if (e->in_tree && !e->exited_ns)
+			fn(ctx, e->pid);
 }

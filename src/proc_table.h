@@ -33,4 +33,16 @@ size_t proc_table_size(const struct proc_table *pt);
 void proc_table_foreach_alive(const struct proc_table *pt,
 			      void (*fn)(void *ctx, uint32_t pid, uint32_t ppid, const char *comm), void *ctx);
 
+/*
+ * The traced tree (-- CMD, --follow): its roots join by hand, and a process
+ * forked by a member is a member, even once reparented (a daemon's double
+ * fork).  Membership is kept until the process is forgotten.
+ */
+bool proc_table_join_tree(struct proc_table *pt, uint32_t pid);
+/* Every live process whose parent is a member joins, down the generations (after a scan). */
+void proc_table_tree_descendants(struct proc_table *pt);
+bool proc_table_in_tree(const struct proc_table *pt, int64_t pid);
+/* Calls fn for every member still alive. */
+void proc_table_foreach_tree_member(const struct proc_table *pt, void (*fn)(void *ctx, uint32_t pid), void *ctx);
+
 #endif /* IPCD_PROC_TABLE_H */

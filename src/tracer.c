@@ -20,6 +20,7 @@
 #include "tracer.h"
 
 #define TRACEFS "/sys/kernel/tracing"
+#define TREE_MAX_LIVE 65536  /* processes of a traced tree alive at once */
 
 struct collector_desc {
 	enum ipcd_collector id;
@@ -87,7 +88,8 @@ static uint32_t filter_flags(const struct ipcd_options *o)
 {
 	return (o->src_pids.count ? IPCD_FILT_SRC_PID : 0) | (o->dst_pids.count ? IPCD_FILT_DST_PID : 0) |
 	       (o->any_pids.count ? IPCD_FILT_ANY_PID : 0) | (o->src_comms.count ? IPCD_FILT_SRC_COMM : 0) |
-	       (o->dst_comms.count ? IPCD_FILT_DST_COMM : 0) | (o->any_comms.count ? IPCD_FILT_ANY_COMM : 0);
+	       (o->dst_comms.count ? IPCD_FILT_DST_COMM : 0) | (o->any_comms.count ? IPCD_FILT_ANY_COMM : 0) |
+	       (ipcd_tracing_tree(o) ? (o->inside ? IPCD_FILT_TREE_BOTH : IPCD_FILT_TREE_ANY) : 0);
 }
 
 /* The unix collector tells syscalls apart by number, which differ per architecture. */
@@ -155,6 +157,9 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_mq_kinds = ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV)) ? 1u << IPCD_MQ_SYSV : 0) |
 				     ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX)) ? 1u << IPCD_MQ_POSIX : 0);
 	bpf_map__set_max_entries(skel->maps.events, ring);
+	/* a tree's live processes are there too: a whole build's worth */
+	if (ipcd_tracing_tree(o))
+		bpf_map__set_max_entries(skel->maps.pid_filter, TREE_MAX_LIVE);
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
@@ -190,7 +195,8 @@ static int set_side(int map_fd, const void *key, uint8_t side)
 	return bpf_map_update_elem(map_fd, key, &sides, BPF_ANY);
 }
 
-static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o)
+static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o, const uint32_t *tree,
+			     size_t tree_count)
 {
 	int pids = bpf_map__fd(t->skel->maps.pid_filter);
 	int comms = bpf_map__fd(t->skel->maps.comm_filter);
@@ -207,6 +213,13 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 	for (size_t l = 0; l < 3; l++)
 		for (size_t i = 0; i < comm_lists[l].list->count; i++)
 			set_side(comms, comm_lists[l].list->comms[i], comm_lists[l].side);
+	for (size_t i = 0; i < tree_count; i++)
+		set_side(pids, &tree[i], IPCD_SIDE_TREE);
+}
+
+int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid)
+{
+	return set_side(bpf_map__fd(t->skel->maps.pid_filter), &pid, IPCD_SIDE_TREE);
 }
 
 /*
@@ -418,8 +431,8 @@ static int check_environment(FILE *err)
 	return 0;
 }
 
-int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
-		      ipcd_record_fn on_record, void *ctx, FILE *err)
+int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, const uint32_t *tree,
+		      size_t tree_count, ipcd_record_fn on_record, void *ctx, FILE *err)
 {
 	int rc;
 
@@ -435,7 +448,11 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 	t->wanted[IPCD_COLL_PROC] = true;
 	if ((rc = load_collectors(t, opts, err)))
 		return rc;
-	fill_filter_maps(t, opts);
+	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
+		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not load\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	fill_filter_maps(t, opts, tree, tree_count);
 	if (t->running[IPCD_COLL_INET])
 		fill_local_addrs(t);
 	if (t->running[IPCD_COLL_MQ])
@@ -458,6 +475,10 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
 			detach_collector(t, c);
 			t->running[c->id] = false;
 		}
+	}
+	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
+		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not attach\n");
+		return IPCD_EXIT_FAILURE;
 	}
 	if (!any_event_collector(t->running)) {
 		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");

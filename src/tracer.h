@@ -24,9 +24,15 @@ struct ipcd_tracer {
 	bool running[IPCD_COLL_MAX];   /* loaded and attached */
 };
 
-/* Returns 0, or an exit code after a one-line error on err. */
-int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts,
-		      ipcd_record_fn on_record, void *ctx, FILE *err);
+/*
+ * Returns 0, or an exit code after a one-line error on err.  tree: the
+ * members of a traced tree (-- CMD, --follow) known before the start; the
+ * kernel adds their children as they fork.
+ */
+int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, const uint32_t *tree,
+		      size_t tree_count, ipcd_record_fn on_record, void *ctx, FILE *err);
+/* One more member of the traced tree, found after the start. */
+int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid);
 void ipcd_tracer_stop(struct ipcd_tracer *t);
 
 /* Keeps ipcdump from tracing the pipe or terminal it writes its own output into. */

@@ -205,7 +205,8 @@ static __always_inline __u8 comm_sides(const char *comm)
 /*
  * Filters where only the source end is known yet (a write into a pipe whose
  * reader is still to come): drop only what the source alone rules out.
- * -p/-P may still be met by the destination, so they cannot drop here.
+ * -p/-P, and a tree's "one end", may still be met by the destination, so
+ * they cannot drop here.
  */
 static __always_inline bool filter_may_pass_src(const struct ipcd_task *src)
 {
@@ -214,6 +215,8 @@ static __always_inline bool filter_may_pass_src(const struct ipcd_task *src)
 	if ((cfg_filters & IPCD_FILT_SRC_PID) && !(pid_sides(src->pid) & IPCD_SIDE_SRC))
 		return false;
 	if ((cfg_filters & IPCD_FILT_SRC_COMM) && !(comm_sides(src->comm) & IPCD_SIDE_SRC))
+		return false;
+	if ((cfg_filters & IPCD_FILT_TREE_BOTH) && !(pid_sides(src->pid) & IPCD_SIDE_TREE))
 		return false;
 	return true;
 }
@@ -225,6 +228,8 @@ static __always_inline bool filter_may_pass_dst(const struct ipcd_task *dst)
 	if ((cfg_filters & IPCD_FILT_DST_PID) && !(pid_sides(dst->pid) & IPCD_SIDE_DST))
 		return false;
 	if ((cfg_filters & IPCD_FILT_DST_COMM) && !(comm_sides(dst->comm) & IPCD_SIDE_DST))
+		return false;
+	if ((cfg_filters & IPCD_FILT_TREE_BOTH) && !(pid_sides(dst->pid) & IPCD_SIDE_TREE))
 		return false;
 	return true;
 }
@@ -250,6 +255,8 @@ static __always_inline bool filter_pass(const struct ipcd_task *src, const struc
 		if (!((src_comm | dst_comm) & IPCD_SIDE_ANY))
 			return false;
 	}
+	if ((cfg_filters & IPCD_FILT_TREE_ANY) && !((pid_sides(src->pid) | pid_sides(dst->pid)) & IPCD_SIDE_TREE))
+		return false;
 	return true;
 }
 

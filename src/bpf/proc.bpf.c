@@ -32,14 +32,54 @@ static __always_inline void submit(struct ipcd_proc *rec)
 		bpf_ringbuf_submit(rec, ring_flags());
 }
 
+static __always_inline bool following_a_tree(void)
+{
+	return cfg_filters & (IPCD_FILT_TREE_ANY | IPCD_FILT_TREE_BOTH);
+}
+
+/*
+ * A child of a tree member is a member from its first instruction: the
+ * fork tracepoint runs before the child does, so nothing it says is missed.
+ */
+static __always_inline void tree_follow_fork(__u32 parent, __u32 child)
+{
+	__u8 *sides = bpf_map_lookup_elem(&pid_filter, &parent);
+	__u8 member = IPCD_SIDE_TREE;
+
+	if (!sides || !(*sides & IPCD_SIDE_TREE))
+		return;
+	sides = bpf_map_lookup_elem(&pid_filter, &child);
+	if (sides)
+		*sides |= IPCD_SIDE_TREE;
+	else
+		bpf_map_update_elem(&pid_filter, &child, &member, BPF_ANY);
+}
+
+/* An exited member leaves room for the next, and its pid to whoever gets it next. */
+static __always_inline void tree_forget(__u32 pid)
+{
+	__u8 *sides = bpf_map_lookup_elem(&pid_filter, &pid);
+
+	if (!sides || !(*sides & IPCD_SIDE_TREE))
+		return;
+	if (*sides == IPCD_SIDE_TREE)
+		bpf_map_delete_elem(&pid_filter, &pid);
+	else
+		*sides &= ~IPCD_SIDE_TREE;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ipcd_proc_fork, struct task_struct *parent, struct task_struct *child)
 {
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+
 	/* Only new processes, not new threads: threads share the process entry. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	if (BPF_CORE_READ(parent, tgid) == cfg_self_tgid)
+	if (parent_tgid == cfg_self_tgid)
 		return 0;
+	if (following_a_tree())
+		tree_follow_fork(parent_tgid, BPF_CORE_READ(child, tgid));
 	submit(emit_proc(child, IPCD_PROC_FORK, 0));
 	return 0;
 }
@@ -61,6 +101,8 @@ int BPF_PROG(ipcd_proc_exit, struct task_struct *task)
 		return 0;
 	if (is_self())
 		return 0;
+	if (following_a_tree())
+		tree_forget(BPF_CORE_READ(task, tgid));
 	submit(emit_proc(task, IPCD_PROC_EXIT, BPF_CORE_READ(task, exit_code)));
 	return 0;
 }

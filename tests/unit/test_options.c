@@ -532,7 +532,7 @@ static void test_trailing_arguments_are_a_filter(void **state)
 	assert_int_equal(parse(ARGV("-x", "foo", "-L"), &err_text), IPCD_EXIT_USAGE);
 	assert_string_equal(err_text, "ipcdump: filter: unknown field 'foo' at column 1\n  foo\n  ^\n");
 	free(err_text);
-	assert_refused(ARGV("-F", "pid == 1", "--", "pid == 2"),
+	assert_refused(ARGV("-F", "pid == 1", "pid == 2"),
 		       "a filter both with -F and after the options ('pid == 2')");
 	ipcd_options_free(&opts);
 }
@@ -570,6 +570,61 @@ static void test_payload_limit(void **state)
 	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "4294967295")), 16384);
 }
 
+/* What follows the first "--" that is not an option's value is the command, options and all. */
+static void test_command_after_dashes(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("-t", "pipe", "--", "make", "-j2", "--", "x"));
+	assert_non_null(opts.command);
+	assert_string_equal(opts.command[0], "make");
+	assert_string_equal(opts.command[1], "-j2");
+	assert_string_equal(opts.command[2], "--");
+	assert_null(opts.command[4]);
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE));
+	assert_true(ipcd_tracing_tree(&opts));
+	/* a filter before it, and options after the filter */
+	assert_accepted(ARGV("pid", "==", "5", "-x", "--", "sh", "-c", "true"));
+	assert_string_equal(opts.filter_text, "pid == 5");
+	assert_true(opts.dump_bytes);
+	assert_string_equal(opts.command[0], "sh");
+	/* "--" as an option's value is that value */
+	assert_accepted(ARGV("-w", "--", "--", "true"));
+	assert_string_equal(opts.write_path, "--");
+	assert_string_equal(opts.command[0], "true");
+	assert_accepted(ARGV("--write", "--"));
+	assert_string_equal(opts.write_path, "--");
+	assert_null(opts.command);
+	assert_accepted(ARGV("-xw", "--"));
+	assert_null(opts.command);
+	assert_accepted(ARGV("-w--", "--", "id"));
+	assert_string_equal(opts.command[0], "id");
+	assert_refused(ARGV("-t", "pipe", "--"), "a command to run after --");
+	assert_refused(ARGV("-r", "f", "--", "id"), "-r reads a capture: it runs no command and follows no process");
+}
+
+static void test_follow_inside_and_user(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("--follow", "10", "--follow", "11", "--inside"));
+	assert_int_equal(opts.follow_pids.count, 2);
+	assert_int_equal(opts.follow_pids.ids[1], 11);
+	assert_true(opts.inside);
+	assert_null(opts.command);
+	assert_true(ipcd_tracing_tree(&opts));
+	assert_accepted(ARGV("-u", "nobody", "--", "id"));
+	assert_string_equal(opts.run_as_user, "nobody");
+	assert_accepted(ARGV("--user=65534", "--", "id"));
+	assert_string_equal(opts.run_as_user, "65534");
+	assert_refused(ARGV("--follow", "x"), "invalid pid 'x': expected a number from 1 to 2147483647");
+	assert_refused(ARGV("--inside"), "--inside needs a command after -- or --follow");
+	assert_refused(ARGV("-u", "nobody"), "-u needs a command after --");
+	assert_refused(ARGV("-u", "", "--", "id"), "empty user name");
+	assert_refused(ARGV("--follow", "3", "-r", "f"),
+		       "-r reads a capture: it runs no command and follows no process");
+	assert_accepted(ARGV("-t", "pipe"));
+	assert_false(ipcd_tracing_tree(&opts));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +655,8 @@ int main(void)
 		cmocka_unit_test(test_trailing_arguments_are_a_filter),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_payload_limit),
+		cmocka_unit_test(test_command_after_dashes),
+		cmocka_unit_test(test_follow_inside_and_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,12 +110,77 @@ static void test_unknown_and_invalid_pids(void **state)
 	proc_table_free(pt);
 }
 
+/* Children of members are members, reparented or not; a pid used again is what its new parent is. */
+static void test_tree_members_fork_members(void **state)
+{
+	struct proc_table *pt = proc_table_new();
+	struct ipcd_proc rec;
+
+	(void)state;
+	assert_true(proc_table_join_tree(pt, 100));
+	rec = proc_record(IPCD_PROC_FORK, 101, 100, "sh", 10);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_FORK, 102, 101, "daemon", 11);
+	proc_table_record(pt, &rec);
+	/* the daemon's parent exits: it is reparented to init, and stays a member */
+	rec = proc_record(IPCD_PROC_EXIT, 101, 100, "sh", 12);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_EXEC, 102, 1, "daemon", 13);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_FORK, 200, 1, "outsider", 14);
+	proc_table_record(pt, &rec);
+	assert_true(proc_table_in_tree(pt, 100));
+	assert_true(proc_table_in_tree(pt, 101));
+	assert_true(proc_table_in_tree(pt, 102));
+	assert_false(proc_table_in_tree(pt, 200));
+	assert_false(proc_table_in_tree(pt, 999));
+	assert_false(proc_table_in_tree(pt, -1));
+	/* 101 comes back as an outsider's child */
+	rec = proc_record(IPCD_PROC_FORK, 101, 200, "other", 20);
+	proc_table_record(pt, &rec);
+	assert_false(proc_table_in_tree(pt, 101));
+	proc_table_free(pt);
+}
+
+static void count_member(void *ctx, uint32_t pid)
+{
+	(void)pid;
+	(*(int *)ctx)++;
+}
+
+static void test_tree_descendants_found_by_scan(void **state)
+{
+	struct proc_table *pt = proc_table_new();
+	struct ipcd_proc rec;
+	int members = 0;
+
+	(void)state;
+	/* listed grandchild first: the walk goes on until nothing changes */
+	rec = proc_record(IPCD_PROC_FORK, 12, 11, "grandchild", 1);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_FORK, 11, 10, "child", 1);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_FORK, 10, 1, "root", 1);
+	proc_table_record(pt, &rec);
+	rec = proc_record(IPCD_PROC_FORK, 13, 1, "other", 1);
+	proc_table_record(pt, &rec);
+	proc_table_join_tree(pt, 10);
+	proc_table_tree_descendants(pt);
+	assert_true(proc_table_in_tree(pt, 12));
+	assert_false(proc_table_in_tree(pt, 13));
+	proc_table_foreach_tree_member(pt, count_member, &members);
+	assert_int_equal(members, 3);
+	proc_table_free(pt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_reads_comm_with_parentheses_and_spaces),
 		cmocka_unit_test(test_records_follow_fork_exec_rename_and_exit),
 		cmocka_unit_test(test_unknown_and_invalid_pids),
+		cmocka_unit_test(test_tree_members_fork_members),
+		cmocka_unit_test(test_tree_descendants_found_by_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
