@@ -189,3 +189,16 @@ def test_follow_a_missing_process():
     res = subprocess.run([IPCDUMP, "--follow", "2147483000"], capture_output=True, timeout=60)
     assert res.returncode == 1
     assert res.stderr.decode().strip() == "ipcdump: cannot follow pid 2147483000: no such process"
+
+
+def test_filters_and_stats_apply_to_the_tree():
+    cmd = ["sh", "-c", "printf abc | cat > /dev/null; printf defg | tr d e > /dev/null"]
+    p = launch("-t", "pipe", "dst.comm == cat", "--", *cmd)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert [(e["dst_comm"], payload(e)) for e in json_lines(out)] == [("cat", b"abc")]
+    res = subprocess.run([IPCDUMP, "-t", "pipe", "--stats", "-f", "json", "--", *cmd], capture_output=True,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    [report] = json_lines(res.stdout)
+    assert sorted((c["messages"], c["bytes"]) for c in report["channels"]) == [(1, 3), (1, 4)]
