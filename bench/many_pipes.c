@@ -2,15 +2,21 @@
 /*
  * Many-pipes workload: K pipes open at once, little traffic on each.
  *
- *   many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES]
+ *   many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES] [-j GROUPS]
  *
- * The parent writes S-byte messages to the pipes in turn (message i goes
- * to pipe i % K), the child reads them in the same order.  What this
- * stresses is not the bytes but the number of distinct pipes: a tracer
- * that keeps per-pipe state has K entries to create, find and keep.
+ * A writer writes S-byte messages to the pipes in turn (message i goes to
+ * pipe i % K), its child reads them in the same order.  What this stresses
+ * is not the bytes but the number of distinct pipes: a tracer that keeps
+ * per-pipe state has K entries to create, find and keep.
  *
- * Prints the wall time per message in nanoseconds and nothing else.
- * Setup (creating the pipes and passing them over) is outside the clock.
+ * With -j, GROUPS such writer/reader pairs share the pipes and the messages
+ * out and run at once: one process may hold only so many descriptors (the
+ * hard limit, which only CAP_SYS_RESOURCE raises), so 100 000 pipes take
+ * several processes.
+ *
+ * Prints the wall time per message in nanoseconds and nothing else, from
+ * the moment every group is ready until every message is read.  Setup
+ * (creating the pipes and passing them over) is outside the clock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,28 +37,31 @@ struct config {
 	long pipes;
 	long messages;
 	size_t size;
+	long groups;
 };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES (1..%d)]\n", MAX_MESSAGE);
+	fprintf(stderr, "usage: many_pipes [-k PIPES] [-n MESSAGES] [-s BYTES (1..%d)] [-j GROUPS]\n", MAX_MESSAGE);
 	exit(2);
 }
 
 static struct config parse_args(int argc, char **argv)
 {
-	struct config cfg = { .pipes = 10000, .messages = 100000, .size = 64 };
+	struct config cfg = { .pipes = 10000, .messages = 100000, .size = 64, .groups = 1 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "k:n:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:n:s:j:")) != -1) {
 		switch (opt) {
 		case 'k': cfg.pipes = atol(optarg); break;
 		case 'n': cfg.messages = atol(optarg); break;
 		case 's': cfg.size = (size_t)atol(optarg); break;
+		case 'j': cfg.groups = atol(optarg); break;
 		default: usage();
 		}
 	}
-	if (cfg.pipes < 1 || cfg.messages < 1 || cfg.size < 1 || cfg.size > MAX_MESSAGE)
+	if (cfg.pipes < 1 || cfg.messages < 1 || cfg.size < 1 || cfg.size > MAX_MESSAGE || cfg.groups < 1 ||
+	    cfg.groups > cfg.pipes || cfg.groups > cfg.messages)
 		usage();
 	return cfg;
 }
@@ -154,19 +163,22 @@ static void run_writer(const struct config *cfg, const int *write_ends, char *bu
 		write_all(write_ends[i % cfg->pipes], buf, cfg->size);
 }
 
-int main(int argc, char **argv)
+/*
+ * One writer and its reader over cfg->pipes pipes.  Says "ready" on ready
+ * (once the reader holds its ends), waits for a byte on go, and says
+ * "done" on ready once the reader has read everything.
+ */
+static void run_group(const struct config *cfg, int ready, int go)
 {
-	struct config cfg = parse_args(argc, argv);
 	static char buf[MAX_MESSAGE];
-	unsigned long long start, elapsed;
 	int control[2], sock[2], status;
-	int *ends = calloc(cfg.pipes, sizeof(int));   /* the child's read ends, the parent's write ends */
+	int *ends = calloc(cfg->pipes, sizeof(int));   /* the child's read ends, the writer's write ends */
 	pid_t child;
 
 	if (!ends)
 		die("calloc");
 	memset(buf, 'm', sizeof(buf));
-	raise_fd_limit(cfg.pipes);
+	raise_fd_limit(cfg->pipes);
 	if (pipe(control) || socketpair(AF_UNIX, SOCK_DGRAM, 0, sock))
 		die("pipe or socketpair");
 	child = fork();
@@ -175,21 +187,65 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(control[0]);
 		close(sock[0]);
-		receive_read_ends(sock[1], ends, cfg.pipes);
+		receive_read_ends(sock[1], ends, cfg->pipes);
 		close(sock[1]);
-		run_reader(&cfg, ends, control[1], buf);
+		run_reader(cfg, ends, control[1], buf);
 		_exit(0);
 	}
 	close(control[1]);
 	close(sock[1]);
-	send_read_ends(sock[0], ends, cfg.pipes);
+	send_read_ends(sock[0], ends, cfg->pipes);
 	close(sock[0]);
 	read_all(control[0], buf, 1);
-	start = now_ns();
-	run_writer(&cfg, ends, buf);
+	write_all(ready, "r", 1);
+	read_all(go, buf, 1);
+	run_writer(cfg, ends, buf);
 	read_all(control[0], buf, 1);
-	elapsed = now_ns() - start;
 	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		exit(1);
+	write_all(ready, "d", 1);
+	free(ends);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = parse_args(argc, argv);
+	unsigned long long start, elapsed;
+	int ready[2], go[2], status, failed = 0;
+	char byte;
+
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	for (long g = 0; g < cfg.groups; g++) {
+		struct config part = cfg;
+		pid_t pid;
+
+		/* the pipes and messages shared out, the first groups taking the remainders */
+		part.pipes = cfg.pipes / cfg.groups + (g < cfg.pipes % cfg.groups);
+		part.messages = cfg.messages / cfg.groups + (g < cfg.messages % cfg.groups);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(ready[0]);
+			close(go[1]);
+			run_group(&part, ready[1], go[0]);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (long g = 0; g < cfg.groups; g++)
+		read_all(ready[0], &byte, 1);
+	start = now_ns();
+	for (long g = 0; g < cfg.groups; g++)
+		write_all(go[1], "g", 1);
+	for (long g = 0; g < cfg.groups; g++)
+		read_all(ready[0], &byte, 1);
+	elapsed = now_ns() - start;
+	while (wait(&status) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status);
+	if (failed)
 		return 1;
 	printf("%.1f\n", (double)elapsed / cfg.messages);
 	return 0;

@@ -31,6 +31,7 @@
 #include "grow.h"
 
 #define POLL_MS 50
+#define OUTPUT_BUFFER (1u << 16)
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
 #define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
 #define EXPIRE_EVERY_NS (100ull * 1000 * 1000)
@@ -843,6 +844,9 @@ static int run(const struct ipcd_options *opts)
 		return IPCD_EXIT_OK;
 	}
 
+	/* to a file or a pipe, events go out in big writes (the loop flushes every poll) */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);
 	memset(&app, 0, sizeof(app));
 	app.opts = opts;
 	ipcd_output_init(&app.output, stdout, opts->format, opts->dump_bytes);
