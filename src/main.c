@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,7 @@
 
 #define POLL_MS 50
 #define OUTPUT_BUFFER (1u << 16)
+#define TRACER_NICE (-10)
 #define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
 #define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
 #define EXPIRE_EVERY_NS (100ull * 1000 * 1000)
@@ -786,6 +788,22 @@ static int open_capture(struct ipcdump *app)
 	return IPCD_EXIT_FAILURE;
 }
 
+/*
+ * The kernel has made the records already; if the traced processes (twenty
+ * of them on two CPUs, say) leave ipcdump no CPU to take them, the ring
+ * fills and they are lost.  So ipcdump takes a higher priority, as the
+ * kernel's own work would have.  After forking a command, which keeps its
+ * own; the writer thread and the unhooking child inherit it.
+ */
+static void raise_priority(void)
+{
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, 0);
+
+	if (!errno && nice_now > TRACER_NICE)
+		setpriority(PRIO_PROCESS, 0, TRACER_NICE);
+}
+
 static int trace_live(struct ipcdump *app)
 {
 	const struct ipcd_options *opts = app->opts;
@@ -796,6 +814,7 @@ static int trace_live(struct ipcdump *app)
 		return end_tree(app, rc);
 	if (app->tree)
 		proc_table_foreach_tree_member(app->procs, add_to_array, &members);
+	raise_priority();
 	rc = ipcd_tracer_start(&app->tracer, opts, members.ids, members.count, on_record, app, stderr);
 	free(members.ids);
 	if (!rc && opts->write_path)

@@ -359,7 +359,8 @@ static void add_write(struct stream_join *j, struct stream_chan *c, const struct
 			w.flags |= IPCD_F_PAYLOAD_TRUNCATED;
 		}
 	}
-	if (!grow_array((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w))) {
+	/* most streams have one write pending at a time, and 100 000 of them may be open */
+	if (!grow_array_from((void **)&c->writes, &c->cap_writes, c->nwrites + 1, sizeof(w), 1)) {
 		write_free(&w);
 		j->dropped++;
 		return;
