@@ -16,6 +16,8 @@
 		   IPCD_TYPE_BIT(IPCD_TYPE_PTY) | TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) | MQ_TYPES | \
 		   IPCD_TYPE_BIT(IPCD_TYPE_SHM))
 #define DEFAULT_BUFFER_SIZE (16u << 20)
+/* 100 000 pipes open at once, and room to spare */
+#define DEFAULT_MAX_CHANNELS 131072
 
 struct type_alias {
 	const char *short_name;
@@ -45,6 +47,7 @@ static const struct type_alias type_aliases[] = {
 enum long_only_option {
 	OPT_KERNEL_SIGNALS = 256,
 	OPT_BUFFER_SIZE,
+	OPT_CHANNELS,
 	OPT_VERSION,
 	OPT_LIFECYCLE,
 	OPT_STATS,
@@ -68,6 +71,7 @@ static const struct option long_options[] = {
 	{ "no-lost", no_argument, NULL, 'L' },
 	{ "kernel-signals", no_argument, NULL, OPT_KERNEL_SIGNALS },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "channels", required_argument, NULL, OPT_CHANNELS },
 	{ "lifecycle", no_argument, NULL, OPT_LIFECYCLE },
 	{ "write", required_argument, NULL, 'w' },
 	{ "read", required_argument, NULL, 'r' },
@@ -123,6 +127,8 @@ void ipcd_print_usage(FILE *out)
 	      "  -z, --compress         with -w, compress with zstd (-r reads either)\n"
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
+	      "      --channels N       pipes (and unix sockets) the kernel follows at once\n"
+	      "                         (default 131072; each costs about 140 bytes of kernel memory)\n"
 	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
 	      "                         and message queue msgget/IPC_RMID/mq_open/mq_unlink/mq_notify\n"
 	      "      --follow PID       the IPC of PID and its descendants, now and to come\n"
@@ -321,6 +327,11 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 			return usage_error(err, "invalid buffer size '%s': expected 4K to 1G", arg);
 		opts->buffer_size = v;
 		return -1;
+	case OPT_CHANNELS:
+		if (parse_uint(arg, 1024, 1u << 24, &v))
+			return usage_error(err, "invalid channel count '%s': expected 1024 to 16777216", arg);
+		opts->max_channels = (uint32_t)v;
+		return -1;
 	case OPT_FOLLOW:
 		return add_pid(&opts->follow_pids, arg, err);
 	case OPT_INSIDE: opts->inside = true; return -1;
@@ -498,6 +509,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 
 	memset(opts, 0, sizeof(*opts));
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
+	opts->max_channels = DEFAULT_MAX_CHANNELS;
 	dashes = command_start(argc, argv);
 	if (dashes < argc) {
 		if (dashes + 1 == argc)

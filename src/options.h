@@ -57,6 +57,7 @@ struct ipcd_options {
 	char *filter_text;           /* -F, or the trailing arguments */
 	struct fexpr *filter;        /* filter_text parsed */
 	uint64_t buffer_size;        /* --buffer-size, ring buffer bytes */
+	uint32_t max_channels;       /* --channels, entries of the kernel's per-channel tables */
 	char **command;              /* after "--": a command to run and trace, NULL-terminated */
 	struct ipcd_id_list follow_pids;  /* --follow */
 	bool inside;                 /* --inside: both ends in the tree */

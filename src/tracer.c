@@ -157,6 +157,13 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_mq_kinds = ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV)) ? 1u << IPCD_MQ_SYSV : 0) |
 				     ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX)) ? 1u << IPCD_MQ_POSIX : 0);
 	bpf_map__set_max_entries(skel->maps.events, ring);
+	/*
+	 * Past this many pipes or sockets in use at once, the least recently
+	 * used lose their byte counters, and their next bytes may not join.
+	 */
+	bpf_map__set_max_entries(skel->maps.pipe_states, o->max_channels);
+	bpf_map__set_max_entries(skel->maps.unix_states, o->max_channels);
+	bpf_map__set_max_entries(skel->maps.new_socks, o->max_channels);
 	/* a tree's live processes are there too: a whole build's worth */
 	if (ipcd_tracing_tree(o))
 		bpf_map__set_max_entries(skel->maps.pid_filter, TREE_MAX_LIVE);

@@ -411,6 +411,24 @@ static void test_buffer_size(void **state)
 	assert_int_equal(opts.buffer_size, 65536);
 }
 
+static void test_channels(void **state)
+{
+	static const char *const bad[] = { "1023", "16777217", "abc", "", "-5", "128K", " 2048" };
+	char reason[128];
+
+	(void)state;
+	assert_accepted(ARGV("-t", "pipe"));
+	assert_int_equal(opts.max_channels, 131072);
+	assert_accepted(ARGV("--channels", "1048576"));
+	assert_int_equal(opts.max_channels, 1048576);
+	assert_accepted(ARGV("--channels=1024"));
+	assert_int_equal(opts.max_channels, 1024);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(reason, sizeof(reason), "invalid channel count '%s': expected 1024 to 16777216", bad[i]);
+		assert_refused(ARGV("--channels", (char *)bad[i]), reason);
+	}
+}
+
 static void test_bad_buffer_sizes_are_refused(void **state)
 {
 	static const char *const bad[] = { "1K", "4095", "2G", "1025M", "abc", "", "16MB", "-16M", "M" };
@@ -646,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_byte_limit),
 		cmocka_unit_test(test_buffer_size),
+		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_bad_buffer_sizes_are_refused),
 		cmocka_unit_test(test_switches),
 		cmocka_unit_test(test_help_and_version),
