@@ -164,6 +164,7 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	bpf_map__set_max_entries(skel->maps.pipe_states, o->max_channels);
 	bpf_map__set_max_entries(skel->maps.unix_states, o->max_channels);
 	bpf_map__set_max_entries(skel->maps.new_socks, o->max_channels);
+	bpf_map__set_max_entries(skel->maps.sent_chans, o->max_channels);
 	/* a tree's live processes are there too: a whole build's worth */
 	if (ipcd_tracing_tree(o))
 		bpf_map__set_max_entries(skel->maps.pid_filter, TREE_MAX_LIVE);

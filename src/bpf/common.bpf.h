@@ -260,6 +260,40 @@ static __always_inline bool filter_pass(const struct ipcd_task *src, const struc
 	return true;
 }
 
+/*
+ * Datagrams and TCP streams have no counter userspace can read to learn
+ * that a send was received unseen, so a receive goes out even when its
+ * receiver fails the filters: a send that went out waits for it.
+ * Channels whose sends all stayed here need no receive: sent_chans holds
+ * those with a send that went out (an evicted one only makes such a send
+ * be reported unread).  Keys: a unix sending socket (a kernel address),
+ * a TCP sending address and port (hashed, with these top bits set).
+ * Queues (message queues, unconnected UDP receivers) are paired in order,
+ * so their collectors send every message up instead.
+ */
+#define IPCD_CHAN_INET     (4ull << 60)
+
+IPCD_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} sent_chans SEC(".maps");
+
+static __always_inline void note_send_out(__u64 chan)
+{
+	__u8 one = 1;
+
+	if (cfg_filters && !bpf_map_lookup_elem(&sent_chans, &chan))
+		bpf_map_update_elem(&sent_chans, &chan, &one, BPF_ANY);
+}
+
+/* Must the receive of a message on chan by dst go out? */
+static __always_inline bool message_recv_needed(const struct ipcd_task *dst, __u64 chan)
+{
+	return filter_may_pass_dst(dst) || bpf_map_lookup_elem(&sent_chans, &chan);
+}
+
 
 /* ---- the file behind an fd of the current task ---------------------- */
 

@@ -230,6 +230,19 @@ static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io
 	return 0;
 }
 
+/* The sending end of t (address and port), as a sent_chans key; 0 if unknown. */
+static __always_inline __u64 inet_sender_chan(const struct ipcd_inet_tuple *t, __u16 proto)
+{
+	__u64 lo, hi;
+
+	if (!t->sport)
+		return 0;
+	__builtin_memcpy(&lo, t->saddr, 8);
+	__builtin_memcpy(&hi, t->saddr + 8, 8);
+	return IPCD_CHAN_INET | ((lo ^ (hi * 0x9e3779b97f4a7c15ull) ^ ((__u64)t->sport << 40) ^ proto) &
+				 ((1ull << 60) - 1));
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 {
@@ -237,6 +250,7 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
 	__u32 len = 0, rflags = 0;
+	bool filtered_out = false;
 	__u16 proto;
 
 	proto = traced_proto(sk, ret);
@@ -254,11 +268,22 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	if (!tuple_is_loopback(&rec->t))
 		return 0;
 	fill_current(&rec->task);
-	if (!filter_may_pass_src(&rec->task))
-		return 0;
+	/*
+	 * An unconnected UDP receiver takes the oldest datagram sent to it,
+	 * from anyone: userspace pairs in that order, so every send goes up,
+	 * those the filters rule out without their bytes.  A TCP stream is
+	 * numbered: a gap in it is only bytes whose writer is unknown.
+	 */
+	if (!filter_may_pass_src(&rec->task)) {
+		if (proto == IPCD_PROTO_TCP)
+			return 0;
+		filtered_out = true;
+	} else if (proto == IPCD_PROTO_TCP) {
+		note_send_out(inet_sender_chan(&rec->t, proto));
+	}
 	/* the bytes just queued end at write_seq */
 	rec->seq = proto == IPCD_PROTO_TCP ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - ret : 0;
-	if (cfg_payload_max && ret > 0) {
+	if (cfg_payload_max && ret > 0 && !filtered_out) {
 		if (c.buf)
 			len = copy_user_payload(c.buf, c.count, c.iov, ret);
 		else
@@ -317,10 +342,13 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	    !(addr_is_any(rec->t.saddr) || addr_is_local(rec->t.saddr)))
 		return 0;
 	/*
-	 * Not filtered here: a send waits in userspace for its receive, which
-	 * must come even when the filters will not print it.
+	 * A send that went out waits in userspace for its receive, which must
+	 * come even when the filters will not print it: every UDP send does,
+	 * and a TCP stream's if a send of it did.
 	 */
 	fill_current(&rec->task);
+	if (proto == IPCD_PROTO_TCP && !message_recv_needed(&rec->task, inet_sender_chan(&rec->t, proto)))
+		return 0;
 	current_call(&c, false);
 	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, 0, 0);
 }

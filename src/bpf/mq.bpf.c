@@ -39,14 +39,19 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 	struct ipcd_scratch *s = this_cpu_scratch();
 	struct ipcd_mq_io *rec;
 	__u32 len = 0, flags = 0, print;
+	bool filtered_out;
 	__u64 size;
 
 	if (!s)
 		return 0;
 	rec = scratch_record(s, struct ipcd_mq_io);
 	fill_current(&rec->task);
-	if (dir == IPCD_PIPE_WRITE && !filter_may_pass_src(&rec->task))
-		return 0;
+	/*
+	 * A receive takes the oldest message (of its type): userspace pairs in
+	 * that order, by the first bytes, so every send and receive goes up,
+	 * and only the payload of those the filters rule out stays here.
+	 */
+	filtered_out = dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task);
 	print = bytes < IPCD_MQ_PRINT_MAX ? bytes : IPCD_MQ_PRINT_MAX;
 	__builtin_memset(rec->print, 0, sizeof(rec->print));
 	/* said again past a barrier: the compiler would drop it, the verifier needs it */
@@ -54,7 +59,7 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 	if (print > IPCD_MQ_PRINT_MAX)
 		return 0;
 	bpf_probe_read_user(rec->print, print, (void *)text);
-	if (cfg_payload_max && bytes) {
+	if (cfg_payload_max && bytes && !filtered_out) {
 		len = copy_user_payload(text, 0, 0, bytes);
 		if (len < bytes)
 			flags |= IPCD_F_PAYLOAD_TRUNCATED;

@@ -489,6 +489,8 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 	rec->hdr.size = size;
 	if (size > sizeof(*rec) + IPCD_PAYLOAD_MAX + IPCD_UNIX_ADDR_MAX)
 		return 0;
+	if (type != IPCD_SOCK_STREAM)
+		note_send_out((__u64)sk);
 	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
 		count_lost(IPCD_COLL_UNIX);
 	return 0;
@@ -613,10 +615,10 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	}
 	/*
 	 * A stream's kernel counters tell userspace which sends were read by
-	 * receives dropped here; a message has no counter, so its receive
-	 * always goes out, or its send would wait for it forever.
+	 * receives dropped here; a message's receive goes out if its send did.
 	 */
-	if (type == IPCD_SOCK_STREAM && !filter_may_pass_dst(&rec->task))
+	if (type == IPCD_SOCK_STREAM ? !filter_may_pass_dst(&rec->task) :
+	    !message_recv_needed(&rec->task, rec->sender_sk))
 		return 0;
 	current_call(&c, false);
 	rec->hdr.kind = IPCD_REC_UNIX_IO;

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, payload
+from conftest import BUILD, Tracer, capture_comms, payload
 
 NETGEN = os.path.join(BUILD, "progs", "netgen")
 ADDR = {4: "127.0.0.1", 6: "::1"}
@@ -93,6 +93,28 @@ def test_udp_with_sendto_and_with_connect(tracer, family):
     assert_ends(answer, r["receiver"], "ipct-udprecv", r["connected"], "ipct-udpconn")
     assert_tuple(answer, family, r["port"], r["connected_port"])
     assert not [e for e in events if "unread" in e["meta"]["flags"] or e["src_pid"] == -1]
+
+
+def test_udp_and_tcp_filters_keep_pairs_and_drop_the_rest_in_the_kernel(tracer, tmp_path):
+    # both ends pass: the receives still come up to meet their sends; the
+    # unconnected receiver's other datagram (from a sender ruled out) is not
+    # taken for this one
+    t = tracer("-t", "loopback", "-S", "ipct-udpconn", "-D", "ipct-udprecv")
+    r = netgen("udp", 4)
+    [by_connect] = t.stop()
+    assert_ends(by_connect, r["connected"], "ipct-udpconn", r["receiver"], "ipct-udprecv")
+    assert by_connect["size"] == len(b"by-connect") and not by_connect["meta"]["flags"]
+    t = tracer("-t", "loopback-tcp", "-S", "ipct-thandler", "-D", "ipct-tcli-0")
+    r = netgen("tcp", 4, 2)
+    [rep] = of_type(t.stop(), "loopback-tcp")
+    assert_ends(rep, r["handlers"][0], "ipct-thandler", r["clients"][0], "ipct-tcli-0")
+    assert rep["size"] == 8 and not rep["meta"]["flags"]
+    # neither end passes: no TCP send went up, so no TCP receive has to
+    path = str(tmp_path / "none.ipcd")
+    t = Tracer("-w", path, "-t", "loopback-tcp", "-S", "nobody-sends", "-D", "nobody-reads", fmt=None)
+    netgen("tcp", 4, 2)
+    t.stop()
+    assert not [c for c in capture_comms(path, 10) if c.startswith(("ipct-tcli", "ipct-thandler"))]
 
 
 def test_sendfile_on_a_tcp_socket(tracer):

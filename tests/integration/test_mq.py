@@ -43,6 +43,20 @@ def test_posix_priorities_names_and_short_lived_senders(tracer):
     assert hi["size"] == lo["size"] == 6
 
 
+def test_filters_keep_each_message_with_its_own_sender(tracer):
+    """A receive takes the oldest message: the senders the filters rule out still count."""
+    t = tracer("-t", "mq", "-x", "-S", "ipct-mqs-s1", "-D", "ipct-mqs-r2")
+    r = mqgen("sysv")
+    t2 = tracer("-t", "mq", "-x", "-S", "ipct-mqp-lo", "-D", "ipct-mqp-r")
+    p = mqgen("posix")
+    [sysv] = [e for e in t.stop() if e["type"] == "mq-sysv"]
+    assert ends(sysv) == (r["s1"], "ipct-mqs-s1", r["r2"], "ipct-mqs-r2") and payload(sysv) == b"type-2-from-1"
+    assert not sysv["meta"]["flags"], sysv
+    [posix] = [e for e in t2.stop() if e["type"] == "mq-posix"]
+    assert ends(posix) == (p["lo"], "ipct-mqp-lo", p["r"], "ipct-mqp-r") and payload(posix) == b"prio-1"
+    assert posix["meta"]["prio"] == 1 and not posix["meta"]["flags"], posix
+
+
 def test_queue_lifecycle_only_with_the_option(tracer):
     t = tracer("-t", "mq")
     mqgen("posix")

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, payload, pipe_events
+from conftest import BUILD, Tracer, capture_comms, payload, pipe_events
 
 UNIXGEN = os.path.join(BUILD, "progs", "unixgen")
 
@@ -155,6 +155,22 @@ def test_unix_filters_by_type_and_pid(tracer):
     unixgen("dgram", "@ipct-filtered", 2)
     unixgen("conn", "stream", "pair", 1)
     assert t.stop() == []
+
+
+def test_message_filters_keep_pairs_and_drop_the_rest_in_the_kernel(tracer, tmp_path):
+    # both ends pass: the receive still comes up to meet its send
+    t = tracer("-t", "ud", "-S", "ipct-uds-1", "-D", "ipct-udrecv")
+    r = unixgen("dgram", "@ipct-filt-pair", 3)
+    events = of_type(t.stop(), "unix-dgram")
+    assert len(events) == 1, events
+    assert_ends(events[0], r["senders"][1], "ipct-uds-1", r["receiver"], "ipct-udrecv")
+    assert not events[0]["meta"]["flags"], events
+    # neither end passes: no send went up, so no receive has to
+    path = str(tmp_path / "none.ipcd")
+    t = Tracer("-w", path, "-t", "ud", "-S", "nobody-sends", "-D", "nobody-reads", fmt=None)
+    unixgen("dgram", "@ipct-filt-none", 3)
+    t.stop()
+    assert not [c for c in capture_comms(path, 6) if c.startswith("ipct-ud")]
 
 
 def test_lifecycle_events_only_when_asked(tracer):
