@@ -260,18 +260,33 @@ static void put_padded(FILE *out, uint64_t v, int width)
 }
 
 /* comms and paths may hold anything: keep one event on one line */
+static bool text_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+/* s, up to its NUL or max bytes, control bytes and backslashes as \xNN; plain runs in one write. */
 static void text_escaped(FILE *out, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p && max; p++, max--) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
-			char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 0xf] };
+	while (max && *p) {
+		size_t run = 0;
 
-			fwrite_unlocked(esc, 1, sizeof(esc), out);
-		} else {
-			fputc_unlocked(*p, out);
+		while (run < max && p[run] && !text_needs_escape(p[run]))
+			run++;
+		if (run) {
+			fwrite_unlocked(p, 1, run, out);
+			p += run;
+			max -= run;
+			continue;
 		}
+		char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 0xf] };
+
+		fwrite_unlocked(esc, 1, sizeof(esc), out);
+		p++;
+		max--;
 	}
 }
 

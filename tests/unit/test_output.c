@@ -165,6 +165,18 @@ static void test_text_fifo_shows_its_path(void **state)
 				 "latency_ns 1000\n");
 }
 
+/* A comm fills its 16 bytes without a NUL: no byte past them, escapes inside. */
+static void test_text_comm_is_bounded_and_escaped(void **state)
+{
+	struct ipcd_event e = pipe_event();
+
+	(void)state;
+	e.flags = 0;
+	memcpy(e.src.comm, "abcdef\x01ghijklmnop", sizeof(e.src.comm));
+	assert_renders(IPCD_FORMAT_TEXT, false, &e,
+		       TEXT_TIME "pipe 10(abcdef\\x01ghijklmno) > 20(reader): pipe_inode 77, size 5\n");
+}
+
 /* Control characters and backslashes in a path must not break the line. */
 static void test_text_path_escapes_control_characters(void **state)
 {
@@ -634,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_text_pipe),
 		cmocka_unit_test(test_text_pipe_without_latency_omits_it),
 		cmocka_unit_test(test_text_fifo_shows_its_path),
+		cmocka_unit_test(test_text_comm_is_bounded_and_escaped),
 		cmocka_unit_test(test_text_path_escapes_control_characters),
 		cmocka_unit_test(test_text_unknown_endpoint_and_flags),
 		cmocka_unit_test(test_text_every_flag_in_fixed_order),
