@@ -128,7 +128,7 @@ void ipcd_print_usage(FILE *out)
 	      "      --kernel-signals   also signals the kernel sends (SIGCHLD, SIGSEGV, timers)\n"
 	      "      --buffer-size SIZE ring buffer size, e.g. 16M (default 16M)\n"
 	      "      --channels N       pipes (and unix sockets) the kernel follows at once\n"
-	      "                         (default 131072; each costs about 140 bytes of kernel memory)\n"
+	      "                         (default 131072; each costs about 420 bytes of kernel memory)\n"
 	      "      --lifecycle        also unix socket connect, accept, shutdown and close,\n"
 	      "                         and message queue msgget/IPC_RMID/mq_open/mq_unlink/mq_notify\n"
 	      "      --follow PID       the IPC of PID and its descendants, now and to come\n"

@@ -164,7 +164,8 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	bpf_map__set_max_entries(skel->maps.pipe_states, o->max_channels);
 	bpf_map__set_max_entries(skel->maps.unix_states, o->max_channels);
 	bpf_map__set_max_entries(skel->maps.new_socks, o->max_channels);
-	bpf_map__set_max_entries(skel->maps.sent_chans, o->max_channels);
+	/* read and written only when a filter runs in the kernel */
+	bpf_map__set_max_entries(skel->maps.sent_chans, skel->rodata->cfg_filters ? o->max_channels : 1);
 	/* a tree's live processes are there too: a whole build's worth */
 	if (ipcd_tracing_tree(o))
 		bpf_map__set_max_entries(skel->maps.pid_filter, TREE_MAX_LIVE);
