@@ -54,6 +54,8 @@ enum long_only_option {
 	OPT_ANALYZE,
 	OPT_FOLLOW,
 	OPT_INSIDE,
+	OPT_TIME,
+	OPT_TOP,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +86,12 @@ static const struct option long_options[] = {
 	{ "follow", required_argument, NULL, OPT_FOLLOW },
 	{ "inside", no_argument, NULL, OPT_INSIDE },
 	{ "user", required_argument, NULL, 'u' },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "ascii", no_argument, NULL, 'A' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -136,8 +144,14 @@ void ipcd_print_usage(FILE *out)
 	      "      --inside           with a COMMAND or --follow: only events between two\n"
 	      "                         processes of the tree (default: either end)\n"
 	      "  -u, --user USER        run COMMAND as USER (default: under sudo, the invoking user)\n"
+	      "  -o, --output FILE      events to FILE instead of stdout\n"
+	      "  -q, --quiet            no \"tracing\" line and no summary on stderr\n"
+	      "  -A, --ascii            with -x, payloads as printable ASCII only\n"
+	      "  -n, --numeric          ports as numbers, not service names\n"
+	      "      --time=MODE        clock (default), date, epoch, delta, relative or none\n"
+	      "      --top N            rows per table in --stats and --analyze (default 10)\n"
 	      "  -h, --help             this help\n"
-	      "      --version          print the version\n",
+	      "  -V, --version          print the version\n",
 	      out);
 }
 
@@ -241,6 +255,27 @@ static int add_comm(struct ipcd_comm_list *list, const char *arg, FILE *err)
 	return -1;
 }
 
+static const char *const time_mode_names[] = {
+	[IPCD_TIME_CLOCK] = "clock",
+	[IPCD_TIME_DATE] = "date",
+	[IPCD_TIME_EPOCH] = "epoch",
+	[IPCD_TIME_DELTA] = "delta",
+	[IPCD_TIME_RELATIVE] = "relative",
+	[IPCD_TIME_NONE] = "none",
+};
+
+static int parse_time_mode(const char *arg, struct ipcd_options *opts, FILE *err)
+{
+	for (size_t i = 0; i < sizeof(time_mode_names) / sizeof(time_mode_names[0]); i++) {
+		if (!strcmp(arg, time_mode_names[i])) {
+			opts->time_mode = (enum ipcd_time_mode)i;
+			return -1;
+		}
+	}
+	return usage_error(err, "unknown time format '%s': expected clock, date, epoch, delta, relative or none",
+			   arg);
+}
+
 static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *err)
 {
 	uint64_t v;
@@ -340,7 +375,23 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 			return usage_error(err, "empty user name%s", "");
 		opts->run_as_user = arg;
 		return -1;
+	case OPT_TIME:
+		return parse_time_mode(arg, opts, err);
+	case 'o':
+		if (!*arg)
+			return usage_error(err, "empty output file name%s", "");
+		opts->output_path = arg;
+		return -1;
+	case 'q': opts->quiet = true; return -1;
+	case 'A': opts->ascii = true; return -1;
+	case 'n': opts->numeric = true; return -1;
+	case OPT_TOP:
+		if (parse_uint(arg, 1, 1000000, &v))
+			return usage_error(err, "invalid --top '%s': expected a number from 1 to 1000000", arg);
+		opts->top = (uint32_t)v;
+		return -1;
 	case 'h': opts->show_help = true; return -1;
+	case 'V':
 	case OPT_VERSION: opts->show_version = true; return -1;
 	default:
 		return IPCD_EXIT_USAGE;
@@ -452,7 +503,7 @@ void ipcd_options_free(struct ipcd_options *opts)
 /* Options that take their value in the next argument, as getopt reads them: "-w" "--", "--read" "--". */
 static bool takes_next_argument(const char *arg)
 {
-	static const char with_value[] = "tpsdPSDcfBwrFCGu";
+	static const char with_value[] = "tpsdPSDcfBwrFCGuo";
 
 	if (arg[0] == '-' && arg[1] && arg[1] != '-') {
 		/* a group: "-xw" takes the next argument, "-wFILE" does not */
@@ -510,6 +561,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	memset(opts, 0, sizeof(*opts));
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
 	opts->max_channels = DEFAULT_MAX_CHANNELS;
+	opts->top = 10;
 	dashes = command_start(argc, argv);
 	if (dashes < argc) {
 		if (dashes + 1 == argc)
@@ -519,7 +571,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	}
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:zu:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:zu:o:qAnV", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);

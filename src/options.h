@@ -17,6 +17,16 @@ enum ipcd_exit {
 	IPCD_EXIT_USAGE = 2,    /* bad command line */
 };
 
+/* --time: how each event's time is printed (tcpdump -t...-ttttt, strace -r). */
+enum ipcd_time_mode {
+	IPCD_TIME_CLOCK = 0,  /* time of day, HH:MM:SS.nnnnnnnnn (the default) */
+	IPCD_TIME_DATE,       /* date and time of day, YYYY-MM-DD HH:MM:SS.nnnnnnnnn */
+	IPCD_TIME_EPOCH,      /* seconds since 1970, SSSSSSSSSS.nnnnnnnnn */
+	IPCD_TIME_DELTA,      /* seconds since the previous event printed */
+	IPCD_TIME_RELATIVE,   /* seconds since the first event printed */
+	IPCD_TIME_NONE,       /* no time */
+};
+
 enum ipcd_format {
 	IPCD_FORMAT_TEXT = 0,
 	IPCD_FORMAT_JSON,
@@ -62,6 +72,12 @@ struct ipcd_options {
 	struct ipcd_id_list follow_pids;  /* --follow */
 	bool inside;                 /* --inside: both ends in the tree */
 	const char *run_as_user;     /* -u */
+	enum ipcd_time_mode time_mode;  /* --time */
+	const char *output_path;     /* -o: events to this file instead of stdout */
+	bool quiet;                  /* -q: no "tracing" line, no summary */
+	bool ascii;                  /* -A: payloads as printable ASCII only */
+	bool numeric;                /* -n: ports as numbers, no service names */
+	uint32_t top;                /* --top N: rows per table in --stats and --analyze */
 	bool show_help, show_version;
 };
 
