@@ -161,20 +161,15 @@ static bool parse_op(struct parser *p, enum op *op)
 	return false;
 }
 
-/* A signal by name: "SIGUSR1", "USR1", or "SIGRTMIN+n" as ipcdump prints them. */
+/* A signal by name, as output prints it or kill -l takes it: "SIGUSR1", "USR1", "RTMIN+2". */
 static bool signal_number(const char *name, int64_t *num)
 {
-	char buf[24];
+	int sig;
 
-	for (int sig = 1; sig <= 64; sig++) {
-		const char *n = ipcd_signal_name(sig, buf, sizeof(buf));
-
-		if (!strcasecmp(name, n) || !strcasecmp(name, n + 3)) {
-			*num = sig;
-			return true;
-		}
-	}
-	return false;
+	if (!ipcd_signal_number(name, &sig))
+		return false;
+	*num = sig;
+	return true;
 }
 
 static bool parse_number(const char *text, int64_t *num)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <ctype.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -6,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "hexdump.h"
 #include "output.h"
@@ -49,19 +51,78 @@ static const char *const signal_names[] = {
 	[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
 };
 
-/* The kernel's real-time range; glibc's SIGRTMIN is higher (it keeps two). */
-#define KERNEL_SIGRTMIN 32
-#define KERNEL_SIGRTMAX 64
+/*
+ * Real-time signals by the names kill -l and glibc give them: glibc keeps
+ * the kernel's first two (32 and 33) for itself, so SIGRTMIN is 34.  The
+ * lower half counts up from SIGRTMIN, the upper half down from SIGRTMAX,
+ * as bash and util-linux print them.
+ */
+#define USER_SIGRTMIN 34
+#define USER_SIGRTMAX 64
 
 const char *ipcd_signal_name(int sig, char *buf, size_t len)
 {
+	int middle = (USER_SIGRTMIN + USER_SIGRTMAX) / 2;
+
 	if (sig > 0 && sig < (int)(sizeof(signal_names) / sizeof(signal_names[0])) && signal_names[sig])
 		return signal_names[sig];
-	if (sig >= KERNEL_SIGRTMIN && sig <= KERNEL_SIGRTMAX)
-		snprintf(buf, len, "SIGRTMIN+%d", sig - KERNEL_SIGRTMIN);
+	if (sig == USER_SIGRTMIN)
+		snprintf(buf, len, "SIGRTMIN");
+	else if (sig > USER_SIGRTMIN && sig <= middle)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - USER_SIGRTMIN);
+	else if (sig > middle && sig < USER_SIGRTMAX)
+		snprintf(buf, len, "SIGRTMAX-%d", USER_SIGRTMAX - sig);
+	else if (sig == USER_SIGRTMAX)
+		snprintf(buf, len, "SIGRTMAX");
 	else
 		snprintf(buf, len, "SIG%d", sig);
 	return buf;
+}
+
+/* "RTMIN+2", "SIGRTMAX-1", "rtmin": any offset kill -l would take, in range. */
+static bool rt_signal_number(const char *name, int *sig)
+{
+	const char *rest;
+	char *end;
+	long off = 0;
+	int sign;
+
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	if (!strncasecmp(name, "RTMIN", 5))
+		sign = 1;
+	else if (!strncasecmp(name, "RTMAX", 5))
+		sign = -1;
+	else
+		return false;
+	rest = name + 5;
+	if (*rest) {
+		if (*rest != (sign > 0 ? '+' : '-') || !isdigit((unsigned char)rest[1]))
+			return false;
+		errno = 0;
+		off = strtol(rest + 1, &end, 10);
+		if (errno || *end || off > USER_SIGRTMAX - USER_SIGRTMIN)
+			return false;
+	}
+	*sig = sign > 0 ? USER_SIGRTMIN + (int)off : USER_SIGRTMAX - (int)off;
+	return true;
+}
+
+bool ipcd_signal_number(const char *name, int *sig)
+{
+	char buf[24];
+
+	if (rt_signal_number(name, sig))
+		return true;
+	for (int n = 1; n <= USER_SIGRTMAX; n++) {
+		const char *known = ipcd_signal_name(n, buf, sizeof(buf));
+
+		if (!strcasecmp(name, known) || !strcasecmp(name, known + 3)) {
+			*sig = n;
+			return true;
+		}
+	}
+	return false;
 }
 
 const char *ipcd_signal_code_name(int code)

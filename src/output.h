@@ -25,6 +25,8 @@ void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e);
 
 /* Names used by the printers, exposed for the tests. */
 const char *ipcd_signal_name(int sig, char *buf, size_t len);
+/* A signal's number from its name ("SIGUSR1", "usr1", "RTMIN+2", "SIGRTMAX"); false if unknown. */
+bool ipcd_signal_number(const char *name, int *sig);
 const char *ipcd_signal_code_name(int code);
 const char *ipcd_signal_result_name(int result);
 const char *ipcd_pipe_call_name(int call);

@@ -1,4 +1,7 @@
 """Signals: sender and target, numbers, codes, values, kernel signals."""
+import csv
+import subprocess
+
 from conftest import ipcgen
 
 
@@ -23,7 +26,7 @@ def test_kill_sigqueue_and_a_short_lived_sender(tracer):
 
     rt = by_num[r["rt"]]
     assert rt["src_pid"] == r["sender"]
-    assert rt["meta"]["name"] == "SIGRTMIN+%d" % (r["rt"] - 32)
+    assert r["rt"] == 36 and rt["meta"]["name"] == "SIGRTMIN+2"
     assert rt["meta"]["code_name"] == "SI_QUEUE" and rt["meta"]["code"] == -1
     assert rt["meta"]["value"] == 4242
 
@@ -55,7 +58,7 @@ def test_text_format_of_a_signal(tracer):
     lines = [l for l in t.text.splitlines() if "signal %d(ipct-sigsend) > %d(ipct-sigrecv)" % (r["sender"], r["receiver"]) in l]
     assert len(lines) == 2, t.text
     assert lines[0].split(" ", 1)[1] == "signal %d(ipct-sigsend) > %d(ipct-sigrecv): num 10, name SIGUSR1, code SI_USER, result delivered, blocked yes" % (r["sender"], r["receiver"])
-    assert lines[1].endswith("num %d, name SIGRTMIN+%d, code SI_QUEUE, value 4242, result delivered, blocked yes" % (r["rt"], r["rt"] - 32))
+    assert lines[1].endswith("num %d, name SIGRTMIN+2, code SI_QUEUE, value 4242, result delivered, blocked yes" % r["rt"])
 
 
 def test_failed_sends_are_reported_with_their_error(tracer):
@@ -70,3 +73,27 @@ def test_failed_sends_are_reported_with_their_error(tracer):
     assert gone["meta"]["name"] == "SIGUSR1"
     assert denied["dst_pid"] == r["parent"] and denied["dst_comm"] == "ipcgen"
     assert denied["meta"]["result"] == "failed" and denied["meta"]["error"] == "EPERM"
+
+
+def test_real_time_signals_go_by_the_names_kill_takes(tracer):
+    """kill -s RTMIN+2 sends 36: every format says SIGRTMIN+2, and each spelling filters it."""
+    target = subprocess.Popen(["sleep", "60"])
+    try:
+        where = "and dst.pid == %d" % target.pid
+        j = tracer("-t", "signal", "signal == RTMIN+2 " + where)
+        t = tracer("-t", "signal", "signal == SIGRTMIN+2 " + where, fmt="text")
+        c = tracer("-t", "signal", "signal == 36 " + where, fmt="csv")
+        subprocess.run(["bash", "-c", "kill -s RTMIN+2 %d" % target.pid], check=True)
+        assert target.wait(timeout=30) == -36
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait()
+    [e] = j.stop()
+    assert e["meta"]["num"] == 36 and e["meta"]["name"] == "SIGRTMIN+2", e
+    t.stop()
+    [line] = t.text.splitlines()
+    assert "> %d(sleep): num 36, name SIGRTMIN+2, code SI_USER" % target.pid in line, line
+    c.stop()
+    [row] = list(csv.DictReader(c.text.splitlines()))
+    assert row["channel"] == "SIGRTMIN+2", row

@@ -134,6 +134,27 @@ static void test_numbers_and_text(void **state)
 	assert_true(matches("path contains \":5555\"", &t));
 }
 
+/* Real-time signals by the names kill -l prints and takes (glibc's SIGRTMIN is 34). */
+static void test_real_time_signal_names(void **state)
+{
+	struct ipcd_event s = signal_event();
+
+	(void)state;
+	s.sig = 36;
+	assert_true(matches("signal == RTMIN+2", &s));
+	assert_true(matches("signal == SIGRTMIN+2", &s));
+	assert_true(matches("signal == sigrtmin+2", &s));
+	assert_true(matches("signal == 36", &s));
+	assert_true(matches("signal == RTMAX-28", &s));
+	assert_false(matches("signal == RTMIN+4", &s));
+	s.sig = 34;
+	assert_true(matches("signal == RTMIN and signal == SIGRTMIN+0", &s));
+	s.sig = 64;
+	assert_true(matches("signal == RTMAX and signal == SIGRTMAX and signal == RTMIN+30", &s));
+	s.sig = 63;
+	assert_true(matches("signal == SIGRTMAX-1", &s));
+}
+
 static void test_payload(void **state)
 {
 	struct ipcd_event t = tcp_event(), s = signal_event();
@@ -196,6 +217,9 @@ static void test_errors_name_the_column(void **state)
 	assert_refused("pid == 1 pid == 2", "expected and, or or the end", 9);
 	assert_refused("pid == 1 and", "expected a field at the end", 12);
 	assert_refused("signal == SIGNOPE", "expected a number, got 'SIGNOPE'", 10);
+	assert_refused("signal == RTMIN+31", "expected a number, got 'RTMIN+31'", 10);
+	assert_refused("signal == RTMAX+1", "expected a number, got 'RTMAX+1'", 10);
+	assert_refused("signal == RTMIN+", "expected a number, got 'RTMIN+'", 10);
 }
 
 int main(void)
@@ -204,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_fields_of_either_end),
 		cmocka_unit_test(test_fields_of_one_end),
 		cmocka_unit_test(test_numbers_and_text),
+		cmocka_unit_test(test_real_time_signal_names),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_sysv_key),
 		cmocka_unit_test(test_logic_and_precedence),

@@ -108,7 +108,7 @@ static struct ipcd_event signal_event(void)
 	e.type = IPCD_TYPE_SIGNAL;
 	set_endpoint(&e.src, 1, 1, 0, "a");
 	set_endpoint(&e.dst, 2, 2, 1, "b");
-	e.sig = 34;
+	e.sig = 36;
 	e.code = -1;
 	e.result = IPCD_SIG_DELIVERED;
 	e.sig_flags = IPCD_SIGF_HAS_VALUE | IPCD_SIGF_GROUP;
@@ -223,7 +223,7 @@ static void test_text_signal(void **state)
 
 	(void)state;
 	assert_renders(IPCD_FORMAT_TEXT, false, &e,
-		       TEXT_TIME "signal 1(a) > 2(b): num 34, name SIGRTMIN+2, code SI_QUEUE, value 7, "
+		       TEXT_TIME "signal 1(a) > 2(b): num 36, name SIGRTMIN+2, code SI_QUEUE, value 7, "
 				 "result delivered\n");
 }
 
@@ -399,7 +399,7 @@ static void test_json_escapes_control_characters_in_comm(void **state)
 #define JSON_SIGNAL                                                                              \
 	JSON_TIME "\"type\":\"signal\",\"src_pid\":1,\"src_tid\":1,\"src_ppid\":0,\"src_comm\":\"a\",\"src_pcomm\":null," \
 		  "\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"dst_pcomm\":null,\"size\":0,"           \
-		  "\"meta\":{\"num\":34,\"name\":\"SIGRTMIN+2\",\"code\":-1,\"code_name\":\"SI_QUEUE\","  \
+		  "\"meta\":{\"num\":36,\"name\":\"SIGRTMIN+2\",\"code\":-1,\"code_name\":\"SI_QUEUE\","  \
 		  "\"value\":7,\"result\":\"delivered\",\"blocked\":false,\"group\":true,"              \
 		  "\"kernel\":false}}\n"
 
@@ -504,10 +504,15 @@ static void test_signal_names(void **state)
 	assert_string_equal(ipcd_signal_name(9, buf, sizeof(buf)), "SIGKILL");
 	assert_string_equal(ipcd_signal_name(16, buf, sizeof(buf)), "SIGSTKFLT");
 	assert_string_equal(ipcd_signal_name(31, buf, sizeof(buf)), "SIGSYS");
-	/* the kernel's real-time range starts at 32, below glibc's SIGRTMIN */
-	assert_string_equal(ipcd_signal_name(32, buf, sizeof(buf)), "SIGRTMIN+0");
-	assert_string_equal(ipcd_signal_name(34, buf, sizeof(buf)), "SIGRTMIN+2");
-	assert_string_equal(ipcd_signal_name(64, buf, sizeof(buf)), "SIGRTMIN+32");
+	/* real-time signals as kill -l names them: glibc's SIGRTMIN is 34 */
+	assert_string_equal(ipcd_signal_name(32, buf, sizeof(buf)), "SIG32");
+	assert_string_equal(ipcd_signal_name(33, buf, sizeof(buf)), "SIG33");
+	assert_string_equal(ipcd_signal_name(34, buf, sizeof(buf)), "SIGRTMIN");
+	assert_string_equal(ipcd_signal_name(36, buf, sizeof(buf)), "SIGRTMIN+2");
+	assert_string_equal(ipcd_signal_name(49, buf, sizeof(buf)), "SIGRTMIN+15");
+	assert_string_equal(ipcd_signal_name(50, buf, sizeof(buf)), "SIGRTMAX-14");
+	assert_string_equal(ipcd_signal_name(63, buf, sizeof(buf)), "SIGRTMAX-1");
+	assert_string_equal(ipcd_signal_name(64, buf, sizeof(buf)), "SIGRTMAX");
 	assert_string_equal(ipcd_signal_name(65, buf, sizeof(buf)), "SIG65");
 	assert_string_equal(ipcd_signal_name(99, buf, sizeof(buf)), "SIG99");
 	assert_string_equal(ipcd_signal_name(0, buf, sizeof(buf)), "SIG0");
@@ -523,7 +528,7 @@ static void test_signal_name_uses_the_buffer_only_when_needed(void **state)
 	assert_ptr_not_equal(ipcd_signal_name(15, buf, sizeof(buf)), buf);
 	assert_string_equal(buf, "untouched");
 	assert_ptr_equal(ipcd_signal_name(40, buf, sizeof(buf)), buf);
-	assert_string_equal(buf, "SIGRTMIN+8");
+	assert_string_equal(buf, "SIGRTMIN+6");
 }
 
 static void test_signal_code_names(void **state)
