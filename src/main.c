@@ -869,6 +869,7 @@ static int run(const struct ipcd_options *opts)
 	memset(&app, 0, sizeof(app));
 	app.opts = opts;
 	ipcd_output_init(&app.output, stdout, opts->format, opts->dump_bytes);
+	ipcd_output_style(&app.output, opts);
 	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
 	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);

@@ -35,7 +35,17 @@ void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format,
 	o->mono_to_real_ns = real - (mono1 + (mono2 - mono1) / 2);
 	o->tm_sec = INT64_MIN;
 	o->csv_header_done = false;
+	o->time_mode = IPCD_TIME_CLOCK;
+	o->ascii = o->numeric = o->printed_any = false;
+	o->first_ns = o->prev_ns = 0;
 	jw_init(&o->jw, out);
+}
+
+void ipcd_output_style(struct ipcd_output *o, const struct ipcd_options *opts)
+{
+	o->time_mode = opts->time_mode;
+	o->ascii = opts->ascii;
+	o->numeric = opts->numeric;
 }
 
 /* ---- names ---------------------------------------------------------- */
@@ -502,10 +512,11 @@ static void text_unix_conn(struct text_kv *kv, const struct ipcd_event *e)
 		text_kv_str(kv, "how", e->conn_arg == 0 ? "read" : e->conn_arg == 1 ? "write" : "both");
 }
 
-static void text_inet(struct text_kv *kv, const struct ipcd_event *e)
+/* numeric (-n): ports only, no /etc/services names */
+static void text_inet(struct text_kv *kv, const struct ipcd_event *e, bool numeric)
 {
 	char addr[64];
-	const char *service = ipcd_inet_service(e);
+	const char *service = numeric ? NULL : ipcd_inet_service(e);
 
 	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
 		text_kv_str(kv, "event", ipcd_inet_conn_event_name(e->conn_event));
@@ -638,6 +649,92 @@ static void text_shm(struct text_kv *kv, const struct ipcd_event *e)
 	text_flags(kv, e->flags);
 }
 
+/* Seconds with nanoseconds, signed: "12.000000345", "-0.000001200". */
+static void put_seconds(FILE *out, int64_t ns)
+{
+	uint64_t mag = ns < 0 ? (uint64_t)-(ns + 1) + 1 : (uint64_t)ns;
+
+	if (ns < 0)
+		fputc_unlocked('-', out);
+	put_u64(out, mag / NSEC_PER_SEC);
+	fputc_unlocked('.', out);
+	put_padded(out, mag % NSEC_PER_SEC, 9);
+}
+
+/* t minus since, both CLOCK_MONOTONIC: negative when an event was stamped before its reference. */
+static int64_t ns_since(uint64_t t, uint64_t since)
+{
+	return t >= since ? (int64_t)(t - since) : -(int64_t)(since - t);
+}
+
+static void put_clock(FILE *out, const struct tm *tm, long nsec)
+{
+	put_padded(out, tm->tm_hour, 2);
+	fputc_unlocked(':', out);
+	put_padded(out, tm->tm_min, 2);
+	fputc_unlocked(':', out);
+	put_padded(out, tm->tm_sec, 2);
+	fputc_unlocked('.', out);
+	put_padded(out, nsec, 9);
+}
+
+/* The time at the start of a text line, as --time asks, and the space after it. */
+static void text_time(struct ipcd_output *o, uint64_t mono_ns)
+{
+	struct tm tm;
+	long nsec;
+
+	switch (o->time_mode) {
+	case IPCD_TIME_NONE:
+		return;
+	case IPCD_TIME_EPOCH:
+		put_seconds(o->out, (int64_t)mono_ns + o->mono_to_real_ns);
+		break;
+	case IPCD_TIME_DELTA:
+		put_seconds(o->out, ns_since(mono_ns, o->prev_ns));
+		break;
+	case IPCD_TIME_RELATIVE:
+		put_seconds(o->out, ns_since(mono_ns, o->first_ns));
+		break;
+	case IPCD_TIME_DATE:
+		wall_time(o, mono_ns, &tm, &nsec);
+		put_padded(o->out, (uint64_t)tm.tm_year + 1900, 4);
+		fputc_unlocked('-', o->out);
+		put_padded(o->out, tm.tm_mon + 1, 2);
+		fputc_unlocked('-', o->out);
+		put_padded(o->out, tm.tm_mday, 2);
+		fputc_unlocked(' ', o->out);
+		put_clock(o->out, &tm, nsec);
+		break;
+	default:
+		wall_time(o, mono_ns, &tm, &nsec);
+		put_clock(o->out, &tm, nsec);
+		break;
+	}
+	fputc_unlocked(' ', o->out);
+}
+
+/*
+ * -A: a payload as tcpdump -A shows one, printable ASCII with every other
+ * byte a '.', its line breaks kept (a CR before them dropped); each line
+ * indented with a tab, as the hex dump's are, so no line passes for an event.
+ */
+static void ascii_write(FILE *out, const uint8_t *data, size_t len)
+{
+	bool line_start = true;
+
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			continue;
+		if (line_start)
+			fputc_unlocked('\t', out);
+		line_start = data[i] == '\n';
+		fputc_unlocked(line_start || (data[i] >= 0x20 && data[i] < 0x7f) ? data[i] : '.', out);
+	}
+	if (!line_start)
+		fputc_unlocked('\n', out);
+}
+
 static bool is_mq_type(enum ipcd_type type)
 {
 	return type == IPCD_TYPE_MQ_SYSV || type == IPCD_TYPE_MQ_POSIX || type == IPCD_TYPE_MQ_OP;
@@ -657,18 +754,8 @@ static bool is_unix_data(enum ipcd_type type)
 static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 {
 	struct text_kv kv = { o->out, true };
-	struct tm tm;
-	long nsec;
 
-	wall_time(o, e->ts_ns, &tm, &nsec);
-	put_padded(o->out, tm.tm_hour, 2);
-	fputc_unlocked(':', o->out);
-	put_padded(o->out, tm.tm_min, 2);
-	fputc_unlocked(':', o->out);
-	put_padded(o->out, tm.tm_sec, 2);
-	fputc_unlocked('.', o->out);
-	put_padded(o->out, nsec, 9);
-	fputc_unlocked(' ', o->out);
+	text_time(o, e->ts_ns);
 	if (e->type == IPCD_TYPE_LOST) {
 		put_str(o->out, "lost ");
 		put_u64(o->out, e->lost_count);
@@ -691,7 +778,7 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 	else if (e->type == IPCD_TYPE_UNIX_CONN)
 		text_unix_conn(&kv, e);
 	else if (is_inet_type(e->type))
-		text_inet(&kv, e);
+		text_inet(&kv, e, o->numeric);
 	else if (e->type == IPCD_TYPE_PTY)
 		text_pty(&kv, e);
 	else if (is_mq_type(e->type))
@@ -699,7 +786,9 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 	else if (e->type == IPCD_TYPE_SHM)
 		text_shm(&kv, e);
 	fputc_unlocked('\n', o->out);
-	if (o->dump_bytes && e->payload_len)
+	if (o->dump_bytes && e->payload_len && o->ascii)
+		ascii_write(o->out, e->payload, e->payload_len);
+	else if (o->dump_bytes && e->payload_len)
 		hexdump_write(o->out, e->payload, e->payload_len, "\t");
 }
 
@@ -852,7 +941,7 @@ static void json_unix_conn_meta(struct json_writer *jw, const struct ipcd_event 
 		jw_kv_int(jw, "how", e->conn_arg);
 }
 
-static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e)
+static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e, bool numeric)
 {
 	char addr[64];
 
@@ -866,7 +955,7 @@ static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e)
 		ipcd_inet_addr_format(e->inet.daddr, 0, addr, sizeof(addr));
 		jw_kv_string(jw, "dst_addr", addr);
 		jw_kv_uint(jw, "dst_port", e->inet.dport);
-		json_string_or_null(jw, "service", ipcd_inet_service(e));
+		json_string_or_null(jw, "service", numeric ? NULL : ipcd_inet_service(e));
 	}
 	if (e->src_ino)
 		jw_kv_uint(jw, "src_inode", e->src_ino);
@@ -1003,7 +1092,7 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 	else if (e->type == IPCD_TYPE_UNIX_CONN)
 		json_unix_conn_meta(jw, e);
 	else if (is_inet_type(e->type))
-		json_inet_meta(jw, e);
+		json_inet_meta(jw, e, o->numeric);
 	else if (e->type == IPCD_TYPE_PTY)
 		json_pty_meta(jw, e);
 	else if (is_mq_type(e->type))
@@ -1112,12 +1201,42 @@ static void csv_endpoint(FILE *out, const struct ipcd_endpoint *ep)
 	csv_field(out, ep->pcomm, false);
 }
 
+/*
+ * The time column, as --time asks: a row stands alone, so clock and date
+ * both give the RFC 3339 date and time (as JSON's "time"); epoch, delta and
+ * relative give seconds; none leaves the column empty (the columns stay).
+ */
+static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
+{
+	struct tm tm;
+	long nsec;
+	char zone[8];
+
+	switch (o->time_mode) {
+	case IPCD_TIME_NONE:
+		return;
+	case IPCD_TIME_EPOCH:
+		put_seconds(o->out, (int64_t)mono_ns + o->mono_to_real_ns);
+		return;
+	case IPCD_TIME_DELTA:
+		put_seconds(o->out, ns_since(mono_ns, o->prev_ns));
+		return;
+	case IPCD_TIME_RELATIVE:
+		put_seconds(o->out, ns_since(mono_ns, o->first_ns));
+		return;
+	default:
+		wall_time(o, mono_ns, &tm, &nsec);
+		strftime(zone, sizeof(zone), "%z", &tm);
+		fprintf(o->out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%.3s:%.2s", tm.tm_year + 1900, tm.tm_mon + 1,
+			tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec, zone, zone + 3);
+		return;
+	}
+}
+
 static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 {
 	static const char hex[] = "0123456789abcdef";
 	char buf[IPCD_PATH_MAX + 160], ts[32];
-	struct tm tm;
-	long nsec;
 	size_t used = 0;
 
 	if (!o->csv_header_done) {
@@ -1125,12 +1244,7 @@ static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 			       "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex\n", o->out);
 		o->csv_header_done = true;
 	}
-	wall_time(o, e->ts_ns, &tm, &nsec);
-	strftime(ts, sizeof(ts), "%z", &tm);
-	/* RFC 3339, as in JSON */
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%.3s:%.2s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec, ts, ts + 3);
-	csv_field(o->out, buf, true);
+	csv_time(o, e->ts_ns);
 	snprintf(ts, sizeof(ts), "%" PRIu64, e->ts_ns);
 	csv_field(o->out, ts, false);
 	csv_field(o->out, ipcd_type_name(e->type), false);
@@ -1160,10 +1274,16 @@ static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 
 void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e)
 {
+	/* the first event is its own reference: delta and relative start at 0 */
+	if (!o->printed_any) {
+		o->first_ns = o->prev_ns = e->ts_ns;
+		o->printed_any = true;
+	}
 	if (o->format == IPCD_FORMAT_JSON)
 		output_json(o, e);
 	else if (o->format == IPCD_FORMAT_CSV)
 		output_csv(o, e);
 	else
 		output_text(o, e);
+	o->prev_ns = e->ts_ns;
 }

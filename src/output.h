@@ -18,9 +18,16 @@ struct ipcd_output {
 	int64_t tm_sec;           /* the second tm holds: localtime once a second, not per event */
 	struct tm tm;
 	bool csv_header_done;
+	enum ipcd_time_mode time_mode;  /* --time */
+	bool ascii;               /* -A: text payloads as printable ASCII, not hex */
+	bool numeric;             /* -n: no service names */
+	bool printed_any;         /* first_ns and prev_ns hold times */
+	uint64_t first_ns, prev_ns;  /* the first and the previous event printed, for --time */
 };
 
 void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes);
+/* How events look beyond their format: --time, -A, -n. */
+void ipcd_output_style(struct ipcd_output *o, const struct ipcd_options *opts);
 void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e);
 
 /* Names used by the printers, exposed for the tests. */

@@ -297,3 +297,65 @@ def test_kernel_and_userspace_filtering_agree(tracer):
     strip = lambda evs: sorted((e["src_pid"], e["dst_pid"], e["size"], e["bytes"]) for e in evs)
     k, u = strip(kernel.stop()), strip(user.stop())
     assert k == u and len(k) == len(runs), (k, u)
+
+
+def three_pipe_events(tracer, tmp_path, *modes):
+    """Three real pipe events, captured once, then read as JSON and as text with each --time=MODE.
+
+    (Two tracers stamp the same event a little apart: one capture read
+    several ways gives every format the same times.)
+    """
+    path = str(tmp_path / "three.ipcd")
+    t = tracer("-t", "pipe", "-S", "ipct-writer", "-D", "ipct-reader", "-w", path, fmt=None)
+    for _ in range(3):
+        ipcgen("pipe", "tick\n")
+    t.stop()
+
+    def read(*args):
+        res = subprocess.run([IPCDUMP, "-r", path, "-D", "ipct-reader", *args], capture_output=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        return res.stdout.decode().splitlines()
+
+    events = [json.loads(l) for l in read("-f", "json")]
+    assert len(events) == 3, events
+    lines = {m: read("--time=" + m) for m in modes}
+    for m in modes:
+        assert len(lines[m]) == 3, (m, lines[m])
+    return events, lines, read("-f", "csv", "--time=relative")
+
+
+def seconds(ns):
+    return "%d.%09d" % (ns // 10**9, ns % 10**9)
+
+
+def test_time_modes_of_real_events(tracer, tmp_path):
+    modes = ("clock", "date", "epoch", "delta", "relative", "none")
+    events, lines, csv_lines = three_pipe_events(tracer, tmp_path, *modes)
+    ts = [int(e["ts_ns"]) for e in events]
+    rest = [l[l.index("pipe "):] for l in lines["clock"]]
+    for m in modes:
+        assert [l[l.index("pipe "):] for l in lines[m]] == rest, m
+    for e, clock, date in zip(events, lines["clock"], lines["date"]):
+        # JSON's RFC 3339 time: 2026-11-30T18:40:01.123456789+00:00
+        day, tod = e["time"][:29].split("T")
+        assert clock.startswith(tod + " pipe "), (clock, e["time"])
+        assert date.startswith("%s %s pipe " % (day, tod)), (date, e["time"])
+    epoch = [int(l.split()[0].replace(".", "")) for l in lines["epoch"]]
+    assert re.fullmatch(r"\d{10}\.\d{9}", lines["epoch"][0].split()[0])
+    assert [b - a for a, b in zip(epoch, epoch[1:])] == [b - a for a, b in zip(ts, ts[1:])]
+    assert [l.split()[0] for l in lines["delta"]] == \
+        ["0.000000000", seconds(ts[1] - ts[0]), seconds(ts[2] - ts[1])]
+    assert [l.split()[0] for l in lines["relative"]] == \
+        ["0.000000000", seconds(ts[1] - ts[0]), seconds(ts[2] - ts[0])]
+    assert all(l.startswith("pipe %d(ipct-writer) > " % e["src_pid"]) for l, e in zip(lines["none"], events))
+    assert [l.split(",")[0] for l in csv_lines[1:]] == \
+        ["0.000000000", seconds(ts[1] - ts[0]), seconds(ts[2] - ts[0])]
+
+
+def test_ascii_payload_of_a_real_write(tracer):
+    t = tracer("-t", "pipe", "-S", "ipct-writer", "-D", "ipct-reader", "-x", "-A", fmt="text")
+    r = ipcgen("pipe", "GET / HTTP/1.0\r\nHost: a\tb\x01\r\n\r\nbody")
+    t.stop()
+    lines = t.text.splitlines()
+    i = next(i for i, l in enumerate(lines) if "pipe %d(ipct-writer) > %d(ipct-reader)" % (r["writer"], r["reader"]) in l)
+    assert lines[i + 1:] == ["\tGET / HTTP/1.0", "\tHost: a.b.", "\t", "\tbody"], t.text

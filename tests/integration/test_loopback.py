@@ -193,3 +193,41 @@ def test_bytes_spliced_out_of_a_tcp_socket(tracer):
     assert_ends(e, r["sender"], "ipct-tsend", r["receiver"], "ipct-tsplice")
     assert payload(e) == b"spliced-out-of-tcp;" and e["meta"]["dst_call"] == "splice"
     assert e["meta"]["dst_port"] == r["port"]
+
+
+def listener_on_a_named_port():
+    """A TCP listener on 127.0.0.1 at a port /etc/services names, and that name."""
+    for port in range(1025, 49152):
+        try:
+            name = socket.getservbyport(port, "tcp")
+        except OSError:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.close()
+            continue
+        s.listen(1)
+        return s, port, name
+    pytest.fail("no port named in /etc/services is free")
+
+
+def test_numeric_ports_without_service_names(tracer):
+    srv, port, name = listener_on_a_named_port()
+    named = tracer("-t", "lt", "port == %d" % port, fmt="text")
+    numeric = tracer("-t", "lt", "-n", "port == %d" % port, fmt="text")
+    as_json = tracer("-t", "lt", "-n", "port == %d" % port)
+    with srv, socket.create_connection(("127.0.0.1", port)) as cli:
+        conn, _ = srv.accept()
+        with conn:
+            cli.sendall(b"ping")
+            assert conn.recv(4) == b"ping"
+    named.stop()
+    numeric.stop()
+    data = [l for l in named.text.splitlines() if " loopback-tcp " in l]
+    assert data and all("service %s" % name in l for l in data), named.text
+    data = [l for l in numeric.text.splitlines() if " loopback-tcp " in l]
+    assert data and all("dst 127.0.0.1:%d" % port in l and "service" not in l for l in data), numeric.text
+    events = [e for e in as_json.stop() if e["type"] == "loopback-tcp"]
+    assert events and all(e["meta"]["service"] is None for e in events), events

@@ -642,6 +642,122 @@ static void test_csv_unknown_end_and_lost(void **state)
 	free(got);
 }
 
+/* Three pipe events 1.5 s and 0.25 s apart, printed with the options given: the output (free it). */
+static char *render_three(enum ipcd_format format, const struct ipcd_options *opts)
+{
+	static const uint64_t at[] = { EVENT_TS_NS, EVENT_TS_NS + 1500000000ull, EVENT_TS_NS + 1750000000ull };
+	struct ipcd_output o;
+	struct ipcd_event e = pipe_event();
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	assert_non_null(out);
+	ipcd_output_init(&o, out, format, opts->dump_bytes);
+	ipcd_output_style(&o, opts);
+	o.mono_to_real_ns = MONO_TO_REAL_NS;
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		e.ts_ns = at[i];
+		ipcd_output_event(&o, &e);
+	}
+	assert_int_equal(fclose(out), 0);
+	return buf;
+}
+
+#define PIPE_REST "pipe 10(writer) > 20(reader): pipe_inode 77, size 5, latency_ns 1000\n"
+
+static void assert_text_times(enum ipcd_time_mode mode, const char *t1, const char *t2, const char *t3)
+{
+	struct ipcd_options opts = { .time_mode = mode };
+	char want[512];
+	char *got = render_three(IPCD_FORMAT_TEXT, &opts);
+
+	snprintf(want, sizeof(want), "%s" PIPE_REST "%s" PIPE_REST "%s" PIPE_REST, t1, t2, t3);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_text_time_modes(void **state)
+{
+	(void)state;
+	assert_text_times(IPCD_TIME_CLOCK, "22:13:20.000000123 ", "22:13:21.500000123 ", "22:13:21.750000123 ");
+	assert_text_times(IPCD_TIME_DATE, "2023-11-14 22:13:20.000000123 ", "2023-11-14 22:13:21.500000123 ",
+			  "2023-11-14 22:13:21.750000123 ");
+	assert_text_times(IPCD_TIME_EPOCH, "1700000000.000000123 ", "1700000001.500000123 ",
+			  "1700000001.750000123 ");
+	assert_text_times(IPCD_TIME_DELTA, "0.000000000 ", "1.500000000 ", "0.250000000 ");
+	assert_text_times(IPCD_TIME_RELATIVE, "0.000000000 ", "1.500000000 ", "1.750000000 ");
+	assert_text_times(IPCD_TIME_NONE, "", "", "");
+}
+
+/* An event stamped before the one printed ahead of it: a negative delta, not a huge one. */
+static void test_text_time_delta_backwards(void **state)
+{
+	struct ipcd_options opts = { .time_mode = IPCD_TIME_DELTA };
+	struct ipcd_output o;
+	struct ipcd_event e = pipe_event();
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	(void)state;
+	ipcd_output_init(&o, out, IPCD_FORMAT_TEXT, false);
+	ipcd_output_style(&o, &opts);
+	ipcd_output_event(&o, &e);
+	e.ts_ns -= 1200;
+	ipcd_output_event(&o, &e);
+	assert_int_equal(fclose(out), 0);
+	assert_string_equal(buf, "0.000000000 " PIPE_REST "-0.000001200 " PIPE_REST);
+	free(buf);
+}
+
+static void test_csv_time_modes(void **state)
+{
+	static const struct {
+		enum ipcd_time_mode mode;
+		const char *third;
+	} cases[] = {
+		{ IPCD_TIME_CLOCK, "\n2023-11-14T22:13:21.750000123+00:00,6750000123,pipe," },
+		{ IPCD_TIME_DATE, "\n2023-11-14T22:13:21.750000123+00:00,6750000123,pipe," },
+		{ IPCD_TIME_EPOCH, "\n1700000001.750000123,6750000123,pipe," },
+		{ IPCD_TIME_DELTA, "\n0.250000000,6750000123,pipe," },
+		{ IPCD_TIME_RELATIVE, "\n1.750000000,6750000123,pipe," },
+		{ IPCD_TIME_NONE, "\n,6750000123,pipe," },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ipcd_options opts = { .time_mode = cases[i].mode };
+		char *got = render_three(IPCD_FORMAT_CSV, &opts);
+
+		if (!strstr(got, cases[i].third))
+			fail_msg("mode %d: no '%s' in:\n%s", cases[i].mode, cases[i].third, got);
+		free(got);
+	}
+}
+
+/* -A: tcpdump -A's printable ASCII, line breaks kept, CR before LF dropped, the rest dots. */
+static void test_text_ascii_payload(void **state)
+{
+	static const uint8_t data[] = "GET / HTTP/1.0\r\nHost: a\tb\x01\xff\r\n\r\nbody";
+	struct ipcd_event e = pipe_event();
+	struct ipcd_output o;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	(void)state;
+	e.payload = data;
+	e.payload_len = sizeof(data) - 1;
+	ipcd_output_init(&o, out, IPCD_FORMAT_TEXT, true);
+	o.mono_to_real_ns = MONO_TO_REAL_NS;
+	o.ascii = true;
+	ipcd_output_event(&o, &e);
+	assert_int_equal(fclose(out), 0);
+	assert_string_equal(buf, TEXT_TIME PIPE_REST "\tGET / HTTP/1.0\n\tHost: a.b..\n\t\n\tbody\n");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +795,10 @@ int main(void)
 		cmocka_unit_test(test_signal_code_names),
 		cmocka_unit_test(test_signal_result_names),
 		cmocka_unit_test(test_pipe_call_names),
+		cmocka_unit_test(test_text_time_modes),
+		cmocka_unit_test(test_text_time_delta_backwards),
+		cmocka_unit_test(test_csv_time_modes),
+		cmocka_unit_test(test_text_ascii_payload),
 	};
 
 	return cmocka_run_group_tests(tests, use_utc, NULL);
