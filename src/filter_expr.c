@@ -28,6 +28,7 @@ struct fexpr {
 	char *text;
 	regex_t re;
 	bool has_re;
+	uint32_t types;                /* type == NAME: the IPCD_TYPE_BIT mask NAME stands for */
 };
 
 static const struct {
@@ -185,6 +186,30 @@ static bool parse_number(const char *text, int64_t *num)
 	return true;
 }
 
+/* A wildcard pattern that matches no event type is as unknown as a misspelt name. */
+static bool pattern_names_a_type(const char *pattern)
+{
+	for (uint32_t type = 0; type < IPCD_TYPE_COUNT; type++)
+		if (!fnmatch(pattern, ipcd_type_name(type), 0))
+			return true;
+	return false;
+}
+
+/* type == NAME takes what -t takes, with the same meaning; anything else is refused with the list. */
+static bool check_type(struct parser *p, struct fexpr *n, size_t col)
+{
+	char msg[512], names[400];
+
+	if (n->op != OP_EQ && n->op != OP_NE)
+		return true;
+	if (strpbrk(n->text, "*?[") ? pattern_names_a_type(n->text) : (n->types = ipcd_type_family(n->text)) != 0)
+		return true;
+	ipcd_type_names(names, sizeof(names));
+	snprintf(msg, sizeof(msg), "unknown type '%.40s': expected %s", n->text, names);
+	fail(p, col, "%s", msg);
+	return false;
+}
+
 /* Checks that field, op and value go together, and prepares the value. */
 static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool numeric_field)
 {
@@ -223,7 +248,7 @@ static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool
 		fail(p, col, "text compares with ==, !=, ~, !~ or contains only%s", "");
 		return false;
 	}
-	return true;
+	return n->field != F_TYPE || check_type(p, n, col);
 }
 
 static struct fexpr *parse_comparison(struct parser *p)
@@ -460,7 +485,10 @@ static bool match_cmp(const struct fexpr *n, const struct ipcd_event *ev)
 	char channel[IPCD_PATH_MAX + 160];
 
 	switch (n->field) {
-	case F_TYPE: return compare_text(n, ipcd_type_name(ev->type));
+	case F_TYPE:
+		if (n->types)
+			return ((n->types & IPCD_TYPE_BIT(ev->type)) != 0) == (n->op == OP_EQ);
+		return compare_text(n, ipcd_type_name(ev->type));
 	case F_PID: return either_num(n, ev->src.pid, ev->src.pid >= 0, ev->dst.pid, ev->dst.pid >= 0);
 	case F_SRC_PID: return ev->src.pid >= 0 && compare_num(n->op, ev->src.pid, n->num);
 	case F_DST_PID: return ev->dst.pid >= 0 && compare_num(n->op, ev->dst.pid, n->num);

@@ -9,6 +9,12 @@
  *   op     := == (= too) != < <= > >= ~ (regex, or "matches") !~ contains
  *   value  := number | "quoted string" | bare-word
  *
+ * type takes every name -t takes, with its meaning (type == unix: every
+ * unix type and unix-conn; type == us: unix-stream), and the printed type
+ * names (unix-conn, loopback-tcp-conn, mq-op, lost); an unknown name is an
+ * error.  signal takes a number or a name as kill -l gives it (USR1,
+ * SIGRTMIN+2, RTMAX-1).
+ *
  * Fields: type, pid, src.pid, dst.pid, tid, ppid, comm, src.comm, dst.comm,
  * bytes (or size), latency (ns), signal (number or name), port, src.port,
  * dst.port, channel (or path: the event's channel as CSV shows it), key (a

@@ -167,6 +167,46 @@ uint32_t ipcd_parse_type(const char *name)
 	return 0;
 }
 
+#define UNIX_CONN_TYPE IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN)
+#define MQ_OP_TYPE IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP)
+
+/*
+ * What "type == name" matches: the types -t name selects, with the
+ * lifecycle events of a whole family (unix: unix-conn; msgqueue: mq-op), or
+ * one event type by its printed name (unix-conn, loopback-tcp-conn, lost).
+ */
+uint32_t ipcd_type_family(const char *name)
+{
+	uint32_t mask = ipcd_parse_type(name);
+
+	if ((mask & UNIX_TYPES) == UNIX_TYPES)
+		mask |= UNIX_CONN_TYPE;
+	if ((mask & MQ_TYPES) == MQ_TYPES)
+		mask |= MQ_OP_TYPE;
+	for (uint32_t type = 0; !mask && type < IPCD_TYPE_COUNT; type++)
+		if (!strcmp(name, ipcd_type_name(type)))
+			mask = IPCD_TYPE_BIT(type);
+	return mask;
+}
+
+/* Every name ipcd_type_family knows, comma-separated: the -t names, then the other printed ones. */
+void ipcd_type_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(type_aliases) / sizeof(type_aliases[0]) && used < len; i++) {
+		const struct type_alias *a = &type_aliases[i];
+
+		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", a->long_name);
+		if (a->other_name && used < len)
+			used += snprintf(buf + used, len - used, ", %s", a->other_name);
+	}
+	for (uint32_t type = 0; type < IPCD_TYPE_COUNT && used < len; type++)
+		if (!ipcd_parse_type(ipcd_type_name(type)))
+			used += snprintf(buf + used, len - used, ", %s", ipcd_type_name(type));
+}
+
 /* strtoull with every check tcpdump's parse_int makes: digits only, in range. */
 static int parse_uint(const char *str, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -456,10 +496,13 @@ static void push_one(void *ctx, const char *field, const char *value)
 			memcpy(c->comms[c->count++], value, strlen(value));
 		}
 	}
-	if (!strcmp(field, "type")) {
-		for (type = 0; type < IPCD_TYPE_COUNT; type++)
-			if (!strcmp(value, ipcd_type_name(type)))
-				p->opts->types &= IPCD_TYPE_BIT(type);
+	/* a lifecycle type needs its family's collector: the family goes down, the expression picks */
+	if (!strcmp(field, "type") && (type = ipcd_type_family(value))) {
+		if (type & UNIX_CONN_TYPE)
+			type |= UNIX_TYPES;
+		if (type & MQ_OP_TYPE)
+			type |= MQ_TYPES;
+		p->opts->types &= type;
 	}
 }
 
@@ -481,7 +524,7 @@ static void push_down_filter(struct ipcd_options *opts)
 /* A filter error points at its column, under the expression, as tcpdump's would. */
 static int parse_filter(struct ipcd_options *opts, FILE *err)
 {
-	char why[256];
+	char why[512];  /* room for the list of type names */
 	size_t col = 0;
 
 	opts->filter = fexpr_parse(opts->filter_text, why, sizeof(why), &col);

@@ -99,6 +99,14 @@ static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
 
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);
+/*
+ * The types "type == name" matches in the filter: a -t name's types (a
+ * whole family with its lifecycle events), or one printed type name; 0 when
+ * unknown.
+ */
+uint32_t ipcd_type_family(const char *name);
+/* The names ipcd_type_family takes, for an error message: "all, signal, kill, ...". */
+void ipcd_type_names(char *buf, size_t len);
 
 /* The -B value that payload capture uses (with -x or -w): never above IPCD_PAYLOAD_MAX. */
 uint32_t ipcd_payload_limit(const struct ipcd_options *opts);

@@ -222,3 +222,26 @@ def test_concurrent_senders_on_one_stream_are_right_or_flagged(tracer):
         assert e["size"] == len(data)
         if data != expected * len(data):
             assert "order_uncertain" in e["meta"]["flags"], e
+
+
+def test_filter_type_takes_the_names_t_takes(tracer):
+    """type == unix is -t unix: every unix type, lifecycle events too; type == us one of them."""
+    family = tracer("--lifecycle", "type == unix and comm == \"ipct-u*\"")
+    stream = tracer("type == us and comm == \"ipct-u*\"")
+    r = unixgen("conn", "stream", "/tmp/ipct-family.sock", 2)
+    d = unixgen("dgram", "@ipct-family-dgram", 2)
+    subprocess.run(["sh", "-c", "echo x | cat >/dev/null"], check=True)
+    got = family.stop()
+    types = {e["type"] for e in got}
+    assert types == {"unix-stream", "unix-dgram", "unix-conn"}, types
+    assert of_type(got, "unix-dgram", dst_pid=d["receiver"]) and of_type(got, "unix-stream", dst_pid=r["server"])
+    types = {e["type"] for e in stream.stop()}
+    assert types == {"unix-stream"}, types
+
+
+def test_filter_type_unknown_is_refused_with_the_valid_names():
+    from conftest import IPCDUMP
+    res = subprocess.run([IPCDUMP, "type == bogus"], capture_output=True, timeout=30)
+    assert res.returncode == 2 and res.stdout == b""
+    first = res.stderr.decode().splitlines()[0]
+    assert first.startswith("ipcdump: filter: unknown type 'bogus': expected all, signal, kill, unix, "), first

@@ -155,6 +155,69 @@ static void test_real_time_signal_names(void **state)
 	assert_true(matches("signal == SIGRTMAX-1", &s));
 }
 
+/* type == takes every -t name with its meaning: a family matches its members. */
+static void test_type_names_and_families(void **state)
+{
+	static const struct {
+		const char *expr;
+		enum ipcd_type type;
+		bool hit;
+	} cases[] = {
+		{ "type == unix", IPCD_TYPE_UNIX_STREAM, true },
+		{ "type == unix", IPCD_TYPE_UNIX_DGRAM, true },
+		{ "type == unix", IPCD_TYPE_UNIX_SEQPACKET, true },
+		{ "type == unix", IPCD_TYPE_UNIX_CONN, true },
+		{ "type == u", IPCD_TYPE_UNIX_DGRAM, true },
+		{ "type == unix", IPCD_TYPE_PIPE, false },
+		{ "type == us", IPCD_TYPE_UNIX_STREAM, true },
+		{ "type == us", IPCD_TYPE_UNIX_DGRAM, false },
+		{ "type == kill", IPCD_TYPE_SIGNAL, true },
+		{ "type == k", IPCD_TYPE_SIGNAL, true },
+		{ "type == fifo", IPCD_TYPE_PIPE, true },
+		{ "type == loopback", IPCD_TYPE_LOOPBACK_UDP, true },
+		{ "type == loopback", IPCD_TYPE_LOOPBACK_TCP_CONN, true },
+		{ "type == lt", IPCD_TYPE_LOOPBACK_TCP, true },
+		{ "type == lt", IPCD_TYPE_LOOPBACK_UDP, false },
+		{ "type == mq", IPCD_TYPE_MQ_POSIX, true },
+		{ "type == mq", IPCD_TYPE_MQ_OP, true },
+		{ "type == mqs", IPCD_TYPE_MQ_POSIX, false },
+		{ "type == shared-memory", IPCD_TYPE_SHM, true },
+		{ "type == all", IPCD_TYPE_PTY, true },
+		{ "type == unix-conn", IPCD_TYPE_UNIX_CONN, true },
+		{ "type == unix-conn", IPCD_TYPE_UNIX_STREAM, false },
+		{ "type == loopback-tcp-conn", IPCD_TYPE_LOOPBACK_TCP_CONN, true },
+		{ "type == lost", IPCD_TYPE_LOST, true },
+		{ "type != unix", IPCD_TYPE_UNIX_CONN, false },
+		{ "type != unix", IPCD_TYPE_PIPE, true },
+		{ "type == \"unix-*\"", IPCD_TYPE_UNIX_CONN, true },
+		{ "type ~ \"^mq\"", IPCD_TYPE_MQ_OP, true },
+	};
+	struct ipcd_event e = signal_event();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e.type = cases[i].type;
+		if (matches(cases[i].expr, &e) != cases[i].hit)
+			fail_msg("'%s' on a %s event: expected %s", cases[i].expr, ipcd_type_name(cases[i].type),
+				 cases[i].hit ? "a match" : "none");
+	}
+}
+
+static void test_unknown_type_lists_the_valid_ones(void **state)
+{
+	char err[1024];
+	size_t col = 0;
+
+	(void)state;
+	assert_null(fexpr_parse("type == bogus", err, sizeof(err), &col));
+	assert_int_equal(col, 8);
+	assert_non_null(strstr(err, "unknown type 'bogus': expected all, signal, kill, unix, "));
+	assert_non_null(strstr(err, ", shared-memory, unix-conn, loopback-tcp-conn, mq-op, lost"));
+	assert_null(fexpr_parse("pid == 1 and type != \"nothing*\"", err, sizeof(err), &col));
+	assert_int_equal(col, 21);
+	assert_non_null(strstr(err, "unknown type 'nothing*': expected all, "));
+}
+
 static void test_payload(void **state)
 {
 	struct ipcd_event t = tcp_event(), s = signal_event();
@@ -229,6 +292,8 @@ int main(void)
 		cmocka_unit_test(test_fields_of_one_end),
 		cmocka_unit_test(test_numbers_and_text),
 		cmocka_unit_test(test_real_time_signal_names),
+		cmocka_unit_test(test_type_names_and_families),
+		cmocka_unit_test(test_unknown_type_lists_the_valid_ones),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_sysv_key),
 		cmocka_unit_test(test_logic_and_precedence),

@@ -536,6 +536,25 @@ static void test_filter_requirements_are_pushed_down(void **state)
 	assert_int_equal(opts.src_pids.ids[0], 7);
 }
 
+/* type == NAME goes down as -t NAME would; a lifecycle type takes its family's collector with it. */
+static void test_filter_type_families_are_pushed_down(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("type == unix"));
+	assert_int_equal(opts.types, UNIX_TYPES);
+	assert_accepted(ARGV("--lifecycle", "type == unix"));
+	assert_int_equal(opts.types, UNIX_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
+	assert_accepted(ARGV("type == kill"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL));
+	assert_accepted(ARGV("type == lt"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN));
+	assert_accepted(ARGV("--lifecycle", "type == unix-conn"));
+	assert_int_equal(opts.types, UNIX_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
+	assert_accepted(ARGV("-t", "pipe", "type == us"));
+	assert_int_equal(opts.types, 0);
+	ipcd_options_free(&opts);
+}
+
 /* Arguments after the options are a filter expression, as tcpdump takes them. */
 static void test_trailing_arguments_are_a_filter(void **state)
 {
@@ -653,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_joins_the_unix_types),
 		cmocka_unit_test(test_capture_files),
 		cmocka_unit_test(test_filter_requirements_are_pushed_down),
+		cmocka_unit_test(test_filter_type_families_are_pushed_down),
 		cmocka_unit_test(test_unknown_type_is_refused),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),
