@@ -1233,6 +1233,318 @@ static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
 	}
 }
 
+/*
+ * The CSV columns, in this order, stable (new columns are only ever added
+ * at the end).  A cell is empty where the JSON has no such key or null.
+ *
+ * time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,
+ * dst_tid,dst_ppid,dst_comm,dst_pcomm,size,channel,latency_ns,flags,
+ * payload_hex: as JSON's keys of those names (time as --time asks;
+ * size: a lost row's count; channel: as the filter's field, a lost row's
+ * collector; flags: '|'-joined; payload_hex: the payload, with -x), then
+ * one column for each key of JSON's "meta", by the same name:
+ *
+ * event,op,src_fd,dst_fd,src_call,dst_call,pipe_inode,pipe_name,num,name,
+ * code,code_name,value,result,error,blocked,group,kernel,src_inode,
+ * dst_inode,path,src_path,dst_path,sendto_path,socketpair,nfds,fds,
+ * creds_pid,creds_uid,creds_gid,sock_type,inode,peer_inode,fd,how,family,
+ * src_addr,src_port,dst_addr,dst_port,service,tty,direction,writer_side,
+ * session,fg_pgrp,key,msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,
+ * addr,offset,sharers,collector,count
+ *
+ * except: creds {pid, uid, gid} is creds_pid, creds_uid, creds_gid; shm's
+ * "size" (the object's) is shm_size; fds is "fd:kind:inode:path" per
+ * descriptor, ';'-separated; sharers are ';'-separated pids; booleans are
+ * true or false.  One name, one meaning across types where JSON shares it
+ * (name: the signal's, the queue's or the object's; result: a signal's
+ * outcome or an mq-op's return value; event: connect, accept, shutdown or
+ * close).
+ */
+enum csv_col {
+	CC_EVENT, CC_OP, CC_SRC_FD, CC_DST_FD, CC_SRC_CALL, CC_DST_CALL, CC_PIPE_INODE, CC_PIPE_NAME,
+	CC_NUM, CC_NAME, CC_CODE, CC_CODE_NAME, CC_VALUE, CC_RESULT, CC_ERROR, CC_BLOCKED, CC_GROUP, CC_KERNEL,
+	CC_SRC_INODE, CC_DST_INODE, CC_PATH, CC_SRC_PATH, CC_DST_PATH, CC_SENDTO_PATH, CC_SOCKETPAIR,
+	CC_NFDS, CC_FDS, CC_CREDS_PID, CC_CREDS_UID, CC_CREDS_GID,
+	CC_SOCK_TYPE, CC_INODE, CC_PEER_INODE, CC_FD, CC_HOW,
+	CC_FAMILY, CC_SRC_ADDR, CC_SRC_PORT, CC_DST_ADDR, CC_DST_PORT, CC_SERVICE,
+	CC_TTY, CC_DIRECTION, CC_WRITER_SIDE, CC_SESSION, CC_FG_PGRP,
+	CC_KEY, CC_MSQID, CC_MTYPE, CC_PRIO,
+	CC_SEMID, CC_SEMNUM, CC_KIND, CC_SHMID, CC_SHM_SIZE, CC_ADDR, CC_OFFSET, CC_SHARERS,
+	CC_COLLECTOR, CC_COUNT,
+	CC_MAX
+};
+
+static const char *const csv_col_names[CC_MAX] = {
+	"event", "op", "src_fd", "dst_fd", "src_call", "dst_call", "pipe_inode", "pipe_name",
+	"num", "name", "code", "code_name", "value", "result", "error", "blocked", "group", "kernel",
+	"src_inode", "dst_inode", "path", "src_path", "dst_path", "sendto_path", "socketpair",
+	"nfds", "fds", "creds_pid", "creds_uid", "creds_gid",
+	"sock_type", "inode", "peer_inode", "fd", "how",
+	"family", "src_addr", "src_port", "dst_addr", "dst_port", "service",
+	"tty", "direction", "writer_side", "session", "fg_pgrp",
+	"key", "msqid", "mtype", "prio",
+	"semid", "semnum", "kind", "shmid", "shm_size", "addr", "offset", "sharers",
+	"collector", "count",
+};
+
+/* One row's meta cells: text to print (NULL: empty); numbers are formatted into num. */
+struct csv_row {
+	const char *cell[CC_MAX];
+	char num[CC_MAX][24];
+	char addr[2][64];
+	char text[IPCD_MQ_NAME_LEN + 34];
+};
+
+static void row_str(struct csv_row *r, enum csv_col c, const char *s)
+{
+	r->cell[c] = s;
+}
+
+static void row_u64(struct csv_row *r, enum csv_col c, uint64_t v)
+{
+	snprintf(r->num[c], sizeof(r->num[c]), "%" PRIu64, v);
+	r->cell[c] = r->num[c];
+}
+
+static void row_i64(struct csv_row *r, enum csv_col c, int64_t v)
+{
+	snprintf(r->num[c], sizeof(r->num[c]), "%" PRId64, v);
+	r->cell[c] = r->num[c];
+}
+
+static void row_bool(struct csv_row *r, enum csv_col c, bool v)
+{
+	r->cell[c] = v ? "true" : "false";
+}
+
+static void row_calls(struct csv_row *r, const struct ipcd_event *e)
+{
+	if (e->src_fd >= 0)
+		row_i64(r, CC_SRC_FD, e->src_fd);
+	if (e->dst_fd >= 0)
+		row_i64(r, CC_DST_FD, e->dst_fd);
+	row_str(r, CC_SRC_CALL, ipcd_pipe_call_name(e->src_call));
+	row_str(r, CC_DST_CALL, ipcd_pipe_call_name(e->dst_call));
+}
+
+static void row_pipe(struct csv_row *r, const struct ipcd_event *e)
+{
+	row_u64(r, CC_PIPE_INODE, e->ino);
+	row_str(r, CC_PIPE_NAME, e->path);
+	row_calls(r, e);
+}
+
+static void row_signal(struct csv_row *r, const struct ipcd_event *e)
+{
+	row_i64(r, CC_NUM, e->sig);
+	row_str(r, CC_NAME, ipcd_signal_name(e->sig, r->text, sizeof(r->text)));
+	row_i64(r, CC_CODE, e->code);
+	row_str(r, CC_CODE_NAME, ipcd_signal_code_name(e->code));
+	if (e->sig_flags & IPCD_SIGF_HAS_VALUE)
+		row_u64(r, CC_VALUE, e->value);
+	row_str(r, CC_RESULT, ipcd_signal_result_name(e->result));
+	if (e->result == IPCD_SIG_FAILED)
+		row_str(r, CC_ERROR, error_name(e->error));
+	row_bool(r, CC_BLOCKED, e->sig_flags & IPCD_SIGF_BLOCKED);
+	row_bool(r, CC_GROUP, e->sig_flags & IPCD_SIGF_GROUP);
+	row_bool(r, CC_KERNEL, e->sig_flags & IPCD_SIGF_KERNEL);
+}
+
+static void row_unix(struct csv_row *r, const struct ipcd_event *e)
+{
+	if (e->src_ino)
+		row_u64(r, CC_SRC_INODE, e->src_ino);
+	if (e->dst_ino)
+		row_u64(r, CC_DST_INODE, e->dst_ino);
+	row_str(r, CC_PATH, unix_channel_name(e));
+	row_str(r, CC_SRC_PATH, e->src_name);
+	row_str(r, CC_DST_PATH, e->dst_name);
+	row_str(r, CC_SENDTO_PATH, e->dest_addr);
+	row_bool(r, CC_SOCKETPAIR, e->flags & IPCD_EF_SOCKETPAIR);
+	row_calls(r, e);
+	if (e->extra && e->extra->nfds)
+		row_u64(r, CC_NFDS, e->extra->nfds);
+	if (e->extra && e->extra->creds) {
+		row_u64(r, CC_CREDS_PID, e->extra->cred_pid);
+		row_u64(r, CC_CREDS_UID, e->extra->cred_uid);
+		row_u64(r, CC_CREDS_GID, e->extra->cred_gid);
+	}
+}
+
+static void row_unix_conn(struct csv_row *r, const struct ipcd_event *e)
+{
+	row_str(r, CC_EVENT, ipcd_conn_event_name(e->conn_event));
+	row_str(r, CC_SOCK_TYPE, sock_type_name(e->sock_type));
+	if (e->src_ino)
+		row_u64(r, CC_INODE, e->src_ino);
+	if (e->dst_ino)
+		row_u64(r, CC_PEER_INODE, e->dst_ino);
+	row_str(r, CC_PATH, e->src_name);
+	if (e->src_fd >= 0)
+		row_i64(r, CC_FD, e->src_fd);
+	if (e->conn_event == IPCD_CONN_SHUTDOWN)
+		row_i64(r, CC_HOW, e->conn_arg);
+}
+
+static void row_inet(struct csv_row *r, const struct ipcd_event *e, bool numeric)
+{
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+		row_str(r, CC_EVENT, ipcd_inet_conn_event_name(e->conn_event));
+	if (e->has_inet) {
+		row_str(r, CC_FAMILY, addr_is_v4(e->inet.daddr) ? "ipv4" : "ipv6");
+		ipcd_inet_addr_format(e->inet.saddr, 0, r->addr[0], sizeof(r->addr[0]));
+		row_str(r, CC_SRC_ADDR, r->addr[0]);
+		row_u64(r, CC_SRC_PORT, e->inet.sport);
+		ipcd_inet_addr_format(e->inet.daddr, 0, r->addr[1], sizeof(r->addr[1]));
+		row_str(r, CC_DST_ADDR, r->addr[1]);
+		row_u64(r, CC_DST_PORT, e->inet.dport);
+		row_str(r, CC_SERVICE, numeric ? NULL : ipcd_inet_service(e));
+	}
+	if (e->src_ino)
+		row_u64(r, CC_SRC_INODE, e->src_ino);
+	if (e->dst_ino)
+		row_u64(r, CC_DST_INODE, e->dst_ino);
+	row_calls(r, e);
+}
+
+static void row_pty(struct csv_row *r, const struct ipcd_event *e)
+{
+	snprintf(r->text, sizeof(r->text), "/dev/pts/%u", e->pty_index);
+	row_str(r, CC_TTY, r->text);
+	row_str(r, CC_DIRECTION, pty_direction(e));
+	row_str(r, CC_WRITER_SIDE, e->pty_writer_side == IPCD_PTY_SLAVE ? "slave" : "master");
+	row_u64(r, CC_SESSION, e->pty_session);
+	row_u64(r, CC_FG_PGRP, e->pty_fg_pgrp);
+	row_calls(r, e);
+}
+
+static void row_mq(struct csv_row *r, const struct ipcd_event *e)
+{
+	if (e->type == IPCD_TYPE_MQ_OP)
+		row_str(r, CC_OP, mq_op_name(e->mq_op));
+	if (e->mq_has_key)
+		row_i64(r, CC_KEY, e->mq_key);
+	if (e->mq_kind == IPCD_MQ_SYSV && e->type != IPCD_TYPE_MQ_OP)
+		row_i64(r, CC_MSQID, e->mq_id);
+	if (e->mq_name) {
+		snprintf(r->text, sizeof(r->text), "/%s", e->mq_name);
+		row_str(r, CC_NAME, r->text);
+	}
+	if (e->type == IPCD_TYPE_MQ_OP)
+		row_i64(r, CC_RESULT, e->mq_id);
+	else if (e->mq_kind == IPCD_MQ_SYSV)
+		row_i64(r, CC_MTYPE, e->mq_type);
+	else if (e->mq_type >= 0)
+		row_i64(r, CC_PRIO, e->mq_type);
+}
+
+static void row_shm(struct csv_row *r, const struct ipcd_event *e)
+{
+	row_str(r, CC_OP, shm_op_name(e->shm_op));
+	if (e->shm_op == IPCD_SHMOP_SEM_POST) {
+		row_i64(r, CC_SEMID, e->shm_id);
+		row_u64(r, CC_SEMNUM, e->shm_offset);
+		return;
+	}
+	row_str(r, CC_KIND, e->shm_sysv ? "sysv" : "file");
+	if (e->shm_has_key)
+		row_i64(r, CC_KEY, e->shm_key);
+	if (e->shm_sysv && e->shm_id >= 0)
+		row_i64(r, CC_SHMID, e->shm_id);
+	row_str(r, CC_NAME, e->shm_sysv ? NULL : e->shm_name);
+	row_u64(r, CC_SHM_SIZE, e->shm_size);
+	if (e->shm_addr)
+		row_u64(r, CC_ADDR, e->shm_addr);
+	if (e->shm_op == IPCD_SHMOP_FUTEX_WAKE)
+		row_u64(r, CC_OFFSET, e->shm_offset);
+}
+
+/* Part of a quoted cell: its quotes doubled. */
+static void csv_quoted_part(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc_unlocked('"', out);
+		fputc_unlocked(*s, out);
+	}
+}
+
+/* "3:file:1234:/etc/hostname;4:pipe:99:pipe:[99]", always quoted (paths hold anything). */
+static void csv_fds(FILE *out, const struct ipcd_sock_extra *x)
+{
+	char head[64];
+
+	fputc_unlocked('"', out);
+	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++) {
+		const struct ipcd_fd_desc *d = &x->fds[i];
+
+		snprintf(head, sizeof(head), "%s%d:%s:%" PRIu64 ":", i ? ";" : "", d->fd, ipcd_fd_kind_name(d->kind),
+			 d->ino);
+		fputs_unlocked(head, out);
+		csv_quoted_part(out, d->path ? d->path : "");
+	}
+	fputc_unlocked('"', out);
+}
+
+static void csv_sharers(FILE *out, const struct ipcd_event *e)
+{
+	for (uint32_t i = 0; i < e->shm_nsharers; i++) {
+		if (i)
+			fputc_unlocked(';', out);
+		put_u64(out, e->shm_sharers[i]);
+	}
+}
+
+/* The meta columns of a row, each after its comma. */
+static void csv_meta(struct ipcd_output *o, const struct ipcd_event *e)
+{
+	struct csv_row r;
+
+	memset(r.cell, 0, sizeof(r.cell));
+	if (e->type == IPCD_TYPE_PIPE)
+		row_pipe(&r, e);
+	else if (e->type == IPCD_TYPE_SIGNAL)
+		row_signal(&r, e);
+	else if (is_unix_data(e->type))
+		row_unix(&r, e);
+	else if (e->type == IPCD_TYPE_UNIX_CONN)
+		row_unix_conn(&r, e);
+	else if (is_inet_type(e->type))
+		row_inet(&r, e, o->numeric);
+	else if (e->type == IPCD_TYPE_PTY)
+		row_pty(&r, e);
+	else if (is_mq_type(e->type))
+		row_mq(&r, e);
+	else if (e->type == IPCD_TYPE_SHM)
+		row_shm(&r, e);
+	if (e->type == IPCD_TYPE_LOST) {
+		row_str(&r, CC_COLLECTOR, ipcd_collector_name(e->lost_collector));
+		row_u64(&r, CC_COUNT, e->lost_count);
+	}
+	for (int c = 0; c < CC_MAX; c++) {
+		if (c == CC_FDS && e->extra && e->extra->nfds && is_unix_data(e->type)) {
+			fputc_unlocked(',', o->out);
+			csv_fds(o->out, e->extra);
+		} else if (c == CC_SHARERS && e->type == IPCD_TYPE_SHM && e->shm_op != IPCD_SHMOP_SEM_POST) {
+			fputc_unlocked(',', o->out);
+			csv_sharers(o->out, e);
+		} else {
+			csv_field(o->out, r.cell[c] ? r.cell[c] : "", false);
+		}
+	}
+}
+
+static void csv_header(FILE *out)
+{
+	fputs_unlocked("time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,dst_tid,dst_ppid,"
+		       "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex", out);
+	for (int c = 0; c < CC_MAX; c++) {
+		fputc_unlocked(',', out);
+		fputs_unlocked(csv_col_names[c], out);
+	}
+	fputc_unlocked('\n', out);
+}
+
 static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -1240,8 +1552,7 @@ static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 	size_t used = 0;
 
 	if (!o->csv_header_done) {
-		fputs_unlocked("time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,dst_tid,dst_ppid,"
-			       "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex\n", o->out);
+		csv_header(o->out);
 		o->csv_header_done = true;
 	}
 	csv_time(o, e->ts_ns);
@@ -1256,7 +1567,8 @@ static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 		snprintf(buf, sizeof(buf), "%s", ipcd_collector_name(e->lost_collector));
 	csv_field(o->out, buf, false);
 	fputc_unlocked(',', o->out);
-	if (e->flags & IPCD_EF_HAS_LATENCY)
+	/* a semaphore post's latency is always there, as in JSON */
+	if ((e->flags & IPCD_EF_HAS_LATENCY) || (e->type == IPCD_TYPE_SHM && e->shm_op == IPCD_SHMOP_SEM_POST))
 		put_u64(o->out, e->latency_ns);
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
@@ -1269,6 +1581,7 @@ static void output_csv(struct ipcd_output *o, const struct ipcd_event *e)
 			fputc_unlocked(hex[e->payload[i] >> 4], o->out);
 			fputc_unlocked(hex[e->payload[i] & 15], o->out);
 		}
+	csv_meta(o, e);
 	fputc_unlocked('\n', o->out);
 }
 

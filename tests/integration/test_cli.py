@@ -1,4 +1,7 @@
 """The command line: filters, -c, stopping, errors, losses, self-tracing."""
+import base64
+import csv
+import io
 import json
 import os
 import re
@@ -359,3 +362,78 @@ def test_ascii_payload_of_a_real_write(tracer):
     lines = t.text.splitlines()
     i = next(i for i, l in enumerate(lines) if "pipe %d(ipct-writer) > %d(ipct-reader)" % (r["writer"], r["reader"]) in l)
     assert lines[i + 1:] == ["\tGET / HTTP/1.0", "\tHost: a.b.", "\t", "\tbody"], t.text
+
+
+def csv_cell(key, value):
+    """A JSON value as the CSV prints it (see the column list at output.c's CSV printer)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key == "flags":
+        return "|".join(value)
+    if key == "sharers":
+        return ";".join(map(str, value))
+    if key == "fds":
+        return ";".join("%d:%s:%d:%s" % (d["fd"], d["kind"], d["inode"], d["path"] or "") for d in value)
+    if key == "payload_hex":
+        return base64.b64decode(value).hex()
+    return str(value)
+
+
+def json_as_columns(event):
+    """A JSON event's keys, as CSV names them: meta's keys flattened, creds split, shm's size renamed."""
+    cols = {k: v for k, v in event.items() if k != "meta"}
+    if "bytes" in cols:
+        cols["payload_hex"] = cols.pop("bytes")
+    for k, v in event.get("meta", {}).items():
+        if k == "creds":
+            cols.update(("creds_" + ck, cv) for ck, cv in v.items())
+        elif k == "size":
+            cols["shm_size"] = v
+        else:
+            cols[k] = v
+    if event["type"] == "lost":
+        del cols["collector"], cols["count"]
+    return cols
+
+
+def test_csv_carries_every_json_field_of_every_type(tracer, tmp_path):
+    from conftest import BUILD
+    progs = os.path.join(BUILD, "progs")
+    path = str(tmp_path / "all.ipcd")
+    t = tracer("-w", path, "--lifecycle", "--kernel-signals", fmt=None)
+    runs = [["ipcgen", "pipe"], ["ipcgen", "fifo"], ["ipcgen", "signals"], ["ipcgen", "failkill"],
+            ["unixgen", "conn", "stream", "/tmp/ipct-csv.sock", 2], ["unixgen", "conn", "seqpacket", "@ipct-csv", 1],
+            ["unixgen", "dgram", "@ipct-csv-dgram", 2], ["unixgen", "passfd", "/etc/hostname"], ["unixgen", "creds"],
+            ["netgen", "tcp", 4, 1], ["netgen", "udp", 6], ["ptygen", "talk"], ["mqgen", "sysv"], ["mqgen", "posix"],
+            ["shmgen", "sysv"], ["shmgen", "memfd"], ["shmgen", "sem"]]
+    for prog, *args in runs:
+        subprocess.run([os.path.join(progs, prog), *map(str, args)], capture_output=True, timeout=60, check=True)
+    t.stop()
+
+    def read(*args):
+        res = subprocess.run([IPCDUMP, "-r", path, "--lifecycle", "-x", *args], capture_output=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        return res.stdout.decode()
+
+    events = [json.loads(l) for l in read("-f", "json").splitlines()]
+    rows = list(csv.DictReader(io.StringIO(read("-f", "csv"))))
+    assert len(rows) == len(events)
+    seen = set()
+    for event, row in zip(events, rows):
+        assert row["type"] == event["type"] and row["ts_ns"] == event["ts_ns"], (row, event)
+        for key, value in json_as_columns(event).items():
+            assert key in row, "%s: no CSV column %r" % (event["type"], key)
+            assert row[key] == csv_cell(key, value), (event["type"], key, row[key], value)
+        seen.add(event["type"])
+        if event["type"] == "loopback-tcp-conn":
+            assert row["event"] in ("connect", "accept", "close"), row
+        if event["type"] == "signal":
+            assert row["code_name"] and row["result"], row
+        if event["type"] == "shm":
+            assert row["op"], row
+    want = {"pipe", "signal", "unix-stream", "unix-dgram", "unix-seqpacket", "unix-conn", "loopback-tcp",
+            "loopback-udp", "loopback-tcp-conn", "pty", "mq-sysv", "mq-posix", "mq-op", "shm"}
+    assert want <= seen, want - seen
+    assert [r for r in rows if r["fds"]] and [r for r in rows if r["creds_pid"]] and [r for r in rows if r["sharers"]]
