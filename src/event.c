@@ -127,3 +127,82 @@ void ipcd_inet_addr_format(const uint8_t *addr, uint16_t port, char *buf, size_t
 	else
 		snprintf(buf, len, "[%s]:%u", ip, port);
 }
+
+/* ---- owned copies ------------------------------------------------------ */
+
+static bool copy_str(const char **dst, const char *src)
+{
+	return !src || (*dst = strdup(src)) != NULL;
+}
+
+static bool copy_bytes(const void **dst, const void *src, size_t len)
+{
+	void *p;
+
+	if (!src || !len)
+		return true;
+	if (!(p = malloc(len)))
+		return false;
+	*dst = memcpy(p, src, len);
+	return true;
+}
+
+static bool copy_extra(const struct ipcd_sock_extra **dst, const struct ipcd_sock_extra *src)
+{
+	struct ipcd_sock_extra *x;
+
+	if (!src)
+		return true;
+	if (!(x = malloc(sizeof(*x))))
+		return false;
+	*x = *src;
+	*dst = x;
+	for (uint32_t i = 0; i < x->ndesc && i < IPCD_PASSED_FDS_MAX; i++) {
+		x->fds[i].path = src->fds[i].path ? strdup(src->fds[i].path) : NULL;
+		if (src->fds[i].path && !x->fds[i].path) {
+			x->ndesc = i;  /* what ipcd_sock_extra_free frees */
+			return false;
+		}
+	}
+	return true;
+}
+
+bool ipcd_event_copy(struct ipcd_event *dst, const struct ipcd_event *src)
+{
+	const void *payload = NULL, *sharers = NULL;
+	bool ok;
+
+	*dst = *src;
+	dst->path = dst->src_name = dst->dst_name = dst->dest_addr = dst->mq_name = dst->shm_name = NULL;
+	dst->extra = NULL;
+	dst->shm_sharers = NULL;
+	dst->payload = NULL;
+	ok = copy_str(&dst->path, src->path) && copy_str(&dst->src_name, src->src_name) &&
+	     copy_str(&dst->dst_name, src->dst_name) && copy_str(&dst->dest_addr, src->dest_addr) &&
+	     copy_str(&dst->mq_name, src->mq_name) && copy_str(&dst->shm_name, src->shm_name) &&
+	     copy_extra(&dst->extra, src->extra) &&
+	     copy_bytes(&sharers, src->shm_sharers, src->shm_nsharers * sizeof(*src->shm_sharers)) &&
+	     copy_bytes(&payload, src->payload, src->payload_len);
+	dst->shm_sharers = sharers;
+	dst->payload = payload;
+	if (!ok)
+		ipcd_event_copy_free(dst);
+	return ok;
+}
+
+void ipcd_event_copy_free(struct ipcd_event *e)
+{
+	free((void *)e->path);
+	free((void *)e->src_name);
+	free((void *)e->dst_name);
+	free((void *)e->dest_addr);
+	free((void *)e->mq_name);
+	free((void *)e->shm_name);
+	ipcd_sock_extra_free((struct ipcd_sock_extra *)e->extra);
+	free((void *)e->shm_sharers);
+	free((void *)e->payload);
+	e->path = e->src_name = e->dst_name = e->dest_addr = e->mq_name = e->shm_name = NULL;
+	e->extra = NULL;
+	e->shm_sharers = NULL;
+	e->payload = NULL;
+}

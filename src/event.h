@@ -157,5 +157,12 @@ const char *ipcd_collector_name(enum ipcd_collector c);
 void ipcd_event_init(struct ipcd_event *e, enum ipcd_type type, uint64_t ts_ns);
 void ipcd_endpoint_unknown(struct ipcd_endpoint *ep);
 void ipcd_endpoint_from_task(struct ipcd_endpoint *ep, const struct ipcd_task *task);
+/*
+ * dst: src with everything it points to copied, to keep past the call
+ * that emitted src; false (dst holding nothing) if out of memory.
+ */
+bool ipcd_event_copy(struct ipcd_event *dst, const struct ipcd_event *src);
+/* Frees what ipcd_event_copy allocated. */
+void ipcd_event_copy_free(struct ipcd_event *e);
 
 #endif /* IPCD_EVENT_H */

@@ -68,6 +68,15 @@ struct ipcdump {
 	bool inside;                     /* --inside */
 	struct launched command;         /* -- CMD */
 	struct followed followed;        /* --follow */
+	bool deferring;                  /* at exit: events wait in deferred, to print in time order */
+	struct deferred *deferred;
+	size_t ndeferred, deferred_cap;
+};
+
+/* An event kept to print later: an owned copy (ipcd_event_copy), and its place in the order emitted. */
+struct deferred {
+	struct ipcd_event e;
+	size_t seq;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -132,6 +141,58 @@ static bool tree_match(const struct ipcdump *app, const struct ipcd_event *e)
 	return app->inside ? src && dst : src || dst;
 }
 
+static void print_event(struct ipcdump *app, const struct ipcd_event *e)
+{
+	ipcd_output_event(&app->output, e);
+	if (ferror(app->output.out)) {
+		app->done = true;
+		return;
+	}
+	app->printed++;
+	if (app->opts->count && app->printed >= app->opts->count)
+		app->done = true;
+}
+
+/* Keeps a copy of e to print later; false if there is no memory for it (it prints at once). */
+static bool defer_event(struct ipcdump *app, const struct ipcd_event *e)
+{
+	struct deferred *d;
+
+	if (!grow_array((void **)&app->deferred, &app->deferred_cap, app->ndeferred + 1, sizeof(*app->deferred)))
+		return false;
+	d = &app->deferred[app->ndeferred];
+	if (!ipcd_event_copy(&d->e, e))
+		return false;
+	d->seq = app->ndeferred++;
+	return true;
+}
+
+/* Oldest first; equal times keep the order they were emitted in. */
+static int by_time(const void *a, const void *b)
+{
+	const struct deferred *x = a, *y = b;
+
+	if (x->e.ts_ns != y->e.ts_ns)
+		return x->e.ts_ns < y->e.ts_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The events deferred, printed in time order (up to -c), then freed. */
+static void print_deferred(struct ipcdump *app)
+{
+	if (app->ndeferred)  /* qsort takes no NULL array, even empty */
+		qsort(app->deferred, app->ndeferred, sizeof(*app->deferred), by_time);
+	for (size_t i = 0; i < app->ndeferred; i++) {
+		if (!app->done)
+			print_event(app, &app->deferred[i].e);
+		ipcd_event_copy_free(&app->deferred[i].e);
+	}
+	free(app->deferred);
+	app->deferred = NULL;
+	app->ndeferred = app->deferred_cap = 0;
+	app->deferring = false;
+}
+
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
 	struct ipcdump *app = ctx;
@@ -164,14 +225,9 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 			app->done = true;
 		return;
 	}
-	ipcd_output_event(&app->output, &out);
-	if (ferror(app->output.out)) {
-		app->done = true;
+	if (app->deferring && defer_event(app, &out))
 		return;
-	}
-	app->printed++;
-	if (app->opts->count && app->printed >= app->opts->count)
-		app->done = true;
+	print_event(app, &out);
 }
 
 /*
@@ -469,12 +525,15 @@ static void flush_joins(struct ipcdump *app)
 {
 	uint64_t evicted;
 
+	/* each join flushes its own channels in turn: what they hold goes out merged by time */
+	app->deferring = true;
 	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
 	unix_events_flush(app->unix);
 	inet_events_flush(app->inet);
 	pty_events_flush(app->ptys);
 	mq_events_flush(app->mqs);
 	shm_events_flush(app->shm);
+	print_deferred(app);
 	if (app->stats)
 		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start,
 			     app->opts->read_path ? app->last_expire : monotonic_ns());

@@ -226,3 +226,30 @@ def test_joining_a_conversation_already_under_way(tracer):
         partial = [i for i, e in enumerate(got) if -1 in (e["src_pid"], e["dst_pid"])]
         if not lost:
             assert set(partial) <= {0, len(got) - 1}, [got[i] for i in partial]
+
+
+UNREAD_WRITER = r"""
+import os, socket, sys
+a, b = os.pipe(), os.pipe()
+u = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+for fd, data in ((a[1], b"a1"), (b[1], b"b1"), (u[0], b"u1"), (a[1], b"a2"), (b[1], b"b2"), (u[0], b"u2")):
+    if isinstance(fd, socket.socket):
+        fd.send(data)
+    else:
+        os.write(fd, data)
+print("written", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_writes_unread_at_exit_print_in_time_order(tracer):
+    """Writes to two pipes and a socket that nobody reads come out, at exit, in the order they were made."""
+    t = tracer("-x")
+    w = subprocess.Popen(["python3", "-c", UNREAD_WRITER], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert w.stdout.readline() == b"written\n"
+        events = [e for e in t.stop() if e["src_pid"] == w.pid and "unread" in e["meta"].get("flags", [])]
+    finally:
+        w.communicate(b"go\n", timeout=60)
+    assert [payload(e) for e in events] == [b"a1", b"b1", b"u1", b"a2", b"b2", b"u2"], events
+    assert [e["ts_ns"] for e in events] == sorted((e["ts_ns"] for e in events), key=int)
