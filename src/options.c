@@ -496,8 +496,11 @@ static void push_one(void *ctx, const char *field, const char *value)
 			memcpy(c->comms[c->count++], value, strlen(value));
 		}
 	}
-	/* a lifecycle type needs its family's collector: the family goes down, the expression picks */
-	if (!strcmp(field, "type") && (type = ipcd_type_family(value))) {
+	/*
+	 * A lifecycle type needs its family's collector: the family goes down,
+	 * the expression picks.  Lost records come from every collector.
+	 */
+	if (!strcmp(field, "type") && (type = ipcd_type_family(value)) && !(type & IPCD_TYPE_BIT(IPCD_TYPE_LOST))) {
 		if (type & UNIX_CONN_TYPE)
 			type |= UNIX_TYPES;
 		if (type & MQ_OP_TYPE)

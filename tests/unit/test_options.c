@@ -552,6 +552,9 @@ static void test_filter_type_families_are_pushed_down(void **state)
 	assert_int_equal(opts.types, UNIX_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN));
 	assert_accepted(ARGV("-t", "pipe", "type == us"));
 	assert_int_equal(opts.types, 0);
+	/* every collector reports its losses */
+	assert_accepted(ARGV("-t", "pipe", "type == lost"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE));
 	ipcd_options_free(&opts);
 }
 
