@@ -555,6 +555,8 @@ static void finish(struct ipcdump *app)
 
 	ipcd_tracer_quiesce(&app->tracer);
 	app->draining = true;
+	/* what the ring still holds joins what the joins hold, all printed in time order */
+	app->deferring = true;
 	do {
 		app->batch = 0;
 		rc = ipcd_tracer_drain(&app->tracer);
