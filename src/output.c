@@ -661,6 +661,12 @@ static void put_seconds(FILE *out, int64_t ns)
 	put_padded(out, mag % NSEC_PER_SEC, 9);
 }
 
+/* Nanoseconds since 1970; unsigned sums, so a capture's nonsense time wraps rather than overflows. */
+static int64_t epoch_ns(const struct ipcd_output *o, uint64_t mono_ns)
+{
+	return (int64_t)(mono_ns + (uint64_t)o->mono_to_real_ns);
+}
+
 /* t minus since, both CLOCK_MONOTONIC: negative when an event was stamped before its reference. */
 static int64_t ns_since(uint64_t t, uint64_t since)
 {
@@ -688,7 +694,7 @@ static void text_time(struct ipcd_output *o, uint64_t mono_ns)
 	case IPCD_TIME_NONE:
 		return;
 	case IPCD_TIME_EPOCH:
-		put_seconds(o->out, (int64_t)mono_ns + o->mono_to_real_ns);
+		put_seconds(o->out, epoch_ns(o, mono_ns));
 		break;
 	case IPCD_TIME_DELTA:
 		put_seconds(o->out, ns_since(mono_ns, o->prev_ns));
@@ -1216,7 +1222,7 @@ static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
 	case IPCD_TIME_NONE:
 		return;
 	case IPCD_TIME_EPOCH:
-		put_seconds(o->out, (int64_t)mono_ns + o->mono_to_real_ns);
+		put_seconds(o->out, epoch_ns(o, mono_ns));
 		return;
 	case IPCD_TIME_DELTA:
 		put_seconds(o->out, ns_since(mono_ns, o->prev_ns));
