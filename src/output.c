@@ -667,10 +667,14 @@ static int64_t epoch_ns(const struct ipcd_output *o, uint64_t mono_ns)
 	return (int64_t)(mono_ns + (uint64_t)o->mono_to_real_ns);
 }
 
-/* t minus since, both CLOCK_MONOTONIC: negative when an event was stamped before its reference. */
+/*
+ * t minus since, both CLOCK_MONOTONIC: negative when an event was stamped
+ * before its reference (the unsigned difference, read as signed: no
+ * overflow whatever a capture holds).
+ */
 static int64_t ns_since(uint64_t t, uint64_t since)
 {
-	return t >= since ? (int64_t)(t - since) : -(int64_t)(since - t);
+	return (int64_t)(t - since);
 }
 
 static void put_clock(FILE *out, const struct tm *tm, long nsec)
