@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -115,10 +116,32 @@ static void *schema_record(size_t *size)
 }
 
 /* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
+/*
+ * Captures hold payloads (passwords pass through pipes too): a file made
+ * for one is readable by its owner only, as tcpdump's are.  A file that
+ * exists keeps the mode its owner gave it.
+ */
+FILE *capture_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "wb");
+	if (!f) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return f;
+}
+
 /* path opened for writing ("-": stdout), through zstd if asked. */
 static FILE *open_output(const char *path, bool compress)
 {
-	FILE *raw = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
+	FILE *raw = strcmp(path, "-") ? capture_create_private(path) : stdout;
 	FILE *out;
 
 	if (!raw || !compress)

@@ -43,6 +43,9 @@ struct ipcd_capture_header {
 
 struct capture_writer;
 
+/* Creates (or truncates) path for writing, mode 0600 if new: what ipcdump writes holds payloads. */
+FILE *capture_create_private(const char *path);
+
 /*
  * path "-": stdout.  A thread writes, so tracing never waits on the disk.
  * compress: the file is one zstd stream (the reader tells by its magic).

@@ -423,6 +423,26 @@ static void report_losses(struct ipcdump *app)
 	}
 }
 
+/* "1 event", "2 events" */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* What happened to the events that passed the filters, in this mode. */
+static const char *events_fate(const struct ipcdump *app)
+{
+	if (app->filtering)
+		return "matched";
+	if (app->capture)
+		return "captured";
+	if (app->stats)
+		return "counted";
+	if (app->analysis)
+		return "analyzed";
+	return "printed";
+}
+
 static void print_summary(struct ipcdump *app)
 {
 	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix)) +
@@ -430,10 +450,12 @@ static void print_summary(struct ipcdump *app)
 			   mq_events_dropped(app->mqs);
 	uint64_t total = dropped;
 
+	if (app->opts->quiet)
+		return;
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&app->tracer, c);
-	fprintf(stderr, "ipcdump: %" PRIu64 " events %s, %" PRIu64 " lost", app->printed,
-		app->capture ? "captured" : "printed", total);
+	fprintf(stderr, "ipcdump: %" PRIu64 " event%s %s, %" PRIu64 " lost", app->printed, plural(app->printed),
+		events_fate(app), total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&app->tracer, c);
 
@@ -463,6 +485,9 @@ static void install_signal_handlers(void)
 static void announce(struct ipcdump *app)
 {
 	char running[128];
+
+	if (app->opts->quiet)
+		return;
 	ipcd_tracer_describe(&app->tracer, running, sizeof(running));
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
@@ -523,8 +548,6 @@ static void run_loop(struct ipcdump *app)
 /* What waits in the joins is printed: the receives, and the sends never received. */
 static void flush_joins(struct ipcdump *app)
 {
-	uint64_t evicted;
-
 	/* each join flushes its own channels in turn: what they hold goes out merged by time */
 	app->deferring = true;
 	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
@@ -540,10 +563,17 @@ static void flush_joins(struct ipcdump *app)
 	if (app->analysis)
 		analysis_report(app->analysis, app->output.out, app->opts->format == IPCD_FORMAT_JSON);
 	fflush(app->output.out);
+}
+
+/* The exit summary, and what was reported early; after any error, which is read first. */
+static void summarise(struct ipcdump *app)
+{
+	uint64_t evicted;
+
 	print_summary(app);
 	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
 		  msg_join_evicted(inet_events_messages(app->inet));
-	if (evicted)
+	if (evicted && !app->opts->quiet)
 		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
 			"to keep memory bounded\n", evicted);
 }
@@ -563,6 +593,7 @@ static void finish(struct ipcdump *app)
 	} while (rc != 0 && rc != -ENOMEM && !app->done);
 	report_losses(app);
 	flush_joins(app);
+	summarise(app);
 }
 
 /* ---- capture files -------------------------------------------------------- */
@@ -608,7 +639,10 @@ static int close_capture(struct ipcdump *app)
 		fprintf(stderr, "ipcdump: writing %s failed: %s\n", app->opts->write_path, strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
-	fprintf(stderr, "ipcdump: %" PRIu64 " records written to %s", records, app->opts->write_path);
+	if (app->opts->quiet && !dropped)
+		return IPCD_EXIT_OK;
+	fprintf(stderr, "ipcdump: %" PRIu64 " record%s written to %s", records, plural(records),
+		app->opts->write_path);
 	if (dropped)
 		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
 	fputc('\n', stderr);
@@ -693,8 +727,9 @@ static int filter_capture(struct ipcdump *app)
 		fprintf(stderr, "ipcdump: %s\n", rc ? err : "writing the capture failed");
 		return IPCD_EXIT_FAILURE;
 	}
-	fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " records written to %s\n", c.kept, c.seen,
-		app->opts->write_path);
+	if (!app->opts->quiet)
+		fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " record%s written to %s\n", c.kept, c.seen,
+			plural(c.seen), app->opts->write_path);
 	return IPCD_EXIT_OK;
 }
 
@@ -726,13 +761,12 @@ static int read_capture(struct ipcdump *app)
 	app->output.mono_to_real_ns = capture_reader_header(r)->mono_to_real_ns;
 	rc = capture_reader_run(r, on_file_record, app, err, sizeof(err));
 	capture_reader_close(r);
-	/* what came before the damage is printed, then the damage is named */
+	/* what came before the damage is printed, then the damage is named, then the summary */
 	flush_joins(app);
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(stderr, "ipcdump: %s\n", err);
-		return IPCD_EXIT_FAILURE;
-	}
-	return IPCD_EXIT_OK;
+	summarise(app);
+	return rc < 0 ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
 }
 
 /* A sender only a message names: its comm, if it is still alive. */
@@ -830,8 +864,14 @@ static int end_tree(struct ipcdump *app, int rc)
 		launch_release(&app->command);
 		launch_wait(&app->command);
 	}
-	if (rc || !launch_done(&app->command))
+	if (rc)
 		return rc;
+	if (!launch_done(&app->command)) {
+		/* -c, a second interrupt, or the output closed: the command is still someone's work */
+		fprintf(stderr, "ipcdump: tracing stopped; %s (pid %d) goes on running, untraced\n",
+			app->opts->command[0], (int)app->command.pid);
+		return rc;
+	}
 	return launch_exit_code(&app->command);
 }
 
@@ -909,10 +949,42 @@ static int trace_live(struct ipcdump *app)
 	return end_tree(app, rc);
 }
 
+/* Where events go: stdout, or -o's file, made private (events carry payloads). */
+static FILE *open_events_output(const struct ipcd_options *opts)
+{
+	FILE *out = stdout;
+
+	if (opts->output_path && !(out = capture_create_private(opts->output_path))) {
+		fprintf(stderr, "ipcdump: cannot write %s: %s\n", opts->output_path, strerror(errno));
+		return NULL;
+	}
+	/* to a file or a pipe, events go out in big writes (the loop flushes every poll) */
+	if (!isatty(fileno(out)))
+		setvbuf(out, NULL, _IOFBF, OUTPUT_BUFFER);
+	return out;
+}
+
+/* -o's file is closed here, so that a full disk shows in the exit code. */
+static int close_events_output(const struct ipcd_options *opts, FILE *out, int rc)
+{
+	bool failed;
+
+	if (out == stdout)
+		return rc;
+	failed = ferror(out);
+	failed |= fclose(out) != 0;
+	if (failed && !rc) {
+		fprintf(stderr, "ipcdump: writing %s failed\n", opts->output_path);
+		return IPCD_EXIT_FAILURE;
+	}
+	return rc;
+}
+
 /* Traces, or reads a capture, with the options parsed. */
 static int run(const struct ipcd_options *opts)
 {
 	struct ipcdump app;
+	FILE *events_out;
 	int rc;
 
 	if (opts->show_help) {
@@ -924,12 +996,11 @@ static int run(const struct ipcd_options *opts)
 		return IPCD_EXIT_OK;
 	}
 
-	/* to a file or a pipe, events go out in big writes (the loop flushes every poll) */
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);
 	memset(&app, 0, sizeof(app));
 	app.opts = opts;
-	ipcd_output_init(&app.output, stdout, opts->format, opts->dump_bytes);
+	if (!(events_out = open_events_output(opts)))
+		return IPCD_EXIT_FAILURE;
+	ipcd_output_init(&app.output, events_out, opts->format, opts->dump_bytes);
 	ipcd_output_style(&app.output, opts);
 	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
@@ -952,41 +1023,88 @@ static int run(const struct ipcd_options *opts)
 	if (opts->read_path) {
 		rc = opts->write_path ? filter_capture(&app) : read_capture(&app);
 		free_matched(&app);
-		free_state(&app);
-		return rc;
+	} else {
+		rc = trace_live(&app);
 	}
-	rc = trace_live(&app);
 	free_state(&app);
-	return rc;
+	return close_events_output(opts, events_out, rc);
 }
 
 /*
  * ipcdump-analyze FILE [OPTIONS]: ipcdump -r FILE --analyze.  The same
  * program under another name (a link), as tcpdump's tools are.
  */
-static char **analyze_args(int *argc, char **argv)
+static bool called_as_analyze(const char *argv0)
 {
-	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	static char *args[256];
+	const char *name = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
 
-	if (strcmp(name, "ipcdump-analyze") || *argc < 2 || *argc + 2 > (int)(sizeof(args) / sizeof(args[0])))
-		return argv;
+	return !strcmp(name, "ipcdump-analyze");
+}
+
+static void print_analyze_usage(FILE *out)
+{
+	fputs("Usage: ipcdump-analyze FILE [OPTIONS] [FILTER EXPRESSION]\n"
+	      "A report on a capture file (made with ipcdump -w FILE): top talkers,\n"
+	      "busiest channels, slowest deliveries, most connected processes.\n"
+	      "The same as ipcdump -r FILE --analyze; FILE - reads stdin.\n"
+	      "OPTIONS are ipcdump's, e.g. -f json, --top N, -t TYPE, -o FILE\n"
+	      "(see ipcdump --help).\n",
+	      out);
+}
+
+static bool asks_for_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+/*
+ * Returns the argv to parse, or NULL after usage (exit code in *rc).  The
+ * first argument is FILE unless it is an option; with no FILE at all the
+ * usage is printed: without -r, ipcdump would trace the whole machine.
+ */
+static char **analyze_args(int *argc, char **argv, int *rc)
+{
+	static char *args[256];
+	bool file_first;
+
+	if (asks_for_help(*argc, argv)) {
+		print_analyze_usage(stdout);
+		*rc = IPCD_EXIT_OK;
+		return NULL;
+	}
+	if (*argc < 2 || *argc + 3 > (int)(sizeof(args) / sizeof(args[0]))) {
+		fputs("Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)\n", stderr);
+		*rc = IPCD_EXIT_USAGE;
+		return NULL;
+	}
+	file_first = argv[1][0] != '-' || !strcmp(argv[1], "-");
 	args[0] = argv[0];
 	args[1] = "--analyze";
-	args[2] = "-r";
+	if (file_first)
+		args[2] = "-r";
 	for (int i = 1; i < *argc; i++)
-		args[i + 2] = argv[i];
-	*argc += 2;
+		args[i + 1 + file_first] = argv[i];
+	*argc += 1 + file_first;
+	args[*argc] = NULL;
 	return args;
 }
 
 int main(int argc, char **argv)
 {
 	static struct ipcd_options opts;
+	bool analyze = argc > 0 && called_as_analyze(argv[0]);
 	int rc;
 
-	argv = analyze_args(&argc, argv);
+	if (analyze && !(argv = analyze_args(&argc, argv, &rc)))
+		return rc;
 	rc = ipcd_parse_options(argc, argv, &opts, stderr);
+	if (rc < 0 && analyze && !opts.read_path && !opts.show_version) {
+		fputs("Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)\n", stderr);
+		rc = IPCD_EXIT_USAGE;
+	}
 
 	if (rc < 0)
 		rc = run(&opts);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "filter.h"
 #include "options.h"
 
@@ -259,14 +260,125 @@ static int usage_error(FILE *err, const char *fmt, const char *arg)
 	return IPCD_EXIT_USAGE;
 }
 
+/*
+ * Edit distance with transpositions counted as one edit (optimal string
+ * alignment): "hlep" is one slip from "help", not two.  Names are short;
+ * longer ones are cut, which only makes a suggestion less likely.
+ */
+#define NAME_MAX_LEN 32
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, NAME_MAX_LEN), lb = strnlen(b, NAME_MAX_LEN);
+	size_t d[NAME_MAX_LEN + 1][NAME_MAX_LEN + 1];
+
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+/*
+ * How far a typed name is from a known one, for a suggestion: a word typed
+ * inside a longer name ("tcp" in "loopback-tcp") counts as one slip.
+ */
+static size_t name_distance(const char *typed, const char *known)
+{
+	if ((strlen(typed) >= 3 && strstr(known, typed)) || !strcasecmp(typed, known))
+		return 1;
+	return edit_distance(typed, known);
+}
+
+/* The known name closest to typed, if it is close enough to be what was meant; else NULL. */
+const char *ipcd_closest_name(const char *typed, const char *const *names, size_t count)
+{
+	size_t len = strlen(typed), allowed = len / 3 > 1 ? len / 3 : 1;
+	size_t best = SIZE_MAX;
+	const char *closest = NULL;
+
+	if (!len)
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		size_t d = name_distance(typed, names[i]);
+
+		if (d < best) {
+			best = d;
+			closest = names[i];
+		}
+	}
+	return best <= allowed && best < len ? closest : NULL;
+}
+
+/*
+ * "unknown WHAT 'typed' (did you mean 'x'?); valid: a, b, c", one line:
+ * what was wrong, the likely fix, and every choice.
+ */
+static int unknown_name_among(FILE *err, const char *what, const char *typed, const char *const *names,
+			      size_t count, const char *const *listed, size_t listed_count)
+{
+	const char *closest = ipcd_closest_name(typed, names, count);
+
+	fprintf(err, "ipcdump: unknown %s '%s'", what, typed);
+	if (closest)
+		fprintf(err, " (did you mean '%s'?)", closest);
+	fputs("; valid:", err);
+	for (size_t i = 0; i < listed_count; i++)
+		fprintf(err, "%s %s", i ? "," : "", listed[i]);
+	fputs(" (see ipcdump --help)\n", err);
+	return IPCD_EXIT_USAGE;
+}
+
+static int unknown_name(FILE *err, const char *what, const char *typed, const char *const *names, size_t count)
+{
+	return unknown_name_among(err, what, typed, names, count, names, count);
+}
+
+/* An unknown long option: the closest of ours, as "--name". */
+static const char *closest_long_option(const char *typed)
+{
+	const char *names[sizeof(long_options) / sizeof(long_options[0])];
+	size_t count = 0;
+	const char *eq = strchr(typed, '=');
+	char bare[NAME_MAX_LEN + 1];
+
+	/* "--stas=5" is compared as "stas" */
+	snprintf(bare, sizeof(bare), "%.*s", eq ? (int)(eq - typed) : (int)strlen(typed), typed);
+	for (const struct option *o = long_options; o->name; o++)
+		names[count++] = o->name;
+	return ipcd_closest_name(bare, names, count);
+}
+
 /* getopt leaves the culprit in optopt for short options, in argv for long ones. */
 static int bad_option(FILE *err, int opt, const char *arg)
 {
 	char name[3] = { '-', (char)optopt, '\0' };
-	const char *what = optopt && strncmp(arg, "--", 2) ? name : arg;
+	bool is_long = !optopt || !strncmp(arg, "--", 2);
+	const char *what = is_long ? arg : name;
+	const char *closest;
 
 	if (opt == ':')
 		return usage_error(err, "option '%s' needs a value", what);
+	closest = is_long && !strncmp(arg, "--", 2) ? closest_long_option(arg + 2) : NULL;
+	if (closest) {
+		fprintf(err, "ipcdump: unknown option '%s' (did you mean '--%s'?) (see ipcdump --help)\n", what,
+			closest);
+		return IPCD_EXIT_USAGE;
+	}
 	return usage_error(err, "unknown option '%s'", what);
 }
 
@@ -304,30 +416,94 @@ static const char *const time_mode_names[] = {
 	[IPCD_TIME_NONE] = "none",
 };
 
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 static int parse_time_mode(const char *arg, struct ipcd_options *opts, FILE *err)
 {
-	for (size_t i = 0; i < sizeof(time_mode_names) / sizeof(time_mode_names[0]); i++) {
+	for (size_t i = 0; i < COUNT_OF(time_mode_names); i++) {
 		if (!strcmp(arg, time_mode_names[i])) {
 			opts->time_mode = (enum ipcd_time_mode)i;
 			return -1;
 		}
 	}
-	return usage_error(err, "unknown time format '%s': expected clock, date, epoch, delta, relative or none",
-			   arg);
+	return unknown_name(err, "time mode", arg, time_mode_names, COUNT_OF(time_mode_names));
+}
+
+static const char *const format_names[] = {
+	[IPCD_FORMAT_TEXT] = "text",
+	[IPCD_FORMAT_JSON] = "json",
+	[IPCD_FORMAT_CSV] = "csv",
+};
+
+static int parse_format(const char *arg, struct ipcd_options *opts, FILE *err)
+{
+	for (size_t i = 0; i < COUNT_OF(format_names); i++) {
+		if (!strcmp(arg, format_names[i])) {
+			opts->format = (enum ipcd_format)i;
+			return -1;
+		}
+	}
+	return unknown_name(err, "format", arg, format_names, COUNT_OF(format_names));
+}
+
+/*
+ * The names -t takes: with the one-letter abbreviations for suggestions,
+ * without them for the list of valid names (--help has them).
+ */
+static size_t type_names(const char **names, size_t max, bool abbreviations)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < COUNT_OF(type_aliases) && count + 3 <= max; i++) {
+		if (abbreviations)
+			names[count++] = type_aliases[i].short_name;
+		names[count++] = type_aliases[i].long_name;
+		if (type_aliases[i].other_name)
+			names[count++] = type_aliases[i].other_name;
+	}
+	return count;
+}
+
+static int unknown_type(FILE *err, const char *typed)
+{
+	const char *all[3 * COUNT_OF(type_aliases)], *full[3 * COUNT_OF(type_aliases)];
+
+	return unknown_name_among(err, "type", typed, all, type_names(all, COUNT_OF(all), true), full,
+				  type_names(full, COUNT_OF(full), false));
+}
+
+/* -t NAME, or a comma list of names ("pipe,unix"): each adds its types. */
+static int parse_types(const char *arg, struct ipcd_options *opts, FILE *err)
+{
+	char *list = strdup(arg), *save = NULL, *name;
+	int rc = -1;
+
+	if (!list)
+		return usage_error(err, "out of memory%s", "");
+	/* strtok_r would skip an empty name ("pipe,,unix"): each is checked */
+	for (name = list; rc < 0 && name; name = save) {
+		uint32_t mask;
+
+		save = strchr(name, ',');
+		if (save)
+			*save++ = '\0';
+		mask = ipcd_parse_type(name);
+		if (mask)
+			opts->types |= mask;
+		else
+			rc = unknown_type(err, name);
+	}
+	free(list);
+	return rc;
 }
 
 static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *err)
 {
 	uint64_t v;
-	uint32_t mask;
 
 	switch (opt) {
 	case 't':
-		mask = ipcd_parse_type(arg);
-		if (!mask)
-			return usage_error(err, "unknown type '%s'", arg);
-		opts->types |= mask;
-		return -1;
+		return parse_types(arg, opts, err);
 	case 'p': return add_pid(&opts->any_pids, arg, err);
 	case 's': return add_pid(&opts->src_pids, arg, err);
 	case 'd': return add_pid(&opts->dst_pids, arg, err);
@@ -340,20 +516,13 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		opts->count = v;
 		return -1;
 	case 'f':
-		if (!strcmp(arg, "text"))
-			opts->format = IPCD_FORMAT_TEXT;
-		else if (!strcmp(arg, "json"))
-			opts->format = IPCD_FORMAT_JSON;
-		else if (!strcmp(arg, "csv"))
-			opts->format = IPCD_FORMAT_CSV;
-		else
-			return usage_error(err, "unknown format '%s': expected text, json or csv", arg);
-		return -1;
+		return parse_format(arg, opts, err);
 	case 'x': opts->dump_bytes = true; return -1;
 	case 'B':
 		if (parse_uint(arg, 0, UINT32_MAX, &v))
 			return usage_error(err, "invalid byte count '%s': expected a number >= 0", arg);
 		opts->max_bytes = (uint32_t)v;
+		opts->max_bytes_given = true;
 		return -1;
 	case 'L': opts->quiet_lost = true; return -1;
 	case 'z': opts->compress = true; return -1;
@@ -589,6 +758,8 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
 	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
 		return usage_error(err, "-C and -G need -w with a file name%s", "");
+	if (opts->output_path && opts->write_path)
+		return usage_error(err, "-o and -w: -w writes the events already, as a capture%s", "");
 	if (opts->compress && !opts->write_path)
 		return usage_error(err, "-z needs -w%s", "");
 	if (opts->read_path && tree)
@@ -598,6 +769,20 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 	if (opts->run_as_user && !opts->command)
 		return usage_error(err, "-u needs a command after --%s", "");
 	return -1;
+}
+
+/* -B that cannot do what it says: tracing goes on, with one line saying so. */
+static void warn_about_bytes(const struct ipcd_options *opts, FILE *err)
+{
+	if (!opts->max_bytes_given)
+		return;
+	if (!opts->dump_bytes && !opts->write_path) {
+		fprintf(err, "ipcdump: warning: -B has no effect without -x (or -w): no payload is captured\n");
+		return;
+	}
+	if (opts->max_bytes > IPCD_PAYLOAD_MAX)
+		fprintf(err, "ipcdump: warning: -B %" PRIu32 " is above the %d bytes an event can hold: "
+			"keeping %d\n", opts->max_bytes, IPCD_PAYLOAD_MAX, IPCD_PAYLOAD_MAX);
 }
 
 int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *err)
@@ -630,6 +815,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 		return rc;
 	if ((rc = check_combinations(opts, err)) >= 0)
 		return rc;
+	warn_about_bytes(opts, err);
 	if (!opts->types)
 		opts->types = ALL_TYPES;
 	if (opts->filter)

@@ -53,6 +53,7 @@ struct ipcd_options {
 	enum ipcd_format format;     /* -f */
 	bool dump_bytes;             /* -x */
 	uint32_t max_bytes;          /* -B: payload bytes per event, 0 = all we capture */
+	bool max_bytes_given;        /* -B was on the command line */
 	bool quiet_lost;             /* -L */
 	bool kernel_signals;         /* --kernel-signals */
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
@@ -96,6 +97,9 @@ static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
 {
 	return opts->command || opts->follow_pids.count;
 }
+
+/* The name in names[] closest to typed (edit distance), if close enough to suggest; else NULL. */
+const char *ipcd_closest_name(const char *typed, const char *const *names, size_t count);
 
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);

@@ -86,6 +86,19 @@ static void assert_refused(char **argv, const char *reason)
 	free(err_text);
 }
 
+/* Accepted (tracing goes on), with exactly this one warning line. */
+static void assert_warned(char **argv, const char *warning)
+{
+	char *expected, *err_text;
+	int rc = parse(argv, &err_text);
+
+	assert_int_equal(rc, -1);
+	assert_true(asprintf(&expected, "ipcdump: warning: %s\n", warning) > 0);
+	assert_string_equal(err_text, expected);
+	free(expected);
+	free(err_text);
+}
+
 /* Refused as above, where only the start of the reason is pinned down. */
 static void assert_refused_starting(char **argv, const char *reason_start)
 {
@@ -181,6 +194,10 @@ static const struct {
 	{ "loopback-udp", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) },
 };
 
+#define VALID_TYPES                                                                              \
+	"valid: all, signal, kill, unix, unix-dgram, unix-stream, unix-seqpacket, pty, loopback, "    \
+	"loopback-tcp, loopback-udp, pipe, fifo, msgqueue, mq-sysv, mq-posix, shared-memory"
+
 #define TYPE_NAME_COUNT (sizeof(type_names) / sizeof(type_names[0]))
 
 static void test_every_type_alias_selects_its_types(void **state)
@@ -230,8 +247,47 @@ static void test_unknown_type_is_refused(void **state)
 	assert_int_equal(ipcd_parse_type(""), 0);
 	/* names are case-sensitive, as in IPCDump */
 	assert_int_equal(ipcd_parse_type("PIPE"), 0);
-	assert_refused(ARGV("-t", "tcp"), "unknown type 'tcp'");
-	assert_refused(ARGV("-t", ""), "unknown type ''");
+	assert_refused(ARGV("-t", "tcp"), "unknown type 'tcp' (did you mean 'loopback-tcp'?); " VALID_TYPES);
+	assert_refused(ARGV("-t", ""), "unknown type ''; " VALID_TYPES);
+}
+
+/* The closest name is suggested, and every valid one listed, on one line. */
+static void test_unknown_type_suggests_the_closest(void **state)
+{
+	(void)state;
+	assert_refused(ARGV("-t", "pipes"), "unknown type 'pipes' (did you mean 'pipe'?); " VALID_TYPES);
+	assert_refused(ARGV("-t", "sgnal"), "unknown type 'sgnal' (did you mean 'signal'?); " VALID_TYPES);
+	assert_refused(ARGV("-t", "unxi"), "unknown type 'unxi' (did you mean 'unix'?); " VALID_TYPES);
+	/* nothing close: no guess */
+	assert_refused(ARGV("-t", "bogus"), "unknown type 'bogus'; " VALID_TYPES);
+	assert_refused(ARGV("-t", "x"), "unknown type 'x'; " VALID_TYPES);
+}
+
+static void test_comma_separated_types(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("-t", "pipe,unix"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_PIPE) | UNIX_TYPES);
+	assert_accepted(ARGV("-t", "k,p", "-t", "shm"));
+	assert_int_equal(opts.types, IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL) | IPCD_TYPE_BIT(IPCD_TYPE_PIPE) |
+					     IPCD_TYPE_BIT(IPCD_TYPE_SHM));
+	/* each name is checked: a bad one, or an empty one, is named */
+	assert_refused(ARGV("-t", "pipe,pipes"), "unknown type 'pipes' (did you mean 'pipe'?); " VALID_TYPES);
+	assert_refused(ARGV("-t", "pipe,,unix"), "unknown type ''; " VALID_TYPES);
+	assert_refused(ARGV("-t", "pipe,"), "unknown type ''; " VALID_TYPES);
+}
+
+static void test_closest_name(void **state)
+{
+	const char *names[] = { "text", "json", "csv" };
+
+	(void)state;
+	assert_string_equal(ipcd_closest_name("jsn", names, 3), "json");
+	assert_string_equal(ipcd_closest_name("jsno", names, 3), "json");  /* a swap is one slip */
+	assert_string_equal(ipcd_closest_name("CSV", names, 3), "csv");  /* case is one slip */
+	assert_null(ipcd_closest_name("xml", names, 3));
+	assert_null(ipcd_closest_name("", names, 3));
+	assert_null(ipcd_closest_name("j", names, 3));
 }
 
 /* ---- -p -s -d --------------------------------------------------------- */
@@ -377,23 +433,40 @@ static void test_format(void **state)
 	assert_int_equal(opts.format, IPCD_FORMAT_TEXT);
 	assert_accepted(ARGV("-f", "csv"));
 	assert_int_equal(opts.format, IPCD_FORMAT_CSV);
-	assert_refused(ARGV("-f", "xml"), "unknown format 'xml': expected text, json or csv");
-	assert_refused(ARGV("-f", "JSON"), "unknown format 'JSON': expected text, json or csv");
+	assert_refused(ARGV("-f", "xml"), "unknown format 'xml'; valid: text, json, csv");
+	assert_refused(ARGV("-f", "JSON"), "unknown format 'JSON' (did you mean 'json'?); valid: text, json, csv");
+	assert_refused(ARGV("-f", "jsn"), "unknown format 'jsn' (did you mean 'json'?); valid: text, json, csv");
+	assert_refused(ARGV("--time=epoc"), "unknown time mode 'epoc' (did you mean 'epoch'?); "
+					    "valid: clock, date, epoch, delta, relative, none");
 }
 
 static void test_byte_limit(void **state)
 {
 	(void)state;
-	assert_accepted(ARGV("-B", "0"));
+	assert_accepted(ARGV("-x", "-B", "0"));
 	assert_int_equal(opts.max_bytes, 0);
-	assert_accepted(ARGV("-B", "64"));
+	assert_accepted(ARGV("-B", "64", "-x"));
 	assert_int_equal(opts.max_bytes, 64);
-	assert_accepted(ARGV("--bytes", "4294967295"));
-	assert_int_equal(opts.max_bytes, UINT32_MAX);
+	assert_accepted(ARGV("-w", "out.ipcd", "-B", "64"));
+	assert_int_equal(opts.max_bytes, 64);
+	assert_accepted(ARGV("-x", "-B", "16384"));
 	assert_refused(ARGV("-B", "-1"), "invalid byte count '-1': expected a number >= 0");
 	assert_refused(ARGV("-B", "4294967296"),
 		       "invalid byte count '4294967296': expected a number >= 0");
 	assert_refused(ARGV("-B", "1k"), "invalid byte count '1k': expected a number >= 0");
+}
+
+/* -B that cannot do what it says is taken, with a warning. */
+static void test_byte_limit_warnings(void **state)
+{
+	(void)state;
+	assert_warned(ARGV("-x", "-B", "99999"), "-B 99999 is above the 16384 bytes an event can hold: keeping 16384");
+	assert_int_equal(ipcd_payload_limit(&opts), 16384);
+	assert_warned(ARGV("--bytes", "4294967295", "-x"),
+		      "-B 4294967295 is above the 16384 bytes an event can hold: keeping 16384");
+	assert_warned(ARGV("-B", "64"), "-B has no effect without -x (or -w): no payload is captured");
+	assert_warned(ARGV("-B", "0"), "-B has no effect without -x (or -w): no payload is captured");
+	assert_int_equal(ipcd_payload_limit(&opts), 0);
 }
 
 static void test_buffer_size(void **state)
@@ -478,7 +551,7 @@ static void test_long_options(void **state)
 {
 	(void)state;
 	assert_accepted(ARGV("--pid", "7", "--src-pid=8", "--dst-pid", "9", "--comm", "a", "--src-comm",
-			     "b", "--dst-comm=c", "--count", "3", "--format=json", "--bytes", "12",
+			     "b", "--dst-comm=c", "--count", "3", "--format=json", "--bytes", "12", "--hex",
 			     "--type", "pipe"));
 	assert_int_equal(opts.any_pids.count, 1);
 	assert_int_equal(opts.any_pids.ids[0], 7);
@@ -502,6 +575,10 @@ static void test_unknown_option_is_refused(void **state)
 	(void)state;
 	assert_refused(ARGV("-Z"), "unknown option '-Z'");
 	assert_refused(ARGV("--bogus"), "unknown option '--bogus'");
+	assert_refused(ARGV("--stas"), "unknown option '--stas' (did you mean '--stats'?)");
+	assert_refused(ARGV("--hlep"), "unknown option '--hlep' (did you mean '--help'?)");
+	assert_refused(ARGV("--kernel-signalz"), "unknown option '--kernel-signalz' (did you mean '--kernel-signals'?)");
+	assert_refused(ARGV("--lifecylce"), "unknown option '--lifecylce' (did you mean '--lifecycle'?)");
 	/* in a cluster: refused, whichever way the culprit is named */
 	assert_refused_starting(ARGV("-xZ"), "unknown option '-");
 }
@@ -599,15 +676,12 @@ static void test_payload_limit(void **state)
 	(void)state;
 	/* without -x no payload is captured at all, whatever -B says */
 	assert_int_equal(payload_limit_of(no_args), 0);
-	assert_int_equal(payload_limit_of(ARGV("-B", "64")), 0);
 	/* -x alone and -x -B 0 mean: as much as a record holds */
 	assert_int_equal(payload_limit_of(ARGV("-x")), IPCD_PAYLOAD_MAX);
 	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "0")), 16384);
 	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "64")), 64);
 	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "1")), 1);
 	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "16384")), 16384);
-	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "16385")), 16384);
-	assert_int_equal(payload_limit_of(ARGV("-x", "-B", "4294967295")), 16384);
 }
 
 /* What follows the first "--" that is not an option's value is the command, options and all. */
@@ -677,6 +751,10 @@ int main(void)
 		cmocka_unit_test(test_filter_requirements_are_pushed_down),
 		cmocka_unit_test(test_filter_type_families_are_pushed_down),
 		cmocka_unit_test(test_unknown_type_is_refused),
+		cmocka_unit_test(test_unknown_type_suggests_the_closest),
+		cmocka_unit_test(test_comma_separated_types),
+		cmocka_unit_test(test_closest_name),
+		cmocka_unit_test(test_byte_limit_warnings),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),
 		cmocka_unit_test(test_more_pids_than_the_limit_are_refused),
