@@ -7,6 +7,7 @@ printed.  ipcgen (tests/progs/ipcgen.c) runs the scenarios.
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -64,7 +65,7 @@ class Tracer:
         return self.events
 
     def summary(self):
-        return [l for l in self.stderr_lines if " events printed, " in l]
+        return [l for l in self.stderr_lines if re.search(r" events? printed, ", l)]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Capture files: -w writes what -r reads back through the same joins, filters and formats."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -140,7 +141,9 @@ def test_truncated_file_keeps_what_came_before(tmp_path):
     res = read_back(cut, "-f", "json")
     assert res.returncode == 1
     err = res.stderr.decode().strip().splitlines()
-    assert err[-1].startswith("ipcdump: %s: truncated record at offset " % cut), err
+    # the damage is named first, then the summary of what was printed
+    assert err[-2].startswith("ipcdump: %s: truncated record at offset " % cut), err
+    assert re.fullmatch(r"ipcdump: \d+ events? printed, 0 lost", err[-1]), err
     events = [json.loads(l) for l in res.stdout.decode().splitlines()]
     assert pipe_events(events, first["ino"]), "events before the damage are kept"
 

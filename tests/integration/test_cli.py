@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import IPCDUMP, Gated, ipcgen, pipe_events
+from conftest import IPCDUMP, IPCGEN, Gated, Tracer, ipcgen, payload, pipe_events
 
 
 def wait_until_tracing(proc):
@@ -92,7 +92,7 @@ def test_stop_signals_flush_and_summarise(tracer, sig):
     events = t.stop(sig)
     assert len(pipe_events(events, r["ino"])) == 1
     [line] = t.summary()
-    assert re.fullmatch(r"ipcdump: \d+ events printed, 0 lost", line)
+    assert re.fullmatch(r"ipcdump: \d+ events? printed, 0 lost", line)
 
 
 @pytest.mark.parametrize("args", [
@@ -440,3 +440,171 @@ def test_csv_carries_every_json_field_of_every_type(tracer, tmp_path):
             "loopback-udp", "loopback-tcp-conn", "pty", "mq-sysv", "mq-posix", "mq-op", "shm"}
     assert want <= seen, want - seen
     assert [r for r in rows if r["fds"]] and [r for r in rows if r["creds_pid"]] and [r for r in rows if r["sharers"]]
+
+
+# ---- the front end: names, warnings, modes, files ---------------------------
+
+def one_usage_line(*args):
+    res = subprocess.run([IPCDUMP, *args], capture_output=True, timeout=30)
+    assert res.returncode == 2 and res.stdout == b"", res
+    [line] = res.stderr.decode().splitlines()
+    return line
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["-t", "pipes"], "unknown type 'pipes' (did you mean 'pipe'?); valid: all, signal, kill, unix,"),
+    (["-t", "pipe,unxi"], "unknown type 'unxi' (did you mean 'unix'?); valid: "),
+    (["--stas"], "unknown option '--stas' (did you mean '--stats'?)"),
+    (["-f", "jsn"], "unknown format 'jsn' (did you mean 'json'?); valid: text, json, csv"),
+    (["--time=epoc"], "unknown time mode 'epoc' (did you mean 'epoch'?); valid: clock, date, epoch,"),
+])
+def test_unknown_names_suggest_the_closest_and_list_the_valid(args, hint):
+    assert one_usage_line(*args).startswith("ipcdump: " + hint)
+
+
+def test_comma_list_of_types(tracer):
+    t = tracer("-t", "signal,pipe")
+    r = ipcgen("pipe", "x")
+    s = ipcgen("signals")
+    events = t.stop()
+    assert pipe_events(events, r["ino"])
+    assert [e for e in events if e["type"] == "signal" and e["dst_pid"] == s["receiver"]]
+    assert {e["type"] for e in events} <= {"pipe", "signal"}
+
+
+@pytest.mark.parametrize("args, warning", [
+    (["-x", "-B", "99999"], "ipcdump: warning: -B 99999 is above the 16384 bytes an event can hold: keeping 16384"),
+    (["-B", "64"], "ipcdump: warning: -B has no effect without -x (or -w): no payload is captured"),
+])
+def test_byte_limits_that_cannot_apply_warn_and_tracing_goes_on(tracer, args, warning):
+    t = tracer("-t", "pipe", *args)
+    r = ipcgen("pipe", "still traced")
+    events = t.stop()
+    assert warning in t.stderr_lines, t.stderr_lines
+    assert pipe_events(events, r["ino"])
+
+
+def test_capital_v_is_the_version():
+    res = subprocess.run([IPCDUMP, "-V"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and res.stdout.startswith(b"ipcdump "), res
+
+
+def analyze_tool(tmp_path):
+    """ipcdump-analyze: the sanitizer build under the tool's name."""
+    link = tmp_path / "ipcdump-analyze"
+    link.symlink_to(os.path.abspath(IPCDUMP))
+    return str(link)
+
+
+def test_analyze_without_a_file_prints_its_usage(tmp_path):
+    tool = analyze_tool(tmp_path)
+    # before: a live trace of the whole machine that never ended
+    res = subprocess.run([tool], capture_output=True, timeout=30)
+    assert res.returncode == 2 and res.stdout == b"", res
+    assert res.stderr.decode().splitlines() == [
+        "Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)"]
+    res = subprocess.run([tool, "-f", "json"], capture_output=True, timeout=30)
+    assert res.returncode == 2 and res.stderr.startswith(b"Usage: ipcdump-analyze FILE"), res
+    res = subprocess.run([tool, "--help"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and res.stderr == b"", res
+    assert res.stdout.startswith(b"Usage: ipcdump-analyze FILE [OPTIONS]")
+
+
+def test_output_file_keeps_the_commands_stdout_apart(tmp_path):
+    out = tmp_path / "events.json"
+    res = subprocess.run([IPCDUMP, "-t", "pipe", "-f", "json", "-x", "-o", str(out), "--",
+                          "sh", "-c", "echo from-the-command; %s pipe in-the-file" % IPCGEN],
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    # the command's own stdout only: ipcgen's report and the echo
+    lines = res.stdout.decode().splitlines()
+    assert lines[0] == "from-the-command" and len(lines) == 2, lines
+    report = json.loads(lines[1])
+    events = [json.loads(l) for l in out.read_text().splitlines()]
+    [e] = pipe_events(events, report["ino"])
+    assert payload(e) == b"in-the-file"
+    assert os.stat(out).st_mode & 0o777 == 0o600
+
+
+def test_quiet_says_nothing_but_errors(tmp_path):
+    res = subprocess.run([IPCDUMP, "-q", "-t", "pipe", "--", IPCGEN, "pipe", "quiet"],
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0 and res.stderr == b"", res
+    loud = subprocess.run([IPCDUMP, "-t", "pipe", "--", IPCGEN, "pipe", "loud"], capture_output=True, timeout=60)
+    err = loud.stderr.decode().splitlines()
+    assert err[0].startswith("ipcdump: tracing ") and re.fullmatch(r"ipcdump: \d+ events? printed, 0 lost", err[-1])
+    res = subprocess.run([IPCDUMP, "-q", "-t", "bogus"], capture_output=True, timeout=30)
+    assert res.returncode == 2 and res.stderr.startswith(b"ipcdump: unknown type"), res
+
+
+def test_a_command_left_running_untraced_is_named():
+    # -c 1 ends tracing at ipcgen's first event; the command goes on (its fds let go of our pipes)
+    proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "-c", "1", "--", "sh", "-c",
+                             "%s pipe one >/dev/null; exec sleep 60 >/dev/null 2>&1" % IPCGEN],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=60)
+    m = re.search(rb"ipcdump: tracing stopped; sh \(pid (\d+)\) goes on running, untraced\n", err)
+    pid = int(m.group(1)) if m else None
+    try:
+        assert proc.returncode == 0, err
+        assert m, err
+        assert os.path.exists("/proc/%d" % pid)
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+
+
+def capture_of(tmp_path, *scenarios, name="cap.ipcd", args=()):
+    path = str(tmp_path / name)
+    t = Tracer("-t", "pipe", "-w", path, *args, fmt=None)
+    runs = [ipcgen(*s) for s in scenarios]
+    t.stop()
+    return path, runs, t
+
+
+def summary_lines(res):
+    return [l for l in res.stderr.decode().splitlines() if re.search(r" events? \w+, \d+ lost", l)]
+
+
+def test_summary_says_what_was_done(tmp_path):
+    path, [r], t = capture_of(tmp_path, ("multi", 3))
+    assert [l for l in t.stderr_lines if re.fullmatch(r"ipcdump: \d+ events? captured, 0 lost", l)]
+    one = "src.pid == %d" % r["writers"][0]
+    res = subprocess.run([IPCDUMP, "-r", path, one], capture_output=True, timeout=60)
+    assert summary_lines(res) == ["ipcdump: 1 event printed, 0 lost"], res.stderr
+    res = subprocess.run([IPCDUMP, "-r", path, "--stats", one], capture_output=True, timeout=60)
+    assert summary_lines(res) == ["ipcdump: 1 event counted, 0 lost"], res.stderr
+    res = subprocess.run([IPCDUMP, "-r", path, "--analyze", "-f", "json"], capture_output=True, timeout=60)
+    [line] = summary_lines(res)
+    assert re.fullmatch(r"ipcdump: \d+ events analyzed, 0 lost", line), line
+    small = str(tmp_path / "small.ipcd")
+    res = subprocess.run([IPCDUMP, "-r", path, "-w", small, one], capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert summary_lines(res) == ["ipcdump: 1 event matched, 0 lost"], res.stderr
+
+
+def test_capture_files_are_private(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path, _, _ = capture_of(tmp_path, *[("pipe", "rotated-%02d" % i) for i in range(30)], args=("-C", "8K"))
+        files = sorted(p for p in os.listdir(tmp_path) if p.startswith("cap.ipcd"))
+        assert len(files) >= 2, files
+        small = str(tmp_path / "small.ipcd")
+        res = subprocess.run([IPCDUMP, "-r", path, "-w", small, "-z", "type == pipe"],
+                             capture_output=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        for name in files + ["small.ipcd"]:
+            assert os.stat(tmp_path / name).st_mode & 0o777 == 0o600, name
+    finally:
+        os.umask(old)
+
+
+def test_help_fits_80_columns_and_names_the_filter_fields():
+    res = subprocess.run([IPCDUMP, "--help"], capture_output=True, timeout=30)
+    assert res.returncode == 0
+    text = res.stdout.decode()
+    too_wide = [l for l in text.splitlines() if len(l) > 79]
+    assert not too_wide, too_wide
+    assert "ipcdump-filter(7)" in text
+    for field in ("src.pid", "dst.comm", "payload", "bytes", "type", "signal"):
+        assert field in text, field
