@@ -7,11 +7,13 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <uthash.h>
+#include <bpf/libbpf.h>
 #include "capture.h"
 #include "event.h"
 #include "filter.h"
@@ -949,6 +951,19 @@ static int trace_live(struct ipcdump *app)
 	return end_tree(app, rc);
 }
 
+/* What a bug report needs: our version, libbpf's, the kernel, and what it lets us load. */
+static void print_version(void)
+{
+	struct utsname u;
+
+	printf("ipcdump %s\n", IPCD_VERSION);
+	printf("libbpf %u.%u\n", libbpf_major_version(), libbpf_minor_version());
+	if (!uname(&u))
+		printf("kernel %s %s %s\n", u.sysname, u.release, u.machine);
+	fflush(stdout);
+	ipcd_tracer_probe(stdout);
+}
+
 /* Where events go: stdout, or -o's file, made private (events carry payloads). */
 static FILE *open_events_output(const struct ipcd_options *opts)
 {
@@ -992,7 +1007,7 @@ static int run(const struct ipcd_options *opts)
 		return IPCD_EXIT_OK;
 	}
 	if (opts->show_version) {
-		printf("ipcdump %s\n", IPCD_VERSION);
+		print_version();
 		return IPCD_EXIT_OK;
 	}
 

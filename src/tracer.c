@@ -378,16 +378,50 @@ static bool any_event_collector(const bool *running)
 }
 
 /*
+ * Loads everything wanted (t->skel holds it on success, and 0 is returned).
+ * If the kernel refuses, finds which collectors it refuses by loading each
+ * alone: refused[id] gets the error of each that failed, and the load's
+ * error is returned with nothing loaded.  -EPERM and -EACCES refuse BPF as
+ * a whole: not worth asking per collector.
+ */
+static int find_loadable(struct ipcd_tracer *t, const struct ipcd_options *o, int *refused)
+{
+	bool alone[IPCD_COLL_MAX];
+	int rc, first;
+
+	memset(refused, 0, IPCD_COLL_MAX * sizeof(*refused));
+	first = open_and_load(t, o, t->wanted);
+	if (!first || first == -EPERM || first == -EACCES)
+		return first;
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		if (!t->wanted[id])
+			continue;
+		memset(alone, 0, sizeof(alone));
+		alone[id] = true;
+		rc = open_and_load(t, o, alone);
+		if (rc) {
+			refused[id] = rc;
+		} else {
+			ipcdump_bpf__destroy(t->skel);
+			t->skel = NULL;
+		}
+	}
+	return first;
+}
+
+/*
  * Loads everything wanted; if the kernel refuses, finds which collectors it
- * refuses by loading each alone, warns about those and loads the rest.
+ * refuses, warns about those and loads the rest.
  */
 static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, FILE *err)
 {
-	bool alone[IPCD_COLL_MAX];
+	int refused[IPCD_COLL_MAX];
 	int rc;
 
 	memcpy(t->running, t->wanted, sizeof(t->running));
-	rc = open_and_load(t, o, t->running);
+	rc = find_loadable(t, o, refused);
 	if (!rc)
 		return 0;
 	if (rc == -EPERM || rc == -EACCES) {
@@ -398,19 +432,11 @@ static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, 
 	for (size_t i = 0; i < NCOLLECTORS; i++) {
 		enum ipcd_collector id = collectors[i].id;
 
-		if (!t->wanted[id])
+		if (!refused[id])
 			continue;
-		memset(alone, 0, sizeof(alone));
-		alone[id] = true;
-		rc = open_and_load(t, o, alone);
-		if (rc) {
-			fprintf(err, "ipcdump: warning: %s collector not loaded: %s; tracing the others\n",
-				ipcd_collector_name(id), strerror(-rc));
-			t->running[id] = false;
-		} else {
-			ipcdump_bpf__destroy(t->skel);
-			t->skel = NULL;
-		}
+		fprintf(err, "ipcdump: warning: %s collector not loaded: %s; tracing the others\n",
+			ipcd_collector_name(id), strerror(-refused[id]));
+		t->running[id] = false;
 	}
 	if (!any_event_collector(t->running)) {
 		fprintf(err, "ipcdump: no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
@@ -438,6 +464,62 @@ static int check_environment(FILE *err)
 		return IPCD_EXIT_FAILURE;
 	}
 	return 0;
+}
+
+/* The options a probe loads with: every program, and maps as small as they go. */
+static void probe_options(struct ipcd_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->types = ~0u;
+	o->lifecycle = true;
+	o->buffer_size = 4096;
+	o->max_channels = 1024;
+}
+
+/*
+ * For --version: which collectors this kernel lets us load, each loaded and
+ * verified (never attached).  The same fallback tracing uses: all at once,
+ * and each alone only if that fails.
+ */
+void ipcd_tracer_probe(FILE *out)
+{
+	static struct ipcd_options o;  /* its pid lists are big for a stack */
+	struct ipcd_tracer t;
+	int refused[IPCD_COLL_MAX] = { 0 };
+	const char *whole = NULL;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0) {
+		fprintf(out, "collectors: not probed: loading BPF needs root (run ipcdump --version as root)\n");
+		return;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(out, "collectors: none can load: kernel BTF is missing (/sys/kernel/btf/vmlinux)\n");
+		return;
+	}
+	probe_options(&o);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		t.wanted[collectors[i].id] = true;
+	rc = find_loadable(&t, &o, refused);
+	ipcdump_bpf__destroy(t.skel);
+	if (rc == -EPERM || rc == -EACCES)
+		whole = "the kernel refuses BPF programs";
+	fprintf(out, "collectors (loaded and verified here, not attached):\n");
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		fprintf(out, "  %-9s ", ipcd_collector_name(id));
+		if (whole)
+			fprintf(out, "cannot load: %s (%s)\n", whole, strerror(-rc));
+		else if (refused[id])
+			fprintf(out, "cannot load: %s\n", strerror(-refused[id]));
+		else if (refused_for_test(&collectors[i]))
+			fprintf(out, "cannot attach: IPCD_TEST_REFUSE\n");
+		else
+			fprintf(out, "can load\n");
+	}
 }
 
 int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, const uint32_t *tree,

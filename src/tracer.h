@@ -50,6 +50,12 @@ int ipcd_tracer_drain(struct ipcd_tracer *t);
 uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c);
 bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off);
 
+/*
+ * --version: one line per collector, "can load" or why not, from loading
+ * each into this kernel (as root; without root, one line saying so).
+ */
+void ipcd_tracer_probe(FILE *out);
+
 /* "pipe, signal": the collectors running, for the start-up line. */
 void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len);
 

@@ -608,3 +608,35 @@ def test_help_fits_80_columns_and_names_the_filter_fields():
     assert "ipcdump-filter(7)" in text
     for field in ("src.pid", "dst.comm", "payload", "bytes", "type", "signal"):
         assert field in text, field
+
+
+COLLECTORS = ["pipe", "signal", "unix", "pty", "shm", "mq", "loopback", "process"]
+
+
+def test_version_names_libbpf_the_kernel_and_what_it_allows():
+    res = subprocess.run([IPCDUMP, "--version"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and res.stderr == b"", res
+    lines = res.stdout.decode().splitlines()
+    assert re.fullmatch(r"ipcdump \S+", lines[0]), lines
+    assert re.fullmatch(r"libbpf \d+\.\d+", lines[1]), lines
+    assert lines[2] == "kernel %s %s %s" % (os.uname().sysname, os.uname().release, os.uname().machine)
+    assert lines[3].startswith("collectors")
+    status = dict(re.fullmatch(r"  (\S+) +(.+)", l).groups() for l in lines[4:])
+    # this kernel loads every collector (KERNEL.md): each is loaded and verified to say so
+    assert status == {c: "can load" for c in COLLECTORS}, lines
+
+
+def test_version_says_why_a_collector_cannot_run():
+    env = dict(os.environ, IPCD_TEST_REFUSE="pty")
+    res = subprocess.run([IPCDUMP, "-V"], capture_output=True, timeout=30, env=env)
+    assert res.returncode == 0, res
+    assert "  pty       cannot attach: IPCD_TEST_REFUSE" in res.stdout.decode().splitlines()
+
+
+def test_version_without_root_says_it_cannot_probe():
+    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", IPCDUMP, "--version"],
+                         capture_output=True, timeout=30)
+    assert res.returncode == 0, res
+    lines = res.stdout.decode().splitlines()
+    assert lines[0].startswith("ipcdump ") and lines[1].startswith("libbpf ")
+    assert lines[-1] == "collectors: not probed: loading BPF needs root (run ipcdump --version as root)"
