@@ -918,6 +918,7 @@ static int trace_live(struct ipcdump *app)
 	if (app->tree)
 		proc_table_foreach_tree_member(app->procs, add_to_array, &members);
 	raise_priority();
+	ipcd_timing("start");
 	rc = ipcd_tracer_start(&app->tracer, opts, members.ids, members.count, on_record, app, stderr);
 	free(members.ids);
 	if (!rc && opts->write_path)
@@ -928,6 +929,7 @@ static int trace_live(struct ipcdump *app)
 	}
 	/* After attaching: a process born in between is in the scan or in a record. */
 	proc_table_scan(app->procs, "/proc");
+	ipcd_timing("scan /proc");
 	if (app->tree) {
 		proc_table_tree_descendants(app->procs);
 		proc_table_foreach_tree_member(app->procs, follow_member, app);
@@ -938,6 +940,7 @@ static int trace_live(struct ipcdump *app)
 	}
 	ipcd_tracer_ignore_fd(&app->tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&app->tracer, STDERR_FILENO);
+	ipcd_timing("the rest");
 	announce(app);
 	if (opts->command) {
 		command_takes_signal = 1;

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -53,6 +54,24 @@ static const struct collector_desc *collector_of(const struct bpf_program *prog)
 		if (!strncmp(name, collectors[i].prog_prefix, strlen(collectors[i].prog_prefix)))
 			return &collectors[i];
 	return NULL;
+}
+
+/*
+ * IPCD_TIMING=1: how long each start-up phase took, one line each on
+ * stderr (bench/startup shows them): where the time before "tracing" goes.
+ */
+void ipcd_timing(const char *phase)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	if (!getenv("IPCD_TIMING"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec)
+		fprintf(stderr, "ipcdump: timing: %-28s %7.1f ms\n", phase,
+			(now.tv_sec - last.tv_sec) * 1e3 + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
 }
 
 /* libbpf talks a lot; keep its warnings only, and only with IPCD_DEBUG. */
@@ -187,7 +206,9 @@ static int open_and_load(struct ipcd_tracer *t, const struct ipcd_options *o, co
 	if (!t->skel)
 		return -errno;
 	configure(t->skel, o, enabled);
+	ipcd_timing("open skeleton");
 	err = ipcdump_bpf__load(t->skel);
+	ipcd_timing("load and verify");
 	if (err) {
 		ipcdump_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -548,6 +569,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		fill_local_addrs(t);
 	if (t->running[IPCD_COLL_MQ])
 		fill_sysv_keys(t);
+	ipcd_timing("fill maps");
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
 	if (!t->rb) {
 		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));
@@ -560,6 +582,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		if (!t->running[c->id])
 			continue;
 		rc = attach_collector(t, c, &why);
+		ipcd_timing(ipcd_collector_name(c->id));
 		if (rc) {
 			fprintf(err, "ipcdump: warning: %s collector not attached (%s: %s); tracing the others\n",
 				ipcd_collector_name(c->id), why, strerror(-rc));

@@ -56,6 +56,9 @@ bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key,
  */
 void ipcd_tracer_probe(FILE *out);
 
+/* IPCD_TIMING=1: the time since the previous phase, on stderr. */
+void ipcd_timing(const char *phase);
+
 /* "pipe, signal": the collectors running, for the start-up line. */
 void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len);
 
