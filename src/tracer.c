@@ -158,6 +158,16 @@ static bool program_wanted(const struct bpf_program *prog, const struct ipcd_opt
 	return o->lifecycle || !strstr(bpf_program__name(prog), "_life_");
 }
 
+/*
+ * The big per-channel tables, sized for the collector that uses them; one
+ * entry when it is not loaded, since making room (a preallocated LRU) is
+ * a good part of the start-up.
+ */
+static uint32_t channels_for(const struct ipcd_options *o, const bool *enabled, enum ipcd_collector c)
+{
+	return enabled[c] ? o->max_channels : 1;
+}
+
 static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
 {
 	struct bpf_program *prog;
@@ -180,9 +190,9 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	 * Past this many pipes or sockets in use at once, the least recently
 	 * used lose their byte counters, and their next bytes may not join.
 	 */
-	bpf_map__set_max_entries(skel->maps.pipe_states, o->max_channels);
-	bpf_map__set_max_entries(skel->maps.unix_states, o->max_channels);
-	bpf_map__set_max_entries(skel->maps.new_socks, o->max_channels);
+	bpf_map__set_max_entries(skel->maps.pipe_states, channels_for(o, enabled, IPCD_COLL_PIPE));
+	bpf_map__set_max_entries(skel->maps.unix_states, channels_for(o, enabled, IPCD_COLL_UNIX));
+	bpf_map__set_max_entries(skel->maps.new_socks, channels_for(o, enabled, IPCD_COLL_UNIX));
 	/* read and written only when a filter runs in the kernel */
 	bpf_map__set_max_entries(skel->maps.sent_chans, skel->rodata->cfg_filters ? o->max_channels : 1);
 	/* a tree's live processes are there too: a whole build's worth */
