@@ -640,3 +640,38 @@ def test_version_without_root_says_it_cannot_probe():
     lines = res.stdout.decode().splitlines()
     assert lines[0].startswith("ipcdump ") and lines[1].startswith("libbpf ")
     assert lines[-1] == "collectors: not probed: loading BPF needs root (run ipcdump --version as root)"
+
+
+def signal_pending(pid, sig):
+    """sig waits to be delivered to pid (to the thread group or one of its threads)."""
+    bit = 1 << (sig - 1)
+    status = open("/proc/%d/status" % pid).read()
+    masks = re.findall(r"^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$", status, re.M)
+    return any(int(m, 16) & bit for m in masks)
+
+
+def test_a_second_interrupt_names_the_command_it_leaves_running(tmp_path):
+    armed = tmp_path / "armed"
+    # the command ignores ^C: the first goes to it, the second stops ipcdump
+    proc = subprocess.Popen([IPCDUMP, "-t", "pipe", "--", "sh", "-c",
+                             "trap '' INT; touch %s; exec sleep 60 >/dev/null 2>&1" % armed],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_until_tracing(proc)
+    deadline = time.time() + 30
+    while not armed.exists():
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    # two ^C pending at once are one: the second is sent once the first was taken
+    while signal_pending(proc.pid, signal.SIGINT):
+        assert time.time() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    m = re.search(rb"ipcdump: tracing stopped; sh \(pid (\d+)\) goes on running, untraced\n", err)
+    try:
+        assert proc.returncode == 0 and m, err
+        assert os.path.exists("/proc/%s" % m.group(1).decode())
+    finally:
+        if m:
+            os.kill(int(m.group(1)), signal.SIGKILL)
