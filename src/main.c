@@ -940,6 +940,8 @@ static int trace_live(struct ipcdump *app)
 	}
 	ipcd_tracer_ignore_fd(&app->tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&app->tracer, STDERR_FILENO);
+	/* -o to a FIFO: the same, for its reader */
+	ipcd_tracer_ignore_fd(&app->tracer, fileno(app->output.out));
 	ipcd_timing("the rest");
 	announce(app);
 	if (opts->command) {
@@ -972,7 +974,8 @@ static FILE *open_events_output(const struct ipcd_options *opts)
 {
 	FILE *out = stdout;
 
-	if (opts->output_path && !(out = capture_create_private(opts->output_path))) {
+	if (opts->output_path && strcmp(opts->output_path, "-") &&
+	    !(out = capture_create_private(opts->output_path))) {
 		fprintf(stderr, "ipcdump: cannot write %s: %s\n", opts->output_path, strerror(errno));
 		return NULL;
 	}
@@ -1078,35 +1081,49 @@ static bool asks_for_help(int argc, char **argv)
 	return false;
 }
 
+/* FILE: the first argument that is neither an option nor an option's value; 0 if none. */
+static int analyze_file_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (argv[i][0] != '-' || !strcmp(argv[i], "-"))
+			return i;
+		if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--read"))
+			return i + 1 < argc ? i + 1 : 0;  /* -r FILE said as ipcdump would */
+		if (ipcd_option_takes_value(argv[i]))
+			i++;
+	}
+	return 0;
+}
+
 /*
- * Returns the argv to parse, or NULL after usage (exit code in *rc).  The
- * first argument is FILE unless it is an option; with no FILE at all the
- * usage is printed: without -r, ipcdump would trace the whole machine.
+ * Returns the argv to parse, or NULL after usage (exit code in *rc):
+ * "--analyze -r FILE" and the other arguments.  With no FILE the usage is
+ * printed: without -r, ipcdump would trace the whole machine, forever.
  */
 static char **analyze_args(int *argc, char **argv, int *rc)
 {
 	static char *args[256];
-	bool file_first;
+	int file = 0, n = 0;
 
 	if (asks_for_help(*argc, argv)) {
 		print_analyze_usage(stdout);
 		*rc = IPCD_EXIT_OK;
 		return NULL;
 	}
-	if (*argc < 2 || *argc + 3 > (int)(sizeof(args) / sizeof(args[0]))) {
+	if (*argc + 3 > (int)(sizeof(args) / sizeof(args[0])) || !(file = analyze_file_arg(*argc, argv))) {
 		fputs("Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)\n", stderr);
 		*rc = IPCD_EXIT_USAGE;
 		return NULL;
 	}
-	file_first = argv[1][0] != '-' || !strcmp(argv[1], "-");
-	args[0] = argv[0];
-	args[1] = "--analyze";
-	if (file_first)
-		args[2] = "-r";
-	for (int i = 1; i < *argc; i++)
-		args[i + 1 + file_first] = argv[i];
-	*argc += 1 + file_first;
-	args[*argc] = NULL;
+	args[n++] = argv[0];
+	args[n++] = "--analyze";
+	for (int i = 1; i < *argc; i++) {
+		if (i == file && strcmp(argv[i - 1], "-r") && strcmp(argv[i - 1], "--read"))
+			args[n++] = "-r";
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	*argc = n;
 	return args;
 }
 
@@ -1119,10 +1136,6 @@ int main(int argc, char **argv)
 	if (analyze && !(argv = analyze_args(&argc, argv, &rc)))
 		return rc;
 	rc = ipcd_parse_options(argc, argv, &opts, stderr);
-	if (rc < 0 && analyze && !opts.read_path && !opts.show_version) {
-		fputs("Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)\n", stderr);
-		rc = IPCD_EXIT_USAGE;
-	}
 
 	if (rc < 0)
 		rc = run(&opts);

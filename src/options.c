@@ -735,7 +735,7 @@ void ipcd_options_free(struct ipcd_options *opts)
 }
 
 /* Options that take their value in the next argument, as getopt reads them: "-w" "--", "--read" "--". */
-static bool takes_next_argument(const char *arg)
+bool ipcd_option_takes_value(const char *arg)
 {
 	static const char with_value[] = "tpsdPSDcfBwrFCGuo";
 
@@ -758,7 +758,7 @@ static bool takes_next_argument(const char *arg)
 static int command_start(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (takes_next_argument(argv[i])) {
+		if (ipcd_option_takes_value(argv[i])) {
 			i++;
 			continue;
 		}

@@ -101,6 +101,9 @@ static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
 /* The name in names[] closest to typed (edit distance), if close enough to suggest; else NULL. */
 const char *ipcd_closest_name(const char *typed, const char *const *names, size_t count);
 
+/* arg is an option whose value is the next argument ("-w", "--read", "-xw"; not "-wFILE"). */
+bool ipcd_option_takes_value(const char *arg);
+
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);
 /*

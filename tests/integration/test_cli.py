@@ -510,6 +510,19 @@ def test_analyze_without_a_file_prints_its_usage(tmp_path):
     assert res.stdout.startswith(b"Usage: ipcdump-analyze FILE [OPTIONS]")
 
 
+def test_analyze_takes_its_file_before_or_after_the_options(tmp_path):
+    tool = analyze_tool(tmp_path)
+    path, [r], _ = capture_of(tmp_path, ("multi", 2))
+    reports = []
+    for args in ([path, "-f", "json"], ["-f", "json", path], ["-f", "json", "-r", path],
+                 ["-f", "json", path, "type == pipe"]):
+        res = subprocess.run([tool, *args], capture_output=True, timeout=60)
+        assert res.returncode == 0, (args, res.stderr)
+        reports.append(json.loads(res.stdout))
+    assert all(x["busiest_channels"] == reports[0]["busiest_channels"] for x in reports), reports
+    assert [c for c in reports[0]["busiest_channels"] if c["what"] == "pipe pipe:[%d]" % r["ino"]]
+
+
 def test_output_file_keeps_the_commands_stdout_apart(tmp_path):
     out = tmp_path / "events.json"
     res = subprocess.run([IPCDUMP, "-t", "pipe", "-f", "json", "-x", "-o", str(out), "--",
