@@ -277,6 +277,16 @@ static void test_comma_separated_types(void **state)
 	assert_refused(ARGV("-t", "pipe,"), "unknown type ''; " VALID_TYPES);
 }
 
+/* -w writes the events already: a second destination for them is a mistake to say. */
+static void test_output_file_and_capture_are_refused_together(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("-o", "events.txt"));
+	assert_string_equal(opts.output_path, "events.txt");
+	assert_refused(ARGV("-o", "events.txt", "-w", "cap.ipcd"),
+		       "-o and -w: -w writes the events already, as a capture");
+}
+
 static void test_closest_name(void **state)
 {
 	const char *names[] = { "text", "json", "csv" };
@@ -754,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_type_suggests_the_closest),
 		cmocka_unit_test(test_comma_separated_types),
 		cmocka_unit_test(test_closest_name),
+		cmocka_unit_test(test_output_file_and_capture_are_refused_together),
 		cmocka_unit_test(test_byte_limit_warnings),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),
