@@ -382,6 +382,23 @@ static const char *closest_long_option(const char *typed)
 	return ipcd_closest_name(bare, names, count);
 }
 
+/* getopt takes "--stat" for "--stats", but not "--src", which begins two: name them. */
+static bool ambiguous_option(FILE *err, const char *typed)
+{
+	size_t len = strcspn(typed, "="), matches = 0;
+
+	for (const struct option *o = long_options; o->name; o++)
+		matches += len && !strncmp(o->name, typed, len);
+	if (matches < 2)
+		return false;
+	fprintf(err, "ipcdump: ambiguous option '--%.*s': it begins", (int)len, typed);
+	for (const struct option *o = long_options; o->name; o++)
+		if (!strncmp(o->name, typed, len))
+			fprintf(err, " --%s", o->name);
+	fputs(" (see ipcdump --help)\n", err);
+	return true;
+}
+
 /* getopt leaves the culprit in optopt for short options, in argv for long ones. */
 static int bad_option(FILE *err, int opt, const char *arg)
 {
@@ -392,6 +409,8 @@ static int bad_option(FILE *err, int opt, const char *arg)
 
 	if (opt == ':')
 		return usage_error(err, "option '%s' needs a value", what);
+	if (is_long && !strncmp(arg, "--", 2) && ambiguous_option(err, arg + 2))
+		return IPCD_EXIT_USAGE;
 	closest = is_long && !strncmp(arg, "--", 2) ? closest_long_option(arg + 2) : NULL;
 	if (closest) {
 		fprintf(err, "ipcdump: unknown option '%s' (did you mean '--%s'?) (see ipcdump --help)\n", what,
