@@ -1073,10 +1073,11 @@ static void print_analyze_usage(FILE *out)
 	      out);
 }
 
-static bool asks_for_help(int argc, char **argv)
+/* One of the names (long, then short) is among the options, before any "--". */
+static bool asks_for(int argc, char **argv, const char *long_name, const char *short_name)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+		if (!strcmp(argv[i], long_name) || !strcmp(argv[i], short_name))
 			return true;
 	return false;
 }
@@ -1105,11 +1106,13 @@ static char **analyze_args(int *argc, char **argv, int *rc)
 	static char *args[256];
 	int file = 0, n = 0;
 
-	if (asks_for_help(*argc, argv)) {
+	if (asks_for(*argc, argv, "--help", "-h")) {
 		print_analyze_usage(stdout);
 		*rc = IPCD_EXIT_OK;
 		return NULL;
 	}
+	if (asks_for(*argc, argv, "--version", "-V"))
+		return argv;
 	if (*argc + 3 > (int)(sizeof(args) / sizeof(args[0])) || !(file = analyze_file_arg(*argc, argv))) {
 		fputs("Usage: ipcdump-analyze FILE [OPTIONS] (see ipcdump-analyze --help)\n", stderr);
 		*rc = IPCD_EXIT_USAGE;

@@ -508,6 +508,8 @@ def test_analyze_without_a_file_prints_its_usage(tmp_path):
     res = subprocess.run([tool, "--help"], capture_output=True, timeout=30)
     assert res.returncode == 0 and res.stderr == b"", res
     assert res.stdout.startswith(b"Usage: ipcdump-analyze FILE [OPTIONS]")
+    res = subprocess.run([tool, "-V"], capture_output=True, timeout=30)
+    assert res.returncode == 0 and res.stdout.startswith(b"ipcdump "), res
 
 
 def test_analyze_takes_its_file_before_or_after_the_options(tmp_path):
