@@ -531,10 +531,11 @@ def test_output_file_keeps_the_commands_stdout_apart(tmp_path):
                           "sh", "-c", "echo from-the-command; %s pipe in-the-file" % IPCGEN],
                          capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr
-    # the command's own stdout only: ipcgen's report and the echo
+    # the command's own stdout only: the echo, then ipcgen's report
     lines = res.stdout.decode().splitlines()
-    assert lines[0] == "from-the-command" and len(lines) == 2, lines
-    report = json.loads(lines[1])
+    assert lines[0] == "from-the-command", lines
+    assert not [l for l in lines if '"src_pid"' in l], lines
+    report = json.loads(lines[-1])
     events = [json.loads(l) for l in out.read_text().splitlines()]
     [e] = pipe_events(events, report["ino"])
     assert payload(e) == b"in-the-file"
