@@ -27,6 +27,15 @@ struct pending_read {
 	int32_t fd;
 	uint8_t call;
 	uint64_t sock, ino;     /* unix: the receiving socket */
+	/*
+	 * The first bytes the reader got, when the kernel copied them: the
+	 * writes' copies only hold the first -B bytes of each write, so a read
+	 * of a later piece of a long write needs its own.  Borrowed from the
+	 * record while the read is settled at once, owned once it waits.
+	 */
+	const uint8_t *payload;
+	uint32_t payload_len;
+	bool owns_payload;
 };
 
 struct stream_chan {
@@ -84,10 +93,21 @@ static void write_free(struct pending_write *w)
 	w->extra = NULL;
 }
 
+static void read_free(struct pending_read *r)
+{
+	if (r->owns_payload)
+		free((void *)r->payload);
+	r->payload = NULL;
+	r->payload_len = 0;
+	r->owns_payload = false;
+}
+
 static void chan_free(struct stream_chan *c)
 {
 	for (size_t i = c->first; i < c->nwrites; i++)
 		write_free(&c->writes[i]);
+	for (size_t i = 0; i < c->nreads; i++)
+		read_free(&c->reads[i]);
 	free(c->writes);
 	free(c->reads);
 	free(c->path);
@@ -154,7 +174,35 @@ static void event_set_writer(struct ipcd_event *e, const struct pending_write *w
 		e->payload = w->payload + lo;
 		e->payload_len = (uint32_t)((hi < w->payload_len ? hi : w->payload_len) - lo);
 	}
-	if (e->payload_len < to - from && (w->flags & IPCD_F_PAYLOAD_TRUNCATED))
+}
+
+/*
+ * The bytes [from, to) come with whichever copy holds more of their start:
+ * the write's (its first -B bytes) or the read's (the reader's first -B).
+ * A read of the third piece of a 64 KiB write finds nothing in the write's
+ * copy; the second write a read took may lie past the read's copy.
+ */
+static void event_set_payload(struct ipcd_event *e, const struct pending_write *w, const struct pending_read *r,
+			      uint64_t from, uint64_t to)
+{
+	uint64_t in_read = from - r->off;
+	/* a read that copied nothing says nothing of this event's bytes */
+	uint32_t truncated = r->payload_len ? r->flags & IPCD_F_PAYLOAD_TRUNCATED : 0;
+
+	if (w)
+		truncated |= w->flags & IPCD_F_PAYLOAD_TRUNCATED;
+	if (in_read < r->payload_len) {
+		uint64_t end = r->off + r->payload_len < to ? r->off + r->payload_len : to;
+
+		if (end - from > e->payload_len) {
+			e->payload = r->payload + in_read;
+			e->payload_len = (uint32_t)(end - from);
+		}
+	}
+	/* the bytes are here after all, whatever one side could not copy */
+	if (e->payload_len)
+		e->flags &= ~IPCD_F_PAYLOAD_UNAVAILABLE;
+	if (e->payload_len < to - from && truncated)
 		e->flags |= IPCD_F_PAYLOAD_TRUNCATED;
 }
 
@@ -191,6 +239,7 @@ static void emit_segment(struct stream_join *j, const struct stream_chan *c, con
 	} else {
 		e.flags |= IPCD_EF_WRITER_UNKNOWN;
 	}
+	event_set_payload(&e, w, r, from, to);
 	j->emit(j->emit_ctx, &e);
 }
 
@@ -210,6 +259,8 @@ static void emit_unread(struct stream_join *j, const struct stream_chan *c, cons
 	event_base(&e, c, w->end_ns);
 	e.bytes = to - from;
 	event_set_writer(&e, w, from, to);
+	if (e.payload_len < to - from && (w->flags & IPCD_F_PAYLOAD_TRUNCATED))
+		e.flags |= IPCD_F_PAYLOAD_TRUNCATED;
 	e.flags |= why;
 	j->emit(j->emit_ctx, &e);
 }
@@ -328,12 +379,22 @@ static bool settle_read(struct stream_join *j, struct stream_chan *c, const stru
 	return true;
 }
 
+/* Settles read r and frees what it holds; false (and nothing freed) if it must wait. */
+static bool settle_and_free_read(struct stream_join *j, struct stream_chan *c, struct pending_read *r,
+				 bool force)
+{
+	if (!settle_read(j, c, r, force))
+		return false;
+	read_free(r);
+	return true;
+}
+
 static void settle_pending_reads(struct stream_join *j, struct stream_chan *c, bool force)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < c->nreads; i++) {
-		if (settle_read(j, c, &c->reads[i], force))
+		if (settle_and_free_read(j, c, &c->reads[i], force))
 			continue;
 		c->reads[out++] = c->reads[i];
 	}
@@ -380,14 +441,26 @@ static void add_read(struct stream_join *j, struct stream_chan *c, const struct 
 	struct pending_read r = {
 		.off = io->offset, .len = io->bytes, .end_ns = io->end_ns,
 		.task = *io->task, .flags = io->flags, .fd = io->fd, .call = io->call,
-		.sock = io->sock, .ino = io->ino,
+		.sock = io->sock, .ino = io->ino, .payload = io->payload, .payload_len = io->payload_len,
 	};
+	uint8_t *copy;
 
+	if (!r.payload)
+		r.payload_len = 0;
 	if (settle_read(j, c, &r, false))
 		return;
 	if (!grow_array((void **)&c->reads, &c->cap_reads, c->nreads + 1, sizeof(r))) {
 		settle_read(j, c, &r, true);
 		return;
+	}
+	/* it waits for its writes: keep its bytes beyond the record's life */
+	if (r.payload_len) {
+		copy = malloc(r.payload_len);
+		if (copy)
+			memcpy(copy, r.payload, r.payload_len);
+		r.payload = copy;
+		r.payload_len = copy ? r.payload_len : 0;
+		r.owns_payload = copy != NULL;
 	}
 	c->reads[c->nreads++] = r;
 }
@@ -450,7 +523,7 @@ void stream_join_resync(struct stream_join *j, const struct ipcd_pipe_resync *re
 	/* Reads of bytes no traced write produced: their writers are unknown. */
 	for (size_t i = 0; i < c->nreads; i++) {
 		if (c->reads[i].off < rec->to)
-			settle_read(j, c, &c->reads[i], true);
+			settle_and_free_read(j, c, &c->reads[i], true);
 		else
 			c->reads[out++] = c->reads[i];
 	}
@@ -479,7 +552,7 @@ void stream_join_expire(struct stream_join *j, uint64_t now_ns, uint64_t max_age
 
 		for (size_t i = 0; i < c->nreads; i++) {
 			if (now_ns - c->reads[i].end_ns >= max_age_ns && now_ns > c->reads[i].end_ns)
-				settle_read(j, c, &c->reads[i], true);
+				settle_and_free_read(j, c, &c->reads[i], true);
 			else
 				c->reads[out++] = c->reads[i];
 		}

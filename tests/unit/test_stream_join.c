@@ -846,6 +846,93 @@ static void test_carried_and_dropped_record_flags(void **state)
 							   IPCD_F_STARTED_BEFORE | IPCD_EF_HAS_LATENCY);
 }
 
+/*
+ * -B keeps the first bytes of each write; a read of a later piece of it
+ * brings its own first bytes, and those are the event's payload.
+ */
+static void test_read_of_a_later_piece_has_its_own_payload(void **state)
+{
+	struct fixture *f = *state;
+	struct io long_write = {
+		.dir = IPCD_PIPE_WRITE, .pid = 10, .comm = "writer", .offset = 0, .bytes = 10,
+		.start_ns = 100, .ts_ns = 150, .flags = IPCD_F_PAYLOAD_TRUNCATED, .payload = "0123", .fd = 4,
+	};
+	struct io later_piece = {
+		.dir = IPCD_PIPE_READ, .pid = 20, .comm = "reader", .offset = 6, .bytes = 4,
+		.start_ns = 600, .ts_ns = 700, .payload = "6789", .fd = 3,
+	};
+	struct io clipped_piece = {
+		.dir = IPCD_PIPE_READ, .pid = 20, .comm = "reader", .offset = 3, .bytes = 3,
+		.start_ns = 400, .ts_ns = 500, .flags = IPCD_F_PAYLOAD_TRUNCATED, .payload = "34", .fd = 3,
+	};
+	const struct ipcd_event *e = f->sink.events;
+
+	feed(f->join, &long_write);
+	feed(f->join, &clipped_piece);
+	feed(f->join, &later_piece);
+
+	assert_int_equal(f->sink.count, 2);
+	assert_transfer(&e[0], 10, "writer", 20, "reader", 3, "34");
+	assert_int_equal(e[0].flags, IPCD_EF_HAS_LATENCY | IPCD_F_PAYLOAD_TRUNCATED);
+	assert_transfer(&e[1], 10, "writer", 20, "reader", 4, "6789");
+	assert_int_equal(e[1].flags, IPCD_EF_HAS_LATENCY);
+}
+
+/* A read that waits for its write keeps its bytes: the record it came in is gone by then. */
+static void test_waiting_read_keeps_its_payload(void **state)
+{
+	struct fixture *f = *state;
+	struct io early_read = {
+		.dir = IPCD_PIPE_READ, .pid = 20, .comm = "reader", .offset = 4, .bytes = 4,
+		.start_ns = 600, .ts_ns = 700, .payload = "4567", .fd = 3,
+	};
+	struct io long_write = {
+		.dir = IPCD_PIPE_WRITE, .pid = 10, .comm = "writer", .offset = 0, .bytes = 8,
+		.start_ns = 100, .ts_ns = 800, .flags = IPCD_F_PAYLOAD_TRUNCATED, .payload = "01", .fd = 4,
+	};
+
+	feed_read(f->join, 20, "reader", 0, 4, 650);
+	feed(f->join, &early_read);
+	assert_int_equal(f->sink.count, 0);
+	feed(f->join, &long_write);
+
+	assert_int_equal(f->sink.count, 2);
+	assert_transfer(&f->sink.events[0], 10, "writer", 20, "reader", 4, "01");
+	assert_transfer(&f->sink.events[1], 10, "writer", 20, "reader", 4, "4567");
+}
+
+/*
+ * A read across two writes: each event takes the copy that holds more of
+ * its bytes, the read's for the first write, the second write's own where
+ * the read's copy ends early.  Bytes no traced write produced take the read's.
+ */
+static void test_each_segment_takes_the_longer_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct io first = {
+		.dir = IPCD_PIPE_WRITE, .pid = 10, .comm = "writer", .offset = 2, .bytes = 4,
+		.start_ns = 100, .ts_ns = 150, .flags = IPCD_F_PAYLOAD_TRUNCATED, .payload = "2", .fd = 4,
+		.base = 2,
+	};
+	struct io across = {
+		.dir = IPCD_PIPE_READ, .pid = 20, .comm = "reader", .offset = 0, .bytes = 9,
+		.start_ns = 600, .ts_ns = 700, .flags = IPCD_F_PAYLOAD_TRUNCATED, .payload = "012345ab",
+		.fd = 3, .base = 2,
+	};
+	const struct ipcd_event *e = f->sink.events;
+
+	feed(f->join, &first);
+	feed_write(f->join, 11, "writer", 6, "abc", 200);
+	feed(f->join, &across);
+
+	assert_int_equal(f->sink.count, 3);
+	assert_transfer(&e[0], -1, "", 20, "reader", 2, "01");
+	assert_transfer(&e[1], 10, "writer", 20, "reader", 4, "2345");
+	assert_int_equal(e[1].flags & IPCD_F_PAYLOAD_TRUNCATED, 0);
+	assert_transfer(&e[2], 11, "writer", 20, "reader", 3, "abc");
+	assert_int_equal(e[2].flags & IPCD_F_PAYLOAD_TRUNCATED, 0);
+}
+
 /* ---- latency ------------------------------------------------------------ */
 
 /* A write begun before tracing has no entry time: latency counts from its return. */
@@ -910,6 +997,9 @@ int main(void)
 		JOIN_TEST(test_truncated_only_when_the_slice_is_short),
 		JOIN_TEST(test_order_uncertain_from_either_side),
 		JOIN_TEST(test_carried_and_dropped_record_flags),
+		JOIN_TEST(test_read_of_a_later_piece_has_its_own_payload),
+		JOIN_TEST(test_waiting_read_keeps_its_payload),
+		JOIN_TEST(test_each_segment_takes_the_longer_copy),
 		JOIN_TEST(test_latency_from_write_return_when_entry_unknown),
 		JOIN_TEST(test_no_latency_when_read_returns_before_write_began),
 	};
