@@ -615,6 +615,13 @@ struct ipcd_pipe_state {
 	__u64 r_enters;
 	__s64 w_inflight; /* writes begun and not yet ended */
 	__s64 r_inflight;
+	/*
+	 * [copied_from, copied_to): bytes whose write records hold every one
+	 * of them (payloads wanted), so a read within them need not copy its
+	 * own.  copied_to 0: none.
+	 */
+	__u64 copied_from;
+	__u64 copied_to;
 };
 
 /*

@@ -356,28 +356,54 @@ static __always_inline int pipe_call_enter(__u8 call, int rfd, int wfd, __u64 bu
 	return 0;
 }
 
-static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
-					 __u64 offset, long ret, __u64 base, __u32 flags)
+/* The reading call has a user buffer that now holds the bytes it read. */
+static __always_inline bool reader_has_buffer(const struct pipe_call *c)
+{
+	return c->call == IPCD_CALL_READ || c->call == IPCD_CALL_READV || c->call == IPCD_CALL_VMSPLICE;
+}
+
+/*
+ * Copies the first -B bytes a call moved into scratch: a write's from what
+ * it wrote, a read's (when copy_read) from what it read.  A read through
+ * splice or sendfile has no user buffer: its events keep the write's copy.
+ */
+static __always_inline __u32 copy_io_payload(const struct pipe_call *c, __u8 dir, long ret, bool copy_read,
+					     __u32 *flags)
+{
+	__u32 len = 0;
+
+	if (!cfg_payload_max)
+		return 0;
+	if (dir == IPCD_PIPE_WRITE) {
+		if (!c->user_data) {
+			*flags |= IPCD_F_PAYLOAD_UNAVAILABLE;
+			return 0;
+		}
+	} else if (!copy_read || !reader_has_buffer(c)) {
+		return 0;
+	}
+	len = copy_user_payload(c->buf, c->count, c->iov, ret);
+	if (len < (__u64)ret)
+		*flags |= IPCD_F_PAYLOAD_TRUNCATED;
+	return len;
+}
+
+/* Sends the record of one end of a call; returns the payload bytes it carried, -1 if none went out. */
+static __always_inline long emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
+					 __u64 offset, long ret, __u64 base, __u32 flags, bool copy_read)
 {
 	struct ipcd_scratch *s = this_cpu_scratch();
 	struct ipcd_pipe_io *rec;
-	__u32 len = 0;
+	__u32 len;
 	__u64 size;
 
 	if (!s)
-		return;
+		return -1;
 	rec = scratch_record(s, struct ipcd_pipe_io);
 	fill_current(&rec->task);
 	if (dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task))
-		return;
-	if (dir == IPCD_PIPE_WRITE && cfg_payload_max) {
-		if (c->user_data)
-			len = copy_user_payload(c->buf, c->count, c->iov, ret);
-		else
-			flags |= IPCD_F_PAYLOAD_UNAVAILABLE;
-		if (len < (__u64)ret && c->user_data)
-			flags |= IPCD_F_PAYLOAD_TRUNCATED;
-	}
+		return -1;
+	len = copy_io_payload(c, dir, ret, copy_read, &flags);
 	if (len > IPCD_PAYLOAD_MAX)
 		len = IPCD_PAYLOAD_MAX;
 	rec->hdr.kind = IPCD_REC_PIPE_IO;
@@ -403,8 +429,53 @@ static __always_inline void emit_pipe_io(const struct pipe_call *c, const struct
 	 */
 	barrier_var(size);
 	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
+	if (bpf_ringbuf_output(&events, rec, size, ring_flags())) {
 		count_lost(IPCD_COLL_PIPE);
+		return -1;
+	}
+	return len;
+}
+
+/*
+ * After a write's record: if it carried every byte it wrote, its bytes join
+ * the range whose content userspace holds, else the range is forgotten.
+ * Writes that overlapped another only forget it, so that one writer at a
+ * time moves the two bounds and a reader never sees them torn.
+ */
+static __always_inline void note_write_copied(struct ipcd_pipe_state *st, __u64 offset, long ret, long copied,
+					      __u32 flags)
+{
+	if (copied != ret || (flags & IPCD_F_ORDER_UNCERTAIN)) {
+		st->copied_to = 0;
+		return;
+	}
+	if (__sync_val_compare_and_swap(&st->copied_to, offset, offset + ret) == offset && offset)
+		return;
+	st->copied_to = 0;
+	__sync_fetch_and_add(&st->copied_from, 0);  /* orders the stores: a full barrier */
+	st->copied_from = offset;
+	__sync_fetch_and_add(&st->copied_from, 0);
+	st->copied_to = offset + ret;
+}
+
+/*
+ * Must a read of [offset, offset + ret) copy its own bytes?  Not when the
+ * write records already hold its first -B bytes: the common case of a
+ * reader that keeps up with its writer.
+ */
+static __always_inline bool read_needs_copy(struct ipcd_pipe_state *st, __u64 offset, long ret)
+{
+	__u64 want = (__u64)ret < cfg_payload_max ? (__u64)ret : cfg_payload_max;
+	__u64 to = st->copied_to, from;
+
+	if (!cfg_payload_max)
+		return false;
+	__sync_fetch_and_add(&st->copied_from, 0);
+	from = st->copied_from;
+	__sync_fetch_and_add(&st->copied_from, 0);
+	if (!to || to != st->copied_to)
+		return true;
+	return offset < from || offset + want > to;
 }
 
 /* Numbers the bytes one end of a call moved, and reports them.  Global: see pipe_end_begin. */
@@ -413,6 +484,7 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	struct ipcd_pipe_state *st;
 	__u32 flags;
 	__u64 offset = 0, base = 0;
+	long copied;
 
 	if (!c || !end)
 		return 0;
@@ -445,7 +517,13 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 	base = st->base;
 	if (ret <= 0)
 		return 0;
-	emit_pipe_io(c, end, dir, offset, ret, base, flags);
+	if (dir == IPCD_PIPE_WRITE) {
+		copied = emit_pipe_io(c, end, dir, offset, ret, base, flags, false);
+		if (cfg_payload_max)
+			note_write_copied(st, offset, ret, copied, flags);
+	} else {
+		emit_pipe_io(c, end, dir, offset, ret, base, flags, read_needs_copy(st, offset, ret));
+	}
 	/*
 	 * A read that may have emptied the pipe is a moment to check the
 	 * counters; after its record, so userspace has it when told of a gap.

@@ -3,9 +3,10 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 
-from conftest import IPCGEN, Gated, ipcgen, payload, pipe_events
+from conftest import IPCDUMP, IPCGEN, Gated, ipcgen, payload, pipe_events
 
 
 def assert_endpoint(event, side, pid, comm):
@@ -136,7 +137,8 @@ def traced_move(tracer, how, data, call_into_b):
     assert_endpoint(b, "src", r["mover"], "ipct-mover")
     assert_endpoint(b, "dst", r["sink"], "ipct-sink")
     assert b["size"] == len(data) and b["meta"]["src_call"] == call_into_b
-    assert "payload_unavailable" in b["meta"]["flags"]
+    # the mover's bytes were never in its memory, but they are in the sink's buffer
+    assert payload(b) == data and "payload_unavailable" not in b["meta"]["flags"]
     return pipe_events(events, r["ino_a"]), r
 
 
@@ -253,3 +255,103 @@ def test_writes_unread_at_exit_print_in_time_order(tracer):
         w.communicate(b"go\n", timeout=60)
     assert [payload(e) for e in events] == [b"a1", b"b1", b"u1", b"a2", b"b2", b"u2"], events
     assert [e["ts_ns"] for e in events] == sorted((e["ts_ns"] for e in events), key=int)
+
+
+# ---- every event carries its own first -B bytes ---------------------------
+
+PATTERN = bytes(i % 251 for i in range(65536))
+
+# One process writes PATTERN with one write into a pipe and exits; then
+# another reads it in pieces of the sizes given ("v" before a size: readv
+# into a 10-byte iovec and the rest).  Reads start after the write is whole,
+# so each read is one event, taken at a known offset of the write.
+PIECES_SCRIPT = r"""
+import os, sys, json
+sizes = sys.argv[1:]
+pattern = bytes(i % 251 for i in range(65536))
+r, w = os.pipe()
+writer = os.fork()
+if writer == 0:
+    open("/proc/self/comm", "w").write("ipct-bigw")
+    assert os.write(w, pattern) == len(pattern)
+    os._exit(0)
+os.waitpid(writer, 0)
+os.close(w)
+reader = os.fork()
+if reader == 0:
+    open("/proc/self/comm", "w").write("ipct-pieces")
+    got = b""
+    for s in sizes:
+        if s.startswith("v"):
+            bufs = [bytearray(10), bytearray(int(s[1:]) - 10)]
+            n = os.readv(r, bufs)
+            got += (bytes(bufs[0]) + bytes(bufs[1]))[:n]
+        else:
+            got += os.read(r, int(s))
+    assert got == pattern[:len(got)]
+    os._exit(0)
+os.waitpid(reader, 0)
+print(json.dumps({"writer": writer, "reader": reader, "ino": os.fstat(r).st_ino}))
+"""
+
+
+def read_in_pieces(*sizes):
+    res = subprocess.run([sys.executable, "-c", PIECES_SCRIPT, *map(str, sizes)],
+                         capture_output=True, timeout=60, check=True)
+    return json.loads(res.stdout)
+
+
+def assert_pieces_carry_their_bytes(events, limit, sizes):
+    """One event per read, in order; each holds the first `limit` bytes its
+    read took, at that read's offset in the pattern."""
+    events = sorted(events, key=lambda e: int(e["ts_ns"]))
+    assert [e["size"] for e in events] == [int(str(s).lstrip("v")) for s in sizes], events
+    offset = 0
+    for e in events:
+        want = PATTERN[offset:offset + min(e["size"], limit)]
+        assert payload(e) == want, (offset, e["size"], len(payload(e) or b""))
+        assert ("truncated" in e["meta"]["flags"]) == (e["size"] > limit), e
+        offset += e["size"]
+
+
+PIECES = (4096, 1000, "v3000", 40000, 17440)
+
+
+def test_each_piece_of_a_long_write_has_its_own_payload(tracer):
+    t = tracer("-t", "pipe", "-x")
+    r = read_in_pieces(*PIECES)
+    events = pipe_events(t.stop(), r["ino"])
+    assert all(e["src_pid"] == r["writer"] and e["dst_pid"] == r["reader"] for e in events), events
+    assert_pieces_carry_their_bytes(events, 16384, PIECES)
+
+
+def test_each_piece_has_its_own_first_B_bytes(tracer):
+    t = tracer("-t", "pipe", "-x", "-B", "64")
+    r = read_in_pieces(*PIECES)
+    assert_pieces_carry_their_bytes(pipe_events(t.stop(), r["ino"]), 64, PIECES)
+
+
+def test_a_capture_keeps_each_piece_s_payload(tracer, tmp_path):
+    cap = str(tmp_path / "pieces.ipcd")
+    t = tracer("-t", "pipe", "-x", "-w", cap, fmt=None)
+    r = read_in_pieces(*PIECES)
+    t.stop()
+    out = subprocess.run([IPCDUMP, "-r", cap, "-f", "json", "-x"], capture_output=True, timeout=60, check=True)
+    events = pipe_events([json.loads(l) for l in out.stdout.decode().splitlines()], r["ino"])
+    assert_pieces_carry_their_bytes(events, 16384, PIECES)
+
+
+def test_gzip_gunzip_pipeline_events_each_carry_their_bytes(tracer):
+    """The pipeline of the report: gunzip writes 32 KiB and more at once,
+    wc reads less; every event carries min(size, -B) bytes."""
+    t = tracer("-t", "pipe", "-x")
+    out = subprocess.run("head -c 300000 /dev/urandom | gzip | gunzip | wc -c", shell=True,
+                         capture_output=True, timeout=60, check=True)
+    assert out.stdout.strip() == b"300000"
+    events = [e for e in t.stop() if e["type"] == "pipe" and e["src_comm"] in ("head", "gzip", "gunzip")
+              and e["dst_comm"] in ("gzip", "gunzip", "wc")]
+    into_wc = [e for e in events if e["dst_comm"] == "wc"]
+    assert sum(e["size"] for e in into_wc) == 300000
+    short = [(e["src_comm"], e["dst_comm"], e["size"], len(payload(e) or b"")) for e in events
+             if len(payload(e) or b"") != min(e["size"], 16384)]
+    assert short == []
