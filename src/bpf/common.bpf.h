@@ -452,6 +452,8 @@ static __always_inline void current_call(struct user_call *c, bool send)
 		}
 	} else if (!send && (nr == cfg_nr.read || nr == cfg_nr.recvfrom)) {
 		c->call = nr == cfg_nr.read ? IPCD_CALL_READ : IPCD_CALL_RECVFROM;
+		c->buf = a2;
+		c->count = a3;
 	} else if (nr == (send ? cfg_nr.writev : cfg_nr.readv)) {
 		c->call = send ? IPCD_CALL_WRITEV : IPCD_CALL_READV;
 		c->buf = a2;
@@ -470,6 +472,29 @@ static __always_inline void current_call(struct user_call *c, bool send)
 		return;
 	}
 	c->fd = a1;
+}
+
+#define IPCD_MSG_TRUNC 0x20
+
+/*
+ * The first -B bytes a receive on a byte stream took, copied from the
+ * receiver's buffer into scratch data: a write's copy holds only its own
+ * first bytes, and a receive may take a later piece of it.  Called when
+ * the receive returns (sock_recv_length), the bytes are in the buffer by
+ * then.  A receive with no user buffer (splice, io_uring) or that
+ * discarded what it took (MSG_TRUNC) copies nothing: its events keep the
+ * send's copy.
+ */
+static __always_inline __u32 copy_recv_payload(const struct user_call *c, int ret, int msg_flags, __u32 *flags)
+{
+	__u32 len;
+
+	if (!cfg_payload_max || ret <= 0 || !c->buf || (msg_flags & IPCD_MSG_TRUNC))
+		return 0;
+	len = copy_user_payload(c->buf, c->count, c->iov, ret);
+	if (len < (__u32)ret)
+		*flags |= IPCD_F_PAYLOAD_TRUNCATED;
+	return len > IPCD_PAYLOAD_MAX ? IPCD_PAYLOAD_MAX : len;
 }
 
 #endif /* IPCD_COMMON_BPF_H */

@@ -319,6 +319,7 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
+	__u32 len = 0, rflags = 0;
 	__u16 proto;
 
 	if (flags & IPCD_MSG_PEEK)
@@ -350,7 +351,10 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	if (proto == IPCD_PROTO_TCP && !message_recv_needed(&rec->task, inet_sender_chan(&rec->t, proto)))
 		return 0;
 	current_call(&c, false);
-	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, 0, 0);
+	/* a datagram's bytes are its send's; a TCP receive may take a later piece of a send */
+	if (proto == IPCD_PROTO_TCP)
+		len = copy_recv_payload(&c, ret, flags, &rflags);
+	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")

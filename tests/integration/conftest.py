@@ -139,3 +139,90 @@ def capture_comms(path, kind):
             comms.append(data[at + 32:at + 48].split(b"\0")[0].decode(errors="replace"))
         at += size
     return comms
+
+
+# ---- one long write read in pieces ----------------------------------------
+
+PATTERN = bytes(i % 251 for i in range(65536))
+# read sizes: "v" reads into two buffers (readv, recvmsg), "r" with read(2)
+PIECES = (4096, "r1000", "v3000", 40000, 17440)
+
+# KIND is pipe, unix (a stream socketpair) or tcp (loopback, IPv4).  The
+# writer sends PATTERN with one call and exits; the reader then waits until
+# every byte is there and reads it in the pieces given, so each read is one
+# event taken at a known offset of the write.  Sockets read with recv() and
+# MSG_WAITALL, so each piece has exactly its size.
+PIECES_SCRIPT = r"""
+import json, os, socket, sys
+kind, sizes = sys.argv[1], sys.argv[2:]
+pattern = bytes(i % 251 for i in range(65536))
+if kind == "pipe":
+    r, w = os.pipe()
+    rs = None
+elif kind == "unix":
+    rs, ws = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r, w = rs.fileno(), ws.fileno()
+else:
+    lsn = socket.create_server(("127.0.0.1", 0))
+    ws = socket.create_connection(lsn.getsockname())
+    rs, _ = lsn.accept()
+    r, w = rs.fileno(), ws.fileno()
+writer = os.fork()
+if writer == 0:
+    open("/proc/self/comm", "w").write("ipct-bigw")
+    assert os.write(w, pattern) == len(pattern)
+    os._exit(0)
+os.waitpid(writer, 0)
+if rs is not None:
+    ws.close()
+else:
+    os.close(w)
+reader = os.fork()
+if reader == 0:
+    open("/proc/self/comm", "w").write("ipct-pieces")
+    if rs is not None:
+        rs.recv(len(pattern), socket.MSG_PEEK | socket.MSG_WAITALL)
+    got = b""
+    for s in sizes:
+        if s.startswith("v"):
+            bufs = [bytearray(10), bytearray(int(s[1:]) - 10)]
+            if rs is None:
+                n = os.readv(r, bufs)
+            else:
+                n = rs.recvmsg_into(bufs, 0, socket.MSG_WAITALL)[0]
+            got += (bytes(bufs[0]) + bytes(bufs[1]))[:n]
+        elif s.startswith("r") or rs is None:
+            got += os.read(r, int(s.lstrip("r")))
+        else:
+            got += rs.recv(int(s), socket.MSG_WAITALL)
+    assert got == pattern[:len(got)], len(got)
+    os._exit(0)
+_, status = os.waitpid(reader, 0)
+assert status == 0
+print(json.dumps({"writer": writer, "reader": reader, "ino": os.fstat(r).st_ino}))
+"""
+
+
+def read_in_pieces(kind, *sizes):
+    """Runs PIECES_SCRIPT; returns the writer's and reader's pids and the reading end's inode."""
+    import sys
+    res = subprocess.run([sys.executable, "-c", PIECES_SCRIPT, kind, *map(str, sizes)],
+                         capture_output=True, timeout=60, check=True)
+    return json.loads(res.stdout)
+
+
+def piece_size(piece):
+    return int(str(piece).lstrip("rv"))
+
+
+def assert_pieces_carry_their_bytes(events, limit, sizes):
+    """One event per read, in order; each holds the first `limit` bytes its
+    read took, at that read's offset in the pattern."""
+    events = sorted(events, key=lambda e: int(e["ts_ns"]))
+    assert [e["size"] for e in events] == [piece_size(s) for s in sizes], events
+    offset = 0
+    for e in events:
+        want = PATTERN[offset:offset + min(e["size"], limit)]
+        assert payload(e) == want, (offset, e["size"], len(payload(e) or b""))
+        assert ("truncated" in e["meta"]["flags"]) == (e["size"] > limit), e
+        offset += e["size"]

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, Tracer, capture_comms, payload
+from conftest import (BUILD, PIECES, Tracer, assert_pieces_carry_their_bytes, capture_comms, payload,
+                      read_in_pieces)
 
 NETGEN = os.path.join(BUILD, "progs", "netgen")
 ADDR = {4: "127.0.0.1", 6: "::1"}
@@ -122,9 +123,13 @@ def test_sendfile_on_a_tcp_socket(tracer):
     r = netgen("sendfile", 4, "/etc/services")
     events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["receiver"]]
     assert sum(e["size"] for e in events) == r["size"] == r["read"]
-    for e in events:
+    # the sender's bytes never were in its memory; the receiver's copy has them
+    content, offset = open("/etc/services", "rb").read(), 0
+    for e in sorted(events, key=lambda e: int(e["ts_ns"])):
         assert_ends(e, r["sender"], "ipct-tsendf", r["receiver"], "ipct-trecvf")
-        assert "payload_unavailable" in e["meta"]["flags"]
+        assert "payload_unavailable" not in e["meta"]["flags"]
+        assert payload(e) == content[offset:offset + min(e["size"], 16384)]
+        offset += e["size"]
 
 
 def test_a_connection_established_before_tracing(tracer):
@@ -231,3 +236,14 @@ def test_numeric_ports_without_service_names(tracer):
     assert data and all("dst 127.0.0.1:%d" % port in l and "service" not in l for l in data), numeric.text
     events = [e for e in as_json.stop() if e["type"] == "loopback-tcp"]
     assert events and all(e["meta"]["service"] is None for e in events), events
+
+
+def test_each_piece_of_a_long_tcp_send_has_its_own_payload(tracer):
+    """One 64 KiB send read in pieces by recv, read, recvmsg: every event
+    carries the first -B bytes its receive took, wherever they sat."""
+    for limit in (16384, 64):
+        t = tracer("-t", "loopback-tcp", "-x", "-B", str(limit))
+        r = read_in_pieces("tcp", *PIECES)
+        events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["reader"]]
+        assert all(e["src_pid"] == r["writer"] for e in events), events
+        assert_pieces_carry_their_bytes(events, limit, PIECES)

@@ -3,10 +3,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 
-from conftest import IPCDUMP, IPCGEN, Gated, ipcgen, payload, pipe_events
+from conftest import (IPCDUMP, IPCGEN, PIECES, Gated, assert_pieces_carry_their_bytes, ipcgen, payload,
+                      pipe_events, read_in_pieces)
 
 
 def assert_endpoint(event, side, pid, comm):
@@ -257,69 +257,9 @@ def test_writes_unread_at_exit_print_in_time_order(tracer):
     assert [e["ts_ns"] for e in events] == sorted((e["ts_ns"] for e in events), key=int)
 
 
-# ---- every event carries its own first -B bytes ---------------------------
-
-PATTERN = bytes(i % 251 for i in range(65536))
-
-# One process writes PATTERN with one write into a pipe and exits; then
-# another reads it in pieces of the sizes given ("v" before a size: readv
-# into a 10-byte iovec and the rest).  Reads start after the write is whole,
-# so each read is one event, taken at a known offset of the write.
-PIECES_SCRIPT = r"""
-import os, sys, json
-sizes = sys.argv[1:]
-pattern = bytes(i % 251 for i in range(65536))
-r, w = os.pipe()
-writer = os.fork()
-if writer == 0:
-    open("/proc/self/comm", "w").write("ipct-bigw")
-    assert os.write(w, pattern) == len(pattern)
-    os._exit(0)
-os.waitpid(writer, 0)
-os.close(w)
-reader = os.fork()
-if reader == 0:
-    open("/proc/self/comm", "w").write("ipct-pieces")
-    got = b""
-    for s in sizes:
-        if s.startswith("v"):
-            bufs = [bytearray(10), bytearray(int(s[1:]) - 10)]
-            n = os.readv(r, bufs)
-            got += (bytes(bufs[0]) + bytes(bufs[1]))[:n]
-        else:
-            got += os.read(r, int(s))
-    assert got == pattern[:len(got)]
-    os._exit(0)
-os.waitpid(reader, 0)
-print(json.dumps({"writer": writer, "reader": reader, "ino": os.fstat(r).st_ino}))
-"""
-
-
-def read_in_pieces(*sizes):
-    res = subprocess.run([sys.executable, "-c", PIECES_SCRIPT, *map(str, sizes)],
-                         capture_output=True, timeout=60, check=True)
-    return json.loads(res.stdout)
-
-
-def assert_pieces_carry_their_bytes(events, limit, sizes):
-    """One event per read, in order; each holds the first `limit` bytes its
-    read took, at that read's offset in the pattern."""
-    events = sorted(events, key=lambda e: int(e["ts_ns"]))
-    assert [e["size"] for e in events] == [int(str(s).lstrip("v")) for s in sizes], events
-    offset = 0
-    for e in events:
-        want = PATTERN[offset:offset + min(e["size"], limit)]
-        assert payload(e) == want, (offset, e["size"], len(payload(e) or b""))
-        assert ("truncated" in e["meta"]["flags"]) == (e["size"] > limit), e
-        offset += e["size"]
-
-
-PIECES = (4096, 1000, "v3000", 40000, 17440)
-
-
 def test_each_piece_of_a_long_write_has_its_own_payload(tracer):
     t = tracer("-t", "pipe", "-x")
-    r = read_in_pieces(*PIECES)
+    r = read_in_pieces("pipe", *PIECES)
     events = pipe_events(t.stop(), r["ino"])
     assert all(e["src_pid"] == r["writer"] and e["dst_pid"] == r["reader"] for e in events), events
     assert_pieces_carry_their_bytes(events, 16384, PIECES)
@@ -327,14 +267,14 @@ def test_each_piece_of_a_long_write_has_its_own_payload(tracer):
 
 def test_each_piece_has_its_own_first_B_bytes(tracer):
     t = tracer("-t", "pipe", "-x", "-B", "64")
-    r = read_in_pieces(*PIECES)
+    r = read_in_pieces("pipe", *PIECES)
     assert_pieces_carry_their_bytes(pipe_events(t.stop(), r["ino"]), 64, PIECES)
 
 
 def test_a_capture_keeps_each_piece_s_payload(tracer, tmp_path):
     cap = str(tmp_path / "pieces.ipcd")
     t = tracer("-t", "pipe", "-x", "-w", cap, fmt=None)
-    r = read_in_pieces(*PIECES)
+    r = read_in_pieces("pipe", *PIECES)
     t.stop()
     out = subprocess.run([IPCDUMP, "-r", cap, "-f", "json", "-x"], capture_output=True, timeout=60, check=True)
     events = pipe_events([json.loads(l) for l in out.stdout.decode().splitlines()], r["ino"])

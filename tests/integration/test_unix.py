@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, Tracer, capture_comms, payload, pipe_events
+from conftest import (BUILD, PIECES, Tracer, assert_pieces_carry_their_bytes, capture_comms, payload, pipe_events,
+                      read_in_pieces)
 
 UNIXGEN = os.path.join(BUILD, "progs", "unixgen")
 
@@ -247,3 +248,14 @@ def test_filter_type_unknown_is_refused_with_the_valid_names():
     assert res.returncode == 2 and res.stdout == b""
     first = res.stderr.decode().splitlines()[0]
     assert first.startswith("ipcdump: filter: unknown type 'bogus': expected all, signal, kill, unix, "), first
+
+
+def test_each_piece_of_a_long_send_has_its_own_payload(tracer):
+    """One 64 KiB send read in pieces by recv, read, recvmsg: every event
+    carries the first -B bytes its receive took, wherever they sat."""
+    for limit in (16384, 64):
+        t = tracer("-t", "unix-stream", "-x", "-B", str(limit))
+        r = read_in_pieces("unix", *PIECES)
+        events = of_type(t.stop(), "unix-stream", dst_pid=r["reader"])
+        assert all(e["src_pid"] == r["writer"] for e in events), events
+        assert_pieces_carry_their_bytes(events, limit, PIECES)
