@@ -344,6 +344,8 @@ struct ipcd_unix_stream_state {
 	__u64 ino;     /* the inode last reported, to notice an accept */
 	__u64 peer;    /* the peer last reported */
 	__u64 uncertain_upto;  /* streams: sends counted below this may be out of order */
+	__u64 copied_from;     /* streams: bytes whose send records hold them all (note_send_copied) */
+	__u64 copied_to;
 };
 
 /*

@@ -474,6 +474,53 @@ static __always_inline void current_call(struct user_call *c, bool send)
 	c->fd = a1;
 }
 
+/*
+ * [*from, *to): bytes of a stream (pipe, unix stream) whose send records
+ * hold every one of them, so that a receive within them need not copy its
+ * own (*to 0: none).  After a send's record: if it carried every byte it
+ * sent, its bytes join the range, else the range is forgotten.  Sends that
+ * overlapped another only forget it, so that one sender at a time moves
+ * the two bounds and a receiver never sees them torn.  copied: the payload
+ * bytes the record carried, -1 if no record went out.
+ */
+static __always_inline void note_send_copied(__u64 *from, __u64 *to, __u64 offset, long ret, long copied,
+					     __u32 flags)
+{
+	if (!cfg_payload_max)
+		return;
+	if (copied != ret || (flags & IPCD_F_ORDER_UNCERTAIN)) {
+		*to = 0;
+		return;
+	}
+	if (__sync_val_compare_and_swap(to, offset, offset + ret) == offset && offset)
+		return;
+	*to = 0;
+	__sync_fetch_and_add(from, 0);  /* a full barrier: orders the stores */
+	*from = offset;
+	__sync_fetch_and_add(from, 0);
+	*to = offset + ret;
+}
+
+/*
+ * Must a receive of [offset, offset + ret) copy its own bytes?  Not when
+ * the send records already hold its first -B bytes: the common case of a
+ * receiver that keeps up with its sender, which then costs one copy, not two.
+ */
+static __always_inline bool recv_needs_copy(__u64 *from, __u64 *to, __u64 offset, long ret)
+{
+	__u64 want = (__u64)ret < cfg_payload_max ? (__u64)ret : cfg_payload_max;
+	__u64 hi = *to, lo;
+
+	if (!cfg_payload_max)
+		return false;
+	__sync_fetch_and_add(from, 0);
+	lo = *from;
+	__sync_fetch_and_add(from, 0);
+	if (!hi || hi != *to)
+		return true;
+	return offset < lo || offset + want > hi;
+}
+
 #define IPCD_MSG_TRUNC 0x20
 
 /*

@@ -436,48 +436,6 @@ static __always_inline long emit_pipe_io(const struct pipe_call *c, const struct
 	return len;
 }
 
-/*
- * After a write's record: if it carried every byte it wrote, its bytes join
- * the range whose content userspace holds, else the range is forgotten.
- * Writes that overlapped another only forget it, so that one writer at a
- * time moves the two bounds and a reader never sees them torn.
- */
-static __always_inline void note_write_copied(struct ipcd_pipe_state *st, __u64 offset, long ret, long copied,
-					      __u32 flags)
-{
-	if (copied != ret || (flags & IPCD_F_ORDER_UNCERTAIN)) {
-		st->copied_to = 0;
-		return;
-	}
-	if (__sync_val_compare_and_swap(&st->copied_to, offset, offset + ret) == offset && offset)
-		return;
-	st->copied_to = 0;
-	__sync_fetch_and_add(&st->copied_from, 0);  /* orders the stores: a full barrier */
-	st->copied_from = offset;
-	__sync_fetch_and_add(&st->copied_from, 0);
-	st->copied_to = offset + ret;
-}
-
-/*
- * Must a read of [offset, offset + ret) copy its own bytes?  Not when the
- * write records already hold its first -B bytes: the common case of a
- * reader that keeps up with its writer.
- */
-static __always_inline bool read_needs_copy(struct ipcd_pipe_state *st, __u64 offset, long ret)
-{
-	__u64 want = (__u64)ret < cfg_payload_max ? (__u64)ret : cfg_payload_max;
-	__u64 to = st->copied_to, from;
-
-	if (!cfg_payload_max)
-		return false;
-	__sync_fetch_and_add(&st->copied_from, 0);
-	from = st->copied_from;
-	__sync_fetch_and_add(&st->copied_from, 0);
-	if (!to || to != st->copied_to)
-		return true;
-	return offset < from || offset + want > to;
-}
-
 /* Numbers the bytes one end of a call moved, and reports them.  Global: see pipe_end_begin. */
 __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end *end, int dir, long ret)
 {
@@ -519,10 +477,10 @@ __noinline int pipe_end_finish(const struct pipe_call *c, const struct pipe_end 
 		return 0;
 	if (dir == IPCD_PIPE_WRITE) {
 		copied = emit_pipe_io(c, end, dir, offset, ret, base, flags, false);
-		if (cfg_payload_max)
-			note_write_copied(st, offset, ret, copied, flags);
+		note_send_copied(&st->copied_from, &st->copied_to, offset, ret, copied, flags);
 	} else {
-		emit_pipe_io(c, end, dir, offset, ret, base, flags, read_needs_copy(st, offset, ret));
+		emit_pipe_io(c, end, dir, offset, ret, base, flags,
+			     recv_needs_copy(&st->copied_from, &st->copied_to, offset, ret));
 	}
 	/*
 	 * A read that may have emptied the pipe is a moment to check the

@@ -401,12 +401,13 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 {
 	struct ipcd_scratch *s;
 	struct ipcd_unix_io *rec;
-	struct unix_state *st, *pst;
+	struct unix_state *st, *pst = NULL;
 	struct user_call c = {};
 	struct cmsg_walk cm = {};
 	struct sock *peer;
 	__u64 cookie, peer_cookie, size;
 	__u32 len = 0, rflags = 0, alen;
+	long copied;
 	__u8 type;
 
 	if (ret < 0 || !is_live() || is_self() || !is_unix(sk))
@@ -491,8 +492,13 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 		return 0;
 	if (type != IPCD_SOCK_STREAM)
 		note_send_out((__u64)sk);
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
+	copied = len;
+	if (bpf_ringbuf_output(&events, rec, size, ring_flags())) {
 		count_lost(IPCD_COLL_UNIX);
+		copied = -1;
+	}
+	if (type == IPCD_SOCK_STREAM && pst)
+		note_send_copied(&pst->copied_from, &pst->copied_to, rec->offset, ret, copied, rflags);
 	return 0;
 }
 
@@ -622,7 +628,12 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 		return 0;
 	current_call(&c, false);
 	/* a message's bytes are its send's; a stream's receive may take a later piece of a send */
-	if (type == IPCD_SOCK_STREAM)
+	/*
+	 * Under filters a sender left out is not numbered, so its bytes are
+	 * not in the range its peers' sends marked copied: copy always.
+	 */
+	if (type == IPCD_SOCK_STREAM &&
+	    (cfg_filters || recv_needs_copy(&st->copied_from, &st->copied_to, rec->offset, ret)))
 		len = copy_recv_payload(&c, ret, flags, &rflags);
 	size = sizeof(*rec) + len;
 	rec->hdr.kind = IPCD_REC_UNIX_IO;

@@ -147,15 +147,17 @@ PATTERN = bytes(i % 251 for i in range(65536))
 # read sizes: "v" reads into two buffers (readv, recvmsg), "r" with read(2)
 PIECES = (4096, "r1000", "v3000", 40000, 17440)
 
-# KIND is pipe, unix (a stream socketpair) or tcp (loopback, IPv4).  The
-# writer sends PATTERN with one call and exits; the reader then waits until
+# KIND is pipe, unix (a stream socketpair) or tcp (loopback, IPv4), with
+# ":LENGTH" to send only the first LENGTH bytes of PATTERN.  The writer
+# sends them with one call and exits; the reader then waits until
 # every byte is there and reads it in the pieces given, so each read is one
 # event taken at a known offset of the write.  Sockets read with recv() and
 # MSG_WAITALL, so each piece has exactly its size.
 PIECES_SCRIPT = r"""
 import json, os, socket, sys
 kind, sizes = sys.argv[1], sys.argv[2:]
-pattern = bytes(i % 251 for i in range(65536))
+kind, _, length = kind.partition(":")
+pattern = bytes(i % 251 for i in range(int(length or 65536)))
 if kind == "pipe":
     r, w = os.pipe()
     rs = None

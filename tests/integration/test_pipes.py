@@ -5,6 +5,8 @@ import re
 import subprocess
 import time
 
+import pytest
+
 from conftest import (IPCDUMP, IPCGEN, PIECES, Gated, assert_pieces_carry_their_bytes, ipcgen, payload,
                       pipe_events, read_in_pieces)
 
@@ -295,3 +297,38 @@ def test_gzip_gunzip_pipeline_events_each_carry_their_bytes(tracer):
     short = [(e["src_comm"], e["dst_comm"], e["size"], len(payload(e) or b"")) for e in events
              if len(payload(e) or b"") != min(e["size"], 16384)]
     assert short == []
+
+
+def capture_io_records(path, kind, dir_at, payload_len_at):
+    """(pid, dir, payload_len) of each record of one kind in a capture file:
+    records follow the 168-byte header; task.pid is at 16, dir (u8) and
+    payload_len (u16) where ipcdump.h puts them in that kind."""
+    import struct
+    data, at, out = open(path, "rb").read(), 168, []
+    while at + 16 <= len(data):
+        k, size = struct.unpack_from("<HH", data, at)
+        if k == kind:
+            pid, = struct.unpack_from("<I", data, at + 16)
+            out.append((pid, data[at + dir_at], struct.unpack_from("<H", data, at + payload_len_at)[0]))
+        at += size
+    return out
+
+
+@pytest.mark.parametrize("kind,rec_kind,dir_at,payload_len_at", [("pipe", 1, 60, 62), ("unix", 6, 112, 116)])
+def test_a_read_within_whole_writes_copies_nothing_more(tracer, tmp_path, kind, rec_kind, dir_at, payload_len_at):
+    """Reads of bytes whose writes were copied whole send no bytes of their
+    own (one copy per byte, not two), and their events still have them all;
+    reads of a write too long for -B bring their own."""
+    cap = str(tmp_path / "copies.ipcd")
+    t = tracer("-t", "pipe", "-t", "unix-stream", "-x", "-w", cap, fmt=None)
+    whole = read_in_pieces(kind + ":1000", 600, 400)
+    long = read_in_pieces(kind, 16384, 49152)
+    t.stop()
+    records = capture_io_records(cap, rec_kind, dir_at, payload_len_at)
+    assert [(d, n) for pid, d, n in records if pid == whole["writer"]] == [(1, 1000)]
+    assert [(d, n) for pid, d, n in records if pid == whole["reader"]] == [(2, 0), (2, 0)]
+    assert [(d, n) for pid, d, n in records if pid == long["reader"]] == [(2, 16384), (2, 16384)]
+    out = subprocess.run([IPCDUMP, "-r", cap, "-f", "json", "-x"], capture_output=True, timeout=60, check=True)
+    events = [json.loads(l) for l in out.stdout.decode().splitlines()]
+    assert_pieces_carry_their_bytes([e for e in events if e["dst_pid"] == whole["reader"]], 16384, (600, 400))
+    assert_pieces_carry_their_bytes([e for e in events if e["dst_pid"] == long["reader"]], 16384, (16384, 49152))
