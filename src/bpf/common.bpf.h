@@ -475,30 +475,32 @@ static __always_inline void current_call(struct user_call *c, bool send)
 }
 
 /*
- * [*from, *to): bytes of a stream (pipe, unix stream) whose send records
- * hold every one of them, so that a receive within them need not copy its
- * own (*to 0: none).  After a send's record: if it carried every byte it
- * sent, its bytes join the range, else the range is forgotten.  Sends that
- * overlapped another only forget it, so that one sender at a time moves
- * the two bounds and a receiver never sees them torn.  copied: the payload
- * bytes the record carried, -1 if no record went out.
+ * [*from, *to): bytes of a stream (pipe, unix stream) that send records
+ * hold, one after the other with no byte missing, so that a receive whose
+ * first -B bytes lie within need not copy its own (*to 0: none).  After a
+ * send's record, the bytes it carried, [offset, offset + copied), extend
+ * the range if they start where it ends, else replace it; a send of a
+ * longer run than -B leaves the rest out, so the next one starts anew.
+ * Sends that overlapped another only forget the range, so that one sender
+ * at a time moves the two bounds and a receiver never sees them torn.
+ * copied: the payload bytes the record carried, -1 if no record went out.
  */
 static __always_inline void note_send_copied(__u64 *from, __u64 *to, __u64 offset, long ret, long copied,
 					     __u32 flags)
 {
 	if (!cfg_payload_max)
 		return;
-	if (copied != ret || (flags & IPCD_F_ORDER_UNCERTAIN)) {
+	if (copied <= 0 || copied > ret || (flags & IPCD_F_ORDER_UNCERTAIN)) {
 		*to = 0;
 		return;
 	}
-	if (__sync_val_compare_and_swap(to, offset, offset + ret) == offset && offset)
+	if (__sync_val_compare_and_swap(to, offset, offset + copied) == offset && offset)
 		return;
 	*to = 0;
 	__sync_fetch_and_add(from, 0);  /* a full barrier: orders the stores */
 	*from = offset;
 	__sync_fetch_and_add(from, 0);
-	*to = offset + ret;
+	*to = offset + copied;
 }
 
 /*
