@@ -494,6 +494,7 @@ static __always_inline void note_send_copied(__u64 *from, __u64 *to, __u64 offse
 		*to = 0;
 		return;
 	}
+	/* extended, unless it was no range (*to 0) and this send starts the stream */
 	if (__sync_val_compare_and_swap(to, offset, offset + copied) == offset && offset)
 		return;
 	*to = 0;

@@ -627,10 +627,11 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	    !message_recv_needed(&rec->task, rec->sender_sk))
 		return 0;
 	current_call(&c, false);
-	/* a message's bytes are its send's; a stream's receive may take a later piece of a send */
 	/*
-	 * Under filters a sender left out is not numbered, so its bytes are
-	 * not in the range its peers' sends marked copied: copy always.
+	 * A message's bytes are its send's; a stream's receive may take a
+	 * later piece of a send.  Under filters a sender left out is not
+	 * numbered, so the range its peers' sends marked copied may not be
+	 * these bytes: copy always.
 	 */
 	if (type == IPCD_SOCK_STREAM &&
 	    (cfg_filters || recv_needs_copy(&st->copied_from, &st->copied_to, rec->offset, ret)))
