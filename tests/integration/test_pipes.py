@@ -283,17 +283,18 @@ def test_a_capture_keeps_each_piece_s_payload(tracer, tmp_path):
     assert_pieces_carry_their_bytes(events, 16384, PIECES)
 
 
-def test_gzip_gunzip_pipeline_events_each_carry_their_bytes(tracer):
+def test_gzip_gunzip_pipeline_events_each_carry_their_bytes(tmp_path):
     """The pipeline of the report: gunzip writes 32 KiB and more at once,
-    wc reads less; every event carries min(size, -B) bytes."""
-    t = tracer("-t", "pipe", "-x")
-    out = subprocess.run("head -c 300000 /dev/urandom | gzip | gunzip | wc -c", shell=True,
-                         capture_output=True, timeout=60, check=True)
-    assert out.stdout.strip() == b"300000"
-    events = [e for e in t.stop() if e["type"] == "pipe" and e["src_comm"] in ("head", "gzip", "gunzip")
-              and e["dst_comm"] in ("gzip", "gunzip", "wc")]
+    wc reads less; every event carries min(size, -B) bytes.  Traced as a
+    tree (-- CMD), so that no other process's pipes count."""
+    res = subprocess.run([IPCDUMP, "-f", "json", "-t", "pipe", "-x", "--", "sh", "-c",
+                          "head -c 300000 /dev/urandom | gzip | gunzip | wc -c > %s" % (tmp_path / "count")],
+                         capture_output=True, timeout=120, check=True)
+    assert (tmp_path / "count").read_text().strip() == "300000"
+    events = [e for e in map(json.loads, res.stdout.decode().splitlines()) if e["type"] == "pipe"]
     into_wc = [e for e in events if e["dst_comm"] == "wc"]
     assert sum(e["size"] for e in into_wc) == 300000
+    assert len(events) > len(into_wc) > 2
     short = [(e["src_comm"], e["dst_comm"], e["size"], len(payload(e) or b"")) for e in events
              if len(payload(e) or b"") != min(e["size"], 16384)]
     assert short == []
