@@ -200,11 +200,16 @@ enum ipcd_signal_flag {
 	IPCD_SIGF_KERNEL = 1u << 1,    /* originated in the kernel, not kill/sigqueue */
 	IPCD_SIGF_BLOCKED = 1u << 2,   /* blocked by the target: left pending */
 	IPCD_SIGF_HAS_VALUE = 1u << 3, /* value holds the sigqueue value */
+	/* src is the process whose timer fired (alarm, setitimer, timer_create), not a sender */
+	IPCD_SIGF_TIMER_OWNER = 1u << 4,
 };
+
+/* The source of a kernel signal that no process caused (src.pid 0). */
+#define IPCD_KERNEL_COMM "<kernel>"
 
 struct ipcd_signal {
 	struct ipcd_record_header hdr;
-	struct ipcd_task src;   /* the task that caused the signal */
+	struct ipcd_task src;   /* the task that caused the signal, its timer's owner, or pid 0: the kernel */
 	struct ipcd_task dst;   /* the target task */
 	__s32 sig;
 	__s32 code;             /* si_code */
@@ -575,6 +580,7 @@ struct ipcd_syscall_nrs {
 	__s32 read, write, readv, writev;
 	__s32 sendto, sendmsg, sendmmsg;
 	__s32 recvfrom, recvmsg, recvmmsg;
+	__s32 sendfile, splice;    /* bytes a file or pipe hands to a socket */
 };
 
 enum ipcd_proc_event {

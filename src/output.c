@@ -777,6 +777,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 	put_str(o->out, ipcd_type_name(e->type));
 	fputc_unlocked(' ', o->out);
 	text_endpoint(o->out, &e->src);
+	if (e->type == IPCD_TYPE_SIGNAL && (e->sig_flags & IPCD_SIGF_TIMER_OWNER))
+		put_str(o->out, " (timer owner)");
 	put_str(o->out, " > ");
 	text_endpoint(o->out, &e->dst);
 	if (e->type == IPCD_TYPE_PIPE)
@@ -1072,6 +1074,7 @@ static void json_signal_meta(struct json_writer *jw, const struct ipcd_event *e)
 	jw_kv_bool(jw, "blocked", e->sig_flags & IPCD_SIGF_BLOCKED);
 	jw_kv_bool(jw, "group", e->sig_flags & IPCD_SIGF_GROUP);
 	jw_kv_bool(jw, "kernel", e->sig_flags & IPCD_SIGF_KERNEL);
+	jw_kv_bool(jw, "src_is_timer_owner", e->sig_flags & IPCD_SIGF_TIMER_OWNER);
 }
 
 static void output_json(struct ipcd_output *o, const struct ipcd_event *e)

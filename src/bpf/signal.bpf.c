@@ -26,6 +26,52 @@ static __always_inline bool sent_by_process(int code)
 	return code == IPCD_SI_USER || code == IPCD_SI_QUEUE || code == IPCD_SI_TKILL || code == IPCD_SI_MESGQ;
 }
 
+#define IPCD_SIGCHLD 17
+#define IPCD_SIGALRM 14
+#define IPCD_SIGVTALRM 26
+#define IPCD_SIGPROF 27
+
+/*
+ * A timer's expiry: a POSIX timer (SI_TIMER), or an itimer (alarm and
+ * setitimer send SIGALRM, SIGVTALRM or SIGPROF as SEND_SIG_PRIV, which is
+ * SI_KERNEL).  Either fires in an interrupt, where the current task is
+ * whoever the interrupt happened to stop.
+ */
+static __always_inline bool from_timer(int code, int sig)
+{
+	if (code == IPCD_SI_TIMER)
+		return true;
+	return code == IPCD_SI_KERNEL && (sig == IPCD_SIGALRM || sig == IPCD_SIGVTALRM || sig == IPCD_SIGPROF);
+}
+
+/*
+ * The source of a signal the kernel generated.  A timer belongs to the
+ * target's thread group (timers are per process, and a POSIX timer may only
+ * aim at a thread of its own process), so its owner is the group leader.
+ * A fault (SIGSEGV, SIGBUS, SIGXCPU...) is raised in the faulting process,
+ * and a SIGCHLD in the child that exited, stopped or was continued: there
+ * the current task is the cause.  Anything else may come from an interrupt,
+ * whose current task is a bystander, so the source is the kernel.  (Telling
+ * an interrupt apart would need the per-CPU preempt count, whose address
+ * the kernel gives BPF only with CONFIG_KALLSYMS_ALL.)
+ */
+static __always_inline void fill_kernel_source(struct ipcd_signal *rec, struct task_struct *target, int sig)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+
+	if (from_timer(rec->code, sig)) {
+		fill_task(&rec->src, BPF_CORE_READ(target, group_leader));
+		rec->sig_flags |= IPCD_SIGF_TIMER_OWNER;
+		return;
+	}
+	if (sig == IPCD_SIGCHLD || BPF_CORE_READ(cur, tgid) == BPF_CORE_READ(target, tgid)) {
+		fill_current(&rec->src);
+		return;
+	}
+	__builtin_memset(&rec->src, 0, sizeof(rec->src));
+	__builtin_memcpy(rec->src.comm, IPCD_KERNEL_COMM, sizeof(IPCD_KERNEL_COMM));
+}
+
 static __always_inline bool carries_value(int code)
 {
 	return code == IPCD_SI_QUEUE || code == IPCD_SI_TIMER || code == IPCD_SI_MESGQ;
@@ -94,7 +140,10 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 		tmp.sig_flags |= IPCD_SIGF_KERNEL;
 	if ((tmp.sig_flags & IPCD_SIGF_KERNEL) && !cfg_kernel_signals)
 		return 0;
-	fill_current(&tmp.src);
+	if (tmp.sig_flags & IPCD_SIGF_KERNEL)
+		fill_kernel_source(&tmp, task, sig);
+	else
+		fill_current(&tmp.src);
 	fill_task(&tmp.dst, task);
 	/* signals to ipcdump (its Ctrl-C) are its own business too */
 	if (tmp.dst.pid == cfg_self_tgid || !filter_pass(&tmp.src, &tmp.dst))

@@ -1,6 +1,8 @@
 """Signals: sender and target, numbers, codes, values, kernel signals."""
 import csv
+import os
 import subprocess
+import sys
 
 from conftest import ipcgen
 
@@ -97,3 +99,38 @@ def test_real_time_signals_go_by_the_names_kill_takes(tracer):
     c.stop()
     [row] = list(csv.DictReader(c.text.splitlines()))
     assert row["channel"] == "SIGRTMIN+2", row
+
+
+def timer_signals(events, pid):
+    return [e for e in signal_events(events, pid) if e["meta"]["name"] == "SIGALRM"]
+
+
+def test_a_posix_timers_signal_comes_from_its_owner_not_a_bystander(tracer):
+    # timeout(1) arms a timer_create() timer; it fires in an interrupt, on whatever task ran
+    t = tracer("-t", "signal", "--kernel-signals")
+    p = subprocess.Popen(["timeout", "0.3", "sleep", "5"])
+    assert p.wait(timeout=60) == 124
+    [e] = timer_signals(t.stop(), p.pid)
+    assert e["meta"]["code_name"] == "SI_TIMER" and e["meta"]["kernel"] is True
+    assert (e["src_pid"], e["src_comm"]) == (p.pid, "timeout")
+    assert e["meta"]["src_is_timer_owner"] is True
+
+
+ITIMER = """
+import signal, sys
+signal.signal(signal.SIGALRM, lambda *a: None)
+signal.setitimer(signal.ITIMER_REAL, 0.05)
+signal.pause()
+"""
+
+
+def test_an_itimers_signal_comes_from_its_owner_in_text_too(tracer):
+    t = tracer("-t", "signal", "--kernel-signals", fmt="text")
+    p = subprocess.Popen([sys.executable, "-c", ITIMER])
+    assert p.wait(timeout=60) == 0
+    t.stop()
+    comm = os.path.basename(sys.executable)[:15]
+    lines = [l for l in t.text.splitlines() if "> %d(" % p.pid in l and "SIGALRM" in l]
+    assert len(lines) == 1, t.text
+    assert " signal %d(%s) (timer owner) > %d(%s): " % (p.pid, comm, p.pid, comm) in lines[0]
+
