@@ -124,6 +124,8 @@ static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
 	nr->recvfrom = SYS_recvfrom;
 	nr->recvmsg = SYS_recvmsg;
 	nr->recvmmsg = SYS_recvmmsg;
+	nr->sendfile = SYS_sendfile;
+	nr->splice = SYS_splice;
 }
 
 /* The socket types the unix collector reports, as bits 1 << SOCK_*. */

@@ -421,7 +421,8 @@ static __always_inline void read_msghdr(struct user_call *c, __u64 uptr)
 /*
  * Which syscall this task is in and its arguments.  sendmmsg/recvmmsg send
  * one message per sendmsg; the task's count of messages done picks its
- * msghdr.  Anything else (io_uring, splice, the kernel) has no user buffer.
+ * msghdr.  sendfile and splice name themselves but have no user buffer;
+ * anything else (io_uring, the kernel) is "other".
  */
 static __always_inline void current_call(struct user_call *c, bool send)
 {
@@ -468,6 +469,14 @@ static __always_inline void current_call(struct user_call *c, bool send)
 			read_msghdr(c, a2 + (__u64)t->mmsg_index * sizeof(struct mmsghdr));
 			t->mmsg_index++;
 		}
+	} else if (send && nr == cfg_nr.sendfile) {
+		/* sendfile(out_fd, in_fd, ...): the bytes come from a file, not user memory */
+		c->call = IPCD_CALL_SENDFILE;
+	} else if (send && nr == cfg_nr.splice) {
+		/* splice(fd_in, off_in, fd_out, ...): the socket is fd_out */
+		c->call = IPCD_CALL_SPLICE;
+		c->fd = a3;
+		return;
 	} else {
 		return;
 	}

@@ -130,6 +130,7 @@ def test_sendfile_on_a_tcp_socket(tracer):
         assert "payload_unavailable" not in e["meta"]["flags"]
         assert payload(e) == content[offset:offset + min(e["size"], 16384)]
         offset += e["size"]
+        assert e["meta"]["src_call"] == "sendfile", e
 
 
 def test_a_connection_established_before_tracing(tracer):
