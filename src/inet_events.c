@@ -231,6 +231,7 @@ static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 		ipcd_endpoint_from_task(&e.dst, &rec->peer);
 	e.src_ino = rec->ino;
 	e.conn_event = rec->event;
+	e.conn_arg = rec->arg;
 	e.has_inet = true;
 	e.inet_v6 = rec->v6;
 	e.inet_proto = IPCD_PROTO_TCP;

@@ -400,7 +400,8 @@ struct ipcd_inet_io {
 enum ipcd_inet_conn_event {
 	IPCD_INET_CONNECT = 1,  /* task connected: t is its side (local -> remote) */
 	IPCD_INET_ACCEPT = 2,   /* task accepted: t is the connector's side */
-	IPCD_INET_CLOSE = 3,    /* task closed or shut down its side: t local -> remote */
+	IPCD_INET_CLOSE = 3,    /* task closed its descriptor of the socket: t local -> remote */
+	IPCD_INET_SHUTDOWN = 4, /* task shut its side down: arg is how (SHUT_RD, SHUT_WR, SHUT_RDWR) */
 };
 
 /* TCP connection lifecycle on loopback. */
@@ -413,7 +414,8 @@ struct ipcd_inet_conn {
 	__s32 fd;
 	__u64 ino;
 	__u8 v6;
-	__u8 pad[7];
+	__u8 pad[3];
+	__s32 arg;               /* SHUTDOWN: how; CONNECT: 0, or -errno if the connection failed */
 };
 
 /* Which side of a pseudo-terminal a task used. */
@@ -581,6 +583,7 @@ struct ipcd_syscall_nrs {
 	__s32 sendto, sendmsg, sendmmsg;
 	__s32 recvfrom, recvmsg, recvmmsg;
 	__s32 sendfile, splice;    /* bytes a file or pipe hands to a socket */
+	__s32 close, shutdown;     /* who ends a TCP connection */
 };
 
 enum ipcd_proc_event {

@@ -247,6 +247,7 @@ const char *ipcd_inet_conn_event_name(int event)
 	case IPCD_INET_CONNECT: return "connect";
 	case IPCD_INET_ACCEPT: return "accept";
 	case IPCD_INET_CLOSE: return "close";
+	case IPCD_INET_SHUTDOWN: return "shutdown";
 	default: return "unknown";
 	}
 }
@@ -498,6 +499,11 @@ static void text_unix(struct text_kv *kv, const struct ipcd_event *e)
 	text_flags(kv, e->flags);
 }
 
+static const char *shutdown_how_name(int32_t how)
+{
+	return how == 0 ? "read" : how == 1 ? "write" : "both";
+}
+
 static void text_unix_conn(struct text_kv *kv, const struct ipcd_event *e)
 {
 	text_kv_str(kv, "event", ipcd_conn_event_name(e->conn_event));
@@ -509,7 +515,16 @@ static void text_unix_conn(struct text_kv *kv, const struct ipcd_event *e)
 	if (e->src_name)
 		text_kv_str(kv, "path", e->src_name);
 	if (e->conn_event == IPCD_CONN_SHUTDOWN)
-		text_kv_str(kv, "how", e->conn_arg == 0 ? "read" : e->conn_arg == 1 ? "write" : "both");
+		text_kv_str(kv, "how", shutdown_how_name(e->conn_arg));
+}
+
+/* A shutdown's how; a connect's error, when its handshake failed. */
+static void text_inet_conn_arg(struct text_kv *kv, const struct ipcd_event *e)
+{
+	if (e->conn_event == IPCD_INET_SHUTDOWN)
+		text_kv_str(kv, "how", shutdown_how_name(e->conn_arg));
+	else if (e->conn_event == IPCD_INET_CONNECT && e->conn_arg < 0)
+		text_kv_str(kv, "error", error_name(e->conn_arg));
 }
 
 /* numeric (-n): ports only, no /etc/services names */
@@ -528,8 +543,10 @@ static void text_inet(struct text_kv *kv, const struct ipcd_event *e, bool numer
 		if (service)
 			text_kv_str(kv, "service", service);
 	}
-	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN) {
+		text_inet_conn_arg(kv, e);
 		return;
+	}
 	text_kv_u64(kv, "size", e->bytes);
 	if (e->flags & IPCD_EF_HAS_LATENCY)
 		text_kv_u64(kv, "latency_ns", e->latency_ns);
@@ -957,8 +974,13 @@ static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e, b
 {
 	char addr[64];
 
-	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN) {
 		jw_kv_string(jw, "event", ipcd_inet_conn_event_name(e->conn_event));
+		if (e->conn_event == IPCD_INET_SHUTDOWN)
+			jw_kv_int(jw, "how", e->conn_arg);
+		if (e->conn_event == IPCD_INET_CONNECT)
+			json_string_or_null(jw, "error", e->conn_arg < 0 ? error_name(e->conn_arg) : NULL);
+	}
 	if (e->has_inet) {
 		jw_kv_string(jw, "family", addr_is_v4(e->inet.daddr) ? "ipv4" : "ipv6");
 		ipcd_inet_addr_format(e->inet.saddr, 0, addr, sizeof(addr));

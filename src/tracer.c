@@ -126,6 +126,8 @@ static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
 	nr->recvmmsg = SYS_recvmmsg;
 	nr->sendfile = SYS_sendfile;
 	nr->splice = SYS_splice;
+	nr->close = SYS_close;
+	nr->shutdown = SYS_shutdown;
 }
 
 /* The socket types the unix collector reports, as bits 1 << SOCK_*. */

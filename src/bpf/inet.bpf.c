@@ -25,7 +25,10 @@
 #define IPCD_AF_INET6 10
 #define IPCD_MSG_PEEK 0x2
 #define IPCD_EINPROGRESS 115
+#define IPCD_TCP_ESTABLISHED 1
+#define IPCD_TCP_SYN_SENT 2
 #define IPCD_TCP_FIN_WAIT1 4
+#define IPCD_TCP_CLOSE 7
 #define IPCD_TCP_LAST_ACK 9
 #define IPCD_TCP_CLOSE_WAIT 8
 #define IPCD_TCP_CLOSING 11
@@ -383,21 +386,39 @@ static __always_inline __u32 listener_key(__u16 port)
 	return port;
 }
 
-static __always_inline void emit_conn(__u32 event, struct sock *sk, const struct ipcd_inet_tuple *t,
-				      const struct ipcd_task *peer, int fd)
+/*
+ * A lifecycle record by who (the current task if NULL), unless the
+ * source-side filters rule it out.
+ */
+static __always_inline void emit_conn_by(const struct ipcd_task *who, __u32 event, struct sock *sk,
+					 const struct ipcd_inet_tuple *t, const struct ipcd_task *peer, int fd,
+					 __s32 arg)
 {
-	struct ipcd_inet_conn *rec = record_begin_src(struct ipcd_inet_conn, IPCD_REC_INET_CONN, IPCD_COLL_INET);
+	struct ipcd_inet_conn *rec = record_begin(struct ipcd_inet_conn, IPCD_REC_INET_CONN, IPCD_COLL_INET);
 
 	if (!rec)
 		return;
+	if (who)
+		rec->task = *who;
+	if (!filter_may_pass_src(&rec->task)) {
+		bpf_ringbuf_discard(rec, 0);
+		return;
+	}
 	if (peer)
 		rec->peer = *peer;
 	rec->t = *t;
 	rec->event = event;
 	rec->fd = fd;
+	rec->arg = arg;
 	rec->ino = inet_sock_ino(sk);
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	bpf_ringbuf_submit(rec, ring_flags());
+}
+
+static __always_inline void emit_conn(__u32 event, struct sock *sk, const struct ipcd_inet_tuple *t,
+				      const struct ipcd_task *peer, int fd)
+{
+	emit_conn_by(NULL, event, sk, t, peer, fd, 0);
 }
 
 /* A process listens: remember it, to name it when someone connects. */
@@ -419,17 +440,77 @@ int ipcd_inet_conn_listen(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/*
+ * A non-blocking connect (EINPROGRESS) is one connection, reported once:
+ * when the handshake ends (established, or failed with its error), in the
+ * name of the task that called connect, whichever of the state change and
+ * a later connect() (0, EALREADY, EISCONN) comes first.  By socket address.
+ */
+struct pending_connect {
+	struct ipcd_task task;
+	__s32 fd;
+	__u32 pad;
+	/* incremented by whoever reports: the first sees 0 (64 bits: a 32-bit add has no fetch here) */
+	__u64 reported;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} pending_connects SEC(".maps");
+
+/* Claims the report of a pending connect: true for the first caller only. */
+static __always_inline bool claim_connect(struct pending_connect *p)
+{
+	return __sync_fetch_and_add(&p->reported, 1) == 0;
+}
+
+static __always_inline struct ipcd_task *listener_of(__u16 port)
+{
+	__u32 key = listener_key(port);
+
+	return bpf_map_lookup_elem(&listeners, &key);
+}
+
+/* The handshake of a non-blocking connect ended, in a softirq or the connecting task. */
+static __always_inline void connect_settled(struct sock *sk, int newstate)
+{
+	struct ipcd_inet_tuple t = {};
+	struct pending_connect *p;
+	struct ipcd_task who;
+	__u64 key = (__u64)sk;
+	__s32 error = 0;
+	int fd;
+
+	p = bpf_map_lookup_elem(&pending_connects, &key);
+	if (!p || !claim_connect(p))
+		return;
+	who = p->task;
+	fd = p->fd;
+	if (newstate == IPCD_TCP_CLOSE) {
+		error = -BPF_CORE_READ(sk, sk_err);
+		bpf_map_delete_elem(&pending_connects, &key);
+	}
+	sock_tuple(sk, &t);
+	if (!tuple_is_loopback(&t))
+		return;
+	emit_conn_by(&who, IPCD_INET_CONNECT, sk, &t, listener_of(t.dport), fd, error);
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ipcd_inet_conn_connect(struct trace_event_raw_sys_exit *ctx)
 {
+	long ret = ctx->ret;
 	struct ipcd_inet_tuple t = {};
-	struct ipcd_task who, *listener;
+	struct pending_connect *p, fresh = {};
+	struct ipcd_task who;
 	struct sock *sk;
-	int fd;
-	__u32 key;
+	__u64 key;
+	int fd, state;
 
-	if ((ctx->ret != 0 && ctx->ret != -IPCD_EINPROGRESS) || !is_live() || is_self() ||
-	    !proto_wanted(IPCD_PROTO_TCP))
+	if ((ret != 0 && ret != -IPCD_EINPROGRESS) || !is_live() || is_self() || !proto_wanted(IPCD_PROTO_TCP))
 		return 0;
 	fd = syscall_arg1();
 	sk = fd_inet_tcp_sock(fd);
@@ -441,9 +522,31 @@ int ipcd_inet_conn_connect(struct trace_event_raw_sys_exit *ctx)
 	/* remembered for the accept, which then names the connector */
 	fill_current(&who);
 	bpf_map_update_elem(&connectors, &t, &who, BPF_ANY);
-	key = listener_key(t.dport);
-	listener = bpf_map_lookup_elem(&listeners, &key);
-	emit_conn(IPCD_INET_CONNECT, sk, &t, listener, fd);
+	key = (__u64)sk;
+	if (ret == -IPCD_EINPROGRESS) {
+		fresh.task = who;
+		fresh.fd = fd;
+		bpf_map_update_elem(&pending_connects, &key, &fresh, BPF_ANY);
+		/* on loopback the handshake often ends (or fails) before connect() returns */
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (state == IPCD_TCP_CLOSE) {
+			connect_settled(sk, state);
+			return 0;
+		}
+		if (state != IPCD_TCP_ESTABLISHED)
+			return 0;
+	}
+	p = bpf_map_lookup_elem(&pending_connects, &key);
+	if (p) {
+		bool mine = claim_connect(p);
+
+		/* connect() said 0: the task knows it is connected, no later call will say more */
+		if (ret == 0)
+			bpf_map_delete_elem(&pending_connects, &key);
+		if (!mine)
+			return 0;
+	}
+	emit_conn(IPCD_INET_CONNECT, sk, &t, listener_of(t.dport), fd);
 	return 0;
 }
 
@@ -480,10 +583,73 @@ int ipcd_inet_conn_accept(struct trace_event_raw_sys_exit *ctx)
 	return accepted(ctx->ret);
 }
 
+/* A connected loopback TCP socket behind fd, with its tuple; NULL otherwise. */
+static __always_inline struct sock *loopback_conn_sock(int fd, struct ipcd_inet_tuple *t)
+{
+	struct sock *sk;
+
+	if (!is_live() || is_self() || !proto_wanted(IPCD_PROTO_TCP))
+		return NULL;
+	sk = fd_inet_tcp_sock(fd);
+	if (!sk)
+		return NULL;
+	sock_tuple(sk, t);
+	/* a connection that never was (refused, reset) has lost its ports */
+	return t->dport && tuple_is_loopback(t) ? sk : NULL;
+}
+
+/* close(2) of a descriptor of a connection: each process that closes one, once. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int ipcd_inet_conn_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct ipcd_inet_tuple t = {};
+	int fd = ctx->args[0];
+	struct sock *sk = loopback_conn_sock(fd, &t);
+
+	if (sk)
+		emit_conn(IPCD_INET_CLOSE, sk, &t, NULL, fd);
+	return 0;
+}
+
+/* shutdown(2) is not a close: it says how (SHUT_RD, SHUT_WR, SHUT_RDWR), and the socket stays open. */
+SEC("tracepoint/syscalls/sys_exit_shutdown")
+int ipcd_inet_conn_shutdown(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct ipcd_inet_tuple t = {};
+	int fd, how;
+	struct sock *sk;
+
+	if (ctx->ret != 0)
+		return 0;
+	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	how = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	sk = loopback_conn_sock(fd, &t);
+	if (sk)
+		emit_conn_by(NULL, IPCD_INET_SHUTDOWN, sk, &t, NULL, fd, how);
+	return 0;
+}
+
+/* close(2) and shutdown(2) report themselves: a state change in them is theirs. */
+static __always_inline bool in_close_or_shutdown(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	long nr;
+
+	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+		return false;
+	nr = syscall_nr((struct pt_regs *)bpf_task_pt_regs(task));
+	return nr == cfg_nr.close || nr == cfg_nr.shutdown;
+}
+
 /*
- * A close or shutdown moves an established connection to FIN_WAIT1 (or a
- * half-closed one to LAST_ACK) in the task that closes it; the other
- * changes happen in softirqs, on behalf of nobody in particular.
+ * The last descriptor of a connection closed some other way (the process
+ * exits, dup2, close_range): tcp_close moves an established connection to
+ * FIN_WAIT1, a half-closed one to LAST_ACK, and leaves FIN_WAIT1, FIN_WAIT2
+ * and CLOSING where they are (a change to the same state), in the task
+ * that closes it.  The other changes happen in softirqs, on behalf of
+ * nobody in particular; of those, the end of a non-blocking connect's
+ * handshake is its connect event.
  */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ipcd_inet_conn_state, const struct sock *csk, const int oldstate, const int newstate)
@@ -491,10 +657,22 @@ int BPF_PROG(ipcd_inet_conn_state, const struct sock *csk, const int oldstate, c
 	struct sock *sk = (struct sock *)csk;
 	struct ipcd_inet_tuple t = {};
 
-	if (newstate != IPCD_TCP_FIN_WAIT1 && newstate != IPCD_TCP_LAST_ACK)
+	if (!is_inet(sk) || sock_proto(sk) != IPCD_PROTO_TCP || !proto_wanted(IPCD_PROTO_TCP))
 		return 0;
-	if (!is_live() || is_self() || !is_inet(sk) || sock_proto(sk) != IPCD_PROTO_TCP ||
-	    !proto_wanted(IPCD_PROTO_TCP))
+	if (oldstate == IPCD_TCP_SYN_SENT && (newstate == IPCD_TCP_ESTABLISHED || newstate == IPCD_TCP_CLOSE)) {
+		connect_settled(sk, newstate);
+		return 0;
+	}
+	if (newstate == IPCD_TCP_CLOSE) {
+		/* the socket may be freed now, and its address reused by another */
+		__u64 key = (__u64)sk;
+
+		bpf_map_delete_elem(&pending_connects, &key);
+		return 0;
+	}
+	if (newstate != IPCD_TCP_FIN_WAIT1 && newstate != IPCD_TCP_LAST_ACK && oldstate != newstate)
+		return 0;
+	if (!is_live() || is_self() || in_close_or_shutdown())
 		return 0;
 	sock_tuple(sk, &t);
 	if (!tuple_is_loopback(&t))

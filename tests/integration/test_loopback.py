@@ -248,3 +248,44 @@ def test_each_piece_of_a_long_tcp_send_has_its_own_payload(tracer):
         events = [e for e in of_type(t.stop(), "loopback-tcp") if e["dst_pid"] == r["reader"]]
         assert all(e["src_pid"] == r["writer"] for e in events), events
         assert_pieces_carry_their_bytes(events, limit, PIECES)
+
+
+def netgen_all(*args):
+    """Runs netgen and merges the JSON lines its processes print."""
+    res = subprocess.run([NETGEN, *map(str, args)], capture_output=True, timeout=60, check=True)
+    out = {}
+    for line in res.stdout.decode().splitlines():
+        out.update(json.loads(line))
+    return out
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_a_nonblocking_connect_called_twice_is_one_connect_with_its_result(tracer, family):
+    t = tracer("-t", "lt")
+    r = netgen_all("nonblock", family)
+    assert (r["first"], r["refused_first"], r["refused_second"]) == (115, 115, 111)  # EINPROGRESS, ECONNREFUSED
+    conns = [e for e in of_type(t.stop(), "loopback-tcp-conn") if e["src_pid"] == r["client"]]
+    connects = [e for e in conns if e["meta"]["event"] == "connect"]
+    [ok] = [e for e in connects if e["meta"]["dst_port"] == r["port"]]
+    assert_ends(ok, r["client"], "ipct-tnbcli", r["server"], "ipct-tnbsrv")
+    assert_tuple(ok, family, r["client_port"], r["port"])
+    assert ok["meta"]["error"] is None
+    [refused] = [e for e in connects if e["meta"]["dst_port"] == r["refused_port"]]
+    assert refused["meta"]["error"] == "ECONNREFUSED"
+    assert len(connects) == 2, connects
+
+
+def test_shutdown_then_close_is_one_shutdown_and_one_close(tracer):
+    t = tracer("-t", "lt")
+    r = netgen_all("nonblock", 4)
+    conns = [e for e in of_type(t.stop(), "loopback-tcp-conn")
+             if e["src_pid"] == r["client"] and e["meta"]["dst_port"] == r["port"]]
+    ends = [e for e in conns if e["meta"]["event"] in ("shutdown", "close")]
+    assert [e["meta"]["event"] for e in ends] == ["shutdown", "close"], conns
+    shut, close = ends
+    assert shut["meta"]["how"] == socket.SHUT_WR
+    assert_tuple(shut, 4, r["client_port"], r["port"])
+    assert shut["meta"]["src_fd"] == close["meta"]["src_fd"]
+    # the server closes its side once too
+    server_closes = [e for e in of_type(t.events, "loopback-tcp-conn", event="close") if e["src_pid"] == r["server"]]
+    assert len(server_closes) == 1, server_closes

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -360,9 +361,99 @@ static int scenario_splice(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A non-blocking connect as hiredis makes it: connect() (EINPROGRESS),
+ * poll for POLLOUT, connect() again (0 or EISCONN).  Returns the socket;
+ * *first and *second get the two results (0 or an errno).
+ */
+static int connect_nonblocking(int family, unsigned short port, int *first, int *second)
+{
+	struct addr a = loopback(family, port);
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	if (fd < 0)
+		die("socket");
+	*first = connect(fd, (struct sockaddr *)&a.ss, a.len) ? errno : 0;
+	if (*first && *first != EINPROGRESS)
+		die("connect");
+	if (poll(&pfd, 1, 10000) != 1)
+		die("poll");
+	*second = connect(fd, (struct sockaddr *)&a.ss, a.len) ? errno : 0;
+	return fd;
+}
+
+/* A loopback port nobody listens on: bound, then closed. */
+static unsigned short closed_port(int family)
+{
+	int fd = bound(family, SOCK_STREAM);
+	unsigned short port = port_of(fd, false);
+
+	close(fd);
+	return port;
+}
+
+/*
+ * nonblock FAMILY: ipct-tnbcli connects without blocking to a port where
+ * nobody listens (refused), then to ipct-tnbsrv, sends "hello",
+ * shutdown(SHUT_WR)s, reads the reply to its end and close()s.  The
+ * server reads to the end, replies "bye" and closes.
+ */
+static int scenario_nonblock(int argc, char **argv)
+{
+	int family = family_of(argc > 0 ? argv[0] : "4");
+	unsigned short port, refused = closed_port(family);
+	int lfd, conn, r1 = 0, r2 = 0, f1 = 0, f2 = 0;
+	pid_t client;
+	char buf[64];
+
+	set_comm("ipct-tnbsrv");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 4))
+		die("listen");
+	port = port_of(lfd, false);
+	client = fork();
+	if (client < 0)
+		die("fork");
+	if (client == 0) {
+		int fd, flags;
+		unsigned short cport;
+
+		set_comm("ipct-tnbcli");
+		close(connect_nonblocking(family, refused, &f1, &f2));
+		fd = connect_nonblocking(family, port, &r1, &r2);
+		cport = port_of(fd, false);
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))
+			die("fcntl");
+		write_all(fd, "hello", 5);
+		if (shutdown(fd, SHUT_WR))
+			die("shutdown");
+		read_exactly(fd, buf, 3);
+		if (read(fd, buf, sizeof(buf)) != 0)
+			die("read to the end");
+		close(fd);
+		printf("{\"client\":%d,\"client_port\":%u,\"first\":%d,\"second\":%d,\"refused_port\":%u,"
+		       "\"refused_first\":%d,\"refused_second\":%d}\n",
+		       getpid(), cport, r1, r2, refused, f1, f2);
+		_exit(0);
+	}
+	conn = accept(lfd, NULL, NULL);
+	if (conn < 0)
+		die("accept");
+	read_exactly(conn, buf, 5);
+	if (read(conn, buf, sizeof(buf)) != 0)
+		die("read to the end");
+	write_all(conn, "bye", 3);
+	close(conn);
+	wait_child(client);
+	printf("{\"server\":%d,\"port\":%u}\n", getpid(), port);
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established|splice FAMILY [ARGS...]\n");
+	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established|splice|nonblock FAMILY [ARGS...]\n");
 	return 2;
 }
 
@@ -383,5 +474,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "sendfile")) return scenario_sendfile(argc, argv);
 	if (!strcmp(name, "established")) return scenario_established(argc, argv);
 	if (!strcmp(name, "splice")) return scenario_splice(argc, argv);
+	if (!strcmp(name, "nonblock")) return scenario_nonblock(argc, argv);
 	return usage();
 }
