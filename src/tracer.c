@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "event.h"
 #include "ipcdump.skel.h"
+#include "tcp_listeners.h"
 #include "tracer.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -294,6 +295,21 @@ static void fill_local_addrs(struct ipcd_tracer *t)
 		bpf_map_update_elem(map, key, &one, BPF_ANY);
 	}
 	freeifaddrs(ifs);
+}
+
+static void add_listener(void *ctx, uint16_t port, const struct ipcd_task *task)
+{
+	uint32_t key = port;
+
+	bpf_map_update_elem(*(int *)ctx, &key, task, BPF_ANY);
+}
+
+/* TCP servers listening already: their listen() is past, so a connect names them from /proc. */
+static void fill_listeners(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.listeners);
+
+	tcp_listeners_scan("/proc", add_listener, &map);
 }
 
 /* The keys of the SysV queues that exist already; msgget teaches the collector the rest. */
@@ -579,8 +595,10 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		return IPCD_EXIT_FAILURE;
 	}
 	fill_filter_maps(t, opts, tree, tree_count);
-	if (t->running[IPCD_COLL_INET])
+	if (t->running[IPCD_COLL_INET]) {
 		fill_local_addrs(t);
+		fill_listeners(t);
+	}
 	if (t->running[IPCD_COLL_MQ])
 		fill_sysv_keys(t);
 	ipcd_timing("fill maps");

@@ -289,3 +289,27 @@ def test_shutdown_then_close_is_one_shutdown_and_one_close(tracer):
     # the server closes its side once too
     server_closes = [e for e in of_type(t.events, "loopback-tcp-conn", event="close") if e["src_pid"] == r["server"]]
     assert len(server_closes) == 1, server_closes
+
+
+def run_before_tracing(tracer, *args):
+    """Starts netgen, which says it is ready, then the tracer; lets netgen go on; returns both."""
+    gen = subprocess.Popen([NETGEN, *map(str, args)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    first = json.loads(gen.stdout.readline())
+    t = tracer("-t", "lt")
+    gen.stdin.write(b"go\n")
+    gen.stdin.flush()
+    out, _ = gen.communicate(timeout=60)
+    assert gen.returncode == 0
+    r = dict(first)
+    for line in out.decode().splitlines():
+        r.update(json.loads(line))
+    return t, r
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_a_connect_names_a_server_that_listened_before_tracing(tracer, family):
+    t, r = run_before_tracing(tracer, "prelisten", family)
+    connects = [e for e in of_type(t.stop(), "loopback-tcp-conn", event="connect") if e["src_pid"] == r["client"]]
+    [unaccepted] = [e for e in connects if e["meta"]["src_port"] == r["second_port"]]
+    assert_ends(unaccepted, r["client"], "ipct-tpcli", r["listener"], "ipct-tplisten")
+    assert_tuple(unaccepted, family, r["second_port"], r["port"])

@@ -451,9 +451,64 @@ static int scenario_nonblock(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * prelisten FAMILY: ipct-tplisten listens and forks ipct-tpaccept, which
+ * accepts one connection; it says {"ready":...} and waits for a line on
+ * stdin (the tracer starts in between).  Then ipct-tpcli connects twice:
+ * the first connection is accepted by the child, which reads "hi" from it;
+ * the second is never accepted.
+ */
+static int scenario_prelisten(int argc, char **argv)
+{
+	int family = family_of(argc > 0 ? argv[0] : "4");
+	int lfd, ready[2];
+	unsigned short port;
+	pid_t acceptor, client;
+	char buf[8];
+
+	set_comm("ipct-tplisten");
+	lfd = bound(family, SOCK_STREAM);
+	if (listen(lfd, 4) || pipe(ready))
+		die("listen/pipe");
+	port = port_of(lfd, false);
+	acceptor = fork();
+	if (acceptor < 0)
+		die("fork");
+	if (acceptor == 0) {
+		int conn;
+
+		set_comm("ipct-tpaccept");
+		conn = accept(lfd, NULL, NULL);
+		if (conn < 0)
+			die("accept");
+		read_exactly(conn, buf, 2);
+		_exit(0);
+	}
+	printf("{\"ready\":%d}\n", getpid());
+	wait_for_go();
+	client = fork();
+	if (client < 0)
+		die("fork");
+	if (client == 0) {
+		int first, second;
+
+		set_comm("ipct-tpcli");
+		first = connected(family, SOCK_STREAM, port);
+		write_all(first, "hi", 2);
+		second = connected(family, SOCK_STREAM, port);
+		printf("{\"client\":%d,\"first_port\":%u,\"second_port\":%u}\n", getpid(), port_of(first, false),
+		       port_of(second, false));
+		_exit(0);
+	}
+	wait_child(client);
+	wait_child(acceptor);
+	printf("{\"listener\":%d,\"acceptor\":%d,\"port\":%u}\n", getpid(), acceptor, port);
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established|splice|nonblock FAMILY [ARGS...]\n");
+	fprintf(stderr, "usage: netgen tcp|udp|sendfile|established|splice|nonblock|prelisten FAMILY [ARGS...]\n");
 	return 2;
 }
 
@@ -475,5 +530,6 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "established")) return scenario_established(argc, argv);
 	if (!strcmp(name, "splice")) return scenario_splice(argc, argv);
 	if (!strcmp(name, "nonblock")) return scenario_nonblock(argc, argv);
+	if (!strcmp(name, "prelisten")) return scenario_prelisten(argc, argv);
 	return usage();
 }
