@@ -99,6 +99,7 @@ struct ipcd_event {
 	bool inet_v6;                    /* an AF_INET6 socket */
 	uint8_t inet_proto;              /* enum ipcd_inet_proto */
 	struct ipcd_inet_tuple inet;     /* src -> dst of the bytes, or of the connection */
+	bool dst_is_listener;            /* a connect's dst listened; which process accepted is not known */
 	uint64_t chan_key;               /* the channel as capture_channel() keys its records */
 
 	/* pseudo-terminals */

@@ -29,13 +29,31 @@ struct recent_connect {
 	struct ipcd_task task;
 };
 
+/*
+ * A connect waiting for its accept, and what its connector did meanwhile
+ * (a shutdown, a close), which is printed after it.
+ */
+#define HELD_LATER_MAX 4
+
+struct held_connect {
+	struct ipcd_inet_conn connect;
+	struct ipcd_inet_conn later[HELD_LATER_MAX];
+	size_t nlater;
+};
+
 struct inet_events {
 	struct stream_join *streams;
 	struct recent_connect connects[RECENT_CONNECTS];
 	size_t next_connect;
+	/* accepts seen lately (the acceptor's side, local -> remote): a connect that comes after names it */
+	struct recent_connect accepted[RECENT_CONNECTS];
+	size_t next_accepted;
 	/* accepts whose connect has not come yet (it can return after the accept does) */
 	struct ipcd_inet_conn *accepts;
 	size_t naccepts, cap_accepts;
+	/* connects waiting for their accept, to name the process that took the connection */
+	struct held_connect *connects_held;
+	size_t nheld, cap_held;
 	struct msg_join *datagrams;
 	struct tcp_stream *tcp;
 	uint64_t clock;
@@ -90,6 +108,7 @@ void inet_events_free(struct inet_events *n)
 	}
 	msg_join_free(n->datagrams);
 	free(n->accepts);
+	free(n->connects_held);
 	free(n);
 }
 
@@ -220,7 +239,7 @@ void inet_events_io(struct inet_events *n, const struct ipcd_inet_io *rec, size_
 		udp_io(n, rec);
 }
 
-static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
+static void emit_conn_as(struct inet_events *n, const struct ipcd_inet_conn *rec, bool peer_is_listener)
 {
 	struct ipcd_event e;
 
@@ -229,6 +248,7 @@ static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 	ipcd_endpoint_from_task(&e.src, &rec->task);
 	if (rec->peer.pid)
 		ipcd_endpoint_from_task(&e.dst, &rec->peer);
+	e.dst_is_listener = peer_is_listener && rec->peer.pid;
 	e.src_ino = rec->ino;
 	e.conn_event = rec->event;
 	e.conn_arg = rec->arg;
@@ -239,6 +259,22 @@ static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 	n->emit(n->emit_ctx, &e);
 }
 
+static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	if (rec->event == IPCD_INET_ACCEPT) {
+		n->accepted[n->next_accepted].t = rec->t;
+		n->accepted[n->next_accepted].task = rec->task;
+		n->next_accepted = (n->next_accepted + 1) % RECENT_CONNECTS;
+	}
+	emit_conn_as(n, rec, false);
+}
+
+/* A connect whose accept never came (or not yet): the kernel named who listened. */
+static void emit_unaccepted(struct inet_events *n, const struct ipcd_inet_conn *connect)
+{
+	emit_conn_as(n, connect, true);
+}
+
 /* The accepting side's tuple is the connector's reversed. */
 static bool is_reverse(const struct ipcd_inet_tuple *a, const struct ipcd_inet_tuple *b)
 {
@@ -246,22 +282,115 @@ static bool is_reverse(const struct ipcd_inet_tuple *a, const struct ipcd_inet_t
 	       !memcmp(a->daddr, b->saddr, 16);
 }
 
-/* Accepts waiting for this connect get its process as their destination. */
-static void settle_accepts(struct inet_events *n, const struct ipcd_inet_conn *connect)
+/*
+ * A connect and the accept that took it: each names the other's process
+ * (the connect, the acceptor: a server's worker, not the master that
+ * listened), printed in time order.
+ */
+static void emit_connection(struct inet_events *n, struct ipcd_inet_conn *connect, struct ipcd_inet_conn *accept)
 {
-	size_t out = 0;
-
-	for (size_t i = 0; i < n->naccepts; i++) {
-		struct ipcd_inet_conn *a = &n->accepts[i];
-
-		if (is_reverse(&a->t, &connect->t)) {
-			a->peer = connect->task;
-			emit_conn(n, a);
-			continue;
-		}
-		n->accepts[out++] = *a;
+	connect->peer = accept->task;
+	if (!accept->peer.pid)
+		accept->peer = connect->task;
+	if (accept->hdr.ts_ns < connect->hdr.ts_ns) {
+		emit_conn(n, accept);
+		emit_conn(n, connect);
+	} else {
+		emit_conn(n, connect);
+		emit_conn(n, accept);
 	}
-	n->naccepts = out;
+}
+
+/* Removes item i of an array of n records, keeping the order. */
+static void remove_conn(struct ipcd_inet_conn *all, size_t *count, size_t i)
+{
+	memmove(&all[i], &all[i + 1], (*count - i - 1) * sizeof(*all));
+	(*count)--;
+}
+
+/* A connect meets its accept if that came first; otherwise it waits for it. */
+static void on_connect(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	struct ipcd_inet_conn connect = *rec;
+
+	n->connects[n->next_connect].t = rec->t;
+	n->connects[n->next_connect].task = rec->task;
+	n->next_connect = (n->next_connect + 1) % RECENT_CONNECTS;
+	if (rec->arg < 0) {
+		emit_conn(n, rec);  /* failed: nobody will accept it */
+		return;
+	}
+	for (size_t i = 0; i < n->naccepts; i++) {
+		if (is_reverse(&n->accepts[i].t, &rec->t)) {
+			struct ipcd_inet_conn accept = n->accepts[i];
+
+			remove_conn(n->accepts, &n->naccepts, i);
+			emit_connection(n, &connect, &accept);
+			return;
+		}
+	}
+	/* the accept's record can come first, naming this connector already */
+	for (size_t i = 0; i < RECENT_CONNECTS; i++) {
+		if (n->accepted[i].task.pid && is_reverse(&n->accepted[i].t, &rec->t)) {
+			connect.peer = n->accepted[i].task;
+			emit_conn(n, &connect);
+			return;
+		}
+	}
+	if (!grow_array((void **)&n->connects_held, &n->cap_held, n->nheld + 1, sizeof(*n->connects_held))) {
+		emit_unaccepted(n, &connect);
+		return;
+	}
+	n->connects_held[n->nheld].connect = connect;
+	n->connects_held[n->nheld].nlater = 0;
+	n->nheld++;
+}
+
+/* Prints a held connect (with its acceptor, if accept is not NULL) and what came after it. */
+static void release_held(struct inet_events *n, size_t i, struct ipcd_inet_conn *accept)
+{
+	struct held_connect h = n->connects_held[i];
+
+	memmove(&n->connects_held[i], &n->connects_held[i + 1], (n->nheld - i - 1) * sizeof(h));
+	n->nheld--;
+	if (accept)
+		emit_connection(n, &h.connect, accept);
+	else
+		emit_unaccepted(n, &h.connect);
+	for (size_t j = 0; j < h.nlater; j++)
+		emit_conn(n, &h.later[j]);
+}
+
+/* An accept settles the connect waiting for it, if one is. */
+static bool settle_held_connect(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	for (size_t i = 0; i < n->nheld; i++) {
+		if (is_reverse(&rec->t, &n->connects_held[i].connect.t)) {
+			struct ipcd_inet_conn accept = *rec;
+
+			release_held(n, i, &accept);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The connector's shutdown or close waits behind its held connect, so as to print after it. */
+static bool hold_behind_connect(struct inet_events *n, const struct ipcd_inet_conn *rec)
+{
+	for (size_t i = 0; i < n->nheld; i++) {
+		struct held_connect *h = &n->connects_held[i];
+
+		if (memcmp(&h->connect.t, &rec->t, sizeof(rec->t)))
+			continue;
+		if (h->nlater == HELD_LATER_MAX) {
+			release_held(n, i, NULL);
+			return false;
+		}
+		h->later[h->nlater++] = *rec;
+		return true;
+	}
+	return false;
 }
 
 void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
@@ -269,14 +398,17 @@ void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 	struct ipcd_inet_conn copy;
 
 	if (rec->event == IPCD_INET_CONNECT) {
-		n->connects[n->next_connect].t = rec->t;
-		n->connects[n->next_connect].task = rec->task;
-		n->next_connect = (n->next_connect + 1) % RECENT_CONNECTS;
-		emit_conn(n, rec);
-		settle_accepts(n, rec);
+		on_connect(n, rec);
 		return;
 	}
-	if (rec->event != IPCD_INET_ACCEPT || rec->peer.pid) {
+	if (rec->event != IPCD_INET_ACCEPT) {
+		if (!hold_behind_connect(n, rec))
+			emit_conn(n, rec);
+		return;
+	}
+	if (settle_held_connect(n, rec))
+		return;
+	if (rec->peer.pid) {
 		emit_conn(n, rec);
 		return;
 	}
@@ -323,6 +455,15 @@ void inet_events_expire(struct inet_events *n, uint64_t now_ns, uint64_t max_age
 			n->accepts[out++] = n->accepts[i];
 	}
 	n->naccepts = out;
+	/* connects nobody accepted (a full backlog, a server that never does, or an accept filtered out) */
+	for (size_t i = 0; i < n->nheld;) {
+		uint64_t ts = n->connects_held[i].connect.hdr.ts_ns;
+
+		if (now_ns > ts && now_ns - ts >= max_age_ns)
+			release_held(n, i, NULL);
+		else
+			i++;
+	}
 }
 
 void inet_events_flush(struct inet_events *n)

@@ -798,6 +798,8 @@ static void output_text(struct ipcd_output *o, const struct ipcd_event *e)
 		put_str(o->out, " (timer owner)");
 	put_str(o->out, " > ");
 	text_endpoint(o->out, &e->dst);
+	if (e->dst_is_listener)
+		put_str(o->out, " (listener)");
 	if (e->type == IPCD_TYPE_PIPE)
 		text_pipe(&kv, e);
 	else if (e->type == IPCD_TYPE_SIGNAL)
@@ -978,8 +980,10 @@ static void json_inet_meta(struct json_writer *jw, const struct ipcd_event *e, b
 		jw_kv_string(jw, "event", ipcd_inet_conn_event_name(e->conn_event));
 		if (e->conn_event == IPCD_INET_SHUTDOWN)
 			jw_kv_int(jw, "how", e->conn_arg);
-		if (e->conn_event == IPCD_INET_CONNECT)
+		if (e->conn_event == IPCD_INET_CONNECT) {
 			json_string_or_null(jw, "error", e->conn_arg < 0 ? error_name(e->conn_arg) : NULL);
+			jw_kv_bool(jw, "dst_is_listener", e->dst_is_listener);
+		}
 	}
 	if (e->has_inet) {
 		jw_kv_string(jw, "family", addr_is_v4(e->inet.daddr) ? "ipv4" : "ipv6");

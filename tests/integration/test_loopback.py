@@ -313,3 +313,27 @@ def test_a_connect_names_a_server_that_listened_before_tracing(tracer, family):
     [unaccepted] = [e for e in connects if e["meta"]["src_port"] == r["second_port"]]
     assert_ends(unaccepted, r["client"], "ipct-tpcli", r["listener"], "ipct-tplisten")
     assert_tuple(unaccepted, family, r["second_port"], r["port"])
+    assert unaccepted["meta"]["dst_is_listener"] is True
+    # the first was taken by the child the listener forked: the connect names the one that accepted
+    [accepted] = [e for e in connects if e["meta"]["src_port"] == r["first_port"]]
+    assert_ends(accepted, r["client"], "ipct-tpcli", r["acceptor"], "ipct-tpaccept")
+    assert accepted["meta"]["dst_is_listener"] is False
+    assert len(connects) == 2, connects
+
+
+def test_text_says_when_a_connect_names_the_listener(tracer):
+    gen = subprocess.Popen([NETGEN, "prelisten", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    json.loads(gen.stdout.readline())
+    t = tracer("-t", "lt", fmt=None)
+    gen.stdin.write(b"go\n")
+    gen.stdin.flush()
+    out, _ = gen.communicate(timeout=60)
+    r = {}
+    for line in out.decode().splitlines():
+        r.update(json.loads(line))
+    t.stop()
+    lines = [l for l in t.text.splitlines() if "event connect" in l and " %d(ipct-tpcli) > " % r["client"] in l]
+    assert len(lines) == 2, t.text
+    first, second = sorted(lines, key=lambda l: ":%d," % r["first_port"] not in l)
+    assert "> %d(ipct-tpaccept): event connect" % r["acceptor"] in first
+    assert "> %d(ipct-tplisten) (listener): event connect" % r["listener"] in second
