@@ -259,3 +259,25 @@ def test_each_piece_of_a_long_send_has_its_own_payload(tracer):
         events = of_type(t.stop(), "unix-stream", dst_pid=r["reader"])
         assert all(e["src_pid"] == r["writer"] for e in events), events
         assert_pieces_carry_their_bytes(events, limit, PIECES)
+
+
+SENDFILE = """
+import os, socket
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+with open("/etc/services", "rb") as f:
+    sent = 0
+    while sent < 1000:
+        sent += os.sendfile(a.fileno(), f.fileno(), sent, 1000 - sent)
+got = b""
+while len(got) < 1000:
+    got += b.recv(4096)
+"""
+
+
+def test_a_sendfile_into_a_stream_socket_says_sendfile(tracer):
+    t = tracer("-t", "unix-stream")
+    p = subprocess.Popen(["/usr/bin/python3", "-c", SENDFILE])
+    assert p.wait(timeout=60) == 0
+    mine = [e for e in t.stop() if e["type"] == "unix-stream" and e["src_pid"] == e["dst_pid"] == p.pid]
+    assert sum(e["size"] for e in mine) == 1000, mine
+    assert {e["meta"].get("src_call") for e in mine} == {"sendfile"}, mine
