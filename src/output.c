@@ -1284,10 +1284,11 @@ static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
  * one column for each key of JSON's "meta", by the same name:
  *
  * event,op,src_fd,dst_fd,src_call,dst_call,pipe_inode,pipe_name,num,name,
- * code,code_name,value,result,error,blocked,group,kernel,src_inode,
- * dst_inode,path,src_path,dst_path,sendto_path,socketpair,nfds,fds,
- * creds_pid,creds_uid,creds_gid,sock_type,inode,peer_inode,fd,how,family,
- * src_addr,src_port,dst_addr,dst_port,service,tty,direction,writer_side,
+ * code,code_name,value,result,error,blocked,group,kernel,
+ * src_is_timer_owner,src_inode,dst_inode,path,src_path,dst_path,
+ * sendto_path,socketpair,nfds,fds,creds_pid,creds_uid,creds_gid,sock_type,
+ * inode,peer_inode,fd,how,family,src_addr,src_port,dst_addr,dst_port,
+ * service,dst_is_listener,tty,direction,writer_side,
  * session,fg_pgrp,key,msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,
  * addr,offset,sharers,collector,count
  *
@@ -1302,10 +1303,11 @@ static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
 enum csv_col {
 	CC_EVENT, CC_OP, CC_SRC_FD, CC_DST_FD, CC_SRC_CALL, CC_DST_CALL, CC_PIPE_INODE, CC_PIPE_NAME,
 	CC_NUM, CC_NAME, CC_CODE, CC_CODE_NAME, CC_VALUE, CC_RESULT, CC_ERROR, CC_BLOCKED, CC_GROUP, CC_KERNEL,
+	CC_SRC_IS_TIMER_OWNER,
 	CC_SRC_INODE, CC_DST_INODE, CC_PATH, CC_SRC_PATH, CC_DST_PATH, CC_SENDTO_PATH, CC_SOCKETPAIR,
 	CC_NFDS, CC_FDS, CC_CREDS_PID, CC_CREDS_UID, CC_CREDS_GID,
 	CC_SOCK_TYPE, CC_INODE, CC_PEER_INODE, CC_FD, CC_HOW,
-	CC_FAMILY, CC_SRC_ADDR, CC_SRC_PORT, CC_DST_ADDR, CC_DST_PORT, CC_SERVICE,
+	CC_FAMILY, CC_SRC_ADDR, CC_SRC_PORT, CC_DST_ADDR, CC_DST_PORT, CC_SERVICE, CC_DST_IS_LISTENER,
 	CC_TTY, CC_DIRECTION, CC_WRITER_SIDE, CC_SESSION, CC_FG_PGRP,
 	CC_KEY, CC_MSQID, CC_MTYPE, CC_PRIO,
 	CC_SEMID, CC_SEMNUM, CC_KIND, CC_SHMID, CC_SHM_SIZE, CC_ADDR, CC_OFFSET, CC_SHARERS,
@@ -1316,10 +1318,11 @@ enum csv_col {
 static const char *const csv_col_names[CC_MAX] = {
 	"event", "op", "src_fd", "dst_fd", "src_call", "dst_call", "pipe_inode", "pipe_name",
 	"num", "name", "code", "code_name", "value", "result", "error", "blocked", "group", "kernel",
+	"src_is_timer_owner",
 	"src_inode", "dst_inode", "path", "src_path", "dst_path", "sendto_path", "socketpair",
 	"nfds", "fds", "creds_pid", "creds_uid", "creds_gid",
 	"sock_type", "inode", "peer_inode", "fd", "how",
-	"family", "src_addr", "src_port", "dst_addr", "dst_port", "service",
+	"family", "src_addr", "src_port", "dst_addr", "dst_port", "service", "dst_is_listener",
 	"tty", "direction", "writer_side", "session", "fg_pgrp",
 	"key", "msqid", "mtype", "prio",
 	"semid", "semnum", "kind", "shmid", "shm_size", "addr", "offset", "sharers",
@@ -1387,6 +1390,7 @@ static void row_signal(struct csv_row *r, const struct ipcd_event *e)
 	row_bool(r, CC_BLOCKED, e->sig_flags & IPCD_SIGF_BLOCKED);
 	row_bool(r, CC_GROUP, e->sig_flags & IPCD_SIGF_GROUP);
 	row_bool(r, CC_KERNEL, e->sig_flags & IPCD_SIGF_KERNEL);
+	row_bool(r, CC_SRC_IS_TIMER_OWNER, e->sig_flags & IPCD_SIGF_TIMER_OWNER);
 }
 
 static void row_unix(struct csv_row *r, const struct ipcd_event *e)
@@ -1427,8 +1431,16 @@ static void row_unix_conn(struct csv_row *r, const struct ipcd_event *e)
 
 static void row_inet(struct csv_row *r, const struct ipcd_event *e, bool numeric)
 {
-	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN)
+	if (e->type == IPCD_TYPE_LOOPBACK_TCP_CONN) {
 		row_str(r, CC_EVENT, ipcd_inet_conn_event_name(e->conn_event));
+		if (e->conn_event == IPCD_INET_SHUTDOWN)
+			row_i64(r, CC_HOW, e->conn_arg);
+		if (e->conn_event == IPCD_INET_CONNECT) {
+			if (e->conn_arg < 0)
+				row_str(r, CC_ERROR, error_name(e->conn_arg));
+			row_bool(r, CC_DST_IS_LISTENER, e->dst_is_listener);
+		}
+	}
 	if (e->has_inet) {
 		row_str(r, CC_FAMILY, addr_is_v4(e->inet.daddr) ? "ipv4" : "ipv6");
 		ipcd_inet_addr_format(e->inet.saddr, 0, r->addr[0], sizeof(r->addr[0]));

@@ -431,7 +431,7 @@ def test_csv_carries_every_json_field_of_every_type(tracer, tmp_path):
             assert row[key] == csv_cell(key, value), (event["type"], key, row[key], value)
         seen.add(event["type"])
         if event["type"] == "loopback-tcp-conn":
-            assert row["event"] in ("connect", "accept", "close"), row
+            assert row["event"] in ("connect", "accept", "shutdown", "close"), row
         if event["type"] == "signal":
             assert row["code_name"] and row["result"], row
         if event["type"] == "shm":
