@@ -401,7 +401,7 @@ static void test_json_escapes_control_characters_in_comm(void **state)
 		  "\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"dst_pcomm\":null,\"size\":0,"           \
 		  "\"meta\":{\"num\":36,\"name\":\"SIGRTMIN+2\",\"code\":-1,\"code_name\":\"SI_QUEUE\","  \
 		  "\"value\":7,\"result\":\"delivered\",\"blocked\":false,\"group\":true,"              \
-		  "\"kernel\":false}}\n"
+		  "\"kernel\":false,\"src_is_timer_owner\":false}}\n"
 
 static void test_json_signal(void **state)
 {
@@ -434,7 +434,7 @@ static void test_json_kernel_signal(void **state)
 		       "\"src_comm\":\"a\",\"src_pcomm\":null,\"dst_pid\":2,\"dst_tid\":2,\"dst_ppid\":1,\"dst_comm\":\"b\",\"dst_pcomm\":null,"
 		       "\"size\":0,\"meta\":{\"num\":17,\"name\":\"SIGCHLD\",\"code\":1,"
 		       "\"code_name\":\"kernel\",\"result\":\"already_pending\",\"blocked\":true,"
-		       "\"group\":false,\"kernel\":true}}\n");
+		       "\"group\":false,\"kernel\":true,\"src_is_timer_owner\":false}}\n");
 }
 
 static void test_json_lost(void **state)
@@ -591,12 +591,14 @@ static void test_pipe_call_names(void **state)
 #define CSV_HEADER "time,ts_ns,type,src_pid,src_tid,src_ppid,src_comm,src_pcomm,dst_pid,dst_tid,dst_ppid," \
 		   "dst_comm,dst_pcomm,size,channel,latency_ns,flags,payload_hex,"                   \
 		   "event,op,src_fd,dst_fd,src_call,dst_call,pipe_inode,pipe_name,num,name,code,code_name,value," \
-		   "result,error,blocked,group,kernel,src_inode,dst_inode,path,src_path,dst_path,sendto_path,"    \
+		   "result,error,blocked,group,kernel,src_is_timer_owner,src_inode,dst_inode,path,src_path,"     \
+		   "dst_path,sendto_path,"                                                                       \
 		   "socketpair,nfds,fds,creds_pid,creds_uid,creds_gid,sock_type,inode,peer_inode,fd,how,family,"  \
-		   "src_addr,src_port,dst_addr,dst_port,service,tty,direction,writer_side,session,fg_pgrp,key,"   \
+		   "src_addr,src_port,dst_addr,dst_port,service,dst_is_listener,tty,direction,writer_side,"       \
+		   "session,fg_pgrp,key,"                                                                        \
 		   "msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,addr,offset,sharers,collector,count\n"
-/* the 52 meta columns after pipe_name, empty for a pipe */
-#define CSV_PIPE_REST ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
+/* the 54 meta columns after pipe_name, empty for a pipe */
+#define CSV_PIPE_REST ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
 
 static void test_csv_header_then_one_row(void **state)
 {
@@ -647,7 +649,7 @@ static void test_csv_unknown_end_and_lost(void **state)
 	ipcd_endpoint_unknown(&lost.dst);
 	got = render(IPCD_FORMAT_CSV, false, &lost);
 	assert_non_null(strstr(got, ",lost,-1,-1,-1,,,-1,-1,-1,,,12,pipe,,,"
-				    ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,pipe,12\n"));
+				    ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,pipe,12\n"));
 	free(got);
 }
 
