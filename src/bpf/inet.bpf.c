@@ -99,6 +99,13 @@ static __always_inline void sock_tuple(struct sock *sk, struct ipcd_inet_tuple *
 		BPF_CORE_READ_INTO(&t->daddr, sk, __sk_common.skc_v6_daddr);
 	}
 	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/*
+	 * A connection that reached CLOSE gave its local port back (inet_put_port
+	 * zeroes inet_num) while bytes may still wait to be read; inet_sport
+	 * still says which port it was.
+	 */
+	if (!t->sport)
+		t->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
@@ -302,14 +309,17 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 /*
  * Where the bytes a receive took end: copied_seq, less the FIN's sequence
  * number if the receive went past it (a FIN counts one, and reading up to
- * it consumes it).  The peer's FIN has come in these states.
+ * it consumes it).  The peer's FIN has come in these states, and in CLOSE
+ * when this side had shut down first (FIN_WAIT2, then the FIN: TIME_WAIT,
+ * which leaves the socket CLOSE) rather than by a reset, which sets sk_err.
  */
 static __always_inline __u32 tcp_received_end(struct sock *sk)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	__u32 end = BPF_CORE_READ(tp, copied_seq);
 	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	bool fin_in = state == IPCD_TCP_CLOSE_WAIT || state == IPCD_TCP_LAST_ACK || state == IPCD_TCP_CLOSING;
+	bool fin_in = state == IPCD_TCP_CLOSE_WAIT || state == IPCD_TCP_LAST_ACK || state == IPCD_TCP_CLOSING ||
+		      (state == IPCD_TCP_CLOSE && !BPF_CORE_READ(sk, sk_err));
 
 	if (fin_in && end == BPF_CORE_READ(tp, rcv_nxt))
 		end--;

@@ -289,6 +289,14 @@ def test_shutdown_then_close_is_one_shutdown_and_one_close(tracer):
     # the server closes its side once too
     server_closes = [e for e in of_type(t.events, "loopback-tcp-conn", event="close") if e["src_pid"] == r["server"]]
     assert len(server_closes) == 1, server_closes
+    # the client reads the reply after its connection reached CLOSE (and gave its port back): still joined
+    replies = [e for e in of_type(t.events, "loopback-tcp") if e["meta"]["src_port"] == r["port"]
+               and e["meta"]["dst_port"] == r["client_port"]]
+    assert len(replies) == 1, [(e["size"], e["meta"]) for e in replies]
+    reply = replies[0]
+    assert_ends(reply, r["server"], "ipct-tnbsrv", r["client"], "ipct-tnbcli")
+    assert reply["size"] == 3 and not reply["meta"]["flags"], reply
+    assert close["meta"]["src_port"] == r["client_port"]
 
 
 def run_before_tracing(tracer, *args):
