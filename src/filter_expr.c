@@ -2,12 +2,38 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "filter_expr.h"
 #include "output.h"
+
+/*
+ * Regular expressions are PCRE2's, not glibc's regcomp: glibc has no limit
+ * of its own, and patterns such as "p+++...+e" or "((a{255}){255}){255}"
+ * take it minutes and gigabytes to compile.  Rules about which patterns
+ * are safe for it would be a parser of their own, and would still leave
+ * matching unbounded.  PCRE2 bounds both: the compiled size (64 KiB with
+ * Debian's link size) and parenthesis nesting when compiling, and the
+ * steps, depth and memory of each match, so a filter costs at most so much
+ * per event whatever its pattern.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#define REGEX_MAX_LEN 1024            /* bytes of pattern */
+#define REGEX_MAX_NESTING 32          /* parentheses inside parentheses */
+#define REGEX_MATCH_LIMIT 1000000     /* backtracking steps per match (milliseconds) */
+#define REGEX_DEPTH_LIMIT 10000       /* nested backtracking points per match */
+#define REGEX_HEAP_LIMIT_KIB 8192     /* memory for them */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* A parser recurses once per "(" and "not": the stack bounds the nesting. */
+#define FILTER_MAX_NESTING 256
+/* Matching and freeing recurse through and/or chains: so many comparisons at most. */
+#define FILTER_MAX_COMPARISONS 4096
 
 enum field {
 	F_TYPE, F_PID, F_SRC_PID, F_DST_PID, F_TID, F_PPID, F_COMM, F_SRC_COMM, F_DST_COMM,
@@ -24,10 +50,13 @@ struct fexpr {
 	enum field field;
 	enum op op;
 	bool numeric;                  /* the value is a number */
+	bool is_unsigned;              /* a u64 field: the value is unum */
 	int64_t num;
+	uint64_t unum;
 	char *text;
-	regex_t re;
-	bool has_re;
+	pcre2_code *re;
+	pcre2_match_data *re_match;
+	pcre2_match_context *re_limits;
 	uint32_t types;                /* type == NAME: the IPCD_TYPE_BIT mask NAME stands for */
 };
 
@@ -45,6 +74,12 @@ static const struct {
 	{ "payload", F_PAYLOAD, false }, { "key", F_KEY, true },
 };
 
+/* The fields that are u64 in events: their values go up to 2^64 - 1, with no sign. */
+static bool field_is_u64(enum field f)
+{
+	return f == F_BYTES || f == F_LATENCY;
+}
+
 /* ---- the lexer --------------------------------------------------------- */
 
 struct parser {
@@ -54,6 +89,8 @@ struct parser {
 	size_t errlen;
 	size_t err_col;
 	bool failed;
+	unsigned int nesting;          /* "(" and "not" open around the current point */
+	unsigned int comparisons;
 };
 
 static void fail(struct parser *p, size_t col, const char *fmt, const char *arg)
@@ -173,16 +210,102 @@ static bool signal_number(const char *name, int64_t *num)
 	return true;
 }
 
-static bool parse_number(const char *text, int64_t *num)
+/* 0: a number; -ERANGE: a number beyond the field's type; -EINVAL: not a number. */
+static int parse_number(const char *text, int64_t *num)
 {
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = strtoll(text, &end, 0);
-	if (errno || end == text || *end)
-		return false;
+	if (end == text || *end)
+		return -EINVAL;
+	if (errno)
+		return -ERANGE;
 	*num = v;
+	return 0;
+}
+
+/* As parse_number, for the u64 fields (bytes, latency): no sign, up to 2^64 - 1. */
+static int parse_unsigned(const char *text, uint64_t *num)
+{
+	const char *digits = text;
+	char *end;
+	unsigned long long v;
+
+	while (isspace((unsigned char)*digits))
+		digits++;
+	errno = 0;
+	v = strtoull(text, &end, 0);
+	if (end == text || *end)
+		return -EINVAL;
+	/* strtoull takes "-1" as 2^64 - 1 */
+	if (errno || *digits == '-')
+		return -ERANGE;
+	*num = v;
+	return 0;
+}
+
+/* A number for n's field, or a one-line reason naming the field's range. */
+static bool parse_field_number(struct parser *p, struct fexpr *n, size_t col, bool is_unsigned)
+{
+	const char *range = is_unsigned ? "'%s' is out of range (0 to 18446744073709551615)"
+					: "'%s' is out of range (-9223372036854775808 to 9223372036854775807)";
+	int rc;
+
+	if (is_unsigned) {
+		rc = parse_unsigned(n->text, &n->unum);
+	} else {
+		rc = parse_number(n->text, &n->num);
+		if (rc == -EINVAL && n->field == F_SIGNAL && signal_number(n->text, &n->num))
+			rc = 0;
+	}
+	if (!rc) {
+		n->numeric = true;
+		n->is_unsigned = is_unsigned;
+		return true;
+	}
+	fail(p, col, rc == -ERANGE ? range : "expected a number, got '%s'", n->text);
+	return false;
+}
+
+/* Compiles n's pattern with PCRE2's limits; false (after failing) if it is refused. */
+static bool compile_regex(struct parser *p, struct fexpr *n, size_t col)
+{
+	pcre2_compile_context *cc;
+	char msg[256], why[512];
+	int code;
+	PCRE2_SIZE at;
+
+	if (strlen(n->text) > REGEX_MAX_LEN) {
+		snprintf(why, sizeof(why), "regular expression longer than %d bytes%s", REGEX_MAX_LEN, "");
+		fail(p, col, "%s", why);
+		return false;
+	}
+	cc = pcre2_compile_context_create(NULL);
+	n->re_limits = pcre2_match_context_create(NULL);
+	if (!cc || !n->re_limits) {
+		pcre2_compile_context_free(cc);
+		fail(p, col, "out of memory%s", "");
+		return false;
+	}
+	pcre2_set_parens_nest_limit(cc, REGEX_MAX_NESTING);
+	pcre2_set_match_limit(n->re_limits, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(n->re_limits, REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(n->re_limits, REGEX_HEAP_LIMIT_KIB);
+	n->re = pcre2_compile((PCRE2_SPTR)n->text, PCRE2_ZERO_TERMINATED, 0, &code, &at, cc);
+	pcre2_compile_context_free(cc);
+	if (!n->re) {
+		pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
+		snprintf(why, sizeof(why), "invalid regular expression '%.200s': %s", n->text, msg);
+		fail(p, col, "%s", why);
+		return false;
+	}
+	n->re_match = pcre2_match_data_create_from_pattern(n->re, NULL);
+	if (!n->re_match) {
+		fail(p, col, "out of memory%s", "");
+		return false;
+	}
 	return true;
 }
 
@@ -211,19 +334,15 @@ static bool check_type(struct parser *p, struct fexpr *n, size_t col)
 }
 
 /* Checks that field, op and value go together, and prepares the value. */
-static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool numeric_field)
+static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool numeric_field,
+			     bool unsigned_field)
 {
 	if (n->op == OP_RE || n->op == OP_NRE) {
 		if (numeric_field) {
 			fail(p, col, "~ needs a text field, not a number%s", "");
 			return false;
 		}
-		if (regcomp(&n->re, n->text, REG_EXTENDED | REG_NOSUB)) {
-			fail(p, col, "invalid regular expression '%s'", n->text);
-			return false;
-		}
-		n->has_re = true;
-		return true;
+		return compile_regex(p, n, col);
 	}
 	if (n->op == OP_CONTAINS) {
 		if (n->field != F_PAYLOAD && numeric_field) {
@@ -236,14 +355,8 @@ static bool check_comparison(struct parser *p, struct fexpr *n, size_t col, bool
 		fail(p, col, "payload takes contains, ~ or !~%s", "");
 		return false;
 	}
-	if (numeric_field) {
-		if (parse_number(n->text, &n->num) || (n->field == F_SIGNAL && signal_number(n->text, &n->num))) {
-			n->numeric = true;
-			return true;
-		}
-		fail(p, col, "expected a number, got '%s'", n->text);
-		return false;
-	}
+	if (numeric_field)
+		return parse_field_number(p, n, col, unsigned_field);
 	if (n->op != OP_EQ && n->op != OP_NE) {
 		fail(p, col, "text compares with ==, !=, ~, !~ or contains only%s", "");
 		return false;
@@ -275,6 +388,10 @@ static struct fexpr *parse_comparison(struct parser *p)
 		fail(p, start, "unknown field '%s'", name);
 		return NULL;
 	}
+	if (++p->comparisons > FILTER_MAX_COMPARISONS) {
+		fail(p, start, "more than %s comparisons in one filter", STR(FILTER_MAX_COMPARISONS));
+		return NULL;
+	}
 	n = node(N_CMP, NULL, NULL);
 	if (!n)
 		return NULL;
@@ -288,11 +405,20 @@ static struct fexpr *parse_comparison(struct parser *p)
 	skip_space(p);
 	value_col = p->pos;
 	n->text = read_value(p);
-	if (!n->text || !check_comparison(p, n, value_col, fields[i].numeric)) {
+	if (!n->text || !check_comparison(p, n, value_col, fields[i].numeric, field_is_u64(fields[i].field))) {
 		fexpr_free(n);
 		return NULL;
 	}
 	return n;
+}
+
+/* One more "(" or "not" around what follows; false (after failing) past the limit. */
+static bool enter_nesting(struct parser *p, size_t col)
+{
+	if (++p->nesting <= FILTER_MAX_NESTING)
+		return true;
+	fail(p, col, "nested more than %s deep (parentheses and not)", STR(FILTER_MAX_NESTING));
+	return false;
 }
 
 static struct fexpr *parse_unary(struct parser *p)
@@ -300,14 +426,20 @@ static struct fexpr *parse_unary(struct parser *p)
 	struct fexpr *inner;
 	size_t open;
 
-	if (accept_kw(p, "not") || accept_kw(p, "!")) {
-		inner = parse_unary(p);
-		return inner ? node(N_NOT, inner, NULL) : NULL;
-	}
 	skip_space(p);
 	open = p->pos;
+	if (accept_kw(p, "not") || accept_kw(p, "!")) {
+		if (!enter_nesting(p, open))
+			return NULL;
+		inner = parse_unary(p);
+		p->nesting--;
+		return inner ? node(N_NOT, inner, NULL) : NULL;
+	}
 	if (accept_kw(p, "(")) {
+		if (!enter_nesting(p, open))
+			return NULL;
 		inner = parse_or(p);
+		p->nesting--;
 		if (!inner)
 			return NULL;
 		if (!accept_kw(p, ")")) {
@@ -375,8 +507,9 @@ void fexpr_free(struct fexpr *e)
 		return;
 	fexpr_free(e->left);
 	fexpr_free(e->right);
-	if (e->has_re)
-		regfree(&e->re);
+	pcre2_match_data_free(e->re_match);
+	pcre2_match_context_free(e->re_limits);
+	pcre2_code_free(e->re);
 	free(e->text);
 	free(e);
 }
@@ -415,6 +548,48 @@ static bool compare_num(enum op op, int64_t have, int64_t want)
 	}
 }
 
+static bool compare_unsigned(enum op op, uint64_t have, uint64_t want)
+{
+	switch (op) {
+	case OP_EQ: return have == want;
+	case OP_NE: return have != want;
+	case OP_LT: return have < want;
+	case OP_LE: return have <= want;
+	case OP_GT: return have > want;
+	case OP_GE: return have >= want;
+	default: return false;
+	}
+}
+
+/* A u64 field against the value, as parsed for it. */
+static bool compare_field_u64(const struct fexpr *n, uint64_t have)
+{
+	if (n->is_unsigned)
+		return compare_unsigned(n->op, have, n->unum);
+	return compare_num(n->op, (int64_t)have, n->num);
+}
+
+/*
+ * Whether n's pattern matches subject.  A match that reaches a limit is
+ * taken as no match, and said once: the filter goes on, bounded.
+ */
+static bool regex_hit(const struct fexpr *n, const char *subject, size_t len)
+{
+	static bool warned;
+	int rc = pcre2_match(n->re, (PCRE2_SPTR)subject, len, 0, 0, n->re_match, n->re_limits);
+
+	if (rc >= 0)
+		return true;
+	if (rc != PCRE2_ERROR_NOMATCH && !warned) {
+		char msg[256];
+
+		warned = true;
+		pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
+		fprintf(stderr, "ipcdump: a regular expression gave up on an event (%s): taken as no match\n", msg);
+	}
+	return false;
+}
+
 static bool compare_text(const struct fexpr *n, const char *have)
 {
 	if (!have)
@@ -422,8 +597,8 @@ static bool compare_text(const struct fexpr *n, const char *have)
 	switch (n->op) {
 	case OP_EQ: return !fnmatch(n->text, have, 0);
 	case OP_NE: return fnmatch(n->text, have, 0) != 0;
-	case OP_RE: return !regexec(&n->re, have, 0, NULL, 0);
-	case OP_NRE: return regexec(&n->re, have, 0, NULL, 0) != 0;
+	case OP_RE: return regex_hit(n, have, strlen(have));
+	case OP_NRE: return !regex_hit(n, have, strlen(have));
 	case OP_CONTAINS: return strstr(have, n->text) != NULL;
 	default: return false;
 	}
@@ -443,7 +618,7 @@ static bool match_payload(const struct fexpr *n, const struct ipcd_event *ev)
 	for (uint32_t i = 0; i < ev->payload_len; i++)
 		copy[i] = ev->payload[i] ? (char)ev->payload[i] : ' ';
 	copy[ev->payload_len] = '\0';
-	hit = !regexec(&n->re, copy, 0, NULL, 0);
+	hit = regex_hit(n, copy, ev->payload_len);
 	free(copy);
 	return n->op == OP_NRE ? !hit : hit;
 }
@@ -497,9 +672,8 @@ static bool match_cmp(const struct fexpr *n, const struct ipcd_event *ev)
 	case F_COMM: return either_text(n, comm_of(&ev->src), comm_of(&ev->dst));
 	case F_SRC_COMM: return compare_text(n, comm_of(&ev->src));
 	case F_DST_COMM: return compare_text(n, comm_of(&ev->dst));
-	case F_BYTES: return compare_num(n->op, (int64_t)ev->bytes, n->num);
-	case F_LATENCY:
-		return (ev->flags & IPCD_EF_HAS_LATENCY) && compare_num(n->op, (int64_t)ev->latency_ns, n->num);
+	case F_BYTES: return compare_field_u64(n, ev->bytes);
+	case F_LATENCY: return (ev->flags & IPCD_EF_HAS_LATENCY) && compare_field_u64(n, ev->latency_ns);
 	case F_SIGNAL: return ev->type == IPCD_TYPE_SIGNAL && compare_num(n->op, ev->sig, n->num);
 	case F_PORT:
 		return either_num(n, ev->inet.sport, has_ports(ev), ev->inet.dport, has_ports(ev));

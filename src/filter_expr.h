@@ -20,7 +20,10 @@
  * dst.port, channel (or path: the event's channel as CSV shows it), key (a
  * SysV queue's or segment's key), and payload (contains, ~).  A field without src./dst. is either end: "pid ==
  * 5" holds if one end is 5, "pid != 5" if neither is.  == and != on text
- * take shell wildcards (comm == "py*"); ~ takes a POSIX extended regex.
+ * take shell wildcards (comm == "py*"); ~ takes a Perl-compatible regex
+ * (PCRE2), bounded: 1024 bytes of pattern, parentheses 32 deep, and a
+ * match that takes more than 1000000 steps counts as no match.  Nesting
+ * (parentheses and not) stops at 256 levels, a filter at 4096 comparisons.
  */
 #ifndef IPCD_FILTER_EXPR_H
 #define IPCD_FILTER_EXPR_H

@@ -223,20 +223,21 @@ static void add_send(struct mq_events *m, struct mq_queue *q, const struct ipcd_
 {
 	struct mq_msg s;
 	size_t out = 0;
+	bool matched = false;  /* not pid 0: a damaged capture may hold one */
 
 	msg_from(&s, rec, true);
 	/* a receive that came first may be this one's */
 	for (size_t i = 0; i < q->nrecvs; i++) {
-		if (s.task.pid && same_message(&s, &q->recvs[i])) {
+		if (!matched && same_message(&s, &q->recvs[i])) {
 			emit_message(m, q, &s, &q->recvs[i]);
 			free(s.payload);
-			s.task.pid = 0;
+			matched = true;
 			continue;
 		}
 		q->recvs[out++] = q->recvs[i];
 	}
 	q->nrecvs = out;
-	if (!s.task.pid)
+	if (matched)
 		return;
 	if (!grow_array((void **)&q->sends, &q->cap_sends, q->nsends + 1, sizeof(s))) {
 		free(s.payload);

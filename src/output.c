@@ -302,8 +302,15 @@ static const char *unix_channel_name(const struct ipcd_event *e)
 
 static void wall_time(struct ipcd_output *o, uint64_t mono_ns, struct tm *tm, long *nsec)
 {
-	int64_t real = (int64_t)mono_ns + o->mono_to_real_ns;
-	time_t sec = real / NSEC_PER_SEC;
+	int64_t real;
+	time_t sec;
+
+	/* a damaged capture's offset can be anything: the clock stays within 1970 .. 2262 */
+	if (__builtin_add_overflow((int64_t)mono_ns, o->mono_to_real_ns, &real))
+		real = o->mono_to_real_ns < 0 ? 0 : INT64_MAX;
+	if (real < 0)
+		real = 0;
+	sec = real / NSEC_PER_SEC;
 
 	*nsec = real % NSEC_PER_SEC;
 	if (sec != o->tm_sec) {

@@ -50,7 +50,10 @@ void stats_free(struct ipcd_stats *s)
 
 static unsigned int log2_bucket(uint64_t v)
 {
-	return v ? 64 - (unsigned int)__builtin_clzll(v) : 0;
+	unsigned int b = v ? 64 - (unsigned int)__builtin_clzll(v) : 0;
+
+	/* 2^63 ns and more (a damaged capture: 292 years) shares the last bucket */
+	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
 uint64_t stats_quantile(const uint64_t *hist, uint64_t count, double q)

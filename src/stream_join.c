@@ -330,11 +330,10 @@ static bool range_covered(const struct stream_chan *c, uint64_t from, uint64_t t
 	uint64_t pos = from < c->base ? (to < c->base ? to : c->base) : from;
 
 	for (size_t i = first_write_after(c, pos); pos < to; i++) {
-		const struct pending_write *w = &c->writes[i];
-
-		if (i >= c->nwrites || w->off > pos)
+		/* no writes at all: writes is NULL, and NULL + i is undefined even unread */
+		if (i >= c->nwrites || c->writes[i].off > pos)
 			return false;
-		pos = w->off + w->len;
+		pos = c->writes[i].off + c->writes[i].len;
 	}
 	return true;
 }

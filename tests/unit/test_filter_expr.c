@@ -272,7 +272,7 @@ static void test_errors_name_the_column(void **state)
 	assert_refused("bytes > \"abc\"", "expected a number, got 'abc'", 8);
 	assert_refused("comm < x", "text compares with ==, !=, ~, !~ or contains only", 7);
 	assert_refused("pid ~ 1", "~ needs a text field, not a number", 6);
-	assert_refused("comm ~ \"(\"", "invalid regular expression '('", 7);
+	assert_refused("comm ~ \"(\"", "invalid regular expression '(': missing closing parenthesis", 7);
 	assert_refused("payload == x", "payload takes contains, ~ or !~", 11);
 	assert_refused("comm == \"open", "unterminated string", 8);
 	assert_refused("(pid == 1", "unbalanced parenthesis", 0);
@@ -283,6 +283,75 @@ static void test_errors_name_the_column(void **state)
 	assert_refused("signal == RTMIN+31", "expected a number, got 'RTMIN+31'", 10);
 	assert_refused("signal == RTMAX+1", "expected a number, got 'RTMAX+1'", 10);
 	assert_refused("signal == RTMIN+", "expected a number, got 'RTMIN+'", 10);
+}
+
+/* bytes and latency are u64: the whole range parses, and past it is an error naming the range. */
+static void test_u64_fields(void **state)
+{
+	struct ipcd_event t = tcp_event();
+
+	(void)state;
+	t.bytes = UINT64_MAX;
+	t.latency_ns = UINT64_MAX - 1;
+	assert_true(matches("bytes == 18446744073709551615", &t));
+	assert_true(matches("bytes > 18446744073709551614", &t));
+	assert_true(matches("bytes > 9223372036854775807", &t));
+	assert_true(matches("latency < 18446744073709551615 and latency >= 0xfffffffffffffffe", &t));
+	assert_false(matches("bytes < 1", &t));
+	assert_refused("bytes > 18446744073709551616",
+		       "'18446744073709551616' is out of range (0 to 18446744073709551615)", 8);
+	assert_refused("latency > -1", "'-1' is out of range (0 to 18446744073709551615)", 10);
+	assert_refused("pid == 9223372036854775808",
+		       "'9223372036854775808' is out of range (-9223372036854775808 to 9223372036854775807)", 7);
+}
+
+static char *repeated(const char *head, const char *unit, size_t times, const char *tail)
+{
+	size_t len = strlen(head) + strlen(unit) * times + strlen(tail);
+	char *out = malloc(len + 1);
+
+	assert_non_null(out);
+	strcpy(out, head);
+	for (size_t i = 0; i < times; i++)
+		strcat(out + strlen(head) + i * strlen(unit), unit);
+	strcat(out, tail);
+	return out;
+}
+
+/* The parser recurses per "(" and "not": nesting stops at 256, not at the end of the stack. */
+static void test_nesting_is_bounded(void **state)
+{
+	struct ipcd_event t = tcp_event();
+	char *deep_ok = repeated("", "(", 256, "pid == 10");
+	char *closed = repeated(deep_ok, ")", 256, "");
+	char *too_deep = repeated("", "(", 100000, "pid == 10");
+	char *nots = repeated("", "not ", 100000, "pid == 10");
+	char *many = repeated("pid == 1", " or pid == 1", 4096, "");
+
+	(void)state;
+	assert_true(matches(closed, &t));
+	assert_refused(too_deep, "nested more than 256 deep (parentheses and not)", 256);
+	assert_refused(nots, "nested more than 256 deep (parentheses and not)", 1024);
+	assert_refused(many, "more than 4096 comparisons in one filter", 4096 * 12);
+	free(deep_ok);
+	free(closed);
+	free(too_deep);
+	free(nots);
+	free(many);
+}
+
+/* Patterns that took glibc's regcomp minutes and gigabytes are refused at once, saying why. */
+static void test_regex_is_bounded(void **state)
+{
+	char *long_pattern = repeated("comm ~ \"", "a", 1025, "\"");
+
+	(void)state;
+	assert_refused("comm ~ \"((a{255}){255}){255}\"",
+		       "invalid regular expression '((a{255}){255}){255}': regular expression is too large", 7);
+	assert_refused("comm ~ \"p++++++++++++++++++++++++e\"", "invalid regular expression 'p++++++++++++++++++++"
+		       "++++e': quantifier does not follow a repeatable item", 7);
+	assert_refused(long_pattern, "regular expression longer than 1024 bytes", 7);
+	free(long_pattern);
 }
 
 int main(void)
@@ -298,6 +367,9 @@ int main(void)
 		cmocka_unit_test(test_sysv_key),
 		cmocka_unit_test(test_logic_and_precedence),
 		cmocka_unit_test(test_errors_name_the_column),
+		cmocka_unit_test(test_u64_fields),
+		cmocka_unit_test(test_nesting_is_bounded),
+		cmocka_unit_test(test_regex_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
