@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -453,11 +454,47 @@ struct capture_reader {
 	uint8_t *buf;
 };
 
+/* A directory opens for reading, and only the first read fails: say so before that. */
+static bool is_directory(FILE *f)
+{
+	struct stat st;
+
+	return !fstat(fileno(f), &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The header's first fields (magic, versions, byte order, header size)
+ * are read and checked before the rest, so that a header of another size
+ * is named as such, not as another format.
+ */
+static bool check_header(struct capture_reader *r, char *err, size_t errlen)
+{
+	size_t head = offsetof(struct ipcd_capture_header, mono_to_real_ns);
+	size_t got = fread(&r->header, 1, head, r->in);
+
+	if (got < head || memcmp(r->header.magic, IPCD_CAPTURE_MAGIC, sizeof(IPCD_CAPTURE_MAGIC))) {
+		snprintf(err, errlen, "%s: not an ipcdump capture file", r->path);
+	} else if (r->header.bom != IPCD_CAPTURE_BOM) {
+		snprintf(err, errlen, "%s: written on a machine of the other byte order", r->path);
+	} else if (r->header.version != IPCD_CAPTURE_VERSION || r->header.abi != IPCD_ABI_VERSION) {
+		snprintf(err, errlen, "%s: capture format %" PRIu32 " (records %" PRIu32 ") is not the one this "
+			 "ipcdump reads (%d, records %d)", r->path, r->header.version, r->header.abi,
+			 IPCD_CAPTURE_VERSION, IPCD_ABI_VERSION);
+	} else if (r->header.header_size != sizeof(r->header)) {
+		snprintf(err, errlen, "%s: damaged capture: header of %" PRIu32 " bytes, expected %zu", r->path,
+			 r->header.header_size, sizeof(r->header));
+	} else if (fread((char *)&r->header + head, 1, sizeof(r->header) - head, r->in) != sizeof(r->header) - head) {
+		snprintf(err, errlen, "%s: truncated header", r->path);
+	} else {
+		return true;
+	}
+	return false;
+}
+
 struct capture_reader *capture_reader_open(const char *path, char *err, size_t errlen)
 {
 	struct capture_reader *r = calloc(1, sizeof(*r));
 	FILE *raw;
-	size_t got;
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
@@ -467,6 +504,12 @@ struct capture_reader *capture_reader_open(const char *path, char *err, size_t e
 	raw = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
 	if (!raw) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(r);
+		return NULL;
+	}
+	if (is_directory(raw)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(EISDIR));
+		fclose(raw);
 		free(r);
 		return NULL;
 	}
@@ -481,16 +524,8 @@ struct capture_reader *capture_reader_open(const char *path, char *err, size_t e
 		free(r);
 		return NULL;
 	}
-	got = fread(&r->header, 1, sizeof(r->header), r->in);
-	if (got < sizeof(r->header) || memcmp(r->header.magic, IPCD_CAPTURE_MAGIC, sizeof(IPCD_CAPTURE_MAGIC))) {
-		snprintf(err, errlen, "%s: not an ipcdump capture file", path);
-	} else if (r->header.bom != IPCD_CAPTURE_BOM) {
-		snprintf(err, errlen, "%s: written on a machine of the other byte order", path);
-	} else if (r->header.version != IPCD_CAPTURE_VERSION || r->header.abi != IPCD_ABI_VERSION ||
-		   r->header.header_size != sizeof(r->header)) {
-		snprintf(err, errlen, "%s: capture format %" PRIu32 " (records %" PRIu32 ") is not the one this "
-			 "ipcdump reads (%d, records %d)", path, r->header.version, r->header.abi,
-			 IPCD_CAPTURE_VERSION, IPCD_ABI_VERSION);
+	if (!check_header(r, err, errlen)) {
+		/* said */
 	} else if (!(r->buf = malloc(IPCD_CAPTURE_RECORD_MAX))) {
 		snprintf(err, errlen, "out of memory");
 	} else {
@@ -503,6 +538,56 @@ struct capture_reader *capture_reader_open(const char *path, char *err, size_t e
 const struct ipcd_capture_header *capture_reader_header(const struct capture_reader *r)
 {
 	return &r->header;
+}
+
+/* This build's size of a record kind, or 0 for a kind it does not know. */
+static size_t known_record_size(unsigned int kind)
+{
+	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++)
+		if (record_kinds[i].kind == kind)
+			return record_kinds[i].size;
+	return 0;
+}
+
+/*
+ * A schema that gives a known kind another size than this build's is a
+ * file of another layout (or a damaged one): its records cannot be
+ * trusted, so it is refused.  Kinds this build does not know are skipped,
+ * as their records are.
+ */
+static bool schema_agrees(const void *rec, size_t size, char *why, size_t whylen)
+{
+	const struct ipcd_schema *schema = rec;
+	const char *line, *end;
+
+	if (size < sizeof(*schema) || schema->text_len > size - sizeof(*schema)) {
+		snprintf(why, whylen, "schema of %zu bytes holds no %" PRIu32 " bytes of text", size,
+			 size < sizeof(*schema) ? 0 : schema->text_len);
+		return false;
+	}
+	end = schema->text + schema->text_len;
+	for (line = schema->text; line < end;) {
+		const char *eol = memchr(line, '\n', end - line);
+		char text[128], name[64];
+		unsigned int kind;
+		size_t rec_size, want;
+
+		if (!eol)
+			eol = end;
+		snprintf(text, sizeof(text), "%.*s", (int)(eol - line), line);
+		line = eol + 1;
+		if (sscanf(text, "%u %63s %zu", &kind, name, &rec_size) != 3) {
+			snprintf(why, whylen, "schema line '%.60s' is not KIND NAME SIZE", text);
+			return false;
+		}
+		want = known_record_size(kind);
+		if (want && rec_size != want) {
+			snprintf(why, whylen, "the schema gives %s (kind %u) %zu bytes, this ipcdump's are %zu", name,
+				 kind, rec_size, want);
+			return false;
+		}
+	}
+	return true;
 }
 
 int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx, char *err, size_t errlen)
@@ -534,7 +619,18 @@ int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx
 			return -1;
 		}
 		/* the schema describes the records; the callers want the records */
-		rc = hdr->kind == IPCD_REC_SCHEMA ? 0 : fn(ctx, r->buf, hdr->size);
+		if (hdr->kind == IPCD_REC_SCHEMA) {
+			char why[256];
+
+			if (!schema_agrees(r->buf, hdr->size, why, sizeof(why))) {
+				snprintf(err, errlen, "%s: damaged or incompatible capture at offset %" PRIu64 ": %s",
+					 r->path, offset, why);
+				return -1;
+			}
+			rc = 0;
+		} else {
+			rc = fn(ctx, r->buf, hdr->size);
+		}
 		if (rc)
 			return rc;
 		offset += hdr->size;

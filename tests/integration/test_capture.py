@@ -280,3 +280,51 @@ def test_zstd_compressed_capture(tmp_path):
     assert res.returncode == 1
     last = res.stderr.decode().strip().splitlines()[-1]
     assert last.startswith("ipcdump: %s: " % cut), last
+
+
+def test_header_of_another_size_is_named(tmp_path):
+    import struct
+    t, path = capture(tmp_path, "-t", "pipe")
+    t.stop()
+    data = bytearray(open(path, "rb").read())
+    struct.pack_into("<I", data, 20, 100)  # header_size
+    bad = tmp_path / "short-header.ipcd"
+    bad.write_bytes(bytes(data))
+    res = read_back(str(bad))
+    assert res.returncode == 1
+    assert res.stderr.decode().strip() == \
+        "ipcdump: %s: damaged capture: header of 100 bytes, expected 168" % bad
+
+
+def test_a_directory_is_named_as_one(tmp_path):
+    res = read_back(str(tmp_path))
+    assert res.returncode == 1
+    assert res.stderr.decode().strip() == "ipcdump: cannot read %s: Is a directory" % tmp_path
+
+
+def test_a_schema_that_lies_about_sizes_is_refused(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe")
+    ipcgen("pipe", "after a lying schema")
+    t.stop()
+    data = open(path, "rb").read()
+    assert b"1 pipe_io 104\n" in data
+    bad = tmp_path / "lying-schema.ipcd"
+    bad.write_bytes(data.replace(b"1 pipe_io 104\n", b"1 pipe_io 112\n", 1))
+    res = read_back(str(bad), "-f", "json")
+    assert res.returncode == 1
+    assert ("ipcdump: %s: damaged or incompatible capture at offset 168: the schema gives pipe_io (kind 1) "
+            "112 bytes, this ipcdump's are 104" % bad) in res.stderr.decode().splitlines()
+    assert res.stdout == b""
+
+
+def test_u64_fields_take_the_whole_u64_range(tmp_path):
+    t, path = capture(tmp_path, "-t", "pipe")
+    ipcgen("pipe", "sixteen bytes...")
+    t.stop()
+    res = read_back(path, "-f", "json", "-F", "bytes > 18446744073709551615")
+    assert res.returncode == 0 and res.stdout == b"", res.stderr
+    res = read_back(path, "-f", "json", "-F", "bytes < 18446744073709551615 and type == pipe")
+    assert res.returncode == 0 and res.stdout.count(b"\n") >= 1, res.stderr
+    res = read_back(path, "-F", "bytes > 18446744073709551616")
+    assert res.returncode == 2
+    assert "'18446744073709551616' is out of range (0 to 18446744073709551615)" in res.stderr.decode()
