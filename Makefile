@@ -2,6 +2,7 @@
 #   make            the tracer, build/ipcdump
 #   make test       unit tests and the end-to-end suite (root), sanitizer build
 #   make bench      benchmarks (root)
+#   make fuzz       libFuzzer harnesses (tests/fuzz), build/fuzz/fuzz_*
 #   make V=1        show the commands
 
 BUILD    ?= build
@@ -35,11 +36,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PROG_SRCS := $(wildcard tests/progs/*.c)
 PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/progs/%,$(PROG_SRCS))
+# libFuzzer: the library sources instrumented for coverage, main.c as ipcdump_main.
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS := $(patsubst src/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test bench san progs
+.PHONY: all clean test bench san progs fuzz
 
 all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze
 
@@ -99,10 +105,29 @@ $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@echo "  CC      $<"
 	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@
 
+$(BUILD)/fuzzobj/%.o: src/%.c $(BUILD)/ipcdump.skel.h
+	@mkdir -p $(@D)
+	@echo "  CC-FUZZ $<"
+	$(Q)$(CLANG) $(filter-out -O2 -g,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+		$(if $(filter main.c,$(notdir $<)),-Dmain=ipcdump_main) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD-FUZZ $@"
+	$(Q)$(CLANG) $(filter-out -O2 -g,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+# kept: make would take them for intermediates of the pattern rule
+.SECONDARY: $(FUZZ_OBJS) $(BUILD)/fuzzobj/main.o
+
+# The capture harness runs the program itself.
+$(BUILD)/fuzz/fuzz_capture: $(BUILD)/fuzzobj/main.o
+$(BUILD)/fuzz/fuzz_capture: FUZZ_OBJS += $(BUILD)/fuzzobj/main.o
+
 san: $(BUILD)/ipcdump-san
 progs: $(PROG_BINS)
+fuzz: $(FUZZ_BINS)
 
-test: all san $(UNIT_BINS) $(PROG_BINS)
+test: all san fuzz $(UNIT_BINS) $(PROG_BINS)
 	$(Q)tests/run $(BUILD)
 
 bench: all $(BENCH_BINS)
@@ -111,4 +136,4 @@ bench: all $(BENCH_BINS)
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/*.d $(BUILD)/fuzzobj/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)
