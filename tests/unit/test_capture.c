@@ -257,6 +257,78 @@ static void test_bad_headers_are_refused(void **state)
 	assert_string_equal(err, "cannot read /nonexistent/capture: No such file or directory");
 }
 
+/* A header of another size is named as one, not as another format; a directory as a directory. */
+static void test_header_size_and_directories_are_named(void **state)
+{
+	char path[64], err[256], want[256];
+	struct seen s = { 0 };
+	struct ipcd_capture_header h;
+	FILE *f;
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 1);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	h.header_size = 100;
+	rewind(f);
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -2);
+	snprintf(want, sizeof(want), "%s: damaged capture: header of 100 bytes, expected 168", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	assert_int_equal(read_all("/tmp", &s, err, sizeof(err)), -2);
+	assert_string_equal(err, "cannot read /tmp: Is a directory");
+}
+
+/* Overwrites the first occurrence of from (in the schema) with to, of the same length. */
+static void rewrite_schema(const char *path, const char *from, const char *to)
+{
+	char buf[4096];
+	size_t got;
+	char *at;
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[got] = '\0';
+	at = memmem(buf, got, from, strlen(from));
+	assert_non_null(at);
+	assert_int_equal(strlen(from), strlen(to));
+	fseek(f, at - buf, SEEK_SET);
+	fwrite(to, strlen(to), 1, f);
+	fclose(f);
+}
+
+/* A schema giving a known kind another size than this build's is refused; unknown kinds are not. */
+static void test_a_schema_that_lies_is_refused(void **state)
+{
+	char path[64], err[256], want[256], line[64], lie[64];
+	struct seen s = { 0 };
+
+	(void)state;
+	temp_path(path, sizeof(path));
+	write_capture(path, 2);
+	snprintf(line, sizeof(line), "%d proc %zu\n", IPCD_REC_PROC, sizeof(struct ipcd_proc));
+	/* the same length: 56 bytes become 64 */
+	snprintf(lie, sizeof(lie), "%d proc %zu\n", IPCD_REC_PROC, sizeof(struct ipcd_proc) + 8);
+	rewrite_schema(path, line, lie);
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), -1);
+	assert_int_equal(s.count, 0);
+	snprintf(want, sizeof(want), "%s: damaged or incompatible capture at offset 168: the schema gives proc "
+		 "(kind %d) %zu bytes, this ipcdump's are %zu", path, IPCD_REC_PROC, sizeof(struct ipcd_proc) + 8,
+		 sizeof(struct ipcd_proc));
+	assert_string_equal(err, want);
+	/* a kind this build does not know, of any size, is fine */
+	rewrite_schema(path, lie, "77 zzz 12\n");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(read_all(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.count, 2);
+	unlink(path);
+}
+
 static void test_random_bytes_never_crash(void **state)
 {
 	char path[64], err[256];
@@ -295,6 +367,8 @@ int main(void)
 		cmocka_unit_test(test_corrupt_size_is_named_with_its_offset),
 		cmocka_unit_test(test_schema_follows_the_header),
 		cmocka_unit_test(test_bad_headers_are_refused),
+		cmocka_unit_test(test_header_size_and_directories_are_named),
+		cmocka_unit_test(test_a_schema_that_lies_is_refused),
 		cmocka_unit_test(test_random_bytes_never_crash),
 	};
 
