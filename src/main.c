@@ -275,8 +275,8 @@ static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
 static void on_proc_record(struct ipcdump *app, const struct ipcd_proc *rec)
 {
 	proc_table_record(app->procs, rec);
-	/* a process gone maps nothing: the thread group's leader ends last */
-	if (rec->event == IPCD_PROC_EXIT && rec->task.pid == rec->task.tid)
+	/* a process gone maps nothing (the collector reports the group's last thread, leader or not) */
+	if (rec->event == IPCD_PROC_EXIT)
 		shm_events_exited(app->shm, rec->task.pid);
 }
 

@@ -636,6 +636,12 @@ static const char *shm_op_name(uint32_t op)
 	}
 }
 
+/* The ops after which an event lists the processes mapping the object. */
+static bool shm_op_has_sharers(uint32_t op)
+{
+	return op == IPCD_SHMOP_ATTACH || op == IPCD_SHMOP_DETACH || op == IPCD_SHMOP_FUTEX_WAKE;
+}
+
 static void text_shm(struct text_kv *kv, const struct ipcd_event *e)
 {
 	char buf[32];
@@ -669,6 +675,9 @@ static void text_shm(struct text_kv *kv, const struct ipcd_event *e)
 				fputc_unlocked(',', kv->out);
 			put_u64(kv->out, e->shm_sharers[i]);
 		}
+	} else if (shm_op_has_sharers(e->shm_op)) {
+		/* mapped before tracing began, or by processes gone: not "nobody" */
+		text_kv_str(kv, "sharers", "unknown");
 	}
 	text_flags(kv, e->flags);
 }
@@ -1083,11 +1092,17 @@ static void json_shm_meta(struct json_writer *jw, const struct ipcd_event *e)
 		jw_kv_uint(jw, "offset", e->shm_offset);
 	if (e->flags & IPCD_EF_HAS_LATENCY)
 		jw_kv_uint(jw, "latency_ns", e->latency_ns);
+	/* none known is not an empty list: the object may be mapped by processes not seen mapping it */
+	jw_kv_bool(jw, "sharers_known", e->shm_nsharers > 0);
 	jw_key(jw, "sharers");
-	jw_array_begin(jw);
-	for (uint32_t i = 0; i < e->shm_nsharers; i++)
-		jw_int(jw, e->shm_sharers[i]);
-	jw_array_end(jw);
+	if (e->shm_nsharers) {
+		jw_array_begin(jw);
+		for (uint32_t i = 0; i < e->shm_nsharers; i++)
+			jw_int(jw, e->shm_sharers[i]);
+		jw_array_end(jw);
+	} else {
+		jw_null(jw);
+	}
 	json_flags(jw, e->flags);
 }
 

@@ -96,8 +96,12 @@ int BPF_PROG(ipcd_proc_exec, struct task_struct *task, pid_t old_pid, struct lin
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ipcd_proc_exit, struct task_struct *task)
 {
-	/* The process is gone when its last thread goes. */
-	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	/*
+	 * The process is gone when its last thread goes, which need not be the
+	 * leader (it may have called pthread_exit): do_exit counts the group's
+	 * live threads down before this tracepoint, so the last one sees 0.
+	 */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	if (is_self())
 		return 0;

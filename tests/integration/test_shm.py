@@ -24,7 +24,9 @@ def assert_handoff(events, r):
     [wake] = [e for e in ops(events, "futex_wake") if e["dst_pid"] == r["b"]]
     assert (wake["src_pid"], wake["src_comm"]) == (r["a"], "ipct-shm-a"), wake
     assert wake["dst_comm"] == "ipct-shm-b" and wake["meta"]["offset"] == 0
-    assert wake["meta"]["latency_ns"] >= 0
+    # from the wake's call to the woken wait's return: never zero for two processes
+    assert wake["meta"]["latency_ns"] > 0
+    assert wake["meta"]["sharers_known"] is True
     assert sorted(wake["meta"]["sharers"]) == sorted([r["a"], r["b"]])
     return wake
 
@@ -38,13 +40,37 @@ def test_sysv_segment_shared_by_two_with_a_futex_handoff(tracer):
     [attach_b] = ops(mine, "attach", r["b"])
     assert attach_a["meta"]["shmid"] == r["shmid"] and attach_a["meta"]["size"] == 4096
     assert attach_a["meta"]["kind"] == "sysv"
-    # the two attach concurrently: the later one sees both
-    later = max(attach_a, attach_b, key=lambda e: int(e["ts_ns"]))
+    # the scenario attaches b first, then a: each attach lists who maps the segment after it
+    first, later = ({r["a"]: attach_a, r["b"]: attach_b}[pid] for pid in r["attach_order"])
+    assert first["meta"]["sharers"] == [r["attach_order"][0]]
     assert sorted(later["meta"]["sharers"]) == sorted([r["a"], r["b"]])
     assert ops(mine, "detach", r["b"]) and ops(mine, "detach", r["a"])
     assert assert_handoff(events, r)["meta"]["key"] == r["key"]
     [remove] = [e for e in ops(events, "remove", r["a"]) if e["meta"]["shmid"] == r["shmid"]]
     assert remove["src_comm"] == "ipct-shm-a"
+
+
+def test_a_process_whose_leader_exited_still_shares(tracer):
+    # the leader's pthread_exit is no process exit: its thread still maps the segment
+    t = tracer("-t", "shm")
+    r = shmgen("leader-exit")
+    events = t.stop()
+    assert assert_handoff(events, r)["meta"]["key"] == r["key"]
+
+
+def test_no_known_sharer_is_said_so(tracer):
+    # a segment mapped before tracing starts: its handoff knows no sharer, and says so
+    gate = subprocess.Popen([SHMGEN, "premapped"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    first = json.loads(gate.stdout.readline())
+    t = tracer("-t", "shm")
+    gate.stdin.write(b"go\n")
+    gate.stdin.flush()
+    r = json.loads(gate.communicate(timeout=60)[0].decode().splitlines()[-1])
+    events = t.stop()
+    assert first["a"] == r["a"]
+    [wake] = [e for e in ops(events, "futex_wake") if e["dst_pid"] == r["b"]]
+    assert wake["src_pid"] == r["a"]
+    assert wake["meta"]["sharers_known"] is False and wake["meta"]["sharers"] is None
 
 
 def test_posix_shm_with_a_process_shared_semaphore(tracer):
@@ -80,4 +106,4 @@ def test_sysv_semaphore_release_names_the_waiter(tracer):
     r = shmgen("sem")
     [e] = [e for e in ops(t.stop(), "semop") if e["meta"]["semid"] == r["semid"]]
     assert (e["src_pid"], e["src_comm"], e["dst_pid"], e["dst_comm"]) == (r["a"], "ipct-shm-a", r["b"], "ipct-shm-b")
-    assert e["meta"]["semnum"] == 0 and e["meta"]["latency_ns"] >= 0
+    assert e["meta"]["semnum"] == 0 and e["meta"]["latency_ns"] > 0

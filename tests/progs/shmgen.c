@@ -2,14 +2,17 @@
 /*
  * shmgen: real processes sharing memory, for the end-to-end tests.
  *
- *   shmgen sysv|posix|memfd|sem
+ *   shmgen sysv|posix|memfd|sem|leader-exit|premapped
  *
  * Like ipcgen: each process names itself and the scenario prints one JSON
  * line with the pids and the object's key or name.  In each, ipct-shm-b
- * waits on a futex in the shared memory until ipct-shm-a wakes it.
+ * waits on a futex in the shared memory until ipct-shm-a wakes it; the
+ * waker first waits until the kernel shows ipct-shm-b asleep in that call,
+ * so that the handoff happens whatever the machine's load.
  */
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <sys/ipc.h>
@@ -30,25 +33,96 @@ static void futex_wait_for(uint32_t *word)
 		syscall(SYS_futex, word, FUTEX_WAIT, 0, NULL, NULL, 0);
 }
 
-static void futex_wake_one(uint32_t *word)
+/* The first field of /proc/PID/stat after the comm: the state letter, 0 if unreadable. */
+static char task_state(pid_t pid, pid_t tid)
 {
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
 
-	nanosleep(&pause, NULL);  /* let the waiter fall asleep first */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* The syscall a stopped or sleeping task is in (/proc/PID/syscall), -1 if running or none. */
+static long task_syscall(pid_t pid)
+{
+	char path[64], buf[64];
+	FILE *f;
+	long nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+	return nr;
+}
+
+static void yield_a_moment(void)
+{
+	struct timespec pause = { 0, 200 * 1000 };
+
+	nanosleep(&pause, NULL);
+}
+
+/*
+ * Waits until pid sleeps in syscall nr (or nr2): then a wake or a release
+ * cannot come before the wait, however the scheduler runs the two.
+ */
+static void wait_asleep_in(pid_t pid, long nr, long nr2)
+{
+	for (;;) {
+		long in = task_syscall(pid);
+
+		if ((in == nr || in == nr2) && task_state(pid, pid) == 'S')
+			return;
+		yield_a_moment();
+	}
+}
+
+static void futex_wake_one(uint32_t *word, pid_t waiter)
+{
+	wait_asleep_in(waiter, SYS_futex, SYS_futex);
 	__atomic_store_n(word, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-/* sysv: a and b attach one SysV segment; a wakes b through a futex in it; both detach; a removes it. */
+/* One byte through a pipe: "done" from one process to the other. */
+static void signal_done(int fd)
+{
+	write_all(fd, "x", 1);
+}
+
+static void wait_done(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0)
+		if (errno != EINTR)
+			die("read");
+}
+
+/*
+ * sysv: b attaches a SysV segment, then a (so a's attach is the later one
+ * and sees both); a wakes b through a futex in it; both detach; a removes it.
+ */
 static int scenario_sysv(void)
 {
 	key_t key = 0x53480000 | (getpid() & 0xffff);
-	int id = shmget(key, SEG_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+	int id = shmget(key, SEG_SIZE, IPC_CREAT | IPC_EXCL | 0600), attached[2];
 	uint32_t *mem;
 	pid_t b;
 
-	if (id < 0)
-		die("shmget");
+	if (id < 0 || pipe(attached))
+		die("shmget/pipe");
 	set_comm("ipct-shm-a");
 	b = fork();
 	if (b < 0)
@@ -58,19 +132,114 @@ static int scenario_sysv(void)
 		mem = shmat(id, NULL, 0);
 		if (mem == (void *)-1)
 			die("shmat");
+		signal_done(attached[1]);
 		futex_wait_for(mem);
 		shmdt(mem);
 		_exit(0);
 	}
+	wait_done(attached[0]);
 	mem = shmat(id, NULL, 0);
 	if (mem == (void *)-1)
 		die("shmat");
-	futex_wake_one(mem);
+	futex_wake_one(mem, b);
 	wait_child(b);
 	shmdt(mem);
 	shmctl(id, IPC_RMID, NULL);
-	printf("{\"a\":%d,\"b\":%d,\"key\":%d,\"shmid\":%d}\n", getpid(), b, key, id);
+	printf("{\"a\":%d,\"b\":%d,\"key\":%d,\"shmid\":%d,\"attach_order\":[%d,%d]}\n", getpid(), b, key, id,
+	       b, getpid());
 	return 0;
+}
+
+/*
+ * premapped: a maps an anonymous shared page and forks b (which inherits
+ * it), prints the pids and waits for "go" on stdin (the tracer starts
+ * then); after it, a wakes b through a futex in the page.  No map of it
+ * was seen: nobody is known to share it.
+ */
+static int scenario_premapped(void)
+{
+	uint32_t *mem = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int go[2];
+	pid_t b;
+
+	if (mem == MAP_FAILED || pipe(go))
+		die("mmap/pipe");
+	set_comm("ipct-shm-a");
+	b = fork();
+	if (b < 0)
+		die("fork");
+	if (b == 0) {
+		set_comm("ipct-shm-b");
+		wait_done(go[0]);
+		futex_wait_for(mem);
+		_exit(0);
+	}
+	printf("{\"a\":%d,\"b\":%d}\n", getpid(), b);
+	wait_for_go();
+	signal_done(go[1]);
+	futex_wake_one(mem, b);
+	wait_child(b);
+	printf("{\"a\":%d,\"b\":%d}\n", getpid(), b);
+	return 0;
+}
+
+struct leader_exit {
+	pid_t leader, b;
+	int id;
+	key_t key;
+	uint32_t *mem;
+};
+
+/* The thread left behind: it waits for its leader to be gone, then wakes b. */
+static void *outlive_the_leader(void *arg)
+{
+	struct leader_exit *l = arg;
+
+	while (task_state(l->leader, l->leader) != 'Z')
+		yield_a_moment();
+	futex_wake_one(l->mem, l->b);
+	wait_child(l->b);
+	shmctl(l->id, IPC_RMID, NULL);
+	printf("{\"a\":%d,\"b\":%d,\"key\":%d,\"shmid\":%d}\n", l->leader, l->b, l->key, l->id);
+	exit(0);
+}
+
+/*
+ * leader-exit: as sysv, but a's main thread calls pthread_exit after
+ * starting a thread, which still maps the segment and wakes b: a is still
+ * a sharer, although its leader is gone.
+ */
+static int scenario_leader_exit(void)
+{
+	static struct leader_exit l;
+	pthread_t thread;
+
+	l.key = 0x53490000 | (getpid() & 0xffff);
+	l.id = shmget(l.key, SEG_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+	l.leader = getpid();
+	if (l.id < 0)
+		die("shmget");
+	set_comm("ipct-shm-a");
+	l.b = fork();
+	if (l.b < 0)
+		die("fork");
+	if (l.b == 0) {
+		uint32_t *mem;
+
+		set_comm("ipct-shm-b");
+		mem = shmat(l.id, NULL, 0);
+		if (mem == (void *)-1)
+			die("shmat");
+		futex_wait_for(mem);
+		_exit(0);
+	}
+	l.mem = shmat(l.id, NULL, 0);
+	if (l.mem == (void *)-1)
+		die("shmat");
+	errno = pthread_create(&thread, NULL, outlive_the_leader, &l);
+	if (errno)
+		die("pthread_create");
+	pthread_exit(NULL);
 }
 
 /* posix: a and b map one shm_open object; b waits in sem_wait on a process-shared semaphore a posts. */
@@ -104,11 +273,7 @@ static int scenario_posix(void)
 		munmap(mine, SEG_SIZE);
 		_exit(0);
 	}
-	{
-		struct timespec pause = { 0, 50 * 1000 * 1000 };
-
-		nanosleep(&pause, NULL);
-	}
+	wait_asleep_in(b, SYS_futex, SYS_futex);
 	sem_post(sem);
 	wait_child(b);
 	munmap(sem, SEG_SIZE);
@@ -166,7 +331,7 @@ static int scenario_memfd(void)
 		if (sendmsg(sv[0], &msg, 0) != 1 || read(sv[0], &ack, 1) != 1)
 			die("sendmsg");
 	}
-	futex_wake_one(mem);
+	futex_wake_one(mem, b);
 	wait_child(b);
 	printf("{\"a\":%d,\"b\":%d,\"ino\":%lu}\n", getpid(), b, fd_ino(fd));
 	return 0;
@@ -177,7 +342,6 @@ static int scenario_sem(void)
 {
 	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	struct sembuf down = { 0, -1, 0 }, up = { 0, 1, 0 };
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
 	pid_t b;
 
 	if (id < 0)
@@ -192,7 +356,7 @@ static int scenario_sem(void)
 			;
 		_exit(0);
 	}
-	nanosleep(&pause, NULL);
+	wait_asleep_in(b, SYS_semop, SYS_semtimedop);
 	if (semop(id, &up, 1))
 		die("semop");
 	wait_child(b);
@@ -212,6 +376,10 @@ int main(int argc, char **argv)
 		return scenario_memfd();
 	if (argc == 2 && !strcmp(argv[1], "sem"))
 		return scenario_sem();
-	fprintf(stderr, "usage: shmgen sysv|posix|memfd|sem\n");
+	if (argc == 2 && !strcmp(argv[1], "leader-exit"))
+		return scenario_leader_exit();
+	if (argc == 2 && !strcmp(argv[1], "premapped"))
+		return scenario_premapped();
+	fprintf(stderr, "usage: shmgen sysv|posix|memfd|sem|leader-exit|premapped\n");
 	return 2;
 }
