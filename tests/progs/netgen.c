@@ -102,7 +102,7 @@ static int scenario_tcp(int argc, char **argv)
 {
 	int family = family_of(argc > 0 ? argv[0] : "4");
 	int n = argc > 1 ? atoi(argv[1]) : 2;
-	int lfd;
+	int lfd, parent_closed[2];
 	unsigned short port;
 	pid_t clients[10], handlers[10];
 	unsigned short cports[10];
@@ -134,23 +134,29 @@ static int scenario_tcp(int argc, char **argv)
 			_exit(0);
 		}
 		conn = accept(lfd, NULL, NULL);
-		if (conn < 0)
-			die("accept");
+		if (conn < 0 || pipe(parent_closed))
+			die("accept/pipe");
 		cports[i] = port_of(conn, true);
 		handlers[i] = fork();
 		if (handlers[i] < 0)
 			die("fork");
 		if (handlers[i] == 0) {
-			char buf[16], reply[9];
+			char buf[16], reply[9], done;
 
 			set_comm("ipct-thandler");
+			close(parent_closed[1]);
 			read_exactly(conn, buf, 9);
 			snprintf(reply, sizeof(reply), "reply-%d;", i);
 			write_all(conn, reply, 8);
+			/* the socket closes at its last close: make that the handler's */
+			read_exactly(parent_closed[0], &done, 1);
 			close(conn);
 			_exit(0);
 		}
 		close(conn);
+		write_all(parent_closed[1], "c", 1);
+		close(parent_closed[0]);
+		close(parent_closed[1]);
 		wait_child(clients[i]);
 		wait_child(handlers[i]);
 	}
