@@ -52,16 +52,21 @@ def test_filter_by_pid_either_end(tracer):
 
 def test_flags_of_different_kinds_are_anded(tracer):
     t = tracer("-t", "pipe", "-S", "ipct-writer", "-D", "nobody-has-this")
-    ipcgen("pipe", "x")
+    control = tracer("-t", "pipe", "-S", "ipct-writer")  # the same run without -D: the write is there
+    r = ipcgen("pipe", "x")
     assert t.stop() == []
+    assert pipe_events(control.stop(), r["ino"])
 
 
 def test_unknown_pid_passes_no_filter(tracer):
     g = Gated("preexisting", "early")
     t = tracer("-t", "pipe", "-S", "ipct-late-r")
+    control = tracer("-t", "pipe", "-D", "ipct-late-r")  # the same run: the read is traced
     g.go()
-    g.finish()
+    r = g.finish()
     assert t.stop() == []
+    [read] = pipe_events(control.stop(), g.first["ino"])
+    assert (read["src_pid"], read["dst_pid"]) == (-1, r["reader"])
 
 
 def test_type_filter(tracer):
@@ -297,7 +302,10 @@ def test_kernel_and_userspace_filtering_agree(tracer):
     user = tracer("-t", "pipe", "-x", "src.comm == \"ipct-writ*\" and dst.comm == \"ipct-rea*\"")
     runs = [ipcgen("pipe", "agree-%d" % i) for i in range(5)]
     ipcgen("multi", 2)  # writers named ipct-w0, ipct-w1: in neither
-    strip = lambda evs: sorted((e["src_pid"], e["dst_pid"], e["size"], e["bytes"]) for e in evs)
+    # only this run's writers: other programs on the machine may be named ipct-writer too
+    mine = {r["writer"] for r in runs}
+    strip = lambda evs: sorted((e["src_pid"], e["dst_pid"], e["size"], e["bytes"]) for e in evs
+                               if e["src_pid"] in mine)
     k, u = strip(kernel.stop()), strip(user.stop())
     assert k == u and len(k) == len(runs), (k, u)
 

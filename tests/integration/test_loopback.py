@@ -112,11 +112,14 @@ def test_udp_and_tcp_filters_keep_pairs_and_drop_the_rest_in_the_kernel(tracer, 
     assert_ends(rep, r["handlers"][0], "ipct-thandler", r["clients"][0], "ipct-tcli-0")
     assert rep["size"] == 8 and not rep["meta"]["flags"]
     # neither end passes: no TCP send went up, so no TCP receive has to
-    path = str(tmp_path / "none.ipcd")
+    path, control = str(tmp_path / "none.ipcd"), str(tmp_path / "all.ipcd")
     t = Tracer("-w", path, "-t", "loopback-tcp", "-S", "nobody-sends", "-D", "nobody-reads", fmt=None)
+    c = Tracer("-w", control, "-t", "loopback-tcp", fmt=None)  # the same run unfiltered: the records are there
     netgen("tcp", 4, 2)
     t.stop()
+    c.stop()
     assert not [c for c in capture_comms(path, 10) if c.startswith(("ipct-tcli", "ipct-thandler"))]
+    assert [c for c in capture_comms(control, 10) if c.startswith(("ipct-tcli", "ipct-thandler"))]
 
 
 def test_sendfile_on_a_tcp_socket(tracer):

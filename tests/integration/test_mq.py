@@ -60,7 +60,9 @@ def test_filters_keep_each_message_with_its_own_sender(tracer):
 def test_queue_lifecycle_only_with_the_option(tracer):
     t = tracer("-t", "mq")
     mqgen("posix")
-    assert not [e for e in t.stop() if e["type"] == "mq-op"]
+    events = t.stop()
+    assert not [e for e in events if e["type"] == "mq-op"]
+    assert [e for e in events if e["type"] == "mq-posix"]  # the run was traced
     t = tracer("-t", "mq", "--lifecycle")
     s = mqgen("sysv")
     p = mqgen("posix")

@@ -41,8 +41,10 @@ def test_kill_sigqueue_and_a_short_lived_sender(tracer):
 
 def test_kernel_signals_only_on_request(tracer):
     t = tracer("-t", "signal")
+    control = tracer("-t", "signal", "--kernel-signals")  # the same run: the SIGCHLD is there
     r = ipcgen("child")
     assert signal_events(t.stop(), r["parent"]) == []
+    assert [e["meta"]["name"] for e in signal_events(control.stop(), r["parent"])] == ["SIGCHLD"]
 
     t = tracer("-t", "signal", "--kernel-signals")
     r = ipcgen("child")

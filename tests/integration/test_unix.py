@@ -153,9 +153,11 @@ def test_bytes_queued_before_tracing_started(tracer):
 
 def test_unix_filters_by_type_and_pid(tracer):
     t = tracer("-t", "ud", "-s", "1")
-    unixgen("dgram", "@ipct-filtered", 2)
+    control = tracer("-t", "ud")  # the same run without -s: the datagrams are there
+    r = unixgen("dgram", "@ipct-filtered", 2)
     unixgen("conn", "stream", "pair", 1)
     assert t.stop() == []
+    assert of_type(control.stop(), "unix-dgram", dst_pid=r["receiver"])
 
 
 def test_message_filters_keep_pairs_and_drop_the_rest_in_the_kernel(tracer, tmp_path):
@@ -167,17 +169,22 @@ def test_message_filters_keep_pairs_and_drop_the_rest_in_the_kernel(tracer, tmp_
     assert_ends(events[0], r["senders"][1], "ipct-uds-1", r["receiver"], "ipct-udrecv")
     assert not events[0]["meta"]["flags"], events
     # neither end passes: no send went up, so no receive has to
-    path = str(tmp_path / "none.ipcd")
+    path, control = str(tmp_path / "none.ipcd"), str(tmp_path / "all.ipcd")
     t = Tracer("-w", path, "-t", "ud", "-S", "nobody-sends", "-D", "nobody-reads", fmt=None)
+    c = Tracer("-w", control, "-t", "ud", fmt=None)  # the same run unfiltered: the records are there
     unixgen("dgram", "@ipct-filt-none", 3)
     t.stop()
+    c.stop()
     assert not [c for c in capture_comms(path, 6) if c.startswith("ipct-ud")]
+    assert [c for c in capture_comms(control, 6) if c.startswith("ipct-ud")]
 
 
 def test_lifecycle_events_only_when_asked(tracer):
     t = tracer("-t", "unix")
     r = unixgen("conn", "stream", "/tmp/ipct-life.sock", 1)
-    assert not of_type(t.stop(), "unix-conn")
+    events = t.stop()
+    assert not of_type(events, "unix-conn")
+    assert [e for e in of_type(events, "unix-stream") if r["server"] in (e["src_pid"], e["dst_pid"])]  # traced
     t = tracer("-t", "unix", "--lifecycle")
     r = unixgen("conn", "stream", "/tmp/ipct-life.sock", 1)
     events = of_type(t.stop(), "unix-conn")
