@@ -10,8 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "event.h"
-
-#define ANALYZE_TOP 10
+#include "report_fmt.h"
 
 struct ipcd_analysis;
 
@@ -19,6 +18,7 @@ struct ipcd_analysis *analysis_new(void);
 void analysis_free(struct ipcd_analysis *a);
 
 void analysis_add(struct ipcd_analysis *a, const struct ipcd_event *e);
-void analysis_report(const struct ipcd_analysis *a, FILE *out, bool json);
+/* Text tables (style->top rows each), one JSON object, or CSV tables, one per section. */
+void analysis_report(const struct ipcd_analysis *a, FILE *out, const struct ipcd_report_style *style);
 
 #endif /* IPCD_ANALYZE_H */

@@ -494,6 +494,16 @@ static void announce(struct ipcdump *app)
 	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
 }
 
+/* How --stats and --analyze print: -f, --top, and the clock of the events (live, or a capture's). */
+static struct ipcd_report_style report_style(const struct ipcdump *app)
+{
+	return (struct ipcd_report_style){
+		.format = app->opts->format,
+		.top = app->opts->top,
+		.mono_to_real_ns = app->output.mono_to_real_ns,
+	};
+}
+
 /* Pending halves waiting too long, and memory to give back: every so often, by now_ns. */
 static void periodic(struct ipcdump *app, uint64_t now)
 {
@@ -518,7 +528,9 @@ static void periodic(struct ipcdump *app, uint64_t now)
 		app->stats_start = now;
 	if (app->stats && app->opts->stats_interval_ms &&
 	    now - app->stats_start >= app->opts->stats_interval_ms * 1000000ull) {
-		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start, now);
+		struct ipcd_report_style style = report_style(app);
+
+		stats_report(app->stats, app->output.out, &style, app->stats_start, now);
 		app->stats_start = now;
 	}
 }
@@ -559,11 +571,17 @@ static void flush_joins(struct ipcdump *app)
 	mq_events_flush(app->mqs);
 	shm_events_flush(app->shm);
 	print_deferred(app);
-	if (app->stats)
-		stats_report(app->stats, app->output.out, app->opts->format == IPCD_FORMAT_JSON, app->stats_start,
+	if (app->stats) {
+		struct ipcd_report_style style = report_style(app);
+
+		stats_report(app->stats, app->output.out, &style, app->stats_start,
 			     app->opts->read_path ? app->last_expire : monotonic_ns());
-	if (app->analysis)
-		analysis_report(app->analysis, app->output.out, app->opts->format == IPCD_FORMAT_JSON);
+	}
+	if (app->analysis) {
+		struct ipcd_report_style style = report_style(app);
+
+		analysis_report(app->analysis, app->output.out, &style);
+	}
 	fflush(app->output.out);
 }
 

@@ -7,13 +7,27 @@
 #include "output.h"
 #include "stats.h"
 
-#define HIST_BUCKETS 64   /* bucket i: latencies in [2^(i-1), 2^i) ns; bucket 0: 0 */
+/* bucket i: latencies in [2^(i-1), 2^i) ns; bucket 0: 0; bucket 64: [2^63, 2^64) */
+#define HIST_BUCKETS STATS_HIST_BUCKETS
+
+/*
+ * The text tables' columns, in terminal columns: at most 100 in all.  The
+ * rate is left to JSON and CSV (the header gives the window): the room
+ * goes to the label, which names two processes in the pairs table.
+ */
+#define W_COUNT 6
+#define W_BYTES 8
+#define W_LAT 6
+#define W_TYPE 17
+#define W_LINE 100
+#define W_LABEL (W_LINE - (W_COUNT + W_BYTES + 3 * W_LAT + W_TYPE + 6))
 
 struct bucket {
 	char *key;               /* "type channel" or "type src>dst" */
 	UT_hash_handle hh;
 	char type[24];
 	char label[IPCD_PATH_MAX + 96];
+	struct ipcd_endpoint src, dst;   /* pairs: the two ends */
 	uint64_t count, bytes, min, max;
 	uint64_t lat_count, lat_max;
 	uint64_t hist[HIST_BUCKETS];
@@ -21,11 +35,16 @@ struct bucket {
 
 struct ipcd_stats {
 	struct bucket *channels, *pairs;
+	struct channel_namer names;   /* outlives windows: it learns servers' ports */
 };
 
 struct ipcd_stats *stats_new(void)
 {
-	return calloc(1, sizeof(struct ipcd_stats));
+	struct ipcd_stats *s = calloc(1, sizeof(struct ipcd_stats));
+
+	if (s)
+		channel_namer_init(&s->names);
+	return s;
 }
 
 static void table_free(struct bucket **table)
@@ -56,9 +75,27 @@ static unsigned int log2_bucket(uint64_t v)
 	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
+static uint64_t bucket_low(unsigned int i)
+{
+	return i ? 1ull << (i - 1) : 0;
+}
+
+static uint64_t bucket_top(unsigned int i)
+{
+	return i ? (i >= 64 ? UINT64_MAX : (1ull << i) - 1) : 0;
+}
+
+/* The rank (1-based) of the q quantile among count values. */
+static uint64_t quantile_rank(uint64_t count, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)count + 0.999999);
+
+	return want ? (want > count ? count : want) : 1;
+}
+
 uint64_t stats_quantile(const uint64_t *hist, uint64_t count, double q)
 {
-	uint64_t want = (uint64_t)(q * (double)count + 0.999999), seen = 0;
+	uint64_t want = quantile_rank(count, q), seen = 0;
 
 	if (!count)
 		return 0;
@@ -66,9 +103,35 @@ uint64_t stats_quantile(const uint64_t *hist, uint64_t count, double q)
 		seen += hist[i];
 		/* the bucket's upper bound: the quantile is at most that */
 		if (seen >= want)
-			return i ? (i >= 64 ? UINT64_MAX : (1ull << i) - 1) : 0;
+			return bucket_top(i);
 	}
 	return UINT64_MAX;
+}
+
+double stats_quantile_estimate(const uint64_t *hist, uint64_t count, double q, uint64_t max)
+{
+	uint64_t want = quantile_rank(count, q), seen = 0;
+
+	if (!count)
+		return 0;
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		double lo, hi, v;
+
+		if (seen + hist[i] < want) {
+			seen += hist[i];
+			continue;
+		}
+		/* spread the bucket's values evenly over it: the wanted one sits at its rank */
+		lo = (double)bucket_low(i);
+		hi = (double)bucket_top(i) + 1;
+		if (max && (double)max < hi)
+			hi = (double)max;
+		if (hi < lo)
+			hi = lo;
+		v = lo + (hi - lo) * ((double)(want - seen) - 0.5) / (double)hist[i];
+		return v;
+	}
+	return (double)max;
 }
 
 static struct bucket *bucket_get(struct bucket **table, const char *type, const char *label)
@@ -110,35 +173,38 @@ static void bucket_add(struct bucket *b, const struct ipcd_event *e)
 	}
 }
 
-/* A percentile from the histogram: its bucket's top, but never above the largest seen. */
-static uint64_t percentile(const struct bucket *b, double q)
+/* A percentile: exact for one message, else estimated inside its log2 bucket. */
+static double percentile(const struct bucket *b, double q)
 {
-	uint64_t v = stats_quantile(b->hist, b->lat_count, q);
-
-	return v < b->lat_max ? v : b->lat_max;
+	if (b->lat_count <= 1)
+		return (double)b->lat_max;
+	return stats_quantile_estimate(b->hist, b->lat_count, q, b->lat_max);
 }
 
-static void endpoint_label(char *buf, size_t len, const struct ipcd_endpoint *ep)
+static uint64_t percentile_ns(const struct bucket *b, double q)
 {
-	if (ep->pid < 0)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%" PRId64 "(%.*s)", ep->pid, IPCD_COMM_LEN, ep->comm);
+	return (uint64_t)(percentile(b, q) + 0.5);
 }
 
 void stats_add(struct ipcd_stats *s, const struct ipcd_event *e)
 {
-	char channel[IPCD_PATH_MAX + 160], src[48], dst[48], pair[100];
+	char channel[IPCD_PATH_MAX + 160], src[96], dst[96], pair[200];
 	const char *type = ipcd_type_name(e->type);
+	struct bucket *b;
 
 	if (e->type == IPCD_TYPE_LOST)
 		return;
-	ipcd_event_channel(e, channel, sizeof(channel));
+	channel_namer_name(&s->names, e, channel, sizeof(channel));
 	bucket_add(bucket_get(&s->channels, type, channel[0] ? channel : "-"), e);
-	endpoint_label(src, sizeof(src), &e->src);
-	endpoint_label(dst, sizeof(dst), &e->dst);
+	fmt_endpoint(src, sizeof(src), &e->src);
+	fmt_endpoint(dst, sizeof(dst), &e->dst);
 	snprintf(pair, sizeof(pair), "%s > %s", src, dst);
-	bucket_add(bucket_get(&s->pairs, type, pair), e);
+	b = bucket_get(&s->pairs, type, pair);
+	if (b && !b->count) {
+		b->src = e->src;
+		b->dst = e->dst;
+	}
+	bucket_add(b, e);
 }
 
 static int by_count(const void *a, const void *b)
@@ -166,30 +232,97 @@ static struct bucket **sorted(struct bucket *table, size_t *n)
 	return all;
 }
 
-static void text_table(FILE *out, const char *title, struct bucket *table, double secs)
+/* ---- text ------------------------------------------------------------ */
+
+static void text_latency(FILE *out, const struct bucket *b, double q)
 {
-	size_t n;
+	char buf[32];
+
+	if (!b->lat_count)
+		snprintf(buf, sizeof(buf), "-");
+	else if (b->lat_count == 1 || q >= 1)
+		fmt_duration(buf, sizeof(buf), b->lat_max);   /* exact */
+	else
+		fmt_duration_approx(buf, sizeof(buf), percentile(b, q));
+	fputc(' ', out);
+	put_cell(out, buf, W_LAT, true);
+}
+
+static void text_row(FILE *out, const struct bucket *b)
+{
+	char buf[32];
+
+	fmt_count(buf, sizeof(buf), b->count);
+	put_cell(out, buf, W_COUNT, true);
+	fmt_bytes(buf, sizeof(buf), b->bytes);
+	fputc(' ', out);
+	put_cell(out, buf, W_BYTES, true);
+	text_latency(out, b, 0.5);
+	text_latency(out, b, 0.99);
+	text_latency(out, b, 1);
+	fputc(' ', out);
+	put_cell(out, b->type, W_TYPE, false);
+	fputc(' ', out);
+	put_label(out, b->label, W_LABEL);
+	fputc('\n', out);
+}
+
+static void text_table(FILE *out, const char *title, const char *label, struct bucket *table, uint32_t top)
+{
+	size_t n, shown;
 	struct bucket **all = sorted(table, &n);
 
-	fprintf(out, "%-16s %-40s %10s %10s %12s %8s %8s %8s %10s %10s %10s %10s\n", "type", title, "msgs",
-		"msgs/s", "bytes", "min", "avg", "max", "p50_ns", "p90_ns", "p99_ns", "max_ns");
-	for (size_t i = 0; i < n; i++) {
-		const struct bucket *b = all[i];
-
-		fprintf(out, "%-16s %-40s %10" PRIu64 " %10.1f %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64,
-			b->type, b->label, b->count, secs > 0 ? b->count / secs : 0.0, b->bytes, b->min,
-			b->bytes / b->count, b->max);
-		if (b->lat_count)
-			fprintf(out, " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
-				percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99), b->lat_max);
-		else
-			fprintf(out, " %10s %10s %10s %10s\n", "-", "-", "-", "-");
-	}
+	shown = top && n > top ? top : n;
+	fprintf(out, "%s (%zu of %zu, busiest first)\n", title, shown, n);
+	fprintf(out, "%*s %*s %*s %*s %*s %-*s %s\n", W_COUNT, "msgs", W_BYTES, "bytes", W_LAT, "p50", W_LAT, "p99",
+		W_LAT, "max", W_TYPE, "type", label);
+	for (size_t i = 0; i < shown; i++)
+		text_row(out, all[i]);
+	if (n > shown)
+		fprintf(out, "(%zu more)\n", n - shown);
 	free(all);
 }
 
+static void text_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
+			uint64_t start_ns, uint64_t end_ns, double secs)
+{
+	char from[48], to[48];
+
+	fmt_wall_ms(from, sizeof(from), start_ns, style->mono_to_real_ns);
+	fmt_wall_ms(to, sizeof(to), end_ns, style->mono_to_real_ns);
+	/* the same day twice says nothing: the end gets its time of day only */
+	fprintf(out, "# %s to %s (%.3f s); ~ marks an estimate\n", from, strncmp(from, to, 11) ? to : to + 11, secs);
+	text_table(out, "Channels", "channel", s->channels, style->top);
+	fputc('\n', out);
+	text_table(out, "Process pairs", "src > dst", s->pairs, style->top);
+	fputc('\n', out);
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static void json_end(struct json_writer *jw, const char *pid_key, const char *comm_key,
+		     const struct ipcd_endpoint *ep)
+{
+	char comm[IPCD_COMM_LEN + 1];
+
+	jw_key(jw, pid_key);
+	if (ep->pid < 0) {
+		jw_null(jw);
+		jw_key(jw, comm_key);
+		jw_null(jw);
+		return;
+	}
+	jw_int(jw, ep->pid);
+	snprintf(comm, sizeof(comm), "%.*s", IPCD_COMM_LEN, ep->comm);
+	jw_key(jw, comm_key);
+	if (comm[0])
+		jw_string(jw, comm);
+	else
+		jw_null(jw);
+}
+
 static void json_table(struct json_writer *jw, const char *name, const char *label_key, struct bucket *table,
-		       double secs)
+		       double secs, bool pairs)
 {
 	size_t n;
 	struct bucket **all = sorted(table, &n);
@@ -202,6 +335,10 @@ static void json_table(struct json_writer *jw, const char *name, const char *lab
 		jw_object_begin(jw);
 		jw_kv_string(jw, "type", b->type);
 		jw_kv_string(jw, label_key, b->label);
+		if (pairs) {
+			json_end(jw, "src_pid", "src_comm", &b->src);
+			json_end(jw, "dst_pid", "dst_comm", &b->dst);
+		}
 		jw_kv_uint(jw, "messages", b->count);
 		jw_key(jw, "rate");
 		jw_double(jw, secs > 0 ? b->count / secs : 0.0);
@@ -210,9 +347,10 @@ static void json_table(struct json_writer *jw, const char *name, const char *lab
 		jw_kv_uint(jw, "size_avg", b->bytes / b->count);
 		jw_kv_uint(jw, "size_max", b->max);
 		if (b->lat_count) {
-			jw_kv_uint(jw, "latency_p50_ns", percentile(b, 0.5));
-			jw_kv_uint(jw, "latency_p90_ns", percentile(b, 0.9));
-			jw_kv_uint(jw, "latency_p99_ns", percentile(b, 0.99));
+			/* estimates, as the text's "~": the histogram below is exact */
+			jw_kv_uint(jw, "latency_p50_ns", percentile_ns(b, 0.5));
+			jw_kv_uint(jw, "latency_p90_ns", percentile_ns(b, 0.9));
+			jw_kv_uint(jw, "latency_p99_ns", percentile_ns(b, 0.99));
 			jw_kv_uint(jw, "latency_max_ns", b->lat_max);
 			/* log2 histogram: [i] counts latencies below 2^i ns and at or above 2^(i-1) */
 			jw_key(jw, "latency_log2_hist");
@@ -227,28 +365,94 @@ static void json_table(struct json_writer *jw, const char *name, const char *lab
 	free(all);
 }
 
-void stats_report(struct ipcd_stats *s, FILE *out, bool json, uint64_t start_ns, uint64_t end_ns)
+static void json_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
+			uint64_t start_ns, uint64_t end_ns, double secs)
+{
+	struct json_writer jw;
+	char when[64];
+
+	jw_init(&jw, out);
+	jw_object_begin(&jw);
+	jw_key(&jw, "window_s");
+	jw_double(&jw, secs);
+	fmt_wall_rfc3339(when, sizeof(when), start_ns, style->mono_to_real_ns);
+	jw_kv_string(&jw, "start", when);
+	fmt_wall_rfc3339(when, sizeof(when), end_ns, style->mono_to_real_ns);
+	jw_kv_string(&jw, "end", when);
+	json_table(&jw, "channels", "channel", s->channels, secs, false);
+	json_table(&jw, "pairs", "pair", s->pairs, secs, true);
+	jw_object_end(&jw);
+	jw_end_line(&jw);
+}
+
+/* ---- CSV: one table per section, each with its header row ------------ */
+
+static void csv_end(FILE *out, const struct ipcd_endpoint *ep)
+{
+	char comm[IPCD_COMM_LEN + 1];
+
+	snprintf(comm, sizeof(comm), "%.*s", IPCD_COMM_LEN, ep->pid < 0 ? "" : ep->comm);
+	if (ep->pid < 0)
+		fputc(',', out);
+	else
+		csv_int(out, ep->pid);
+	csv_cell(out, comm, false);
+}
+
+static void csv_table(FILE *out, const char *section, struct bucket *table, double secs, bool pairs)
+{
+	size_t n;
+	struct bucket **all = sorted(table, &n);
+
+	fprintf(out, "section,type,%s,messages,rate,bytes,size_min,size_avg,size_max,"
+		     "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns\n",
+		pairs ? "pair,src_pid,src_comm,dst_pid,dst_comm" : "channel");
+	for (size_t i = 0; i < n; i++) {
+		const struct bucket *b = all[i];
+
+		csv_cell(out, section, true);
+		csv_cell(out, b->type, false);
+		csv_cell(out, b->label, false);
+		if (pairs) {
+			csv_end(out, &b->src);
+			csv_end(out, &b->dst);
+		}
+		fprintf(out, ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, b->count,
+			secs > 0 ? b->count / secs : 0.0, b->bytes, b->min, b->bytes / b->count, b->max);
+		if (b->lat_count)
+			fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", percentile_ns(b, 0.5),
+				percentile_ns(b, 0.9), percentile_ns(b, 0.99), b->lat_max);
+		else
+			fputs(",,,,\n", out);
+	}
+	free(all);
+}
+
+static void csv_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
+		       uint64_t start_ns, uint64_t end_ns, double secs)
+{
+	char from[64], to[64];
+
+	fmt_wall_rfc3339(from, sizeof(from), start_ns, style->mono_to_real_ns);
+	fmt_wall_rfc3339(to, sizeof(to), end_ns, style->mono_to_real_ns);
+	fprintf(out, "section,start,end,window_s\nwindow,%s,%s,%.3f\n\n", from, to, secs);
+	csv_table(out, "channel", s->channels, secs, false);
+	fputc('\n', out);
+	csv_table(out, "pair", s->pairs, secs, true);
+	fputc('\n', out);
+}
+
+void stats_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style, uint64_t start_ns,
+		  uint64_t end_ns)
 {
 	double secs = end_ns > start_ns ? (end_ns - start_ns) / 1e9 : 0;
 
-	if (json) {
-		struct json_writer jw;
-
-		jw_init(&jw, out);
-		jw_object_begin(&jw);
-		jw_key(&jw, "window_s");
-		jw_double(&jw, secs);
-		json_table(&jw, "channels", "channel", s->channels, secs);
-		json_table(&jw, "pairs", "pair", s->pairs, secs);
-		jw_object_end(&jw);
-		jw_end_line(&jw);
-	} else {
-		fprintf(out, "# %.3f s\n", secs);
-		text_table(out, "channel", s->channels, secs);
-		fputc('\n', out);
-		text_table(out, "src > dst", s->pairs, secs);
-		fputc('\n', out);
-	}
+	if (style->format == IPCD_FORMAT_JSON)
+		json_report(s, out, style, start_ns, end_ns, secs);
+	else if (style->format == IPCD_FORMAT_CSV)
+		csv_report(s, out, style, start_ns, end_ns, secs);
+	else
+		text_report(s, out, style, start_ns, end_ns, secs);
 	fflush(out);
 	table_free(&s->channels);
 	table_free(&s->pairs);

@@ -249,17 +249,45 @@ def test_filter_errors_point_at_the_column():
 
 
 def test_stats_count_a_known_workload(tracer):
-    t = tracer("-t", "pipe", "--stats", fmt=None)
+    t = tracer("-t", "pipe", "--stats", "--top", "1000", fmt=None)
     r = ipcgen("multi", 3)
     t.stop()
-    assert not [l for l in t.text.splitlines() if " pipe " in l and "> " in l and ": pipe_inode" in l]
-    rows = [l.split() for l in t.text.splitlines()]
-    [chan] = [x for x in rows if len(x) > 2 and x[1] == "pipe:[%d]" % r["ino"]]
-    assert chan[0] == "pipe" and chan[2] == "3"                 # messages
-    assert chan[4] == str(3 * len("msg-from-writer-0;"))          # bytes
+    lines = t.text.splitlines()
+    assert not [l for l in lines if " pipe " in l and "> " in l and ": pipe_inode" in l]
+    # the window's wall-clock time heads the report
+    assert re.fullmatch(r"# \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} to [-\d :.]+ \(\d+\.\d{3} s\); ~ marks an estimate",
+                        lines[0]), lines[0]
+    # fixed columns: msgs, bytes (with a unit), p50 and p99 (estimates), max, type, label
+    row = r"^ *(\d+) +(\d+ B) +(~\S+) +(~\S+) +(\S+) pipe {14}%s$"
+    [chan] = [m for m in (re.match(row % re.escape("pipe:[%d]" % r["ino"]), l) for l in lines) if m]
+    assert chan.group(1) == "3" and chan.group(2) == "%d B" % (3 * len("msg-from-writer-0;")), chan.group(0)
+    assert re.fullmatch(r"~\d+(\.\d+)?(ns|µs|ms|s)", chan.group(3)) and re.fullmatch(r"[\d.]+(ns|µs|ms|s)", chan.group(5))
     for i, w in enumerate(r["writers"]):
-        pair = [x for x in rows if len(x) > 4 and x[1] == "%d(ipct-w%d)" % (w, i) and x[3] == "%d(ipct-reader)" % r["reader"]]
-        assert pair and pair[0][4] == "1", rows
+        label = "%d(ipct-w%d) > %d(ipct-reader)" % (w, i, r["reader"])
+        pair = [l for l in lines if l.endswith(" pipe              " + label)]
+        assert pair and pair[0].split()[0] == "1", lines
+    assert max(len(l) for l in lines) <= 100
+
+
+@pytest.mark.parametrize("mode", ["--stats", "--analyze"])
+def test_stats_and_analyze_write_csv(tracer, tmp_path, mode):
+    path = str(tmp_path / "c.ipcd")
+    t = tracer("-t", "pipe", "-w", path, fmt=None)
+    r = ipcgen("multi", 3)
+    t.stop()
+    res = subprocess.run([IPCDUMP, "-r", path, mode, "-f", "csv", "--top", "1000"], capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    tables = [list(csv.reader(block.splitlines())) for block in res.stdout.decode().strip().split("\n\n")]
+    # one table per section: a header row naming "section" first, then rows naming theirs
+    assert all(t[0][0] == "section" and all(row[0] == t[1][0] for row in t[1:]) for t in tables if len(t) > 1)
+    by_section = {t[1][0]: [dict(zip(t[0], row)) for row in t[1:]] for t in tables if len(t) > 1}
+    channel = "channel" if mode == "--stats" else "busiest_channel"
+    [chan] = [c for c in by_section[channel] if c["channel"] == "pipe:[%d]" % r["ino"]]
+    assert chan["type"] == "pipe" and chan["messages"] == "3"
+    pairs = by_section["pair" if mode == "--stats" else "top_talker"]
+    for w in r["writers"]:
+        [p] = [p for p in pairs if p["src_pid"] == str(w)]
+        assert (p["dst_pid"], p["dst_comm"], p["messages"]) == (str(r["reader"]), "ipct-reader", "1")
 
 
 def test_stats_json_every_interval(tracer):
@@ -279,7 +307,8 @@ def test_analyze_reports_talkers_channels_and_peers(tracer, tmp_path):
     t = tracer("-t", "pipe", "-w", path, fmt=None)
     r = ipcgen("multi", 3)
     t.stop()
-    res = subprocess.run([IPCDUMP, "-r", path, "--analyze", "-f", "json"], capture_output=True, timeout=60)
+    res = subprocess.run([IPCDUMP, "-r", path, "--analyze", "-f", "json", "--top", "1000"], capture_output=True,
+                         timeout=60)
     assert res.returncode == 0, res.stderr
     [report] = [json.loads(l) for l in res.stdout.decode().splitlines()]
     chan = [c for c in report["busiest_channels"] if c["what"] == "pipe pipe:[%d]" % r["ino"]]
@@ -287,8 +316,10 @@ def test_analyze_reports_talkers_channels_and_peers(tracer, tmp_path):
     pairs = {p["what"] for p in report["top_talkers"]}
     for i, w in enumerate(r["writers"]):
         assert "%d(ipct-w%d) > %d(ipct-reader)" % (w, i, r["reader"]) in pairs
+        [p] = [p for p in report["top_talkers"] if p["src_pid"] == w]
+        assert (p["src_comm"], p["dst_pid"], p["dst_comm"]) == ("ipct-w%d" % i, r["reader"], "ipct-reader")
     # the same report under the tool's own name
-    alias = subprocess.run([IPCDUMP.replace("ipcdump-san", "ipcdump") + "-analyze", path, "-f", "json"],
+    alias = subprocess.run([IPCDUMP.replace("ipcdump-san", "ipcdump") + "-analyze", path, "-f", "json", "--top", "1000"],
                            capture_output=True, timeout=60)
     assert alias.returncode == 0 and json.loads(alias.stdout.decode()) == report
     reader = [p for p in report["most_peers"] if p["pid"] == r["reader"]]
