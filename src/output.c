@@ -1171,6 +1171,27 @@ static void output_json(struct ipcd_output *o, const struct ipcd_event *e)
 
 /* ---- CSV ------------------------------------------------------------ */
 
+/*
+ * Shared memory as its users know it: a SysV segment by key and id, a memfd
+ * by its name, a shared mapping of /dev/zero or MAP_ANONYMOUS (the kernel
+ * names its file "dev/zero") as anonymous, a file by its name.
+ */
+static void shm_channel(const struct ipcd_event *e, char *buf, size_t len)
+{
+	if (e->shm_op == IPCD_SHMOP_SEM_POST)
+		snprintf(buf, len, "sysv semid %" PRId64, e->shm_id);
+	else if (e->shm_sysv && e->shm_has_key && e->shm_key && e->shm_id >= 0)
+		snprintf(buf, len, "sysv key 0x%08x shmid %" PRId64, (uint32_t)e->shm_key, e->shm_id);
+	else if (e->shm_sysv && e->shm_id >= 0)
+		snprintf(buf, len, "sysv shmid %" PRId64, e->shm_id);   /* IPC_PRIVATE, or a key not seen */
+	else if (e->shm_name && !strcmp(e->shm_name, "dev/zero"))
+		snprintf(buf, len, "anonymous shared memory:[%" PRIu64 "]", e->chan_key);
+	else if (e->shm_name)
+		snprintf(buf, len, "%s", e->shm_name);
+	else if (e->chan_key)
+		snprintf(buf, len, "shared memory:[%" PRIu64 "]", e->chan_key);   /* mapped before tracing */
+}
+
 void ipcd_event_channel(const struct ipcd_event *e, char *buf, size_t len)
 {
 	char a[64], b[64];
@@ -1218,11 +1239,7 @@ void ipcd_event_channel(const struct ipcd_event *e, char *buf, size_t len)
 			snprintf(buf, len, "/%s", e->mq_name);
 		break;
 	case IPCD_TYPE_SHM:
-		if (e->shm_name)
-			snprintf(buf, len, "%s", e->shm_name);
-		else if (e->shm_id >= 0)
-			snprintf(buf, len, "%s:%" PRId64, e->shm_op == IPCD_SHMOP_SEM_POST ? "semid" : "shmid",
-				 e->shm_id);
+		shm_channel(e, buf, len);
 		break;
 	default:
 		break;

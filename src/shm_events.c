@@ -115,6 +115,32 @@ static void describe(struct ipcd_event *e, const struct shm_object *o, uint32_t 
 	e->shm_nsharers = o->nsharers;
 }
 
+/*
+ * A mapping of a BPF map (another BPF tool's ring buffer, say) is memory
+ * shared with the kernel, not between processes.  Captures written before
+ * the collector left them out still hold them.
+ */
+static bool is_bpf_map(const char *name)
+{
+	return !strncmp(name, "bpf-map", IPCD_NAME_LEN);
+}
+
+/* A SysV event that named only the id (shmctl) gets the key its segment's attach showed. */
+static void sysv_key_by_id(const struct shm_events *s, struct ipcd_event *e)
+{
+	const struct shm_object *o;
+
+	if (!e->shm_sysv || e->shm_has_key || e->shm_id < 0)
+		return;
+	for (o = s->objects; o; o = o->hh.next) {
+		if (o->sysv && o->shmid == e->shm_id && !strncmp(o->name, "SYSV", 4)) {
+			e->shm_key = (int32_t)strtoul(o->name + 4, NULL, 16);
+			e->shm_has_key = true;
+			return;
+		}
+	}
+}
+
 void shm_events_op(struct shm_events *s, const struct ipcd_shm_op *rec)
 {
 	struct ipcd_event e;
@@ -122,6 +148,8 @@ void shm_events_op(struct shm_events *s, const struct ipcd_shm_op *rec)
 	uint32_t pids[IPCD_SHARERS_MAX];
 	char name[IPCD_NAME_LEN + 1];
 
+	if (is_bpf_map(rec->name))
+		return;
 	ipcd_event_init(&e, IPCD_TYPE_SHM, rec->hdr.ts_ns);
 	ipcd_endpoint_from_task(&e.src, &rec->task);
 	e.shm_op = rec->op;
@@ -156,6 +184,7 @@ void shm_events_op(struct shm_events *s, const struct ipcd_shm_op *rec)
 		e.shm_key = (int32_t)strtoul(e.shm_name + 4, NULL, 16);
 		e.shm_has_key = true;
 	}
+	sysv_key_by_id(s, &e);
 	s->emit(s->emit_ctx, &e);
 }
 
@@ -179,6 +208,8 @@ static void emit_handoff(struct shm_events *s, const struct ipcd_futex *waker, c
 	struct shm_object *o = object_get(s, &wait->obj);
 	uint32_t pids[IPCD_SHARERS_MAX];
 
+	if (o && is_bpf_map(o->name))
+		return;
 	ipcd_event_init(&e, IPCD_TYPE_SHM, wait->hdr.ts_ns);
 	e.shm_op = IPCD_SHMOP_FUTEX_WAKE;
 	e.shm_offset = wait->offset;

@@ -49,7 +49,18 @@ struct vma_lookup {
 	char name[IPCD_NAME_LEN];
 };
 
-/* The file and offset behind addr, if it is a shared file mapping. */
+/* "bpf-map": the file of a mapped BPF map (another BPF tool's ring buffer, say). */
+static __always_inline bool is_bpf_map_name(const char *n)
+{
+	return n[0] == 'b' && n[1] == 'p' && n[2] == 'f' && n[3] == '-' && n[4] == 'm' && n[5] == 'a' &&
+	       n[6] == 'p' && n[7] == '\0';
+}
+
+/*
+ * The file and offset behind addr, if it is a shared file mapping.  A
+ * mapped BPF map is memory shared with the kernel, not between processes:
+ * it is left out.
+ */
 static long vma_step(struct task_struct *task, struct vm_area_struct *vma, struct vma_lookup *l)
 {
 	struct file *file = vma->vm_file;
@@ -64,7 +75,7 @@ static long vma_step(struct task_struct *task, struct vm_area_struct *vma, struc
 	l->start = vma->vm_start;
 	l->end = vma->vm_end;
 	bpf_probe_read_kernel_str(l->name, sizeof(l->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	l->found = 1;
+	l->found = !is_bpf_map_name(l->name);
 	return 0;
 }
 

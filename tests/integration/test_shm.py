@@ -107,3 +107,12 @@ def test_sysv_semaphore_release_names_the_waiter(tracer):
     [e] = [e for e in ops(t.stop(), "semop") if e["meta"]["semid"] == r["semid"]]
     assert (e["src_pid"], e["src_comm"], e["dst_pid"], e["dst_comm"]) == (r["a"], "ipct-shm-a", r["b"], "ipct-shm-b")
     assert e["meta"]["semnum"] == 0 and e["meta"]["latency_ns"] > 0
+
+
+def test_mapped_bpf_maps_are_not_shared_memory(tracer):
+    # another BPF tool's mapped ring buffer is memory shared with the kernel, not between processes
+    t = tracer("-t", "shm")
+    r = shmgen("bpf-map")
+    mine = [e for e in t.stop() if e["type"] == "shm" and e["src_pid"] == r["a"]]
+    assert [(e["meta"]["op"], e["meta"]["addr"]) for e in mine] == \
+        [("attach", r["zero_addr"]), ("detach", r["zero_addr"])], mine

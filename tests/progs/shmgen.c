@@ -2,7 +2,7 @@
 /*
  * shmgen: real processes sharing memory, for the end-to-end tests.
  *
- *   shmgen sysv|posix|memfd|sem|leader-exit|premapped
+ *   shmgen sysv|posix|memfd|sem|leader-exit|premapped|bpf-map
  *
  * Like ipcgen: each process names itself and the scenario prints one JSON
  * line with the pids and the object's key or name.  In each, ipct-shm-b
@@ -11,6 +11,7 @@
  * so that the handoff happens whatever the machine's load.
  */
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -180,6 +181,38 @@ static int scenario_premapped(void)
 	futex_wake_one(mem, b);
 	wait_child(b);
 	printf("{\"a\":%d,\"b\":%d}\n", getpid(), b);
+	return 0;
+}
+
+/*
+ * bpf-map: a maps a BPF array map (BPF_F_MMAPABLE) shared, as BPF tools map
+ * their ring buffers, and /dev/zero shared; then unmaps both.  Only the
+ * second is memory processes can share.
+ */
+static int scenario_bpf_map(void)
+{
+	union bpf_attr attr;
+	int map, zero;
+	void *m, *z;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = SEG_SIZE;
+	attr.max_entries = 1;
+	attr.map_flags = BPF_F_MMAPABLE;
+	set_comm("ipct-shm-a");
+	map = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	zero = open("/dev/zero", O_RDWR);
+	if (map < 0 || zero < 0)
+		die("bpf(BPF_MAP_CREATE)/open");
+	m = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
+	z = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
+	if (m == MAP_FAILED || z == MAP_FAILED)
+		die("mmap");
+	munmap(m, SEG_SIZE);
+	munmap(z, SEG_SIZE);
+	printf("{\"a\":%d,\"map_addr\":%lu,\"zero_addr\":%lu}\n", getpid(), (unsigned long)m, (unsigned long)z);
 	return 0;
 }
 
@@ -380,6 +413,8 @@ int main(int argc, char **argv)
 		return scenario_leader_exit();
 	if (argc == 2 && !strcmp(argv[1], "premapped"))
 		return scenario_premapped();
-	fprintf(stderr, "usage: shmgen sysv|posix|memfd|sem|leader-exit|premapped\n");
+	if (argc == 2 && !strcmp(argv[1], "bpf-map"))
+		return scenario_bpf_map();
+	fprintf(stderr, "usage: shmgen sysv|posix|memfd|sem|leader-exit|premapped|bpf-map\n");
 	return 2;
 }

@@ -325,6 +325,48 @@ static void test_analysis_in_units_and_words(void **state)
 	analysis_free(a);
 }
 
+static struct ipcd_event shm_event(const char *name, bool sysv, int32_t key, int64_t shmid, uint64_t ino)
+{
+	struct ipcd_event e;
+
+	ipcd_event_init(&e, IPCD_TYPE_SHM, 1000);
+	e.src.pid = 10;
+	strcpy(e.src.comm, "alpha");
+	e.shm_op = IPCD_SHMOP_ATTACH;
+	e.shm_name = name;
+	e.shm_sysv = sysv;
+	e.shm_has_key = sysv && key;
+	e.shm_key = key;
+	e.shm_id = shmid;
+	e.chan_key = ino;
+	return e;
+}
+
+static void test_shared_memory_channels_have_names_that_mean_something(void **state)
+{
+	struct ipcd_analysis *a = analysis_new();
+	struct ipcd_event events[] = {
+		shm_event("SYSV53480001", true, 0x53480001, 5, 70),
+		shm_event("SYSV00000000", true, 0, 6, 71),        /* IPC_PRIVATE */
+		shm_event("dev/zero", false, 0, -1, 77),          /* MAP_SHARED of /dev/zero or MAP_ANONYMOUS */
+		shm_event("memfd:ring", false, 0, 3, 78),
+		shm_event(NULL, false, 0, -1, 79),                /* mapped before tracing */
+	};
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		analysis_add(a, &events[i]);
+	text = analysis_text(a, &csv_style);
+	assert_non_null(strstr(text, "\nbusiest_channel,shm,sysv key 0x53480001 shmid 5,1,0\n"));
+	assert_non_null(strstr(text, "\nbusiest_channel,shm,sysv shmid 6,1,0\n"));
+	assert_non_null(strstr(text, "\nbusiest_channel,shm,anonymous shared memory:[77],1,0\n"));
+	assert_non_null(strstr(text, "\nbusiest_channel,shm,memfd:ring,1,0\n"));
+	assert_non_null(strstr(text, "\nbusiest_channel,shm,shared memory:[79],1,0\n"));
+	free(text);
+	analysis_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_a_server_on_an_ephemeral_port_is_known_by_its_connects),
 		cmocka_unit_test(test_csv_has_one_table_per_section),
 		cmocka_unit_test(test_analysis_in_units_and_words),
+		cmocka_unit_test(test_shared_memory_channels_have_names_that_mean_something),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
