@@ -58,19 +58,26 @@ def test_a_process_whose_leader_exited_still_shares(tracer):
     assert assert_handoff(events, r)["meta"]["key"] == r["key"]
 
 
-def test_no_known_sharer_is_said_so(tracer):
-    # a segment mapped before tracing starts: its handoff knows no sharer, and says so
+def premapped_handoff(tracer, fmt):
+    """A page mapped before tracing starts, then a futex handoff in it, traced."""
     gate = subprocess.Popen([SHMGEN, "premapped"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    first = json.loads(gate.stdout.readline())
-    t = tracer("-t", "shm")
+    gate.stdout.readline()
+    t = tracer("-t", "shm", fmt=fmt)
     gate.stdin.write(b"go\n")
     gate.stdin.flush()
     r = json.loads(gate.communicate(timeout=60)[0].decode().splitlines()[-1])
-    events = t.stop()
-    assert first["a"] == r["a"]
+    return t, t.stop(), r
+
+
+def test_no_known_sharer_is_said_so(tracer):
+    # its handoff knows no sharer, and says so rather than listing none
+    _, events, r = premapped_handoff(tracer, "json")
     [wake] = [e for e in ops(events, "futex_wake") if e["dst_pid"] == r["b"]]
     assert wake["src_pid"] == r["a"]
     assert wake["meta"]["sharers_known"] is False and wake["meta"]["sharers"] is None
+    t, _, r = premapped_handoff(tracer, None)
+    [line] = [l for l in t.text.splitlines() if "op futex_wake" in l and "> %d(ipct-shm-b)" % r["b"] in l]
+    assert line.endswith(", sharers unknown") or ", sharers unknown," in line, line
 
 
 def test_posix_shm_with_a_process_shared_semaphore(tracer):
