@@ -342,8 +342,8 @@ static void text_peers(FILE *out, const struct report *r)
 	text_title(out, "Processes talking to the most others", shown, r->ntalk);
 	for (size_t i = 0; i < shown; i++) {
 		endpoint_name(buf, sizeof(buf), r->talk[i]->pid, r->talk[i]->comm);
-		fprintf(out, "%*zu %-5s  %s\n", W_COUNT, r->talk[i]->npeers, plural(r->talk[i]->npeers, "peer", "peers"),
-			buf);
+		fprintf(out, "%*zu %-5s  %s\n", W_COUNT, r->talk[i]->npeers,
+			noun_for(r->talk[i]->npeers, "peer", "peers"), buf);
 	}
 	text_more(out, shown, r->ntalk);
 }
@@ -352,7 +352,7 @@ static void report_text(FILE *out, const struct report *r)
 {
 	char from[48], to[48];
 
-	fprintf(out, "%" PRIu64 " %s", r->a->events, plural(r->a->events, "event", "events"));
+	fprintf(out, "%" PRIu64 " %s", r->a->events, noun_for(r->a->events, "event", "events"));
 	if (r->a->events) {
 		fmt_wall_ms(from, sizeof(from), r->a->first_ns, r->style->mono_to_real_ns);
 		fmt_wall_ms(to, sizeof(to), r->a->last_ns, r->style->mono_to_real_ns);

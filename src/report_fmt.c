@@ -79,7 +79,7 @@ void fmt_count(char *buf, size_t len, uint64_t n)
 		suffixed(buf, len, (double)n);
 }
 
-const char *plural(uint64_t n, const char *one, const char *many)
+const char *noun_for(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
 }

@@ -31,7 +31,7 @@ void fmt_bytes(char *buf, size_t len, uint64_t n);
 /* A count that fits 6 columns: "123456", "1.2M", "34G". */
 void fmt_count(char *buf, size_t len, uint64_t n);
 /* "1 peer", "2 peers". */
-const char *plural(uint64_t n, const char *one, const char *many);
+const char *noun_for(uint64_t n, const char *one, const char *many);
 
 /* Columns s takes on a terminal: UTF-8 continuation bytes take none. */
 size_t display_width(const char *s);

@@ -156,8 +156,8 @@ static void test_units_people_read(void **state)
 	assert_string_equal(buf, "123456");
 	fmt_count(buf, sizeof(buf), 1234567);
 	assert_string_equal(buf, "1.2M");
-	assert_string_equal(plural(1, "peer", "peers"), "peer");
-	assert_string_equal(plural(2, "peer", "peers"), "peers");
+	assert_string_equal(noun_for(1, "peer", "peers"), "peer");
+	assert_string_equal(noun_for(2, "peer", "peers"), "peers");
 }
 
 static void test_json_totals_per_channel_and_pair(void **state)
