@@ -1329,7 +1329,7 @@ static void csv_time(struct ipcd_output *o, uint64_t mono_ns)
  * inode,peer_inode,fd,how,family,src_addr,src_port,dst_addr,dst_port,
  * service,dst_is_listener,tty,direction,writer_side,
  * session,fg_pgrp,key,msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,
- * addr,offset,sharers,collector,count
+ * addr,offset,sharers,sharers_known,collector,count
  *
  * except: creds {pid, uid, gid} is creds_pid, creds_uid, creds_gid; shm's
  * "size" (the object's) is shm_size; fds is "fd:kind:inode:path" per
@@ -1349,7 +1349,7 @@ enum csv_col {
 	CC_FAMILY, CC_SRC_ADDR, CC_SRC_PORT, CC_DST_ADDR, CC_DST_PORT, CC_SERVICE, CC_DST_IS_LISTENER,
 	CC_TTY, CC_DIRECTION, CC_WRITER_SIDE, CC_SESSION, CC_FG_PGRP,
 	CC_KEY, CC_MSQID, CC_MTYPE, CC_PRIO,
-	CC_SEMID, CC_SEMNUM, CC_KIND, CC_SHMID, CC_SHM_SIZE, CC_ADDR, CC_OFFSET, CC_SHARERS,
+	CC_SEMID, CC_SEMNUM, CC_KIND, CC_SHMID, CC_SHM_SIZE, CC_ADDR, CC_OFFSET, CC_SHARERS, CC_SHARERS_KNOWN,
 	CC_COLLECTOR, CC_COUNT,
 	CC_MAX
 };
@@ -1364,7 +1364,7 @@ static const char *const csv_col_names[CC_MAX] = {
 	"family", "src_addr", "src_port", "dst_addr", "dst_port", "service", "dst_is_listener",
 	"tty", "direction", "writer_side", "session", "fg_pgrp",
 	"key", "msqid", "mtype", "prio",
-	"semid", "semnum", "kind", "shmid", "shm_size", "addr", "offset", "sharers",
+	"semid", "semnum", "kind", "shmid", "shm_size", "addr", "offset", "sharers", "sharers_known",
 	"collector", "count",
 };
 
@@ -1547,6 +1547,7 @@ static void row_shm(struct csv_row *r, const struct ipcd_event *e)
 		row_u64(r, CC_ADDR, e->shm_addr);
 	if (e->shm_op == IPCD_SHMOP_FUTEX_WAKE)
 		row_u64(r, CC_OFFSET, e->shm_offset);
+	row_str(r, CC_SHARERS_KNOWN, e->shm_nsharers ? "true" : "false");
 }
 
 /* Part of a quoted cell: its quotes doubled. */

@@ -596,9 +596,10 @@ static void test_pipe_call_names(void **state)
 		   "socketpair,nfds,fds,creds_pid,creds_uid,creds_gid,sock_type,inode,peer_inode,fd,how,family,"  \
 		   "src_addr,src_port,dst_addr,dst_port,service,dst_is_listener,tty,direction,writer_side,"       \
 		   "session,fg_pgrp,key,"                                                                        \
-		   "msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,addr,offset,sharers,collector,count\n"
-/* the 54 meta columns after pipe_name, empty for a pipe */
-#define CSV_PIPE_REST ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
+		   "msqid,mtype,prio,semid,semnum,kind,shmid,shm_size,addr,offset,sharers,sharers_known,"         \
+		   "collector,count\n"
+/* the 55 meta columns after pipe_name, empty for a pipe */
+#define CSV_PIPE_REST ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
 
 static void test_csv_header_then_one_row(void **state)
 {
@@ -649,7 +650,7 @@ static void test_csv_unknown_end_and_lost(void **state)
 	ipcd_endpoint_unknown(&lost.dst);
 	got = render(IPCD_FORMAT_CSV, false, &lost);
 	assert_non_null(strstr(got, ",lost,-1,-1,-1,,,-1,-1,-1,,,12,pipe,,,"
-				    ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,pipe,12\n"));
+				    ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,pipe,12\n"));
 	free(got);
 }
 
