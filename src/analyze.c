@@ -467,18 +467,6 @@ static void report_json(FILE *out, const struct report *r)
 
 /* ---- CSV: one table per section, each with its header row ------------ */
 
-static void csv_end(FILE *out, const struct ipcd_endpoint *ep)
-{
-	char comm[IPCD_COMM_LEN + 1];
-
-	snprintf(comm, sizeof(comm), "%.*s", IPCD_COMM_LEN, ep->pid < 0 ? "" : ep->comm);
-	if (ep->pid < 0)
-		fputc(',', out);
-	else
-		csv_int(out, ep->pid);
-	csv_cell(out, comm, false);
-}
-
 static void report_csv(FILE *out, const struct report *r)
 {
 	char buf[64];
@@ -488,8 +476,8 @@ static void report_csv(FILE *out, const struct report *r)
 	for (size_t i = 0; i < rows(r, r->npairs); i++) {
 		csv_cell(out, "top_talker", true);
 		csv_cell(out, r->pairs[i]->key, false);
-		csv_end(out, &r->pairs[i]->src);
-		csv_end(out, &r->pairs[i]->dst);
+		csv_pid_comm(out, &r->pairs[i]->src);
+		csv_pid_comm(out, &r->pairs[i]->dst);
 		fprintf(out, ",%" PRIu64 ",%" PRIu64 "\n", r->pairs[i]->messages, r->pairs[i]->bytes);
 	}
 	fputs("\nsection,type,channel,messages,bytes\n", out);
@@ -508,8 +496,8 @@ static void report_csv(FILE *out, const struct report *r)
 		fmt_wall_rfc3339(buf, sizeof(buf), o->ts_ns, r->style->mono_to_real_ns);
 		csv_cell(out, buf, false);
 		csv_cell(out, ipcd_type_name(o->type), false);
-		csv_end(out, &o->src);
-		csv_end(out, &o->dst);
+		csv_pid_comm(out, &o->src);
+		csv_pid_comm(out, &o->dst);
 		csv_cell(out, o->channel, false);
 		fputc('\n', out);
 	}

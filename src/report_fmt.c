@@ -159,6 +159,18 @@ void csv_int(FILE *out, int64_t v)
 	fprintf(out, ",%" PRId64, v);
 }
 
+void csv_pid_comm(FILE *out, const struct ipcd_endpoint *ep)
+{
+	char comm[IPCD_COMM_LEN + 1];
+
+	snprintf(comm, sizeof(comm), "%.*s", IPCD_COMM_LEN, ep->pid < 0 ? "" : ep->comm);
+	if (ep->pid < 0)
+		fputc(',', out);
+	else
+		csv_int(out, ep->pid);
+	csv_cell(out, comm, false);
+}
+
 /* The local time of a monotonic timestamp; false if it is out of range. */
 static bool wall_tm(uint64_t mono_ns, int64_t mono_to_real_ns, struct tm *tm, long *nsec)
 {

@@ -44,6 +44,8 @@ void put_label(FILE *out, const char *s, size_t width);
 void csv_cell(FILE *out, const char *s, bool first);
 void csv_uint(FILE *out, uint64_t v);
 void csv_int(FILE *out, int64_t v);
+/* An end as two cells, pid and comm; both empty when the pid is unknown. */
+void csv_pid_comm(FILE *out, const struct ipcd_endpoint *ep);
 
 /* "2026-11-30 18:33:05.123" (local time) of a CLOCK_MONOTONIC timestamp. */
 void fmt_wall_ms(char *buf, size_t len, uint64_t mono_ns, int64_t mono_to_real_ns);

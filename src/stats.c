@@ -387,18 +387,6 @@ static void json_report(struct ipcd_stats *s, FILE *out, const struct ipcd_repor
 
 /* ---- CSV: one table per section, each with its header row ------------ */
 
-static void csv_end(FILE *out, const struct ipcd_endpoint *ep)
-{
-	char comm[IPCD_COMM_LEN + 1];
-
-	snprintf(comm, sizeof(comm), "%.*s", IPCD_COMM_LEN, ep->pid < 0 ? "" : ep->comm);
-	if (ep->pid < 0)
-		fputc(',', out);
-	else
-		csv_int(out, ep->pid);
-	csv_cell(out, comm, false);
-}
-
 static void csv_table(FILE *out, const char *section, struct bucket *table, double secs, bool pairs)
 {
 	size_t n;
@@ -414,8 +402,8 @@ static void csv_table(FILE *out, const char *section, struct bucket *table, doub
 		csv_cell(out, b->type, false);
 		csv_cell(out, b->label, false);
 		if (pairs) {
-			csv_end(out, &b->src);
-			csv_end(out, &b->dst);
+			csv_pid_comm(out, &b->src);
+			csv_pid_comm(out, &b->dst);
 		}
 		fprintf(out, ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, b->count,
 			secs > 0 ? b->count / secs : 0.0, b->bytes, b->min, b->bytes / b->count, b->max);
