@@ -350,14 +350,12 @@ static void text_peers(FILE *out, const struct report *r)
 
 static void report_text(FILE *out, const struct report *r)
 {
-	char from[48], to[48];
+	char span[112];
 
 	fprintf(out, "%" PRIu64 " %s", r->a->events, noun_for(r->a->events, "event", "events"));
 	if (r->a->events) {
-		fmt_wall_ms(from, sizeof(from), r->a->first_ns, r->style->mono_to_real_ns);
-		fmt_wall_ms(to, sizeof(to), r->a->last_ns, r->style->mono_to_real_ns);
-		fprintf(out, ", %s to %s (%.3f s)", from, strncmp(from, to, 11) ? to : to + 11,
-			(r->a->last_ns - r->a->first_ns) / 1e9);
+		fmt_wall_span(span, sizeof(span), r->a->first_ns, r->a->last_ns, r->style->mono_to_real_ns);
+		fprintf(out, ", %s (%.3f s)", span, (r->a->last_ns - r->a->first_ns) / 1e9);
 	}
 	fputc('\n', out);
 	text_talkers(out, r);

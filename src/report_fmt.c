@@ -198,6 +198,18 @@ void fmt_wall_ms(char *buf, size_t len, uint64_t mono_ns, int64_t mono_to_real_n
 		 tm.tm_hour, tm.tm_min, tm.tm_sec, nsec / 1000000);
 }
 
+void fmt_wall_span(char *buf, size_t len, uint64_t start_ns, uint64_t end_ns, int64_t mono_to_real_ns)
+{
+	char from[48], to[48];
+	bool same_day;
+
+	fmt_wall_ms(from, sizeof(from), start_ns, mono_to_real_ns);
+	fmt_wall_ms(to, sizeof(to), end_ns, mono_to_real_ns);
+	/* the same day twice says nothing: the end gets its time of day only (a "?" has no day) */
+	same_day = strlen(from) > 11 && strlen(to) > 11 && !strncmp(from, to, 11);
+	snprintf(buf, len, "%s to %s", from, same_day ? to + 11 : to);
+}
+
 void fmt_wall_rfc3339(char *buf, size_t len, uint64_t mono_ns, int64_t mono_to_real_ns)
 {
 	struct tm tm;

@@ -49,6 +49,8 @@ void csv_pid_comm(FILE *out, const struct ipcd_endpoint *ep);
 
 /* "2026-11-30 18:33:05.123" (local time) of a CLOCK_MONOTONIC timestamp. */
 void fmt_wall_ms(char *buf, size_t len, uint64_t mono_ns, int64_t mono_to_real_ns);
+/* "2026-11-30 18:33:05.123 to 18:33:07.456": the end's date only when it differs. */
+void fmt_wall_span(char *buf, size_t len, uint64_t start_ns, uint64_t end_ns, int64_t mono_to_real_ns);
 /* RFC 3339 with nanoseconds: "2026-11-30T18:33:05.123456789+00:00". */
 void fmt_wall_rfc3339(char *buf, size_t len, uint64_t mono_ns, int64_t mono_to_real_ns);
 

@@ -286,12 +286,10 @@ static void text_table(FILE *out, const char *title, const char *label, struct b
 static void text_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
 			uint64_t start_ns, uint64_t end_ns, double secs)
 {
-	char from[48], to[48];
+	char span[112];
 
-	fmt_wall_ms(from, sizeof(from), start_ns, style->mono_to_real_ns);
-	fmt_wall_ms(to, sizeof(to), end_ns, style->mono_to_real_ns);
-	/* the same day twice says nothing: the end gets its time of day only */
-	fprintf(out, "# %s to %s (%.3f s); ~ marks an estimate\n", from, strncmp(from, to, 11) ? to : to + 11, secs);
+	fmt_wall_span(span, sizeof(span), start_ns, end_ns, style->mono_to_real_ns);
+	fprintf(out, "# %s (%.3f s); ~ marks an estimate\n", span, secs);
 	text_table(out, "Channels", "channel", s->channels, style->top);
 	fputc('\n', out);
 	text_table(out, "Process pairs", "src > dst", s->pairs, style->top);

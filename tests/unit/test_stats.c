@@ -297,6 +297,29 @@ static void test_csv_has_one_table_per_section(void **state)
 	stats_free(s);
 }
 
+/* A clock offset no time fits (a damaged capture): both ends of the window are "?", and nothing else. */
+static void test_a_window_without_a_wall_clock_time(void **state)
+{
+	const struct ipcd_report_style no_clock = { .format = IPCD_FORMAT_TEXT, .top = 10,
+						    .mono_to_real_ns = INT64_MIN };
+	struct ipcd_stats *s = stats_new();
+	struct ipcd_analysis *a = analysis_new();
+	struct ipcd_event e = pipe_event(10, "alpha", 1, 1);
+	char *text;
+
+	(void)state;
+	stats_add(s, &e);
+	text = stats_text(s, &no_clock, 1000000000ull);
+	assert_true(!strncmp(text, "# ? to ? (1.000 s);", 19));
+	free(text);
+	analysis_add(a, &e);
+	text = analysis_text(a, &no_clock);
+	assert_true(!strncmp(text, "1 event, ? to ? (", 17));
+	free(text);
+	analysis_free(a);
+	stats_free(s);
+}
+
 static void test_analysis_in_units_and_words(void **state)
 {
 	struct ipcd_analysis *a = analysis_new();
@@ -377,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_json_totals_per_channel_and_pair),
 		cmocka_unit_test(test_text_reads_at_a_glance),
 		cmocka_unit_test(test_top_n_rows_and_how_many_more),
+		cmocka_unit_test(test_a_window_without_a_wall_clock_time),
 		cmocka_unit_test(test_ephemeral_ports_fold_into_the_server),
 		cmocka_unit_test(test_a_server_on_an_ephemeral_port_is_known_by_its_connects),
 		cmocka_unit_test(test_csv_has_one_table_per_section),
