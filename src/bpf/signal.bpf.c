@@ -133,11 +133,17 @@ int BPF_PROG(ipcd_signal_generate, int sig, struct kernel_siginfo *info,
 {
 	struct ipcd_signal tmp = {};
 
-	if (is_self() || !is_live())
+	if (!is_live())
 		return 0;
 	read_siginfo(&tmp, info);
+	/*
+	 * Our own kill()s are our business; a kernel signal is not, even when
+	 * it fires in an interrupt that stopped ipcdump (a timer often does).
+	 */
 	if (!sent_by_process(tmp.code))
 		tmp.sig_flags |= IPCD_SIGF_KERNEL;
+	else if (is_self())
+		return 0;
 	if ((tmp.sig_flags & IPCD_SIGF_KERNEL) && !cfg_kernel_signals)
 		return 0;
 	if (tmp.sig_flags & IPCD_SIGF_KERNEL)
