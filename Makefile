@@ -3,6 +3,8 @@
 #   make test       unit tests and the end-to-end suite (root), sanitizer build
 #   make bench      benchmarks (root)
 #   make fuzz       libFuzzer harnesses (tests/fuzz), build/fuzz/fuzz_*
+#   make install    the tracer, man pages and bash completion under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
 #   make V=1        show the commands
 
 BUILD    ?= build
@@ -45,7 +47,12 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test bench san progs fuzz
+.PHONY: all clean test bench san progs fuzz install
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 
 all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze
 
@@ -132,6 +139,18 @@ test: all san fuzz $(UNIT_BINS) $(PROG_BINS)
 
 bench: all $(BENCH_BINS)
 	$(Q)bench/run $(BUILD)
+
+# bin, not sbin: ipcdump -r and ipcdump-analyze read captures without root.
+# ipcdump-analyze's page is ipcdump's, by a .so request, as man-db follows it.
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
+	install -m 0755 $(BUILD)/ipcdump $(DESTDIR)$(BINDIR)/ipcdump
+	ln -sf ipcdump $(DESTDIR)$(BINDIR)/ipcdump-analyze
+	install -m 0644 docs/man/ipcdump.8 $(DESTDIR)$(MANDIR)/man8/ipcdump.8
+	echo '.so man8/ipcdump.8' > $(DESTDIR)$(MANDIR)/man8/ipcdump-analyze.8
+	install -m 0644 docs/man/ipcdump-filter.7 $(DESTDIR)$(MANDIR)/man7/ipcdump-filter.7
+	install -m 0644 completions/ipcdump $(DESTDIR)$(COMPDIR)/ipcdump
+	ln -sf ipcdump $(DESTDIR)$(COMPDIR)/ipcdump-analyze
 
 clean:
 	rm -rf $(BUILD)
