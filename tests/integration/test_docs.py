@@ -116,3 +116,10 @@ def type_names():
 def filter_fields():
     """The fields of the filter language, from filter_expr.c's table."""
     return c_table_strings("filter_expr.c", "} fields[] = {")
+
+
+def test_every_option_of_help_is_in_the_readme():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        usage = re.search(r"^## Usage\n(.*?)^## ", f.read(), re.M | re.S).group(1)
+    for opt in re.findall(r"^ *(?:-\w, )?(--[a-z][a-z-]*)", help_text(), re.M):
+        assert re.search(r"^ *(-\w, )?%s(?![\w-])" % re.escape(opt), usage, re.M), "%s is not in README.md" % opt
