@@ -26,7 +26,8 @@ from conftest import IPCDUMP, ROOT  # noqa: E402
 
 README = os.path.join(ROOT, "README.md")
 EXAMPLE_PORT = "8000"
-EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{9} (\S+) \S+ > \S+: ")
+# a time as any --time mode prints it (none, one or two words), the type, the ends
+EVENT_LINE = re.compile(r"^(?:[\d:.-]+ ){0,2}([a-z][a-z-]*) \S+ > \S+: ")
 CSV_HEADER = "time,ts_ns,type,"
 
 
@@ -137,6 +138,9 @@ def test_readme_examples_show_what_they_say(tmp_path):
 def test_event_types_are_read_from_every_format():
     """The check above sees events in each output format, so it can fail."""
     assert event_types(["18:30:38.626140128 pipe 1(seq) > 2(cat): size 6"]) == {"pipe"}
+    assert event_types(["0.000250000 signal 1(sh) > 2(sleep): num 15"]) == {"signal"}
+    assert event_types(["2026-11-30 18:30:38.626140128 pty 1(a) > 2(b): tty /dev/pts/0"]) == {"pty"}
+    assert event_types(["shm 1(a) > <unknown>(<unknown>): op attach"]) == {"shm"}
     assert event_types(['{"time":"x","type":"signal"}']) == {"signal"}
     assert event_types(["time,ts_ns,type,src_pid,a,b,c,d,e,f,g,h,i",
                         "t,1,unix-stream,1,2,3,4,5,6,7,8,9,10"]) == {"unix-stream"}
