@@ -104,3 +104,11 @@ def test_a_capture_file_after_r(tmp_path):
 
 def test_a_command_after_double_dash():
     assert "bash" in complete("-t", "pipe", "--", "bas")
+
+
+def test_every_type_the_filter_takes_after_type():
+    res = subprocess.run([IPCDUMP, "-F", "type == bogus"], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2
+    valid = re.search(r"expected (.*) at column", res.stderr).group(1).split(", ")
+    assert "lost" in valid and "unix-conn" in valid
+    assert set(valid) <= set(complete("type", "==", ""))
