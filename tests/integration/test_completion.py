@@ -94,7 +94,7 @@ def test_filter_fields_after_the_options():
 
 def test_operators_after_a_field_and_types_after_type():
     assert complete("pid", "<") == ["<", "<="]
-    assert sorted(complete("type", "==", "lo")) == ["lo", "loopback", "loopback-tcp", "loopback-udp"]
+    assert sorted(complete("type", "==", "lo")) == ["lo", "loopback", "loopback-tcp", "loopback-tcp-conn", "loopback-udp", "lost"]
 
 
 def test_a_capture_file_after_r(tmp_path):
