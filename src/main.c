@@ -22,6 +22,7 @@
 #include "output.h"
 #include "stream_join.h"
 #include "proc_table.h"
+#include "report_fmt.h"
 #include "tracer.h"
 #include "inet_events.h"
 #include "mq_events.h"
@@ -425,12 +426,6 @@ static void report_losses(struct ipcdump *app)
 	}
 }
 
-/* "1 event", "2 events" */
-static const char *plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
 /* What happened to the events that passed the filters, in this mode. */
 static const char *events_fate(const struct ipcdump *app)
 {
@@ -456,8 +451,8 @@ static void print_summary(struct ipcdump *app)
 		return;
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&app->tracer, c);
-	fprintf(stderr, "ipcdump: %" PRIu64 " event%s %s, %" PRIu64 " lost", app->printed, plural(app->printed),
-		events_fate(app), total);
+	fprintf(stderr, "ipcdump: %" PRIu64 " %s %s, %" PRIu64 " lost", app->printed,
+		noun_for(app->printed, "event", "events"), events_fate(app), total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&app->tracer, c);
 
@@ -661,7 +656,7 @@ static int close_capture(struct ipcdump *app)
 	}
 	if (app->opts->quiet && !dropped)
 		return IPCD_EXIT_OK;
-	fprintf(stderr, "ipcdump: %" PRIu64 " record%s written to %s", records, plural(records),
+	fprintf(stderr, "ipcdump: %" PRIu64 " %s written to %s", records, noun_for(records, "record", "records"),
 		app->opts->write_path);
 	if (dropped)
 		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
@@ -748,8 +743,8 @@ static int filter_capture(struct ipcdump *app)
 		return IPCD_EXIT_FAILURE;
 	}
 	if (!app->opts->quiet)
-		fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " record%s written to %s\n", c.kept, c.seen,
-			plural(c.seen), app->opts->write_path);
+		fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " %s written to %s\n", c.kept, c.seen,
+			noun_for(c.seen, "record", "records"), app->opts->write_path);
 	return IPCD_EXIT_OK;
 }
 
