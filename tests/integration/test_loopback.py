@@ -48,7 +48,9 @@ def test_tcp_short_lived_clients_and_a_server_that_forks(tracer, family):
         assert_tuple(req, family, cport, r["port"])
         assert payload(req) == b"request-%d" % i and req["size"] == 9
         assert req["meta"]["src_call"] == "write" and req["meta"]["dst_call"] == "read"
-        assert req["meta"]["latency_ns"] > 0
+        # a TCP send is seen at its return, and the reader on the other CPU can finish
+        # before it: 0 is a true answer then; the latency is always there
+        assert 0 <= req["meta"]["latency_ns"] < 10**9
         [rep] = of_type(events, "loopback-tcp", dst_port=cport)
         assert_ends(rep, handler, "ipct-thandler", client, "ipct-tcli-%d" % i)
         assert_tuple(rep, family, r["port"], cport)
