@@ -31,7 +31,10 @@ endif
 
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+# userspace: the engine, the families' joins and printers, the filter, the
+# sinks, helpers; the command line's main.c is the one front end outside it
+SRC_DIRS := engine families filter format sinks cli util
+LIB_SRCS := $(filter-out src/cli/main.c,$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -88,12 +91,12 @@ $(BUILD)/san/%.o: src/%.c $(BUILD)/ipcdump.skel.h
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/ipcdump: $(BUILD)/obj/main.o $(LIB_OBJS)
+$(BUILD)/ipcdump: $(BUILD)/obj/cli/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # The same tracer with AddressSanitizer and UBSan, which the tests run.
-$(BUILD)/ipcdump-san: $(BUILD)/san/main.o $(SAN_OBJS)
+$(BUILD)/ipcdump-san: $(BUILD)/san/cli/main.o $(SAN_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
@@ -124,11 +127,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(Q)$(CLANG) $(filter-out -O2 -g,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
 
 # kept: make would take them for intermediates of the pattern rule
-.SECONDARY: $(FUZZ_OBJS) $(BUILD)/fuzzobj/main.o
+.SECONDARY: $(FUZZ_OBJS) $(BUILD)/fuzzobj/cli/main.o
 
 # The capture harness runs the program itself.
-$(BUILD)/fuzz/fuzz_capture: $(BUILD)/fuzzobj/main.o
-$(BUILD)/fuzz/fuzz_capture: FUZZ_OBJS += $(BUILD)/fuzzobj/main.o
+$(BUILD)/fuzz/fuzz_capture: $(BUILD)/fuzzobj/cli/main.o
+$(BUILD)/fuzz/fuzz_capture: FUZZ_OBJS += $(BUILD)/fuzzobj/cli/main.o
 
 san: $(BUILD)/ipcdump-san
 progs: $(PROG_BINS)
@@ -155,4 +158,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/*.d $(BUILD)/fuzzobj/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/san/*/*.d $(BUILD)/fuzzobj/*/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)

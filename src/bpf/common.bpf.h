@@ -14,7 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "../ipcdump.h"
+#include "../records.h"
 
 #ifdef IPCD_DEFINE_SHARED
 #define IPCD_SHARED

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "event.h"
-#include "filter_expr.h"
+#include "engine/event.h"
+#include "filter/filter_expr.h"
 
 #define MAX_EXPR (64u << 10)
 

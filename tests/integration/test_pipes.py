@@ -303,7 +303,7 @@ def test_gzip_gunzip_pipeline_events_each_carry_their_bytes(tmp_path):
 def capture_io_records(path, kind, dir_at, payload_len_at):
     """(pid, dir, payload_len) of each record of one kind in a capture file:
     records follow the 168-byte header; task.pid is at 16, dir (u8) and
-    payload_len (u16) where ipcdump.h puts them in that kind."""
+    payload_len (u16) where records.h puts them in that kind."""
     import struct
     data, at, out = open(path, "rb").read(), 168, []
     while at + 16 <= len(data):

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "capture.h"
-#include "ipcdump.h"
+#include "engine/capture.h"
+#include "records.h"
 
 struct seen {
 	size_t count;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "engine/event.h"
 
 static void test_copy_owns_everything_it_points_to(void **state)
 {

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "filter.h"
-#include "options.h"
+#include "engine/event.h"
+#include "filter/filter.h"
+#include "cli/options.h"
 
 /* Over 100 KiB of filter lists: too big for a test's stack frame. */
 static struct ipcd_options opts;

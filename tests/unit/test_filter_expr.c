@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "filter_expr.h"
+#include "engine/event.h"
+#include "filter/filter_expr.h"
 
 static const uint8_t get_request[] = "GET /index.html HTTP/1.0\r\n";
 

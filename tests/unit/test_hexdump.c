@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "hexdump.h"
+#include "util/hexdump.h"
 
 /* Runs hexdump_write into memory and compares the whole output. */
 static void assert_dump(const void *data, size_t len, const char *indent,

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 struct capture {
 	char *buf;

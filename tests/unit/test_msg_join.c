@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "ipcdump.h"
-#include "msg_join.h"
+#include "engine/event.h"
+#include "records.h"
+#include "engine/msg_join.h"
 
 #define MAX_EVENTS 16
 

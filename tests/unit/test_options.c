@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "options.h"
+#include "cli/options.h"
 
 /* Over 100 KiB of filter lists: too big for a test's stack frame. */
 static struct ipcd_options opts;

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "output.h"
+#include "engine/event.h"
+#include "sinks/output.h"
 
 /* Monotonic 5.000000123 s, which this offset maps to 2023-11-14 22:13:20.000000123 UTC. */
 #define EVENT_TS_NS 5000000123ull

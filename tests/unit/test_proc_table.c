@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "proc_table.h"
+#include "engine/proc_table.h"
 
 static void write_stat(const char *root, const char *pid, const char *content)
 {

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "ipcdump.h"
-#include "sock_table.h"
+#include "engine/event.h"
+#include "records.h"
+#include "families/sock_table.h"
 
 /* The most sockets the table holds before it forgets the oldest half. */
 #define TABLE_MAX 65536

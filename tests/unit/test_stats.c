@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "analyze.h"
-#include "event.h"
-#include "report_fmt.h"
-#include "stats.h"
+#include "sinks/analyze.h"
+#include "engine/event.h"
+#include "util/report_fmt.h"
+#include "sinks/stats.h"
 
 static const struct ipcd_report_style text_style = { .format = IPCD_FORMAT_TEXT, .top = 10 };
 static const struct ipcd_report_style json_style = { .format = IPCD_FORMAT_JSON, .top = 10 };

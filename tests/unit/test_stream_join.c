@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "ipcdump.h"
-#include "stream_join.h"
+#include "engine/event.h"
+#include "records.h"
+#include "engine/stream_join.h"
 
 #define PIPE_INO 77
 #define PIPE_DEV 5

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Capture files (-w, -r): the kernel's records as they came, so that
+ * reading a file back runs them through the same joins, filters and
+ * outputs as live tracing.
+ *
+ * Format: a header (struct ipcd_capture_header: magic, format and record
+ * ABI versions, a byte-order mark, host, kernel, the offset from the
+ * capturing machine's CLOCK_MONOTONIC to wall time), a schema record (the
+ * record kinds, their names and sizes), then records exactly as in
+ * records.h, each self-delimiting by its header's size.  Numbers are in
+ * the capturing machine's byte order, which the mark records; a reader of
+ * the other order refuses the file.  A capture opens with one process
+ * record per process alive at the start, so names resolve on reading.
+ */
+#ifndef IPCD_CAPTURE_H
+#define IPCD_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IPCD_CAPTURE_MAGIC "IPCDCAP"
+#define IPCD_CAPTURE_VERSION 1
+#define IPCD_CAPTURE_BOM 0x01020304u
+/* A record's size is 16 bits: no record is bigger. */
+#define IPCD_CAPTURE_RECORD_MAX (1u << 16)
+
+struct ipcd_capture_header {
+	char magic[8];            /* "IPCDCAP\\0" */
+	uint32_t version;         /* IPCD_CAPTURE_VERSION */
+	uint32_t abi;             /* IPCD_ABI_VERSION of the records */
+	uint32_t bom;             /* IPCD_CAPTURE_BOM as the writer stored it */
+	uint32_t header_size;     /* sizeof this struct, for later versions to grow */
+	int64_t mono_to_real_ns;  /* add to a record's ts_ns for wall time */
+	uint64_t created_ns;      /* wall time of the capture's start */
+	char host[64];
+	char kernel[64];
+};
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct capture_writer;
+
+/* Creates (or truncates) path for writing, mode 0600 if new: what ipcdump writes holds payloads. */
+FILE *capture_create_private(const char *path);
+
+/*
+ * path "-": stdout.  A thread writes, so tracing never waits on the disk.
+ * compress: the file is one zstd stream (the reader tells by its magic).
+ */
+struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
+					   size_t errlen);
+/* Queues one record (copied); false if it had to be dropped (the disk is too slow). */
+bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
+/*
+ * Ends the current file and starts the next (path.1, path.2, ...) with its
+ * own header; the caller then adds what a file opens with (the process
+ * snapshot).  false for stdout.
+ */
+bool capture_writer_rotate(struct capture_writer *w);
+/* Bytes queued for the current file so far, its header included. */
+uint64_t capture_writer_file_bytes(const struct capture_writer *w);
+/* Writes what is queued and closes; 0, or -errno of the first write error. */
+int capture_writer_close(struct capture_writer *w);
+uint64_t capture_writer_records(const struct capture_writer *w);
+uint64_t capture_writer_dropped(const struct capture_writer *w);
+
+/*
+ * The channel a data record belongs to, keyed as the events made of it
+ * name theirs (struct ipcd_event.chan_key); false for what every capture
+ * keeps (processes, names, paths, lifecycle).  The filter mode copies the
+ * records of the channels with a matching event.
+ */
+bool capture_record_channel(const void *rec, size_t size, uint64_t *key);
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct capture_reader;
+
+typedef int (*capture_record_fn)(void *ctx, void *rec, size_t size);
+
+/* Opens and checks the header; NULL with a one-line reason in err. */
+struct capture_reader *capture_reader_open(const char *path, char *err, size_t errlen);
+const struct ipcd_capture_header *capture_reader_header(const struct capture_reader *r);
+/*
+ * Hands every record (the schema excepted) to fn until the end (returns 0), fn returning
+ * non-zero (returns it), or damage: every whole record before it is
+ * handed over, then -1 with a one-line reason naming the offset in err.
+ */
+int capture_reader_run(struct capture_reader *r, capture_record_fn fn, void *ctx, char *err, size_t errlen);
+void capture_reader_close(struct capture_reader *r);
+
+#endif /* IPCD_CAPTURE_H */

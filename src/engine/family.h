@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An IPC family (pipes, signals, unix sockets, loopback, ptys, message
+ * queues, shared memory): everything the engine, the filter and the
+ * printers know of it, in one struct.  The engine, the capture code, the
+ * tracer and the printers loop over the registry (engine/registry.c); they
+ * name no family.  A new family is a BPF collector (src/bpf/NAME.bpf.c), a
+ * join (src/families/NAME_join.c), a printer (src/families/NAME_print.c)
+ * and one line in the registry.
+ */
+#ifndef IPCD_ENGINE_FAMILY_H
+#define IPCD_ENGINE_FAMILY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine/event.h"
+#include "engine/options.h"
+#include "records.h"
+
+struct ipcdump_bpf;
+struct json_writer;
+struct stream_join;
+struct proc_table;
+struct text_kv;
+struct csv_row;
+struct ipcd_print_style;
+
+typedef void (*ipcd_emit_fn)(void *ctx, const struct ipcd_event *e);
+
+/* What the engine lends a family's join. */
+struct ipcd_family_env {
+	ipcd_emit_fn emit;            /* each event made, to the filter and the sinks */
+	void *emit_ctx;
+	/* a pid's comm, for a sender only a message names; NULL if unknown */
+	const char *(*comm)(void *ctx, uint32_t pid);
+	void *comm_ctx;
+	struct stream_join *streams;  /* the byte-stream join pipes, unix stream sockets and TCP share */
+	/* how far a pipe's reader has read, from the kernel's table (live only; NULL reading a file) */
+	bool (*pipe_read_offset)(void *ctx, const struct ipcd_pipe_key *key, uint64_t *r_off);
+	void *read_offset_ctx;
+};
+
+/* One kind of kernel record (IPCD_REC_*) and what to do with it. */
+struct ipcd_record_kind {
+	uint16_t kind;
+	uint16_t min_size;   /* a shorter record is damaged and skipped */
+	const char *name;    /* as the capture schema names it */
+	void (*on_record)(void *state, const void *rec, size_t size);
+	/*
+	 * The channel a data record belongs to, keyed as the events made of it
+	 * name theirs (ipcd_event.chan_key); NULL, or false: kept whole by a
+	 * filtered capture (names, paths, lifecycle).
+	 */
+	bool (*channel_key)(const void *rec, size_t size, uint64_t *key);
+};
+
+/* A -t name: "u", "unix" (and another, "kill" for "signal") for a set of event types. */
+struct ipcd_type_alias {
+	const char *short_name;
+	const char *long_name;
+	const char *other_name;   /* NULL if none */
+	uint32_t types;           /* IPCD_TYPE_BIT mask */
+};
+
+/*
+ * How a family's events print: the part of an event that is the family's
+ * own ("meta" in JSON), in each format, side by side.  The format's writer
+ * (src/format/) prints time, type, both ends, flags and payload around it.
+ */
+struct ipcd_printer {
+	void (*text)(struct text_kv *kv, const struct ipcd_event *e, const struct ipcd_print_style *style);
+	void (*json)(struct json_writer *jw, const struct ipcd_event *e, const struct ipcd_print_style *style);
+	void (*csv)(struct csv_row *row, const struct ipcd_event *e, const struct ipcd_print_style *style);
+	/* one line naming the event's channel: "pipe:[123]", "/tmp/s", "127.0.0.1:80", "/dev/pts/3" */
+	void (*channel)(const struct ipcd_event *e, char *buf, size_t len);
+};
+
+struct ipcd_family {
+	const char *name;                 /* "unix", as ipcdump --version lists collectors */
+	enum ipcd_collector collector;    /* its BPF collector */
+	const char *prog_prefix;          /* its BPF programs are named ipcd_<name>_... */
+	uint32_t types;                   /* the event types it makes (IPCD_TYPE_BIT mask) */
+	uint32_t lifecycle_types;         /* of those, the ones --lifecycle adds */
+	const struct ipcd_type_alias *aliases;  /* its -t names, NULL-name terminated */
+	const struct ipcd_record_kind *records; /* zero-kind terminated */
+	const struct ipcd_printer *printer;
+
+	/* the collector's rodata and map sizes, between open and load */
+	void (*configure)(struct ipcdump_bpf *skel, const struct ipcd_options *opts, bool loaded);
+
+	void *(*new)(const struct ipcd_family_env *env);
+	void (*free)(void *state);
+	/* pending halves older than max_age_ns go out as they are */
+	void (*expire)(void *state, uint64_t now_ns, uint64_t max_age_ns);
+	/* every second or so: memory to give back */
+	void (*collect)(void *state);
+	/* at the end: everything pending goes out */
+	void (*flush)(void *state);
+	/* names the join knows and the records did not carry, before the filter sees the event */
+	void (*describe)(const void *state, struct ipcd_event *e);
+	void (*process_exited)(void *state, uint32_t pid);
+	/* out of memory: events lost (dropped), and writes reported early to bound memory (evicted) */
+	uint64_t (*dropped)(const void *state);
+	uint64_t (*evicted)(const void *state);
+};
+
+#endif /* IPCD_ENGINE_FAMILY_H */

@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "engine/event.h"
+#include "ipcdump.skel.h"
+#include "families/tcp_listeners.h"
+#include "engine/tracer.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define TREE_MAX_LIVE 65536  /* processes of a traced tree alive at once */
+
+struct collector_desc {
+	enum ipcd_collector id;
+	const char *prog_prefix;  /* its programs are named ipcd_<prefix>_... */
+	uint32_t types;           /* event types it serves */
+	bool tracefs;             /* attaches classic tracepoints */
+};
+
+static const struct collector_desc collectors[] = {
+	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
+	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
+	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
+	{ IPCD_COLL_PTY, "ipcd_pty_", IPCD_TYPE_BIT(IPCD_TYPE_PTY), true },
+	{ IPCD_COLL_SHM, "ipcd_shm_", IPCD_TYPE_BIT(IPCD_TYPE_SHM), true },
+	{ IPCD_COLL_MQ, "ipcd_mq_", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP), true },
+	{ IPCD_COLL_INET, "ipcd_inet_", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) |
+	  IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN), true },
+	/* Process lifecycle: no events of its own, loaded with any other. */
+	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
+};
+#define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
+
+static const struct collector_desc *collector_of(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (!strncmp(name, collectors[i].prog_prefix, strlen(collectors[i].prog_prefix)))
+			return &collectors[i];
+	return NULL;
+}
+
+/*
+ * IPCD_TIMING=1: how long each start-up phase took, one line each on
+ * stderr (bench/startup shows them): where the time before "tracing" goes.
+ */
+void ipcd_timing(const char *phase)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	if (!getenv("IPCD_TIMING"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec)
+		fprintf(stderr, "ipcdump: timing: %-28s %7.1f ms\n", phase,
+			(now.tv_sec - last.tv_sec) * 1e3 + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
+}
+
+/* libbpf talks a lot; keep its warnings only, and only with IPCD_DEBUG. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !getenv("IPCD_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* Classic tracepoints are found through tracefs, which may not be mounted. */
+static int ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat(TRACEFS "/events", &st) || !stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+static uint32_t round_ring_size(uint64_t size)
+{
+	uint32_t ring = 4096;
+
+	while (ring < size && ring < (1u << 30))
+		ring <<= 1;
+	return ring;
+}
+
+static uint32_t filter_flags(const struct ipcd_options *o)
+{
+	return (o->src_pids.count ? IPCD_FILT_SRC_PID : 0) | (o->dst_pids.count ? IPCD_FILT_DST_PID : 0) |
+	       (o->any_pids.count ? IPCD_FILT_ANY_PID : 0) | (o->src_comms.count ? IPCD_FILT_SRC_COMM : 0) |
+	       (o->dst_comms.count ? IPCD_FILT_DST_COMM : 0) | (o->any_comms.count ? IPCD_FILT_ANY_COMM : 0) |
+	       (ipcd_tracing_tree(o) ? (o->inside ? IPCD_FILT_TREE_BOTH : IPCD_FILT_TREE_ANY) : 0);
+}
+
+/* The unix collector tells syscalls apart by number, which differ per architecture. */
+static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
+{
+	nr->read = SYS_read;
+	nr->write = SYS_write;
+	nr->readv = SYS_readv;
+	nr->writev = SYS_writev;
+	nr->sendto = SYS_sendto;
+	nr->sendmsg = SYS_sendmsg;
+	nr->sendmmsg = SYS_sendmmsg;
+	nr->recvfrom = SYS_recvfrom;
+	nr->recvmsg = SYS_recvmsg;
+	nr->recvmmsg = SYS_recvmmsg;
+	nr->sendfile = SYS_sendfile;
+	nr->splice = SYS_splice;
+	nr->close = SYS_close;
+	nr->shutdown = SYS_shutdown;
+}
+
+/* The socket types the unix collector reports, as bits 1 << SOCK_*. */
+static uint32_t unix_sock_types(uint32_t types)
+{
+	uint32_t bits = 0;
+
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM))
+		bits |= 1u << IPCD_SOCK_STREAM;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM))
+		bits |= 1u << IPCD_SOCK_DGRAM;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
+		bits |= 1u << IPCD_SOCK_SEQPACKET;
+	return bits;
+}
+
+/* The protocols the loopback collector reports, as bits 1 << IPCD_PROTO_*. */
+static uint64_t inet_protos(uint32_t types)
+{
+	uint64_t bits = 0;
+
+	if (types & (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN)))
+		bits |= 1ull << IPCD_PROTO_TCP;
+	if (types & IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
+		bits |= 1ull << IPCD_PROTO_UDP;
+	return bits;
+}
+
+/* Lifecycle hooks (close is a hot syscall) load only when asked for. */
+static bool program_wanted(const struct bpf_program *prog, const struct ipcd_options *o)
+{
+	return o->lifecycle || !strstr(bpf_program__name(prog), "_life_");
+}
+
+/*
+ * The big per-channel tables, sized for the collector that uses them; one
+ * entry when it is not loaded, since making room (a preallocated LRU) is
+ * a good part of the start-up.
+ */
+static uint32_t channels_for(const struct ipcd_options *o, const bool *enabled, enum ipcd_collector c)
+{
+	return enabled[c] ? o->max_channels : 1;
+}
+
+static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
+{
+	struct bpf_program *prog;
+	int ncpus = libbpf_num_possible_cpus();
+	uint32_t ring = round_ring_size(o->buffer_size);
+
+	skel->rodata->cfg_self_tgid = getpid();
+	skel->rodata->cfg_payload_max = ipcd_payload_limit(o);
+	skel->rodata->cfg_filters = filter_flags(o);
+	skel->rodata->cfg_kernel_signals = o->kernel_signals;
+	set_syscall_nrs((struct ipcd_syscall_nrs *)&skel->rodata->cfg_nr);
+	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
+	skel->rodata->cfg_unix_sock_types = unix_sock_types(o->types);
+	skel->rodata->cfg_inet_protos = inet_protos(o->types);
+	skel->rodata->cfg_mq_lifecycle = o->lifecycle;
+	skel->rodata->cfg_mq_kinds = ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV)) ? 1u << IPCD_MQ_SYSV : 0) |
+				     ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX)) ? 1u << IPCD_MQ_POSIX : 0);
+	bpf_map__set_max_entries(skel->maps.events, ring);
+	/*
+	 * Past this many pipes or sockets in use at once, the least recently
+	 * used lose their byte counters, and their next bytes may not join.
+	 */
+	bpf_map__set_max_entries(skel->maps.pipe_states, channels_for(o, enabled, IPCD_COLL_PIPE));
+	bpf_map__set_max_entries(skel->maps.unix_states, channels_for(o, enabled, IPCD_COLL_UNIX));
+	bpf_map__set_max_entries(skel->maps.new_socks, channels_for(o, enabled, IPCD_COLL_UNIX));
+	/* read and written only when a filter runs in the kernel */
+	bpf_map__set_max_entries(skel->maps.sent_chans, skel->rodata->cfg_filters ? o->max_channels : 1);
+	/* a tree's live processes are there too: a whole build's worth */
+	if (ipcd_tracing_tree(o))
+		bpf_map__set_max_entries(skel->maps.pid_filter, TREE_MAX_LIVE);
+	/* a quarter full: time to read it, well before it overflows */
+	skel->rodata->cfg_wakeup_bytes = ring / 4;
+	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
+	bpf_object__for_each_program(prog, skel->obj) {
+		const struct collector_desc *c = collector_of(prog);
+
+		bpf_program__set_autoload(prog, c && enabled[c->id] && program_wanted(prog, o));
+	}
+}
+
+static int open_and_load(struct ipcd_tracer *t, const struct ipcd_options *o, const bool *enabled)
+{
+	int err;
+
+	t->skel = ipcdump_bpf__open();
+	if (!t->skel)
+		return -errno;
+	configure(t->skel, o, enabled);
+	ipcd_timing("open skeleton");
+	err = ipcdump_bpf__load(t->skel);
+	ipcd_timing("load and verify");
+	if (err) {
+		ipcdump_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+static int set_side(int map_fd, const void *key, uint8_t side)
+{
+	uint8_t sides = 0;
+
+	bpf_map_lookup_elem(map_fd, key, &sides);
+	sides |= side;
+	return bpf_map_update_elem(map_fd, key, &sides, BPF_ANY);
+}
+
+static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o, const uint32_t *tree,
+			     size_t tree_count)
+{
+	int pids = bpf_map__fd(t->skel->maps.pid_filter);
+	int comms = bpf_map__fd(t->skel->maps.comm_filter);
+	const struct { const struct ipcd_id_list *list; uint8_t side; } pid_lists[] = {
+		{ &o->src_pids, IPCD_SIDE_SRC }, { &o->dst_pids, IPCD_SIDE_DST }, { &o->any_pids, IPCD_SIDE_ANY },
+	};
+	const struct { const struct ipcd_comm_list *list; uint8_t side; } comm_lists[] = {
+		{ &o->src_comms, IPCD_SIDE_SRC }, { &o->dst_comms, IPCD_SIDE_DST }, { &o->any_comms, IPCD_SIDE_ANY },
+	};
+
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < pid_lists[l].list->count; i++)
+			set_side(pids, &pid_lists[l].list->ids[i], pid_lists[l].side);
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < comm_lists[l].list->count; i++)
+			set_side(comms, comm_lists[l].list->comms[i], comm_lists[l].side);
+	for (size_t i = 0; i < tree_count; i++)
+		set_side(pids, &tree[i], IPCD_SIDE_TREE);
+}
+
+int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid)
+{
+	return set_side(bpf_map__fd(t->skel->maps.pid_filter), &pid, IPCD_SIDE_TREE);
+}
+
+/*
+ * The host's own addresses, for the loopback collector: traffic between two
+ * of them never leaves the host.  v4-mapped, as the collector keys them.
+ */
+static void fill_local_addrs(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.local_addrs);
+	struct ifaddrs *ifs, *ifa;
+	uint8_t one = 1;
+
+	if (getifaddrs(&ifs))
+		return;
+	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
+		uint8_t key[16] = { 0 };
+
+		if (!ifa->ifa_addr)
+			continue;
+		if (ifa->ifa_addr->sa_family == AF_INET) {
+			key[10] = key[11] = 0xff;
+			memcpy(key + 12, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
+		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
+			memcpy(key, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		bpf_map_update_elem(map, key, &one, BPF_ANY);
+	}
+	freeifaddrs(ifs);
+}
+
+static void add_listener(void *ctx, uint16_t port, const struct ipcd_task *task)
+{
+	uint32_t key = port;
+
+	bpf_map_update_elem(*(int *)ctx, &key, task, BPF_ANY);
+}
+
+/* TCP servers listening already: their listen() is past, so a connect names them from /proc. */
+static void fill_listeners(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.listeners);
+
+	tcp_listeners_scan("/proc", add_listener, &map);
+}
+
+/* The keys of the SysV queues that exist already; msgget teaches the collector the rest. */
+static void fill_sysv_keys(struct ipcd_tracer *t)
+{
+	int map = bpf_map__fd(t->skel->maps.sysv_keys);
+	FILE *f = fopen("/proc/sysvipc/msg", "re");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		long long key, id;
+		int32_t k, i;
+
+		if (sscanf(line, "%lld %lld", &key, &id) != 2)
+			continue;
+		k = (int32_t)key;
+		i = (int32_t)id;
+		bpf_map_update_elem(map, &i, &k, BPF_ANY);
+	}
+	fclose(f);
+}
+
+/* The skeleton's destroy detaches what it owns. */
+static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, struct bpf_link *link)
+{
+	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
+		if (*t->skel->skeleton->progs[i].prog == prog)
+			*t->skel->skeleton->progs[i].link = link;
+}
+
+/*
+ * IPCD_TEST_REFUSE=pipe,signal makes those collectors fail to attach as a
+ * kernel that refuses them would ("*": all of them): the tests' way to
+ * check that the others still run.
+ */
+static bool refused_for_test(const struct collector_desc *c)
+{
+	const char *list = getenv("IPCD_TEST_REFUSE");
+	const char *name = ipcd_collector_name(c->id);
+	size_t len = strlen(name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (*p == '*' && (p[1] == ',' || p[1] == '\0'))
+			return true;
+		if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *c, const char **why)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	if (refused_for_test(c)) {
+		*why = "IPCD_TEST_REFUSE";
+		return -EPERM;
+	}
+
+	if (c->tracefs && (err = ensure_tracefs())) {
+		*why = "cannot mount tracefs at " TRACEFS;
+		return err;
+	}
+	/*
+	 * Syscall exits before entries: an exit without its entry is picked up
+	 * as a call begun before tracing, but an entry whose exit came before
+	 * the exit was attached would stay "in flight" on its pipe.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, t->skel->obj) {
+			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
+
+			if (collector_of(prog) != c || is_exit != (pass == 0) || !bpf_program__autoload(prog))
+				continue;
+			link = bpf_program__attach(prog);
+			if (!link) {
+				*why = bpf_program__name(prog);
+				return -errno;
+			}
+			keep_link(t, prog, link);
+		}
+	}
+	return 0;
+}
+
+static void detach_collector(struct ipcd_tracer *t, const struct collector_desc *c)
+{
+	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++) {
+		struct bpf_link **link = t->skel->skeleton->progs[i].link;
+
+		if (collector_of(*t->skel->skeleton->progs[i].prog) == c && *link) {
+			bpf_link__destroy(*link);
+			*link = NULL;
+		}
+	}
+}
+
+static bool any_enabled(const bool *enabled)
+{
+	for (int i = 0; i < IPCD_COLL_MAX; i++)
+		if (enabled[i])
+			return true;
+	return false;
+}
+
+/* Process bookkeeping alone reports nothing: it does not count. */
+static bool any_event_collector(const bool *running)
+{
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (running[collectors[i].id] && collectors[i].types)
+			return true;
+	return false;
+}
+
+/*
+ * Loads everything wanted (t->skel holds it on success, and 0 is returned).
+ * If the kernel refuses, finds which collectors it refuses by loading each
+ * alone: refused[id] gets the error of each that failed, and the load's
+ * error is returned with nothing loaded.  -EPERM and -EACCES refuse BPF as
+ * a whole: not worth asking per collector.
+ */
+static int find_loadable(struct ipcd_tracer *t, const struct ipcd_options *o, int *refused)
+{
+	bool alone[IPCD_COLL_MAX];
+	int rc, first;
+
+	memset(refused, 0, IPCD_COLL_MAX * sizeof(*refused));
+	first = open_and_load(t, o, t->wanted);
+	if (!first || first == -EPERM || first == -EACCES)
+		return first;
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		if (!t->wanted[id])
+			continue;
+		memset(alone, 0, sizeof(alone));
+		alone[id] = true;
+		rc = open_and_load(t, o, alone);
+		if (rc) {
+			refused[id] = rc;
+		} else {
+			ipcdump_bpf__destroy(t->skel);
+			t->skel = NULL;
+		}
+	}
+	return first;
+}
+
+/*
+ * Loads everything wanted; if the kernel refuses, finds which collectors it
+ * refuses, warns about those and loads the rest.
+ */
+static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, FILE *err)
+{
+	int refused[IPCD_COLL_MAX];
+	int rc;
+
+	memcpy(t->running, t->wanted, sizeof(t->running));
+	rc = find_loadable(t, o, refused);
+	if (!rc)
+		return 0;
+	if (rc == -EPERM || rc == -EACCES) {
+		fprintf(err, "ipcdump: the kernel refused to load BPF programs (%s): "
+			"BPF may be disabled or restricted\n", strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		if (!refused[id])
+			continue;
+		fprintf(err, "ipcdump: warning: %s collector not loaded: %s; tracing the others\n",
+			ipcd_collector_name(id), strerror(-refused[id]));
+		t->running[id] = false;
+	}
+	if (!any_event_collector(t->running)) {
+		fprintf(err, "ipcdump: no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	rc = open_and_load(t, o, t->running);
+	if (rc) {
+		fprintf(err, "ipcdump: cannot load BPF programs: %s\n", strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int check_environment(FILE *err)
+{
+	struct stat st;
+
+	if (geteuid() != 0) {
+		fprintf(err, "ipcdump: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		fprintf(err, "ipcdump: kernel BTF is missing (/sys/kernel/btf/vmlinux): "
+			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* The options a probe loads with: every program, and maps as small as they go. */
+static void probe_options(struct ipcd_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->types = ~0u;
+	o->lifecycle = true;
+	o->buffer_size = 4096;
+	o->max_channels = 1024;
+}
+
+/*
+ * For --version: which collectors this kernel lets us load, each loaded and
+ * verified (never attached).  The same fallback tracing uses: all at once,
+ * and each alone only if that fails.
+ */
+void ipcd_tracer_probe(FILE *out)
+{
+	static struct ipcd_options o;  /* its pid lists are big for a stack */
+	struct ipcd_tracer t;
+	int refused[IPCD_COLL_MAX] = { 0 };
+	const char *whole = NULL;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0) {
+		fprintf(out, "collectors: not probed: loading BPF needs root (run ipcdump --version as root)\n");
+		return;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(out, "collectors: none can load: kernel BTF is missing (/sys/kernel/btf/vmlinux)\n");
+		return;
+	}
+	probe_options(&o);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		t.wanted[collectors[i].id] = true;
+	rc = find_loadable(&t, &o, refused);
+	ipcdump_bpf__destroy(t.skel);
+	if (rc == -EPERM || rc == -EACCES)
+		whole = "the kernel refuses BPF programs";
+	fprintf(out, "collectors (loaded and verified here, not attached):\n");
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		enum ipcd_collector id = collectors[i].id;
+
+		fprintf(out, "  %-9s ", ipcd_collector_name(id));
+		if (whole)
+			fprintf(out, "cannot load: %s (%s)\n", whole, strerror(-rc));
+		else if (refused[id])
+			fprintf(out, "cannot load: %s\n", strerror(-refused[id]));
+		else if (refused_for_test(&collectors[i]))
+			fprintf(out, "cannot attach: IPCD_TEST_REFUSE\n");
+		else
+			fprintf(out, "can load\n");
+	}
+}
+
+int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, const uint32_t *tree,
+		      size_t tree_count, ipcd_record_fn on_record, void *ctx, FILE *err)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	libbpf_set_print(libbpf_quiet);
+	if ((rc = check_environment(err)))
+		return rc;
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		t->wanted[collectors[i].id] = (opts->types & collectors[i].types) != 0;
+	if (!any_enabled(t->wanted))
+		return 0;
+	/* Process bookkeeping serves every other collector. */
+	t->wanted[IPCD_COLL_PROC] = true;
+	if ((rc = load_collectors(t, opts, err)))
+		return rc;
+	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
+		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not load\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	fill_filter_maps(t, opts, tree, tree_count);
+	if (t->running[IPCD_COLL_INET]) {
+		fill_local_addrs(t);
+		fill_listeners(t);
+	}
+	if (t->running[IPCD_COLL_MQ])
+		fill_sysv_keys(t);
+	ipcd_timing("fill maps");
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
+	if (!t->rb) {
+		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));
+		return IPCD_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		const struct collector_desc *c = &collectors[i];
+		const char *why = "";
+
+		if (!t->running[c->id])
+			continue;
+		rc = attach_collector(t, c, &why);
+		ipcd_timing(ipcd_collector_name(c->id));
+		if (rc) {
+			fprintf(err, "ipcdump: warning: %s collector not attached (%s: %s); tracing the others\n",
+				ipcd_collector_name(c->id), why, strerror(-rc));
+			detach_collector(t, c);
+			t->running[c->id] = false;
+		}
+	}
+	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
+		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not attach\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	if (!any_event_collector(t->running)) {
+		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");
+		return IPCD_EXIT_FAILURE;
+	}
+	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_LIVE, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/*
+ * Unhooking a syscall tracepoint waits for an RCU grace period (about 70 ms
+ * each here, one after the other): a child takes over the hooks and unhooks
+ * them after ipcdump has exited.  Our own closes are then only dropped
+ * references.  The hooks do nothing by then (tracing_state is stopped).
+ */
+static void unhook_in_background(struct ipcdump_bpf *skel)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid != 0)
+		return;  /* the parent, or fork failed: the parent unhooks itself */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		/* let whoever reads our output see its end now */
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+	}
+	setsid();
+	/* named apart, so that `pkill -x ipcdump` and tools counting tracers can tell */
+	prctl(PR_SET_NAME, "ipcdump-unhook", 0, 0, 0);
+	ipcdump_bpf__destroy(skel);
+	_exit(0);
+}
+
+void ipcd_tracer_stop(struct ipcd_tracer *t)
+{
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	if (t->skel) {
+		__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
+		unhook_in_background(t->skel);
+	}
+	ipcdump_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/* The pseudo-terminal number of fd, if it is one side of a pseudo-terminal. */
+static bool pty_index_of(int fd, const struct stat *st, uint32_t *index)
+{
+	unsigned int major = major(st->st_rdev), minor = minor(st->st_rdev);
+	unsigned int n;
+
+	if (!S_ISCHR(st->st_mode))
+		return false;
+	/* slaves: majors 136-143, 256 each; the master: /dev/ptmx, 5:2 */
+	if (major >= 136 && major < 144) {
+		*index = (major - 136) * 256 + minor;
+		return true;
+	}
+	if (major == 5 && minor == 2 && !ioctl(fd, TIOCGPTN, &n)) {
+		*index = n;
+		return true;
+	}
+	return false;
+}
+
+void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
+{
+	struct ipcd_pipe_key key = {};
+	struct stat st;
+	uint8_t one = 1;
+	uint32_t index;
+
+	if (!t->skel || fstat(fd, &st))
+		return;
+	if (t->running[IPCD_COLL_PTY] && pty_index_of(fd, &st, &index))
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_ptys), &index, &one, BPF_ANY);
+	if (!t->running[IPCD_COLL_PIPE] || !S_ISFIFO(st.st_mode))
+		return;
+	key.ino = st.st_ino;
+	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */
+	key.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_pipes), &key, &one, BPF_ANY);
+}
+
+int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
+{
+	int rc;
+
+	if (!t->rb) {
+		usleep(timeout_ms * 1000);
+		return 0;
+	}
+	/*
+	 * Sleeps until the ring fills up or the timeout; records written
+	 * without a wakeup (most of them) are then taken by the consume.
+	 */
+	rc = ring_buffer__poll(t->rb, timeout_ms);
+	if (rc < 0)
+		return rc;
+	return ring_buffer__consume(t->rb);
+}
+
+/* How long calls in flight at the stop get to finish their exits. */
+#define STOP_GRACE_US 20000
+
+void ipcd_tracer_quiesce(struct ipcd_tracer *t)
+{
+	if (!t->skel)
+		return;
+	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_STOPPED, __ATOMIC_SEQ_CST);
+	usleep(STOP_GRACE_US);
+}
+
+int ipcd_tracer_drain(struct ipcd_tracer *t)
+{
+	return t->rb ? ring_buffer__consume(t->rb) : 0;
+}
+
+uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c)
+{
+	if (!t->skel || c >= IPCD_COLL_MAX)
+		return 0;
+	return __atomic_load_n(&t->skel->bss->counters.lost[c], __ATOMIC_RELAXED);
+}
+
+bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off)
+{
+	struct ipcd_tracer *t = tracer;
+	struct ipcd_pipe_state pst;
+	struct ipcd_unix_stream_state ust;
+
+	if (!t->skel)
+		return false;
+	if (key->kind == IPCD_STREAM_UNIX) {
+		if (!t->running[IPCD_COLL_UNIX] ||
+		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.unix_states), &key->ino, &ust))
+			return false;
+		*r_off = ust.r_off;
+		return true;
+	}
+	if (!t->running[IPCD_COLL_PIPE] ||
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &pst))
+		return false;
+	*r_off = pst.r_off;
+	return true;
+}
+
+void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		const struct collector_desc *c = &collectors[i];
+
+		if (!t->running[c->id] || !c->types)
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s", used ? ", " : "",
+				 ipcd_collector_name(c->id));
+	}
+}
