@@ -21,6 +21,7 @@ enum long_only_option {
 	OPT_LIFECYCLE,
 	OPT_STATS,
 	OPT_ANALYZE,
+	OPT_PRINT,
 	OPT_FOLLOW,
 	OPT_INSIDE,
 	OPT_TIME,
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
 	{ "compress", no_argument, NULL, 'z' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "analyze", no_argument, NULL, OPT_ANALYZE },
+	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "follow", required_argument, NULL, OPT_FOLLOW },
 	{ "inside", no_argument, NULL, OPT_INSIDE },
 	{ "user", required_argument, NULL, 'u' },
@@ -106,6 +108,8 @@ void ipcd_print_usage(FILE *out)
 	      "                         most connected\n"
 	      "  -L, --no-lost          do not report lost events as they happen\n"
 	      "  -w, --write FILE       write a capture file (- for stdout), not events\n"
+	      "      --print            with -w, print the events too (--stats and\n"
+	      "                         --analyze report on them too)\n"
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of\n"
 	      "                         tracing; with -w and a filter, write the channels\n"
 	      "                         it matches\n"
@@ -493,6 +497,7 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
 	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
 	case OPT_ANALYZE: opts->analyze = true; return -1;
+	case OPT_PRINT: opts->print = true; return -1;
 	case OPT_STATS:
 		opts->stats = true;
 		if (arg) {
@@ -685,6 +690,12 @@ static int command_start(int argc, char **argv)
 	return argc;
 }
 
+/* With -w, something prints to stdout or -o's file too: the events (--print) or a report. */
+static bool prints_with_capture(const struct ipcd_options *opts)
+{
+	return opts->print || opts->stats || opts->analyze;
+}
+
 /* What only makes sense together: one line about the first thing wrong. */
 static int check_combinations(const struct ipcd_options *opts, FILE *err)
 {
@@ -694,8 +705,11 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
 	if ((opts->rotate_bytes || opts->rotate_secs) && (!opts->write_path || !strcmp(opts->write_path, "-")))
 		return usage_error(err, "-C and -G need -w with a file name%s", "");
-	if (opts->output_path && opts->write_path)
+	if (opts->output_path && opts->write_path && !prints_with_capture(opts))
 		return usage_error(err, "-o and -w: -w writes the events already, as a capture%s", "");
+	if (prints_with_capture(opts) && !opts->output_path && opts->write_path && !strcmp(opts->write_path, "-"))
+		return usage_error(err, "-w - writes the capture to stdout: --print, --stats and --analyze "
+				   "need -o FILE with it%s", "");
 	if (opts->compress && !opts->write_path)
 		return usage_error(err, "-z needs -w%s", "");
 	if (opts->read_path && tree)

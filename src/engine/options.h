@@ -63,6 +63,7 @@ struct ipcd_options {
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file to read instead of tracing */
 	bool compress;               /* -z: zstd-compressed capture files */
+	bool print;                  /* --print: with -w, print the events too (tcpdump -w FILE --print) */
 	uint64_t rotate_bytes;       /* -C: a new capture file past this size, 0: never */
 	uint64_t rotate_secs;        /* -G: a new capture file this often, 0: never */
 	bool stats;                  /* --stats: totals instead of events */

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <uthash.h>
 #include "sinks/analyze.h"
+#include "sinks/sinks.h"
+#include "engine/pipeline.h"
 #include "engine/grow.h"
 #include "util/json_writer.h"
 #include "sinks/output.h"
@@ -531,4 +533,70 @@ void analysis_report(const struct ipcd_analysis *a, FILE *out, const struct ipcd
 	free(r.chans);
 	free(r.talk);
 	fflush(out);
+}
+
+/* ---- the --analyze sink ---------------------------------------------------- */
+
+struct analyze_sink {
+	struct ipcd_analysis *analysis;
+	FILE *out;
+	struct ipcd_report_style style;
+};
+
+static int analyze_sink_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	const struct ipcd_options *opts = ipcd_pipeline_options(p);
+	struct analyze_sink *as = s->ctx;
+
+	as->out = ipcd_pipeline_output(p);
+	as->style = (struct ipcd_report_style){
+		.format = opts->format,
+		.top = opts->top,
+		.mono_to_real_ns = ipcd_pipeline_clock(p),
+	};
+	return 0;
+}
+
+static enum ipcd_sink_result analyze_sink_event(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	struct analyze_sink *as = s->ctx;
+
+	analysis_add(as->analysis, e);
+	return IPCD_SINK_WRITTEN;
+}
+
+static void analyze_sink_flush(struct ipcd_sink *s, uint64_t end_ns)
+{
+	struct analyze_sink *as = s->ctx;
+
+	(void)end_ns;
+	analysis_report(as->analysis, as->out, &as->style);
+}
+
+static void analyze_sink_free(struct ipcd_sink *s)
+{
+	struct analyze_sink *as = s->ctx;
+
+	if (as)
+		analysis_free(as->analysis);
+	free(as);
+}
+
+struct ipcd_sink *ipcd_analyze_sink_new(void)
+{
+	struct ipcd_sink *s = ipcd_sink_new("analyze");
+	struct analyze_sink *as;
+
+	if (!s)
+		return NULL;
+	s->free = analyze_sink_free;
+	if (!(as = s->ctx = calloc(1, sizeof(*as))) || !(as->analysis = analysis_new())) {
+		ipcd_sink_free(s);
+		return NULL;
+	}
+	s->fate = "analyzed";
+	s->open = analyze_sink_open;
+	s->event = analyze_sink_event;
+	s->flush = analyze_sink_flush;
+	return s;
 }

@@ -6,6 +6,8 @@
 #include "util/json_writer.h"
 #include "sinks/output.h"
 #include "sinks/stats.h"
+#include "sinks/sinks.h"
+#include "engine/pipeline.h"
 
 /* bucket i: latencies in [2^(i-1), 2^i) ns; bucket 0: 0; bucket 64: [2^63, 2^64) */
 #define HIST_BUCKETS STATS_HIST_BUCKETS
@@ -442,4 +444,86 @@ void stats_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_styl
 	fflush(out);
 	table_free(&s->channels);
 	table_free(&s->pairs);
+}
+
+/* ---- the --stats sink ------------------------------------------------------ */
+
+struct stats_sink {
+	struct ipcd_stats *stats;
+	FILE *out;
+	struct ipcd_report_style style;
+	uint64_t interval_ns;   /* --stats=SECONDS; 0: one report at the end */
+	uint64_t start_ns;      /* the window's start; 0 until the run's first tick */
+};
+
+static int stats_sink_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	const struct ipcd_options *opts = ipcd_pipeline_options(p);
+	struct stats_sink *ss = s->ctx;
+
+	ss->out = ipcd_pipeline_output(p);
+	ss->style = (struct ipcd_report_style){
+		.format = opts->format,
+		.top = opts->top,
+		.mono_to_real_ns = ipcd_pipeline_clock(p),
+	};
+	ss->interval_ns = opts->stats_interval_ms * 1000000ull;
+	return 0;
+}
+
+static enum ipcd_sink_result stats_sink_event(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	struct stats_sink *ss = s->ctx;
+
+	stats_add(ss->stats, e);
+	return IPCD_SINK_WRITTEN;
+}
+
+/* The first tick starts the window; with an interval, each one past it reports and starts the next. */
+static void stats_sink_tick(struct ipcd_sink *s, uint64_t now)
+{
+	struct stats_sink *ss = s->ctx;
+
+	if (!ss->start_ns)
+		ss->start_ns = now;
+	if (ss->interval_ns && now - ss->start_ns >= ss->interval_ns) {
+		stats_report(ss->stats, ss->out, &ss->style, ss->start_ns, now);
+		ss->start_ns = now;
+	}
+}
+
+static void stats_sink_flush(struct ipcd_sink *s, uint64_t end_ns)
+{
+	struct stats_sink *ss = s->ctx;
+
+	stats_report(ss->stats, ss->out, &ss->style, ss->start_ns, end_ns);
+}
+
+static void stats_sink_free(struct ipcd_sink *s)
+{
+	struct stats_sink *ss = s->ctx;
+
+	if (ss)
+		stats_free(ss->stats);
+	free(ss);
+}
+
+struct ipcd_sink *ipcd_stats_sink_new(void)
+{
+	struct ipcd_sink *s = ipcd_sink_new("stats");
+	struct stats_sink *ss;
+
+	if (!s)
+		return NULL;
+	s->free = stats_sink_free;
+	if (!(ss = s->ctx = calloc(1, sizeof(*ss))) || !(ss->stats = stats_new())) {
+		ipcd_sink_free(s);
+		return NULL;
+	}
+	s->fate = "counted";
+	s->open = stats_sink_open;
+	s->event = stats_sink_event;
+	s->tick = stats_sink_tick;
+	s->flush = stats_sink_flush;
+	return s;
 }

@@ -1,0 +1,928 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The engine's run: source -> joins -> enrichment -> filter -> sinks.
+ * See pipeline.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine/pipeline.h"
+#include "engine/capture.h"
+#include "engine/event.h"
+#include "engine/grow.h"
+#include "engine/msg_join.h"
+#include "engine/proc_table.h"
+#include "engine/stream_join.h"
+#include "engine/tracer.h"
+#include "families/inet_events.h"
+#include "families/mq_events.h"
+#include "families/pty_events.h"
+#include "families/shm_events.h"
+#include "families/unix_events.h"
+#include "filter/filter.h"
+#include "filter/filter_expr.h"
+#include "records.h"
+#include "util/report_fmt.h"
+
+#define POLL_MS 50
+#define TRACER_NICE (-10)
+#define READ_WAIT_NS (1000ull * 1000 * 1000)   /* a read waits this long for its writes */
+#define COLLECT_EVERY_NS (1000ull * 1000 * 1000)
+#define EXPIRE_EVERY_NS (100ull * 1000 * 1000)
+#define MAX_BATCH 65536
+#define KEEP_EXITED_NS (10ull * 1000 * 1000 * 1000)  /* their events may still be joining */
+
+/* An event kept to hand over later: an owned copy (ipcd_event_copy), and its place in the order emitted. */
+struct deferred {
+	struct ipcd_event e;
+	size_t seq;
+};
+
+/* The joins' states of one run. */
+struct joins {
+	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
+	struct unix_events *unix;
+	struct inet_events *inet;
+	struct pty_events *ptys;
+	struct mq_events *mqs;
+	struct shm_events *shm;
+};
+
+struct ipcd_pipeline {
+	const struct ipcd_options *opts;
+	FILE *out;
+	int64_t mono_to_real_ns;
+	struct ipcd_tracer tracer;
+	struct joins joins;
+	struct proc_table *procs;
+	struct ipcd_sink *sinks;
+	uint64_t accepted;  /* events that passed the filter and went to the sinks, for -c */
+	uint64_t lost_seen[IPCD_COLL_MAX];
+	volatile sig_atomic_t stop_requested;
+	bool done;          /* -c reached or an output closed */
+	bool reading_file;
+	unsigned int batch; /* records handled in this poll */
+	bool draining;      /* stopping: take everything left in the ring */
+	uint64_t last_expire, last_collect;
+	bool tree;          /* -- CMD, --follow, or a capture of either */
+	bool inside;        /* --inside */
+	bool deferring;     /* at exit: events wait in deferred, to reach the sinks in time order */
+	bool wants_order;   /* a sink asks for the drained events in time order */
+	struct deferred *deferred;
+	size_t ndeferred, deferred_cap;
+};
+
+uint64_t ipcd_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* This machine's offset from CLOCK_MONOTONIC to wall time, read between two monotonic reads. */
+static int64_t live_mono_to_real(void)
+{
+	int64_t mono1 = clock_ns(CLOCK_MONOTONIC);
+	int64_t real = clock_ns(CLOCK_REALTIME);
+	int64_t mono2 = clock_ns(CLOCK_MONOTONIC);
+
+	return real - (mono1 + (mono2 - mono1) / 2);
+}
+
+/* ---- sinks -------------------------------------------------------------- */
+
+/* The sink's own filter and payload limit, then the sink; a closed output ends the run. */
+static void sink_event(struct ipcd_pipeline *p, struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	struct ipcd_event limited;
+
+	if (!s->event)
+		return;
+	s->counters.in++;
+	if (s->filter && !fexpr_match(s->filter, e))
+		return;
+	if (s->payload_limit && e->payload_len > s->payload_limit) {
+		limited = *e;
+		limited.payload_len = s->payload_limit;
+		e = &limited;
+	}
+	switch (s->event(s, e)) {
+	case IPCD_SINK_WRITTEN:
+		s->counters.written++;
+		break;
+	case IPCD_SINK_DROPPED:
+		s->counters.dropped++;
+		break;
+	case IPCD_SINK_FAILED:
+		p->done = true;
+		break;
+	}
+}
+
+/* An event that passed the run's filter, to every sink that takes events; it counts for -c. */
+static void deliver(struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	for (struct ipcd_sink *s = p->sinks; s && !p->done; s = s->next)
+		if (s->fate)
+			sink_event(p, s, e);
+	if (p->done)
+		return;
+	p->accepted++;
+	if (p->opts->count && p->accepted >= p->opts->count)
+		p->done = true;
+}
+
+/* A "lost N events" report: not filtered, not counted, to the sinks that print them. */
+static void deliver_lost(struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
+		if (s->reports_losses && s->event)
+			s->event(s, e);
+}
+
+static void sinks_record(struct ipcd_pipeline *p, const void *rec, size_t size)
+{
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
+		if (s->record)
+			s->record(s, rec, size);
+}
+
+static void sinks_tick(struct ipcd_pipeline *p, uint64_t now)
+{
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
+		if (s->tick)
+			s->tick(s, now);
+}
+
+static int sinks_open(struct ipcd_pipeline *p)
+{
+	int rc;
+
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
+		if (s->open && (rc = s->open(s, p)))
+			return rc;
+	return 0;
+}
+
+static void sinks_flush(struct ipcd_pipeline *p, uint64_t end_ns)
+{
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
+		if (s->flush)
+			s->flush(s, end_ns);
+	fflush(p->out);
+}
+
+/* Every sink closes; the first failure is the exit code. */
+static int sinks_close(struct ipcd_pipeline *p)
+{
+	int rc = IPCD_EXIT_OK, r;
+
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next) {
+		if (!s->close)
+			continue;
+		r = s->close(s);
+		s->close = NULL;  /* once */
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
+void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s)
+{
+	struct ipcd_sink **at = &p->sinks;
+
+	while (*at)
+		at = &(*at)->next;
+	*at = s;
+	s->next = NULL;
+	if (s->time_ordered)
+		p->wants_order = true;
+}
+
+/* ---- the events deferred at the end -------------------------------------- */
+
+/* Keeps a copy of e to hand over later; false if there is no memory for it (it goes at once). */
+static bool defer_event(struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	struct deferred *d;
+
+	if (!grow_array((void **)&p->deferred, &p->deferred_cap, p->ndeferred + 1, sizeof(*p->deferred)))
+		return false;
+	d = &p->deferred[p->ndeferred];
+	if (!ipcd_event_copy(&d->e, e))
+		return false;
+	d->seq = p->ndeferred++;
+	return true;
+}
+
+/* Oldest first; equal times keep the order they were emitted in. */
+static int by_time(const void *a, const void *b)
+{
+	const struct deferred *x = a, *y = b;
+
+	if (x->e.ts_ns != y->e.ts_ns)
+		return x->e.ts_ns < y->e.ts_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The events deferred, handed over in time order (up to -c), then freed. */
+static void deliver_deferred(struct ipcd_pipeline *p)
+{
+	if (p->ndeferred)  /* qsort takes no NULL array, even empty */
+		qsort(p->deferred, p->ndeferred, sizeof(*p->deferred), by_time);
+	for (size_t i = 0; i < p->ndeferred; i++) {
+		if (!p->done)
+			deliver(p, &p->deferred[i].e);
+		ipcd_event_copy_free(&p->deferred[i].e);
+	}
+	free(p->deferred);
+	p->deferred = NULL;
+	p->ndeferred = p->deferred_cap = 0;
+	p->deferring = false;
+}
+
+/* ---- enrichment and the filter ------------------------------------------- */
+
+static bool is_unix_data(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
+	       type == IPCD_TYPE_UNIX_SEQPACKET;
+}
+
+static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep)
+{
+	const char *pcomm = proc_table_comm(procs, ep->ppid);
+
+	if (pcomm)
+		memcpy(ep->pcomm, pcomm, sizeof(ep->pcomm));
+}
+
+/* Unix data events name their sockets by cookie; lifecycle events carry their names. */
+static void describe_event(struct ipcd_pipeline *p, struct ipcd_event *e)
+{
+	if (is_unix_data(e->type))
+		unix_events_describe(p->joins.unix, e);
+	else if (e->type == IPCD_TYPE_LOOPBACK_TCP)
+		inet_events_describe(p->joins.inet, e);
+}
+
+/* Either end in the traced tree, or with --inside both (the kernel dropped what one end decided). */
+static bool tree_match(const struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	bool src, dst;
+
+	if (!p->tree || e->type == IPCD_TYPE_LOST)
+		return true;
+	src = proc_table_in_tree(p->procs, e->src.pid);
+	dst = proc_table_in_tree(p->procs, e->dst.pid);
+	return p->inside ? src && dst : src || dst;
+}
+
+/* Each event a join makes: enriched, filtered, then to the sinks (or kept, draining, for time order). */
+static void emit_event(void *ctx, const struct ipcd_event *e)
+{
+	struct ipcd_pipeline *p = ctx;
+	struct ipcd_event out;
+
+	if (p->done || !(p->opts->types & IPCD_TYPE_BIT(e->type)))
+		return;
+	out = *e;
+	describe_event(p, &out);
+	/* the expression may ask for names and parents: after they are filled in */
+	fill_parent(p->procs, &out.src);
+	fill_parent(p->procs, &out.dst);
+	if (!ipcd_filter_match(p->opts, &out) || !tree_match(p, &out))
+		return;
+	if (p->deferring && p->wants_order && defer_event(p, &out))
+		return;
+	deliver(p, &out);
+}
+
+/* ---- the signal join ------------------------------------------------------ */
+
+/*
+ * A signal that failed to send has only the pid its sender named; the
+ * process table knows its name if it exists, and no pid means no target.
+ */
+static void name_failed_target(struct ipcd_pipeline *p, struct ipcd_endpoint *dst)
+{
+	const char *comm;
+
+	if (dst->pid <= 0) {
+		ipcd_endpoint_unknown(dst);
+		return;
+	}
+	comm = proc_table_live_comm(p->procs, dst->pid);
+	dst->ppid = -1;
+	if (comm)
+		memcpy(dst->comm, comm, sizeof(dst->comm));
+}
+
+static void on_signal_record(struct ipcd_pipeline *p, const struct ipcd_signal *rec)
+{
+	struct ipcd_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = IPCD_TYPE_SIGNAL;
+	e.ts_ns = rec->hdr.ts_ns;
+	e.chan_key = rec->hdr.ts_ns;  /* each signal is its own record */
+	ipcd_endpoint_from_task(&e.src, &rec->src);
+	ipcd_endpoint_from_task(&e.dst, &rec->dst);
+	e.sig = rec->sig;
+	e.code = rec->code;
+	e.result = rec->result;
+	e.error = rec->error;
+	e.sig_flags = rec->sig_flags;
+	e.value = rec->value;
+	e.src_fd = e.dst_fd = -1;
+	if (rec->result == IPCD_SIG_FAILED)
+		name_failed_target(p, &e.dst);
+	emit_event(p, &e);
+}
+
+/* ---- the joins ------------------------------------------------------------ */
+
+/* A sender only a message names: its comm, if it is still alive. */
+static const char *comm_of_pid(void *ctx, uint32_t pid)
+{
+	struct ipcd_pipeline *p = ctx;
+
+	return proc_table_comm(p->procs, pid);
+}
+
+static bool new_joins(struct ipcd_pipeline *p)
+{
+	struct joins *j = &p->joins;
+
+	j->pipes = stream_join_new(emit_event, p);
+	j->unix = unix_events_new(j->pipes, emit_event, p, comm_of_pid, p);
+	j->inet = inet_events_new(j->pipes, emit_event, p, comm_of_pid, p);
+	j->ptys = pty_events_new(emit_event, p);
+	j->mqs = mq_events_new(emit_event, p, "/proc/sysvipc/msg");
+	j->shm = shm_events_new(emit_event, p);
+	return j->pipes && j->unix && j->inet && j->ptys && j->mqs && j->shm;
+}
+
+static void free_joins(struct ipcd_pipeline *p)
+{
+	struct joins *j = &p->joins;
+
+	unix_events_free(j->unix);
+	inet_events_free(j->inet);
+	pty_events_free(j->ptys);
+	mq_events_free(j->mqs);
+	shm_events_free(j->shm);
+	stream_join_free(j->pipes);
+}
+
+/* Pending halves waiting longer than a read waits go out as they are. */
+static void expire_joins(struct ipcd_pipeline *p, uint64_t now)
+{
+	struct joins *j = &p->joins;
+
+	stream_join_expire(j->pipes, now, READ_WAIT_NS);
+	unix_events_expire(j->unix, now, READ_WAIT_NS);
+	inet_events_expire(j->inet, now, READ_WAIT_NS);
+	pty_events_expire(j->ptys, now, READ_WAIT_NS);
+	mq_events_expire(j->mqs, now, READ_WAIT_NS);
+	shm_events_expire(j->shm, now, READ_WAIT_NS);
+}
+
+/* Memory to give back: the pipes the kernel says are read. */
+static void collect_joins(struct ipcd_pipeline *p)
+{
+	stream_join_collect(p->joins.pipes, ipcd_tracer_pipe_read_offset, &p->tracer);
+}
+
+/* What waits in the joins goes out: the receives, and the sends never received. */
+static void flush_joins(struct ipcd_pipeline *p)
+{
+	struct joins *j = &p->joins;
+
+	stream_join_flush(j->pipes, ipcd_tracer_pipe_read_offset, &p->tracer);
+	unix_events_flush(j->unix);
+	inet_events_flush(j->inet);
+	pty_events_flush(j->ptys);
+	mq_events_flush(j->mqs);
+	shm_events_flush(j->shm);
+}
+
+/* Events lost for want of memory in the joins. */
+static uint64_t joins_dropped(const struct ipcd_pipeline *p)
+{
+	const struct joins *j = &p->joins;
+
+	return stream_join_dropped(j->pipes) + msg_join_dropped(unix_events_messages(j->unix)) +
+	       msg_join_dropped(inet_events_messages(j->inet)) + pty_events_dropped(j->ptys) +
+	       mq_events_dropped(j->mqs);
+}
+
+/* Writes reported before their reads, to bound memory. */
+static uint64_t joins_evicted(const struct ipcd_pipeline *p)
+{
+	const struct joins *j = &p->joins;
+
+	return stream_join_evicted(j->pipes) + msg_join_evicted(unix_events_messages(j->unix)) +
+	       msg_join_evicted(inet_events_messages(j->inet));
+}
+
+static void on_proc_record(struct ipcd_pipeline *p, const struct ipcd_proc *rec)
+{
+	proc_table_record(p->procs, rec);
+	/* a process gone maps nothing (the collector reports the group's last thread, leader or not) */
+	if (rec->event == IPCD_PROC_EXIT)
+		shm_events_exited(p->joins.shm, rec->task.pid);
+}
+
+/* A capture of a traced tree names its members, so that reading it shows what tracing it showed. */
+static void on_tree_record(struct ipcd_pipeline *p, const struct ipcd_tree_member *rec)
+{
+	p->tree = true;
+	p->inside = rec->inside;
+	proc_table_join_tree(p->procs, rec->pid);
+}
+
+/* One whole record to its join, by kind; a record too short for its kind is skipped. */
+static void dispatch_record(struct ipcd_pipeline *p, const void *data, size_t size)
+{
+	struct joins *j = &p->joins;
+
+	switch (((const struct ipcd_record_header *)data)->kind) {
+	case IPCD_REC_PIPE_IO:
+		if (size >= sizeof(struct ipcd_pipe_io) &&
+		    sizeof(struct ipcd_pipe_io) + ((const struct ipcd_pipe_io *)data)->payload_len <= size)
+			stream_join_io(j->pipes, data);
+		break;
+	case IPCD_REC_PIPE_RESYNC:
+		if (size >= sizeof(struct ipcd_pipe_resync))
+			stream_join_resync(j->pipes, data);
+		break;
+	case IPCD_REC_FIFO_PATH:
+		if (size >= sizeof(struct ipcd_fifo_path))
+			stream_join_fifo_path(j->pipes, data);
+		break;
+	case IPCD_REC_PROC:
+		if (size >= sizeof(struct ipcd_proc))
+			on_proc_record(p, data);
+		break;
+	case IPCD_REC_SHM_OP:
+		if (size >= sizeof(struct ipcd_shm_op))
+			shm_events_op(j->shm, data);
+		break;
+	case IPCD_REC_FUTEX:
+		if (size >= sizeof(struct ipcd_futex))
+			shm_events_futex(j->shm, data);
+		break;
+	case IPCD_REC_SEMOP:
+		if (size >= sizeof(struct ipcd_semop))
+			shm_events_semop(j->shm, data);
+		break;
+	case IPCD_REC_SIGNAL:
+		if (size >= sizeof(struct ipcd_signal))
+			on_signal_record(p, data);
+		break;
+	case IPCD_REC_UNIX_IO:
+		unix_events_io(j->unix, data, size);
+		break;
+	case IPCD_REC_UNIX_NAME:
+		if (size >= sizeof(struct ipcd_unix_name))
+			unix_events_name(j->unix, data);
+		break;
+	case IPCD_REC_PASSED_FD:
+		if (size >= sizeof(struct ipcd_passed_fd))
+			unix_events_passed_fd(j->unix, data);
+		break;
+	case IPCD_REC_UNIX_CONN:
+		if (size >= sizeof(struct ipcd_unix_conn))
+			unix_events_conn(j->unix, data);
+		break;
+	case IPCD_REC_MQ_IO:
+		mq_events_io(j->mqs, data, size);
+		break;
+	case IPCD_REC_MQ_OP:
+		if (size >= sizeof(struct ipcd_mq_op))
+			mq_events_op(j->mqs, data);
+		break;
+	case IPCD_REC_PTY_IO:
+		pty_events_io(j->ptys, data, size);
+		break;
+	case IPCD_REC_INET_IO:
+		inet_events_io(j->inet, data, size);
+		break;
+	case IPCD_REC_INET_CONN:
+		if (size >= sizeof(struct ipcd_inet_conn))
+			inet_events_conn(j->inet, data);
+		break;
+	case IPCD_REC_TREE:
+		if (size >= sizeof(struct ipcd_tree_member))
+			on_tree_record(p, data);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the run -------------------------------------------------------------- */
+
+/* Each ring-buffer record: check that it is whole, then to the sinks that take records, and its join. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ipcd_pipeline *p = ctx;
+	const struct ipcd_record_header *hdr = data;
+
+	if (size < sizeof(*hdr) || hdr->size > size)
+		return 0;
+	sinks_record(p, data, hdr->size);
+	dispatch_record(p, data, size);
+	/*
+	 * A negative return ends the batch (this record counts as consumed):
+	 * under a flood a batch would never end, and the loop has other work.
+	 */
+	if (p->done || (p->stop_requested && !p->draining) || ++p->batch >= MAX_BATCH)
+		return -EINTR;
+	return 0;
+}
+
+/* New losses become "lost N <collector> events" reports, unless -L. */
+static void report_losses(struct ipcd_pipeline *p)
+{
+	for (int c = 0; c < IPCD_COLL_MAX; c++) {
+		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
+		struct ipcd_event e;
+
+		if (lost <= p->lost_seen[c])
+			continue;
+		if (!p->opts->quiet_lost && !p->done) {
+			memset(&e, 0, sizeof(e));
+			e.type = IPCD_TYPE_LOST;
+			e.ts_ns = ipcd_monotonic_ns();
+			e.lost_collector = c;
+			e.lost_count = lost - p->lost_seen[c];
+			deliver_lost(p, &e);
+		}
+		p->lost_seen[c] = lost;
+	}
+}
+
+/* What happened to the events that passed the filters: the sinks' fates ("captured and printed"). */
+static void describe_fate(const struct ipcd_pipeline *p, char *buf, size_t len)
+{
+	const char *first = NULL;
+	bool printed = false;
+
+	for (const struct ipcd_sink *s = p->sinks; s; s = s->next) {
+		if (!s->fate)
+			continue;
+		if (!strcmp(s->fate, "printed"))
+			printed = true;
+		else if (!first)
+			first = s->fate;
+	}
+	if (first && printed)
+		snprintf(buf, len, "%s and printed", first);
+	else
+		snprintf(buf, len, "%s", first ? first : "printed");
+}
+
+static void print_summary(struct ipcd_pipeline *p)
+{
+	uint64_t dropped = joins_dropped(p);
+	uint64_t total = dropped;
+	char fate[64];
+
+	if (p->opts->quiet)
+		return;
+	for (int c = 0; c < IPCD_COLL_MAX; c++)
+		total += ipcd_tracer_lost(&p->tracer, c);
+	describe_fate(p, fate, sizeof(fate));
+	fprintf(stderr, "ipcdump: %" PRIu64 " %s %s, %" PRIu64 " lost", p->accepted,
+		noun_for(p->accepted, "event", "events"), fate, total);
+	for (int c = 0; c < IPCD_COLL_MAX; c++) {
+		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
+
+		if (lost)
+			fprintf(stderr, " (%s: %" PRIu64 ")", ipcd_collector_name(c), lost);
+	}
+	if (dropped)
+		fprintf(stderr, " (out of memory: %" PRIu64 ")", dropped);
+	fputc('\n', stderr);
+}
+
+/* The exit summary, and what was reported early; after any error, which is read first. */
+static void summarise(struct ipcd_pipeline *p)
+{
+	uint64_t evicted;
+
+	print_summary(p);
+	evicted = joins_evicted(p);
+	if (evicted && !p->opts->quiet)
+		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
+			"to keep memory bounded\n", evicted);
+}
+
+/* Pending halves waiting too long, memory to give back, the sinks' clocks: every so often, by now. */
+static void periodic(struct ipcd_pipeline *p, uint64_t now)
+{
+	/* both walk every channel known: not on every batch of a flood */
+	if (now - p->last_expire >= EXPIRE_EVERY_NS) {
+		expire_joins(p, now);
+		p->last_expire = now;
+	}
+	if (now - p->last_collect >= COLLECT_EVERY_NS) {
+		collect_joins(p);
+		proc_table_expire(p->procs, now, KEEP_EXITED_NS);
+		p->last_collect = now;
+	}
+	sinks_tick(p, now);
+}
+
+/* The end: what waits in the joins, to the sinks in time order, then the sinks' own reports. */
+static void finish_events(struct ipcd_pipeline *p, uint64_t end_ns)
+{
+	/* each join flushes its own channels in turn: what they hold goes out merged by time */
+	p->deferring = true;
+	flush_joins(p);
+	deliver_deferred(p);
+	sinks_flush(p, end_ns);
+}
+
+/* -r: each record as if it came from the ring, with the file's clock for the waits. */
+static int on_file_record(void *ctx, void *data, size_t size)
+{
+	struct ipcd_pipeline *p = ctx;
+	const struct ipcd_record_header *hdr = data;
+
+	p->batch = 0;
+	on_record(p, data, size);
+	if (!p->last_expire) {
+		p->last_expire = p->last_collect = hdr->ts_ns;
+		sinks_tick(p, hdr->ts_ns);  /* the sinks' clocks start at the file's first record */
+	}
+	if (hdr->ts_ns > p->last_expire)
+		periodic(p, hdr->ts_ns);
+	return p->done || p->stop_requested;
+}
+
+static int read_capture(struct ipcd_pipeline *p)
+{
+	char err[512];
+	struct capture_reader *r = capture_reader_open(p->opts->read_path, err, sizeof(err));
+	int rc;
+
+	if (!r) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		return IPCD_EXIT_FAILURE;
+	}
+	p->reading_file = true;
+	p->mono_to_real_ns = capture_reader_header(r)->mono_to_real_ns;
+	if ((rc = sinks_open(p))) {
+		capture_reader_close(r);
+		return rc;
+	}
+	rc = capture_reader_run(r, on_file_record, p, err, sizeof(err));
+	capture_reader_close(r);
+	/* what came before the damage is printed, then the damage is named, then the summary */
+	finish_events(p, p->last_expire);
+	if (rc < 0)
+		fprintf(stderr, "ipcdump: %s\n", err);
+	summarise(p);
+	if (rc < 0) {
+		sinks_close(p);
+		return IPCD_EXIT_FAILURE;
+	}
+	return sinks_close(p);
+}
+
+/* ---- live tracing ---------------------------------------------------------- */
+
+struct pid_array {
+	uint32_t *ids;
+	size_t count, cap;
+};
+
+static void add_to_array(void *ctx, uint32_t pid)
+{
+	struct pid_array *a = ctx;
+
+	if (grow_array((void **)&a->ids, &a->cap, a->count + 1, sizeof(*a->ids)))
+		a->ids[a->count++] = pid;
+}
+
+static void follow_member(void *ctx, uint32_t pid)
+{
+	struct ipcd_pipeline *p = ctx;
+
+	ipcd_tracer_follow(&p->tracer, pid);
+}
+
+/*
+ * The kernel has made the records already; if the traced processes (twenty
+ * of them on two CPUs, say) leave ipcdump no CPU to take them, the ring
+ * fills and they are lost.  So ipcdump takes a higher priority, as the
+ * kernel's own work would have.  After forking a command, which keeps its
+ * own; the writer thread and the unhooking child inherit it.
+ */
+static void raise_priority(void)
+{
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, 0);
+
+	if (!errno && nice_now > TRACER_NICE)
+		setpriority(PRIO_PROCESS, 0, TRACER_NICE);
+}
+
+static void announce(struct ipcd_pipeline *p)
+{
+	char running[128];
+
+	if (p->opts->quiet)
+		return;
+	ipcd_tracer_describe(&p->tracer, running, sizeof(running));
+	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
+}
+
+static void run_loop(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks)
+{
+	p->last_collect = p->last_expire = ipcd_monotonic_ns();
+	sinks_tick(p, p->last_expire);  /* the sinks' clocks start now */
+	while (!p->stop_requested && !p->done) {
+		int rc;
+
+		if (hooks->poll && hooks->poll(hooks->ctx))
+			break;
+		p->batch = 0;
+		rc = ipcd_tracer_poll(&p->tracer, POLL_MS);
+		if (rc < 0 && rc != -EINTR) {
+			fprintf(stderr, "ipcdump: polling the ring buffer failed: %s\n", strerror(-rc));
+			break;
+		}
+		report_losses(p);
+		periodic(p, ipcd_monotonic_ns());
+		fflush(p->out);
+	}
+}
+
+/* Everything captured goes out before exit: the ring, then what waits in the joins. */
+static void finish_live(struct ipcd_pipeline *p)
+{
+	int rc;
+
+	ipcd_tracer_quiesce(&p->tracer);
+	p->draining = true;
+	/* what the ring still holds joins what the joins hold, all handed over in time order */
+	p->deferring = true;
+	do {
+		p->batch = 0;
+		rc = ipcd_tracer_drain(&p->tracer);
+	} while (rc != 0 && rc != -ENOMEM && !p->done);
+	report_losses(p);
+	finish_events(p, ipcd_monotonic_ns());
+	summarise(p);
+}
+
+/* Attaches, tracing the tree's members known now; 0 or an exit code. */
+static int start_tracer(struct ipcd_pipeline *p)
+{
+	struct pid_array members = { 0 };
+	int rc;
+
+	if (p->tree)
+		proc_table_foreach_tree_member(p->procs, add_to_array, &members);
+	raise_priority();
+	ipcd_timing("start");
+	rc = ipcd_tracer_start(&p->tracer, p->opts, members.ids, members.count, on_record, p, stderr);
+	free(members.ids);
+	return rc;
+}
+
+static int trace_live(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks)
+{
+	int rc;
+
+	if ((rc = start_tracer(p))) {
+		ipcd_tracer_stop(&p->tracer);  /* what did load */
+		return rc;
+	}
+	/* After attaching: a process born in between is in the scan or in a record. */
+	proc_table_scan(p->procs, "/proc");
+	ipcd_timing("scan /proc");
+	if (p->tree) {
+		proc_table_tree_descendants(p->procs);
+		proc_table_foreach_tree_member(p->procs, follow_member, p);
+	}
+	if ((rc = sinks_open(p))) {
+		ipcd_tracer_stop(&p->tracer);
+		return rc;
+	}
+	ipcd_tracer_ignore_fd(&p->tracer, STDOUT_FILENO);
+	ipcd_tracer_ignore_fd(&p->tracer, STDERR_FILENO);
+	/* -o to a FIFO: the same, for its reader */
+	ipcd_tracer_ignore_fd(&p->tracer, fileno(p->out));
+	ipcd_timing("the rest");
+	announce(p);
+	if (hooks->started)
+		hooks->started(hooks->ctx);
+	run_loop(p, hooks);
+	if (hooks->stopping)
+		hooks->stopping(hooks->ctx);
+	finish_live(p);
+	rc = sinks_close(p);
+	ipcd_tracer_stop(&p->tracer);
+	return rc;
+}
+
+int ipcd_pipeline_run(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks)
+{
+	static const struct ipcd_live_hooks none;
+
+	if (p->opts->read_path)
+		return read_capture(p);
+	return trace_live(p, hooks ? hooks : &none);
+}
+
+void ipcd_pipeline_stop(struct ipcd_pipeline *p)
+{
+	p->stop_requested = 1;
+}
+
+/* ---- making one ------------------------------------------------------------- */
+
+struct ipcd_pipeline *ipcd_pipeline_new(const struct ipcd_options *opts, FILE *out)
+{
+	struct ipcd_pipeline *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->opts = opts;
+	p->out = out;
+	p->mono_to_real_ns = live_mono_to_real();
+	p->procs = proc_table_new();
+	if (!p->procs || !new_joins(p)) {
+		ipcd_pipeline_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void ipcd_pipeline_free(struct ipcd_pipeline *p)
+{
+	struct ipcd_sink *s, *next;
+
+	if (!p)
+		return;
+	for (s = p->sinks; s; s = next) {
+		next = s->next;
+		ipcd_sink_free(s);
+	}
+	free_joins(p);
+	proc_table_free(p->procs);
+	free(p);
+}
+
+const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p)
+{
+	return p->opts;
+}
+
+FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p)
+{
+	return p->out;
+}
+
+int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p)
+{
+	return p->mono_to_real_ns;
+}
+
+struct proc_table *ipcd_pipeline_procs(struct ipcd_pipeline *p)
+{
+	return p->procs;
+}
+
+void ipcd_pipeline_trace_tree(struct ipcd_pipeline *p, bool inside)
+{
+	p->tree = true;
+	p->inside = inside;
+}
+
+bool ipcd_pipeline_tracing_tree(const struct ipcd_pipeline *p, bool *inside)
+{
+	if (inside)
+		*inside = p->inside;
+	return p->tree;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The engine's run: a source (the live tracer, or a capture file) hands
+ * kernel records to the joins; the events they make are enriched (the
+ * parents' names, the names the joins know), pass the run's filter (and the
+ * traced tree), and go to every sink in the list.  The pipeline owns the
+ * process table, the loop (poll, periodic expiry, loss reports, stop
+ * requests), the drain at the end in time order and the exit summary.
+ * The command line builds one from its flags (ipcd_pipeline_from_options);
+ * a daemon builds one from its configuration.
+ */
+#ifndef IPCD_PIPELINE_H
+#define IPCD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "engine/options.h"
+#include "sinks/sink.h"
+
+struct ipcd_pipeline;
+struct proc_table;
+
+/* What a front end does around a live run (a command to start, --follow's processes to watch). */
+struct ipcd_live_hooks {
+	void *ctx;
+	/* tracing is attached and announced: a command started stopped may go */
+	void (*started)(void *ctx);
+	/* before each poll: true ends the run (the traced command exited) */
+	bool (*poll)(void *ctx);
+	/* the loop is over: the draining starts */
+	void (*stopping)(void *ctx);
+};
+
+/*
+ * opts outlives the pipeline.  out: where the printing sinks write (stdout
+ * or -o's file; the live loop flushes it every poll, and the tracer leaves
+ * it untraced).  NULL if out of memory.
+ */
+struct ipcd_pipeline *ipcd_pipeline_new(const struct ipcd_options *opts, FILE *out);
+/* Frees the pipeline, its joins and its sinks. */
+void ipcd_pipeline_free(struct ipcd_pipeline *p);
+
+/* Appends s to the sink list (the pipeline owns it from now). */
+void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s);
+
+/*
+ * The run: the capture file of opts->read_path, or live tracing with the
+ * hooks (may be NULL).  Returns the exit code: the source's failure first,
+ * then the sinks' (a capture that could not be written).
+ */
+int ipcd_pipeline_run(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks);
+/* Ends the run soon; safe in a signal handler. */
+void ipcd_pipeline_stop(struct ipcd_pipeline *p);
+
+/* ---- for sinks and front ends ------------------------------------------- */
+
+const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p);
+FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p);
+/* Add to a CLOCK_MONOTONIC time for wall time: this machine's, or the capture file's. */
+int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p);
+struct proc_table *ipcd_pipeline_procs(struct ipcd_pipeline *p);
+/* Events are kept to those of a traced tree (-- CMD, --follow; inside: both ends in it). */
+void ipcd_pipeline_trace_tree(struct ipcd_pipeline *p, bool inside);
+/* A tree is traced; *inside (if not NULL) gets --inside. */
+bool ipcd_pipeline_tracing_tree(const struct ipcd_pipeline *p, bool *inside);
+
+/*
+ * The sink list that opts asks for: printing (or, when it prints nothing,
+ * the "lost" reports alone), -w's capture writer (or -r IN -w OUT's
+ * filtered copy), --stats, --analyze.  false if out of memory.
+ */
+bool ipcd_pipeline_from_options(struct ipcd_pipeline *p, const struct ipcd_options *opts);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t ipcd_monotonic_ns(void);
+
+#endif /* IPCD_PIPELINE_H */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The capture sinks: -w writes the kernel's records as they come (the file
+ * format is engine/capture.c), rotating with -C and -G; -r IN -w OUT
+ * writes, once the run has read IN, the records of the channels whose
+ * events matched.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+#include "sinks/sinks.h"
+#include "engine/capture.h"
+#include "engine/pipeline.h"
+#include "engine/proc_table.h"
+#include "records.h"
+#include "util/report_fmt.h"
+
+struct capture_sink {
+	struct ipcd_pipeline *run;
+	const struct ipcd_options *opts;
+	struct capture_writer *writer;
+	uint64_t file_start;   /* when the current file began (-G), CLOCK_MONOTONIC */
+};
+
+/* A capture opens with the processes alive, so their names resolve when it is read. */
+static void write_process(void *ctx, uint32_t pid, uint32_t ppid, const char *comm)
+{
+	struct capture_sink *cs = ctx;
+	struct ipcd_proc rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.kind = IPCD_REC_PROC;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = ipcd_monotonic_ns();
+	rec.task.pid = rec.task.tid = pid;
+	rec.task.ppid = ppid;
+	memcpy(rec.task.comm, comm, sizeof(rec.task.comm));
+	rec.event = IPCD_PROC_FORK;
+	capture_writer_add(cs->writer, &rec, sizeof(rec));
+}
+
+static void write_tree_member(void *ctx, uint32_t pid)
+{
+	struct capture_sink *cs = ctx;
+	struct ipcd_tree_member rec;
+	bool inside;
+
+	ipcd_pipeline_tracing_tree(cs->run, &inside);
+	memset(&rec, 0, sizeof(rec));
+	rec.hdr.kind = IPCD_REC_TREE;
+	rec.hdr.size = sizeof(rec);
+	rec.hdr.ts_ns = ipcd_monotonic_ns();
+	rec.pid = pid;
+	rec.inside = inside;
+	capture_writer_add(cs->writer, &rec, sizeof(rec));
+}
+
+/* What every capture file opens with: the processes alive, and the tree's members. */
+static void write_snapshot(struct capture_sink *cs)
+{
+	const struct proc_table *procs = ipcd_pipeline_procs(cs->run);
+
+	proc_table_foreach_alive(procs, write_process, cs);
+	if (ipcd_pipeline_tracing_tree(cs->run, NULL))
+		proc_table_foreach_tree_member(procs, write_tree_member, cs);
+}
+
+/* -C/-G: the next file, which opens like the first. */
+static void next_capture_file(struct capture_sink *cs)
+{
+	if (capture_writer_rotate(cs->writer))
+		write_snapshot(cs);
+	cs->file_start = ipcd_monotonic_ns();
+}
+
+static int capture_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	struct capture_sink *cs = s->ctx;
+	char err[512];
+
+	cs->run = p;
+	cs->opts = ipcd_pipeline_options(p);
+	cs->writer = capture_writer_open(cs->opts->write_path, ipcd_pipeline_clock(p), cs->opts->compress, err,
+					 sizeof(err));
+	if (!cs->writer) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		return IPCD_EXIT_FAILURE;
+	}
+	write_snapshot(cs);
+	cs->file_start = ipcd_monotonic_ns();
+	return 0;
+}
+
+static void capture_record(struct ipcd_sink *s, const void *rec, size_t size)
+{
+	struct capture_sink *cs = s->ctx;
+
+	capture_writer_add(cs->writer, rec, size);
+	if (cs->opts->rotate_bytes && capture_writer_file_bytes(cs->writer) >= cs->opts->rotate_bytes)
+		next_capture_file(cs);
+}
+
+/* The records went to the file already; the event only counts (for -c and the summary). */
+static enum ipcd_sink_result capture_event(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	(void)s;
+	(void)e;
+	return IPCD_SINK_WRITTEN;
+}
+
+static void capture_tick(struct ipcd_sink *s, uint64_t now)
+{
+	struct capture_sink *cs = s->ctx;
+
+	if (cs->opts->rotate_secs && now - cs->file_start >= cs->opts->rotate_secs * 1000000000ull)
+		next_capture_file(cs);
+}
+
+static int capture_close(struct ipcd_sink *s)
+{
+	struct capture_sink *cs = s->ctx;
+	uint64_t records = capture_writer_records(cs->writer), dropped = capture_writer_dropped(cs->writer);
+	int rc = capture_writer_close(cs->writer);
+
+	cs->writer = NULL;
+	if (rc) {
+		fprintf(stderr, "ipcdump: writing %s failed: %s\n", cs->opts->write_path, strerror(-rc));
+		return IPCD_EXIT_FAILURE;
+	}
+	if (cs->opts->quiet && !dropped)
+		return IPCD_EXIT_OK;
+	fprintf(stderr, "ipcdump: %" PRIu64 " %s written to %s", records, noun_for(records, "record", "records"),
+		cs->opts->write_path);
+	if (dropped)
+		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
+	fputc('\n', stderr);
+	return dropped ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
+}
+
+static void capture_free(struct ipcd_sink *s)
+{
+	struct capture_sink *cs = s->ctx;
+
+	if (cs && cs->writer)
+		capture_writer_close(cs->writer);
+	free(cs);
+}
+
+struct ipcd_sink *ipcd_capture_sink_new(void)
+{
+	struct ipcd_sink *s = ipcd_sink_new("capture");
+
+	if (!s || !(s->ctx = calloc(1, sizeof(struct capture_sink)))) {
+		free(s);
+		return NULL;
+	}
+	s->fate = "captured";
+	s->open = capture_open;
+	s->record = capture_record;
+	s->event = capture_event;
+	s->tick = capture_tick;
+	s->close = capture_close;
+	s->free = capture_free;
+	return s;
+}
+
+/* ---- -r IN -w OUT [filter] ------------------------------------------------- */
+
+/* The set of channel keys whose events matched. */
+struct matched {
+	uint64_t key;
+	UT_hash_handle hh;
+};
+
+struct filter_sink {
+	const struct ipcd_options *opts;
+	struct matched *matched;
+};
+
+struct copy_ctx {
+	struct filter_sink *fs;
+	struct capture_writer *out;
+	uint64_t seen, kept;
+};
+
+static int filter_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	struct filter_sink *fs = s->ctx;
+
+	fs->opts = ipcd_pipeline_options(p);
+	return 0;
+}
+
+/* First pass: the run reads IN, and each matching event names its channel. */
+static enum ipcd_sink_result filter_event(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	struct filter_sink *fs = s->ctx;
+	struct matched *m;
+	uint64_t key = e->chan_key;
+
+	HASH_FIND(hh, fs->matched, &key, sizeof(key), m);
+	if (m)
+		return IPCD_SINK_WRITTEN;
+	if (!(m = calloc(1, sizeof(*m))))
+		return IPCD_SINK_DROPPED;
+	m->key = key;
+	HASH_ADD(hh, fs->matched, key, sizeof(m->key), m);
+	return IPCD_SINK_WRITTEN;
+}
+
+/* Second pass: what every capture keeps, and the records of the matched channels. */
+static int copy_record(void *ctx, void *data, size_t size)
+{
+	struct copy_ctx *c = ctx;
+	struct matched *m = NULL;
+	uint64_t key;
+
+	c->seen++;
+	if (capture_record_channel(data, size, &key))
+		HASH_FIND(hh, c->fs->matched, &key, sizeof(key), m);
+	else
+		m = (struct matched *)1;  /* processes, names, paths: always */
+	if (m && capture_writer_add(c->out, data, ((struct ipcd_record_header *)data)->size))
+		c->kept++;
+	return 0;
+}
+
+/*
+ * A smaller capture.  Messages are made of several records, so whole
+ * channels are kept: those with an event that matched.  IN is read a
+ * second time, so it cannot be stdin.
+ */
+static int filter_close(struct ipcd_sink *s)
+{
+	struct filter_sink *fs = s->ctx;
+	const struct ipcd_options *opts = fs->opts;
+	struct copy_ctx c = { .fs = fs };
+	struct capture_reader *r;
+	char err[512];
+	int rc;
+
+	r = capture_reader_open(opts->read_path, err, sizeof(err));
+	if (r)
+		c.out = capture_writer_open(opts->write_path, capture_reader_header(r)->mono_to_real_ns, opts->compress,
+					    err, sizeof(err));
+	if (!r || !c.out) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		capture_reader_close(r);
+		return IPCD_EXIT_FAILURE;
+	}
+	rc = capture_reader_run(r, copy_record, &c, err, sizeof(err));
+	capture_reader_close(r);
+	if (capture_writer_close(c.out) || rc) {
+		fprintf(stderr, "ipcdump: %s\n", rc ? err : "writing the capture failed");
+		return IPCD_EXIT_FAILURE;
+	}
+	if (!opts->quiet)
+		fprintf(stderr, "ipcdump: %" PRIu64 " of %" PRIu64 " %s written to %s\n", c.kept, c.seen,
+			noun_for(c.seen, "record", "records"), opts->write_path);
+	return IPCD_EXIT_OK;
+}
+
+static void filter_free(struct ipcd_sink *s)
+{
+	struct filter_sink *fs = s->ctx;
+	struct matched *m, *tmp;
+
+	if (!fs)
+		return;
+	HASH_ITER(hh, fs->matched, m, tmp) {
+		HASH_DEL(fs->matched, m);
+		free(m);
+	}
+	free(fs);
+}
+
+struct ipcd_sink *ipcd_capture_filter_sink_new(void)
+{
+	struct ipcd_sink *s = ipcd_sink_new("capture-filter");
+
+	if (!s || !(s->ctx = calloc(1, sizeof(struct filter_sink)))) {
+		free(s);
+		return NULL;
+	}
+	s->fate = "matched";
+	s->open = filter_open;
+	s->event = filter_event;
+	s->close = filter_close;
+	s->free = filter_free;
+	return s;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sinks ipcdump has, one file each: what a front end puts in a
+ * pipeline's list (engine/pipeline.h, ipcd_pipeline_from_options).  Each
+ * reads the run's options when it opens; NULL if out of memory.
+ */
+#ifndef IPCD_SINKS_H
+#define IPCD_SINKS_H
+
+#include <stdbool.h>
+#include "sinks/sink.h"
+
+/* Events as text, JSON Lines or CSV (-f, -x, --time, -A, -n) to the run's output (sinks/print.c). */
+struct ipcd_sink *ipcd_print_sink_new(void);
+/* Only the "lost N events" reports, for a run that prints no events (-w, --stats, --analyze). */
+struct ipcd_sink *ipcd_lost_sink_new(void);
+/* -w: the kernel's records, with -C/-G rotation, each file opening with the processes alive (sinks/capture.c). */
+struct ipcd_sink *ipcd_capture_sink_new(void);
+/*
+ * -r IN -w OUT: a smaller capture, written at close: IN's records of the
+ * channels that had a matching event, and what every capture keeps (sinks/capture.c).
+ */
+struct ipcd_sink *ipcd_capture_filter_sink_new(void);
+/* --stats[=SECONDS]: the totals, at the end or every so often (sinks/stats.c). */
+struct ipcd_sink *ipcd_stats_sink_new(void);
+/* --analyze: the report at the end (sinks/analyze.c). */
+struct ipcd_sink *ipcd_analyze_sink_new(void);
+
+#endif /* IPCD_SINKS_H */
