@@ -328,3 +328,42 @@ def test_u64_fields_take_the_whole_u64_range(tmp_path):
     res = read_back(path, "-F", "bytes > 18446744073709551616")
     assert res.returncode == 2
     assert "'18446744073709551616' is out of range (0 to 18446744073709551615)" in res.stderr.decode()
+
+
+def test_print_with_write_prints_the_events_the_file_holds(tmp_path):
+    """tcpdump -w FILE --print: one run writes the capture and prints its events."""
+    path = str(tmp_path / "cap.ipcd")
+    t = Tracer("-t", "pipe", "-x", "-w", path, "--print")  # -f json
+    r = ipcgen("pipe", "printed and kept")
+    printed = t.stop()
+    [e] = pipe_events(printed, r["ino"])
+    assert payload(e) == b"printed and kept"
+    assert any("records written to " + path in l for l in t.stderr_lines), t.stderr_lines
+    assert [l for l in t.stderr_lines if re.fullmatch(r"ipcdump: \d+ events? captured and printed, 0 lost", l)], \
+        t.stderr_lines
+    res = read_back(path, "-f", "json", "-x")
+    assert res.returncode == 0, res.stderr
+    read = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    # the same events, as the same tracer stamped them
+    assert [x for x in read if x["type"] != "lost"] == [x for x in printed if x["type"] != "lost"]
+
+
+def test_stats_with_write_reports_and_keeps_the_records(tmp_path):
+    path = str(tmp_path / "cap.ipcd")
+    t = Tracer("-t", "pipe", "-w", path, "--stats")
+    r = ipcgen("multi", 3)
+    t.stop()
+    report = json.loads(t.text)
+    assert report["channels"] and report["pairs"], report
+    assert [l for l in t.stderr_lines if re.fullmatch(r"ipcdump: \d+ events? captured, 0 lost", l)], t.stderr_lines
+    assert any("records written to " + path in l for l in t.stderr_lines), t.stderr_lines
+    res = read_back(path, "-f", "json", "-s", str(r["writers"][0]))
+    assert res.returncode == 0, res.stderr
+    assert [json.loads(l) for l in res.stdout.decode().splitlines()]
+
+
+def test_print_and_stats_to_stdout_refuse_a_capture_there(tmp_path):
+    for extra in (["--print"], ["--stats"], ["--analyze"]):
+        res = subprocess.run([IPCDUMP, "-w", "-", *extra], capture_output=True, timeout=30)
+        assert res.returncode == 2, res.stderr
+        assert b"-w - writes the capture to stdout" in res.stderr

@@ -110,12 +110,12 @@ def c_table_strings(path, start):
 
 def type_names():
     """The names -t takes, from options.c's table."""
-    return c_table_strings("options.c", "type_aliases[] = {")
+    return c_table_strings("engine/options.c", "type_aliases[] = {")
 
 
 def filter_fields():
     """The fields of the filter language, from filter_expr.c's table."""
-    return c_table_strings("filter_expr.c", "} fields[] = {")
+    return c_table_strings("filter/filter_expr.c", "} fields[] = {")
 
 
 def test_every_option_of_help_is_in_the_readme():

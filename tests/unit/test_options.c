@@ -287,6 +287,21 @@ static void test_output_file_and_capture_are_refused_together(void **state)
 		       "-o and -w: -w writes the events already, as a capture");
 }
 
+/* --print (and --stats, --analyze) with -w: the capture and something printed, to stdout or -o. */
+static void test_print_goes_with_a_capture(void **state)
+{
+	(void)state;
+	assert_accepted(ARGV("-w", "cap.ipcd", "--print"));
+	assert_true(opts.print);
+	assert_accepted(ARGV("-w", "cap.ipcd", "--print", "-o", "events.txt"));
+	assert_accepted(ARGV("-w", "cap.ipcd", "--stats", "-o", "stats.txt"));
+	assert_accepted(ARGV("-w", "-", "--print", "-o", "events.txt"));
+	assert_refused(ARGV("-w", "-", "--print"),
+		       "-w - writes the capture to stdout: --print, --stats and --analyze need -o FILE with it");
+	assert_refused(ARGV("-w", "-", "--analyze"),
+		       "-w - writes the capture to stdout: --print, --stats and --analyze need -o FILE with it");
+}
+
 static void test_closest_name(void **state)
 {
 	const char *names[] = { "text", "json", "csv" };
@@ -767,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_comma_separated_types),
 		cmocka_unit_test(test_closest_name),
 		cmocka_unit_test(test_output_file_and_capture_are_refused_together),
+		cmocka_unit_test(test_print_goes_with_a_capture),
 		cmocka_unit_test(test_byte_limit_warnings),
 		cmocka_unit_test(test_pids_accumulate_per_flag),
 		cmocka_unit_test(test_bad_pids_are_refused),
