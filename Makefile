@@ -16,7 +16,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc
+CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc -Iinclude
 LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Isrc
@@ -32,8 +32,9 @@ endif
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 # userspace: the engine, the families' joins and printers, the filter, the
-# sinks, helpers; the command line's main.c is the one front end outside it
-SRC_DIRS := engine families filter format sinks cli util
+# sinks, helpers, the C library's API (src/lib, include/ipcdump); the command
+# line's main.c is the one front end outside it
+SRC_DIRS := engine families filter format sinks cli util lib
 LIB_SRCS := $(filter-out src/cli/main.c,$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))

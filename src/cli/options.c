@@ -9,10 +9,6 @@
 #include "filter/filter.h"
 #include "cli/options.h"
 
-#define DEFAULT_BUFFER_SIZE (16u << 20)
-/* 100 000 pipes open at once, and room to spare */
-#define DEFAULT_MAX_CHANNELS 131072
-
 enum long_only_option {
 	OPT_KERNEL_SIGNALS = 256,
 	OPT_BUFFER_SIZE,
@@ -739,10 +735,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 {
 	int opt, rc, dashes;
 
-	memset(opts, 0, sizeof(*opts));
-	opts->buffer_size = DEFAULT_BUFFER_SIZE;
-	opts->max_channels = DEFAULT_MAX_CHANNELS;
-	opts->top = 10;
+	ipcd_options_init(opts);
 	dashes = command_start(argc, argv);
 	if (dashes < argc) {
 		if (dashes + 1 == argc)

@@ -136,3 +136,15 @@ uint32_t ipcd_types_collected_with(uint32_t types)
 		types |= MQ_TYPES;
 	return types;
 }
+
+#define DEFAULT_BUFFER_SIZE (16u << 20)
+/* 100 000 pipes open at once, and room to spare */
+#define DEFAULT_MAX_CHANNELS 131072
+
+void ipcd_options_init(struct ipcd_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->buffer_size = DEFAULT_BUFFER_SIZE;
+	opts->max_channels = DEFAULT_MAX_CHANNELS;
+	opts->top = 10;
+}

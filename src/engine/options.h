@@ -86,6 +86,9 @@ struct ipcd_options {
 	bool show_help, show_version;
 };
 
+/* The defaults: every collector's types, a 16 MiB ring, 131072 channels, --top 10; no filter. */
+void ipcd_options_init(struct ipcd_options *opts);
+
 /* A tree is traced: a command's, or --follow's. */
 static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
 {

@@ -183,7 +183,8 @@ static void sinks_flush(struct ipcd_pipeline *p, uint64_t end_ns)
 	for (struct ipcd_sink *s = p->sinks; s; s = s->next)
 		if (s->flush)
 			s->flush(s, end_ns);
-	fflush(p->out);
+	if (p->out)
+		fflush(p->out);
 }
 
 /* Every sink closes; the first failure is the exit code. */
@@ -773,7 +774,8 @@ static void run_loop(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hook
 		}
 		report_losses(p);
 		periodic(p, ipcd_monotonic_ns());
-		fflush(p->out);
+		if (p->out)
+			fflush(p->out);
 	}
 }
 
@@ -832,7 +834,8 @@ static int trace_live(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hoo
 	ipcd_tracer_ignore_fd(&p->tracer, STDOUT_FILENO);
 	ipcd_tracer_ignore_fd(&p->tracer, STDERR_FILENO);
 	/* -o to a FIFO: the same, for its reader */
-	ipcd_tracer_ignore_fd(&p->tracer, fileno(p->out));
+	if (p->out)
+		ipcd_tracer_ignore_fd(&p->tracer, fileno(p->out));
 	ipcd_timing("the rest");
 	announce(p);
 	if (hooks->started)

@@ -35,7 +35,7 @@ struct ipcd_live_hooks {
 /*
  * opts outlives the pipeline.  out: where the printing sinks write (stdout
  * or -o's file; the live loop flushes it every poll, and the tracer leaves
- * it untraced).  NULL if out of memory.
+ * it untraced; NULL: no sink prints).  NULL if out of memory.
  */
 struct ipcd_pipeline *ipcd_pipeline_new(const struct ipcd_options *opts, FILE *out);
 /* Frees the pipeline, its joins and its sinks. */
