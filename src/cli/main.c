@@ -14,6 +14,7 @@
 #include "engine/capture.h"
 #include "engine/pipeline.h"
 #include "engine/tracer.h"
+#include "sinks/sinks.h"
 #include "cli/options.h"
 #include "cli/tree.h"
 

@@ -6,8 +6,8 @@
  * traced tree), and go to every sink in the list.  The pipeline owns the
  * process table, the loop (poll, periodic expiry, loss reports, stop
  * requests), the drain at the end in time order and the exit summary.
- * The command line builds one from its flags (ipcd_pipeline_from_options);
- * a daemon builds one from its configuration.
+ * The command line builds one from its flags (ipcd_pipeline_from_options,
+ * sinks/sinks.h); a daemon builds one from its configuration.
  */
 #ifndef IPCD_PIPELINE_H
 #define IPCD_PIPELINE_H
@@ -64,13 +64,6 @@ struct proc_table *ipcd_pipeline_procs(struct ipcd_pipeline *p);
 void ipcd_pipeline_trace_tree(struct ipcd_pipeline *p, bool inside);
 /* A tree is traced; *inside (if not NULL) gets --inside. */
 bool ipcd_pipeline_tracing_tree(const struct ipcd_pipeline *p, bool *inside);
-
-/*
- * The sink list that opts asks for: printing (or, when it prints nothing,
- * the "lost" reports alone), -w's capture writer (or -r IN -w OUT's
- * filtered copy), --stats, --analyze.  false if out of memory.
- */
-bool ipcd_pipeline_from_options(struct ipcd_pipeline *p, const struct ipcd_options *opts);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t ipcd_monotonic_ns(void);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The sink list a run's options ask for: shared by every front end that has a struct ipcd_options. */
-#include "engine/pipeline.h"
 #include "sinks/sinks.h"
+#include "engine/pipeline.h"
 
 /* Events print unless they go elsewhere (-w, --stats, --analyze), or --print asks for both. */
 static bool prints_events(const struct ipcd_options *opts)

@@ -9,6 +9,16 @@
 
 #include <stdbool.h>
 #include "sinks/sink.h"
+#include "engine/options.h"
+
+struct ipcd_pipeline;
+
+/*
+ * The sink list that opts asks for: printing (or, when it prints nothing,
+ * the "lost" reports alone), -w's capture writer (or -r IN -w OUT's
+ * filtered copy), --stats, --analyze; into p's list.  false if out of memory.
+ */
+bool ipcd_pipeline_from_options(struct ipcd_pipeline *p, const struct ipcd_options *opts);
 
 /* Events as text, JSON Lines or CSV (-f, -x, --time, -A, -n) to the run's output (sinks/print.c). */
 struct ipcd_sink *ipcd_print_sink_new(void);

@@ -344,8 +344,9 @@ def test_print_with_write_prints_the_events_the_file_holds(tmp_path):
     res = read_back(path, "-f", "json", "-x")
     assert res.returncode == 0, res.stderr
     read = [json.loads(l) for l in res.stdout.decode().splitlines()]
-    # the same events, as the same tracer stamped them
-    assert [x for x in read if x["type"] != "lost"] == [x for x in printed if x["type"] != "lost"]
+    # the same events, as the same tracer stamped them (the machine's other pipes join by
+    # timing, which a file replays on its own clock: the channel traced is the one compared)
+    assert pipe_events(read, r["ino"]) == pipe_events(printed, r["ino"])
 
 
 def test_stats_with_write_reports_and_keeps_the_records(tmp_path):
