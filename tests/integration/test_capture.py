@@ -368,3 +368,21 @@ def test_print_and_stats_to_stdout_refuse_a_capture_there(tmp_path):
         res = subprocess.run([IPCDUMP, "-w", "-", *extra], capture_output=True, timeout=30)
         assert res.returncode == 2, res.stderr
         assert b"-w - writes the capture to stdout" in res.stderr
+
+
+def test_filtered_copy_with_print_prints_what_it_keeps(tmp_path):
+    """-r IN -w OUT FILTER --print: the matching events print, their channels go to OUT."""
+    t, path = capture(tmp_path, "-t", "pipe")
+    kept, other = ipcgen("pipe", "kept"), ipcgen("pipe", "left out")
+    t.stop()
+    small = str(tmp_path / "small.ipcd")
+    one = "src.pid == %d" % kept["writer"]
+    res = subprocess.run([IPCDUMP, "-r", path, "-w", small, "--print", "-f", "json", one],
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    printed = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    assert printed and all(e["src_pid"] == kept["writer"] for e in printed)
+    assert re.search(rb"ipcdump: \d+ events? matched and printed, 0 lost", res.stderr), res.stderr
+    again = [json.loads(l) for l in read_back(small, "-f", "json").stdout.decode().splitlines()]
+    assert pipe_events(again, kept["ino"]) == pipe_events(printed, kept["ino"])
+    assert not pipe_events(again, other["ino"])
