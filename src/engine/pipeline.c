@@ -65,7 +65,6 @@ struct ipcd_pipeline {
 	uint64_t lost_seen[IPCD_COLL_MAX];
 	volatile sig_atomic_t stop_requested;
 	bool done;          /* -c reached or an output closed */
-	bool reading_file;
 	unsigned int batch; /* records handled in this poll */
 	bool draining;      /* stopping: take everything left in the ring */
 	uint64_t last_expire, last_collect;
@@ -662,8 +661,8 @@ static void finish_events(struct ipcd_pipeline *p, uint64_t end_ns)
 	sinks_flush(p, end_ns);
 }
 
-/* -r: each record as if it came from the ring, with the file's clock for the waits. */
-static int on_file_record(void *ctx, void *data, size_t size)
+/* A record source's records, each as if it came from the ring, with the source's clock for the waits. */
+static int on_source_record(void *ctx, void *data, size_t size)
 {
 	struct ipcd_pipeline *p = ctx;
 	const struct ipcd_record_header *hdr = data;
@@ -672,41 +671,81 @@ static int on_file_record(void *ctx, void *data, size_t size)
 	on_record(p, data, size);
 	if (!p->last_expire) {
 		p->last_expire = p->last_collect = hdr->ts_ns;
-		sinks_tick(p, hdr->ts_ns);  /* the sinks' clocks start at the file's first record */
+		sinks_tick(p, hdr->ts_ns);  /* the sinks' clocks start at the first record */
 	}
 	if (hdr->ts_ns > p->last_expire)
 		periodic(p, hdr->ts_ns);
 	return p->done || p->stop_requested;
 }
 
-static int read_capture(struct ipcd_pipeline *p)
+int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_source *src)
 {
 	char err[512];
-	struct capture_reader *r = capture_reader_open(p->opts->read_path, err, sizeof(err));
 	int rc;
 
-	if (!r) {
+	if (src->open(src->ctx, &p->mono_to_real_ns, err, sizeof(err))) {
 		fprintf(stderr, "ipcdump: %s\n", err);
 		return IPCD_EXIT_FAILURE;
 	}
-	p->reading_file = true;
-	p->mono_to_real_ns = capture_reader_header(r)->mono_to_real_ns;
 	if ((rc = sinks_open(p))) {
-		capture_reader_close(r);
+		src->close(src->ctx);
 		return rc;
 	}
-	rc = capture_reader_run(r, on_file_record, p, err, sizeof(err));
-	capture_reader_close(r);
+	rc = src->run(src->ctx, on_source_record, p, err, sizeof(err));
+	src->close(src->ctx);
 	/* what came before the damage is printed, then the damage is named, then the summary */
 	finish_events(p, p->last_expire);
 	if (rc < 0)
 		fprintf(stderr, "ipcdump: %s\n", err);
 	summarise(p);
-	if (rc < 0) {
-		sinks_close(p);
-		return IPCD_EXIT_FAILURE;
-	}
-	return sinks_close(p);
+	/* damaged: the sinks that write at close (a filtered copy) write nothing */
+	return rc < 0 ? IPCD_EXIT_FAILURE : sinks_close(p);
+}
+
+/* ---- a capture file, the one record source so far ---------------------------- */
+
+struct capture_source {
+	const char *path;
+	struct capture_reader *reader;
+};
+
+static int capture_source_open(void *ctx, int64_t *mono_to_real_ns, char *err, size_t errlen)
+{
+	struct capture_source *cs = ctx;
+
+	if (!(cs->reader = capture_reader_open(cs->path, err, errlen)))
+		return -1;
+	*mono_to_real_ns = capture_reader_header(cs->reader)->mono_to_real_ns;
+	return 0;
+}
+
+static int capture_source_run(void *ctx, ipcd_record_fn fn, void *fn_ctx, char *err, size_t errlen)
+{
+	struct capture_source *cs = ctx;
+
+	return capture_reader_run(cs->reader, fn, fn_ctx, err, errlen);
+}
+
+static void capture_source_close(void *ctx)
+{
+	struct capture_source *cs = ctx;
+
+	capture_reader_close(cs->reader);
+	cs->reader = NULL;
+}
+
+static int read_capture(struct ipcd_pipeline *p)
+{
+	struct capture_source cs = { .path = p->opts->read_path };
+	const struct ipcd_record_source src = {
+		.name = "capture file",
+		.ctx = &cs,
+		.open = capture_source_open,
+		.run = capture_source_run,
+		.close = capture_source_close,
+	};
+
+	return ipcd_pipeline_run_source(p, &src);
 }
 
 /* ---- live tracing ---------------------------------------------------------- */

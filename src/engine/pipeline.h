@@ -50,6 +50,25 @@ void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s);
  * then the sinks' (a capture that could not be written).
  */
 int ipcd_pipeline_run(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks);
+/*
+ * A source of records other than the live tracer: a capture file (what
+ * opts->read_path runs); later a store, a remote stream.  Records come in
+ * the order they were made, each whole (struct ipcd_record_header first).
+ */
+struct ipcd_record_source {
+	const char *name;
+	void *ctx;
+	/* 0, or -1 with a one-line reason in err; *mono_to_real_ns: the records' clock to wall time */
+	int (*open)(void *ctx, int64_t *mono_to_real_ns, char *err, size_t errlen);
+	/* each record to fn until the end (0), fn returning non-zero (that), or damage (-1, reason in err) */
+	int (*run)(void *ctx, int (*fn)(void *fn_ctx, void *rec, size_t size), void *fn_ctx, char *err,
+		   size_t errlen);
+	void (*close)(void *ctx);
+};
+
+/* The run of src's records, as ipcd_pipeline_run runs a capture file. */
+int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_source *src);
+
 /* Ends the run soon; safe in a signal handler. */
 void ipcd_pipeline_stop(struct ipcd_pipeline *p);
 

@@ -146,6 +146,10 @@ def test_truncated_file_keeps_what_came_before(tmp_path):
     assert re.fullmatch(r"ipcdump: \d+ events? printed, 0 lost", err[-1]), err
     events = [json.loads(l) for l in res.stdout.decode().splitlines()]
     assert pipe_events(events, first["ino"]), "events before the damage are kept"
+    # a filtered copy of a damaged file is not written
+    small = str(tmp_path / "small.ipcd")
+    res = subprocess.run([IPCDUMP, "-r", cut, "-w", small, "type == pipe"], capture_output=True, timeout=60)
+    assert res.returncode == 1 and not os.path.exists(small), res.stderr
 
 
 def test_not_a_capture_file(tmp_path):
