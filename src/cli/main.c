@@ -24,13 +24,9 @@
 #include "engine/proc_table.h"
 #include "util/report_fmt.h"
 #include "engine/tracer.h"
-#include "families/inet_events.h"
-#include "families/mq_events.h"
-#include "families/pty_events.h"
-#include "families/shm_events.h"
+#include "engine/registry.h"
 #include "sinks/stats.h"
 #include "sinks/analyze.h"
-#include "families/unix_events.h"
 #include "cli/launch.h"
 #include "engine/grow.h"
 
@@ -47,12 +43,8 @@ struct ipcdump {
 	const struct ipcd_options *opts;
 	struct ipcd_tracer tracer;
 	struct ipcd_output output;
-	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
-	struct unix_events *unix;
-	struct inet_events *inet;
-	struct pty_events *ptys;
-	struct mq_events *mqs;
-	struct shm_events *shm;
+	struct stream_join *pipes;   /* pipes, FIFOs, unix stream sockets and TCP */
+	struct ipcd_family_set *families;  /* every family's join */
 	struct proc_table *procs;
 	uint64_t printed;
 	uint64_t lost_seen[IPCD_COLL_MAX];
@@ -116,7 +108,6 @@ static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep
 		memcpy(ep->pcomm, pcomm, sizeof(ep->pcomm));
 }
 
-/* Unix data events name their sockets by cookie; lifecycle events carry their names. */
 /* -r with -w: the set of channel keys whose events matched. */
 struct matched {
 	uint64_t key;
@@ -125,12 +116,6 @@ struct matched {
 
 struct ipcdump;
 static void note_match(struct ipcdump *app, uint64_t key);
-
-static bool is_unix_data(enum ipcd_type type)
-{
-	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
-	       type == IPCD_TYPE_UNIX_SEQPACKET;
-}
 
 /* Either end in the traced tree, or with --inside both (the kernel dropped what one end decided). */
 static bool tree_match(const struct ipcdump *app, const struct ipcd_event *e)
@@ -204,10 +189,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	if (app->done || !(app->opts->types & IPCD_TYPE_BIT(e->type)))
 		return;
 	out = *e;
-	if (is_unix_data(out.type))
-		unix_events_describe(app->unix, &out);
-	else if (out.type == IPCD_TYPE_LOOPBACK_TCP)
-		inet_events_describe(app->inet, &out);
+	ipcd_family_set_describe(app->families, &out);
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(app->procs, &out.src);
 	fill_parent(app->procs, &out.dst);
@@ -233,52 +215,12 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	print_event(app, &out);
 }
 
-/*
- * A signal that failed to send has only the pid its sender named; the
- * process table knows its name if it exists, and no pid means no target.
- */
-static void name_failed_target(struct ipcdump *app, struct ipcd_endpoint *dst)
-{
-	const char *comm;
-
-	if (dst->pid <= 0) {
-		ipcd_endpoint_unknown(dst);
-		return;
-	}
-	comm = proc_table_live_comm(app->procs, dst->pid);
-	dst->ppid = -1;
-	if (comm)
-		memcpy(dst->comm, comm, sizeof(dst->comm));
-}
-
-static void on_signal_record(struct ipcdump *app, const struct ipcd_signal *rec)
-{
-	struct ipcd_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.type = IPCD_TYPE_SIGNAL;
-	e.ts_ns = rec->hdr.ts_ns;
-	e.chan_key = rec->hdr.ts_ns;  /* each signal is its own record */
-	ipcd_endpoint_from_task(&e.src, &rec->src);
-	ipcd_endpoint_from_task(&e.dst, &rec->dst);
-	e.sig = rec->sig;
-	e.code = rec->code;
-	e.result = rec->result;
-	e.error = rec->error;
-	e.sig_flags = rec->sig_flags;
-	e.value = rec->value;
-	e.src_fd = e.dst_fd = -1;
-	if (rec->result == IPCD_SIG_FAILED)
-		name_failed_target(app, &e.dst);
-	emit_event(app, &e);
-}
-
 static void on_proc_record(struct ipcdump *app, const struct ipcd_proc *rec)
 {
 	proc_table_record(app->procs, rec);
 	/* a process gone maps nothing (the collector reports the group's last thread, leader or not) */
 	if (rec->event == IPCD_PROC_EXIT)
-		shm_events_exited(app->shm, rec->task.pid);
+		ipcd_family_set_process_exited(app->families, rec->task.pid);
 }
 
 /* A capture of a traced tree names its members, so that reading it shows what tracing it showed. */
@@ -321,78 +263,19 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (app->opts->rotate_bytes && capture_writer_file_bytes(app->capture) >= app->opts->rotate_bytes)
 			next_capture_file(app);
 	}
-	switch (hdr->kind) {
-	case IPCD_REC_PIPE_IO:
-		if (size >= sizeof(struct ipcd_pipe_io) &&
-		    sizeof(struct ipcd_pipe_io) + ((const struct ipcd_pipe_io *)data)->payload_len <= size)
-			stream_join_io(app->pipes, data);
-		break;
-	case IPCD_REC_PIPE_RESYNC:
-		if (size >= sizeof(struct ipcd_pipe_resync))
-			stream_join_resync(app->pipes, data);
-		break;
-	case IPCD_REC_FIFO_PATH:
-		if (size >= sizeof(struct ipcd_fifo_path))
-			stream_join_fifo_path(app->pipes, data);
-		break;
-	case IPCD_REC_PROC:
-		if (size >= sizeof(struct ipcd_proc))
-			on_proc_record(app, data);
-		break;
-	case IPCD_REC_SHM_OP:
-		if (size >= sizeof(struct ipcd_shm_op))
-			shm_events_op(app->shm, data);
-		break;
-	case IPCD_REC_FUTEX:
-		if (size >= sizeof(struct ipcd_futex))
-			shm_events_futex(app->shm, data);
-		break;
-	case IPCD_REC_SEMOP:
-		if (size >= sizeof(struct ipcd_semop))
-			shm_events_semop(app->shm, data);
-		break;
-	case IPCD_REC_SIGNAL:
-		if (size >= sizeof(struct ipcd_signal))
-			on_signal_record(app, data);
-		break;
-	case IPCD_REC_UNIX_IO:
-		unix_events_io(app->unix, data, size);
-		break;
-	case IPCD_REC_UNIX_NAME:
-		if (size >= sizeof(struct ipcd_unix_name))
-			unix_events_name(app->unix, data);
-		break;
-	case IPCD_REC_PASSED_FD:
-		if (size >= sizeof(struct ipcd_passed_fd))
-			unix_events_passed_fd(app->unix, data);
-		break;
-	case IPCD_REC_UNIX_CONN:
-		if (size >= sizeof(struct ipcd_unix_conn))
-			unix_events_conn(app->unix, data);
-		break;
-	case IPCD_REC_MQ_IO:
-		mq_events_io(app->mqs, data, size);
-		break;
-	case IPCD_REC_MQ_OP:
-		if (size >= sizeof(struct ipcd_mq_op))
-			mq_events_op(app->mqs, data);
-		break;
-	case IPCD_REC_PTY_IO:
-		pty_events_io(app->ptys, data, size);
-		break;
-	case IPCD_REC_INET_IO:
-		inet_events_io(app->inet, data, size);
-		break;
-	case IPCD_REC_INET_CONN:
-		if (size >= sizeof(struct ipcd_inet_conn))
-			inet_events_conn(app->inet, data);
-		break;
-	case IPCD_REC_TREE:
-		if (size >= sizeof(struct ipcd_tree_member))
-			on_tree_record(app, data);
-		break;
-	default:
-		break;
+	if (!ipcd_family_set_dispatch(app->families, data, size)) {
+		switch (hdr->kind) {
+		case IPCD_REC_PROC:
+			if (size >= sizeof(struct ipcd_proc))
+				on_proc_record(app, data);
+			break;
+		case IPCD_REC_TREE:
+			if (size >= sizeof(struct ipcd_tree_member))
+				on_tree_record(app, data);
+			break;
+		default:
+			break;
+		}
 	}
 	/*
 	 * A negative return ends the batch (this record counts as consumed):
@@ -442,9 +325,7 @@ static const char *events_fate(const struct ipcdump *app)
 
 static void print_summary(struct ipcdump *app)
 {
-	uint64_t dropped = stream_join_dropped(app->pipes) + msg_join_dropped(unix_events_messages(app->unix)) +
-			   msg_join_dropped(inet_events_messages(app->inet)) + pty_events_dropped(app->ptys) +
-			   mq_events_dropped(app->mqs);
+	uint64_t dropped = ipcd_family_set_dropped(app->families);
 	uint64_t total = dropped;
 
 	if (app->opts->quiet)
@@ -504,16 +385,11 @@ static void periodic(struct ipcdump *app, uint64_t now)
 {
 	/* both walk every channel known: not on every batch of a flood */
 	if (now - app->last_expire >= EXPIRE_EVERY_NS) {
-		stream_join_expire(app->pipes, now, READ_WAIT_NS);
-		unix_events_expire(app->unix, now, READ_WAIT_NS);
-		inet_events_expire(app->inet, now, READ_WAIT_NS);
-		pty_events_expire(app->ptys, now, READ_WAIT_NS);
-		mq_events_expire(app->mqs, now, READ_WAIT_NS);
-		shm_events_expire(app->shm, now, READ_WAIT_NS);
+		ipcd_family_set_expire(app->families, now, READ_WAIT_NS);
 		app->last_expire = now;
 	}
 	if (now - app->last_collect >= COLLECT_EVERY_NS) {
-		stream_join_collect(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
+		ipcd_family_set_collect(app->families);
 		proc_table_expire(app->procs, now, KEEP_EXITED_NS);
 		app->last_collect = now;
 	}
@@ -559,12 +435,7 @@ static void flush_joins(struct ipcdump *app)
 {
 	/* each join flushes its own channels in turn: what they hold goes out merged by time */
 	app->deferring = true;
-	stream_join_flush(app->pipes, ipcd_tracer_pipe_read_offset, &app->tracer);
-	unix_events_flush(app->unix);
-	inet_events_flush(app->inet);
-	pty_events_flush(app->ptys);
-	mq_events_flush(app->mqs);
-	shm_events_flush(app->shm);
+	ipcd_family_set_flush(app->families);
 	print_deferred(app);
 	if (app->stats) {
 		struct ipcd_report_style style = report_style(app);
@@ -586,8 +457,7 @@ static void summarise(struct ipcdump *app)
 	uint64_t evicted;
 
 	print_summary(app);
-	evicted = stream_join_evicted(app->pipes) + msg_join_evicted(unix_events_messages(app->unix)) +
-		  msg_join_evicted(inet_events_messages(app->inet));
+	evicted = ipcd_family_set_evicted(app->families);
 	if (evicted && !app->opts->quiet)
 		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
 			"to keep memory bounded\n", evicted);
@@ -794,11 +664,7 @@ static const char *comm_of_pid(void *ctx, uint32_t pid)
 
 static void free_state(struct ipcdump *app)
 {
-	unix_events_free(app->unix);
-	inet_events_free(app->inet);
-	pty_events_free(app->ptys);
-	mq_events_free(app->mqs);
-	shm_events_free(app->shm);
+	ipcd_family_set_free(app->families);
 	stats_free(app->stats);
 	analysis_free(app->analysis);
 	stream_join_free(app->pipes);
@@ -1038,17 +904,18 @@ static int run(const struct ipcd_options *opts)
 	ipcd_output_style(&app.output, opts);
 	app.pipes = stream_join_new(emit_event, &app);
 	app.procs = proc_table_new();
-	app.unix = unix_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
-	app.inet = inet_events_new(app.pipes, emit_event, &app, comm_of_pid, &app);
-	app.ptys = pty_events_new(emit_event, &app);
-	app.mqs = mq_events_new(emit_event, &app, "/proc/sysvipc/msg");
-	app.shm = shm_events_new(emit_event, &app);
+	if (app.pipes && app.procs)
+		app.families = ipcd_family_set_new(&(struct ipcd_family_env){
+			.emit = emit_event, .emit_ctx = &app, .comm = comm_of_pid, .comm_ctx = &app,
+			.procs = app.procs, .streams = app.pipes,
+			.pipe_read_offset = ipcd_tracer_pipe_read_offset, .read_offset_ctx = &app.tracer,
+		});
 	if ((opts->stats && !(app.stats = stats_new())) || (opts->analyze && !(app.analysis = analysis_new()))) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;
 	}
-	if (!app.pipes || !app.procs || !app.unix || !app.inet || !app.ptys || !app.mqs || !app.shm) {
+	if (!app.pipes || !app.procs || !app.families) {
 		fprintf(stderr, "ipcdump: out of memory\n");
 		free_state(&app);
 		return IPCD_EXIT_FAILURE;

@@ -35,6 +35,8 @@ struct ipcd_family_env {
 	/* a pid's comm, for a sender only a message names; NULL if unknown */
 	const char *(*comm)(void *ctx, uint32_t pid);
 	void *comm_ctx;
+	/* the processes alive: a failed signal's target is named only if it still exists */
+	const struct proc_table *procs;
 	struct stream_join *streams;  /* the byte-stream join pipes, unix stream sockets and TCP share */
 	/* how far a pipe's reader has read, from the kernel's table (live only; NULL reading a file) */
 	bool (*pipe_read_offset)(void *ctx, const struct ipcd_pipe_key *key, uint64_t *r_off);
@@ -42,7 +44,7 @@ struct ipcd_family_env {
 };
 
 /* One kind of kernel record (IPCD_REC_*) and what to do with it. */
-struct ipcd_record_kind {
+struct ipcd_family_record {
 	uint16_t kind;
 	uint16_t min_size;   /* a shorter record is damaged and skipped */
 	const char *name;    /* as the capture schema names it */
@@ -83,11 +85,22 @@ struct ipcd_family {
 	uint32_t types;                   /* the event types it makes (IPCD_TYPE_BIT mask) */
 	uint32_t lifecycle_types;         /* of those, the ones --lifecycle adds */
 	const struct ipcd_type_alias *aliases;  /* its -t names, NULL-name terminated */
-	const struct ipcd_record_kind *records; /* zero-kind terminated */
+	/*
+	 * Where its -t names come in --help, the messages and the filter's
+	 * errors (0 first): they were listed in this order before the registry,
+	 * which keeps the order the joins flush in.
+	 */
+	uint8_t names_rank;
+	const struct ipcd_family_record *records; /* zero-kind terminated */
 	const struct ipcd_printer *printer;
 
-	/* the collector's rodata and map sizes, between open and load */
-	void (*configure)(struct ipcdump_bpf *skel, const struct ipcd_options *opts, bool loaded);
+	/*
+	 * The collector's rodata and map sizes, between open and load; enabled:
+	 * its programs load (a map of a collector left out is made as small as it goes).
+	 */
+	void (*configure)(struct ipcdump_bpf *skel, const struct ipcd_options *opts, bool enabled);
+	/* after loading, its collector running: what the kernel cannot know, from /proc and the like */
+	void (*fill_maps)(struct ipcdump_bpf *skel);
 
 	void *(*new)(const struct ipcd_family_env *env);
 	void (*free)(void *state);
