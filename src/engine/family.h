@@ -4,9 +4,12 @@
  * queues, shared memory): everything the engine, the filter and the
  * printers know of it, in one struct.  The engine, the capture code, the
  * tracer and the printers loop over the registry (engine/registry.c); they
- * name no family.  A new family is a BPF collector (src/bpf/NAME.bpf.c), a
- * join (src/families/NAME_join.c), a printer (src/families/NAME_print.c)
- * and one line in the registry.
+ * name no family.  A new family is a BPF collector (src/bpf/NAME.bpf.c),
+ * its join and this struct (src/families/NAME.c), a printer
+ * (src/families/NAME_print.c) and one line in the registry; its records
+ * (records.h) and event types (engine/event.h) are the ABI and the event.
+ * The families written before the registry keep their joins in
+ * NAME_events.c (signal: signal_join.c), which NAME.c adapts.
  */
 #ifndef IPCD_ENGINE_FAMILY_H
 #define IPCD_ENGINE_FAMILY_H
