@@ -60,6 +60,18 @@ struct ipcd_family_record {
 	bool (*channel_key)(const void *rec, size_t size, uint64_t *key);
 };
 
+/*
+ * A filter field of the family's own ("signal == USR1"), compared as a
+ * number.  Without src./dst.: the event has one value or none.
+ */
+struct ipcd_filter_field {
+	const char *name;
+	/* the event's value; false if it has none (then the comparison fails, != too) */
+	bool (*value)(const struct ipcd_event *e, int64_t *num);
+	/* a word that stands for a number ("USR1"); NULL: numbers only */
+	bool (*word)(const char *text, int64_t *num);
+};
+
 /* A -t name: "u", "unix" (and another, "kill" for "signal") for a set of event types. */
 struct ipcd_type_alias {
 	const char *short_name;
@@ -95,6 +107,7 @@ struct ipcd_family {
 	 */
 	uint8_t names_rank;
 	const struct ipcd_family_record *records; /* zero-kind terminated */
+	const struct ipcd_filter_field *filter_fields;  /* NULL-name terminated, NULL none */
 	const struct ipcd_printer *printer;
 
 	/*

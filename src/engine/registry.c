@@ -59,6 +59,15 @@ const struct ipcd_family_record *ipcd_family_record_of(uint16_t kind)
 	return find_record_kind(kind, &index);
 }
 
+const struct ipcd_filter_field *ipcd_filter_field_named(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ipcd_family_count; i++)
+		for (const struct ipcd_filter_field *f = ipcd_families[i]->filter_fields; f && f->name; f++)
+			if (strlen(f->name) == len && !strncmp(f->name, name, len))
+				return f;
+	return NULL;
+}
+
 /* ---- the joins of one run -------------------------------------------------- */
 
 struct ipcd_family_set {

@@ -24,6 +24,9 @@ const struct ipcd_family *ipcd_family_of_collector(enum ipcd_collector c);
 /* A family's record kind (its size, schema name, channel key), NULL if no family has it. */
 const struct ipcd_family_record *ipcd_family_record_of(uint16_t kind);
 
+/* A filter field a family declares, by its name; NULL if none has it. */
+const struct ipcd_filter_field *ipcd_filter_field_named(const char *name, size_t len);
+
 /* ---- the joins of one run -------------------------------------------------- */
 
 struct ipcd_family_set;
