@@ -22,6 +22,7 @@
 #include "records.h"
 
 struct ipcdump_bpf;
+struct stat;
 struct json_writer;
 struct stream_join;
 struct proc_table;
@@ -117,6 +118,10 @@ struct ipcd_family {
 	void (*configure)(struct ipcdump_bpf *skel, const struct ipcd_options *opts, bool enabled);
 	/* after loading, its collector running: what the kernel cannot know, from /proc and the like */
 	void (*fill_maps)(struct ipcdump_bpf *skel);
+	/* ipcdump writes its own output into fd: its collector leaves it out (a pipe, a terminal) */
+	void (*ignore_fd)(struct ipcdump_bpf *skel, int fd, const struct stat *st);
+	/* how far a stream's reader has read, from its collector's table; false: not its stream, or unknown */
+	bool (*read_offset)(struct ipcdump_bpf *skel, const struct ipcd_pipe_key *key, uint64_t *r_off);
 
 	void *(*new)(const struct ipcd_family_env *env);
 	void (*free)(void *state);

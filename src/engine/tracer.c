@@ -3,13 +3,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -560,43 +557,15 @@ void ipcd_tracer_stop(struct ipcd_tracer *t)
 	t->skel = NULL;
 }
 
-/* The pseudo-terminal number of fd, if it is one side of a pseudo-terminal. */
-static bool pty_index_of(int fd, const struct stat *st, uint32_t *index)
-{
-	unsigned int major = major(st->st_rdev), minor = minor(st->st_rdev);
-	unsigned int n;
-
-	if (!S_ISCHR(st->st_mode))
-		return false;
-	/* slaves: majors 136-143, 256 each; the master: /dev/ptmx, 5:2 */
-	if (major >= 136 && major < 144) {
-		*index = (major - 136) * 256 + minor;
-		return true;
-	}
-	if (major == 5 && minor == 2 && !ioctl(fd, TIOCGPTN, &n)) {
-		*index = n;
-		return true;
-	}
-	return false;
-}
-
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
 {
-	struct ipcd_pipe_key key = {};
 	struct stat st;
-	uint8_t one = 1;
-	uint32_t index;
 
 	if (!t->skel || fstat(fd, &st))
 		return;
-	if (t->running[IPCD_COLL_PTY] && pty_index_of(fd, &st, &index))
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_ptys), &index, &one, BPF_ANY);
-	if (!t->running[IPCD_COLL_PIPE] || !S_ISFIFO(st.st_mode))
-		return;
-	key.ino = st.st_ino;
-	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */
-	key.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_pipes), &key, &one, BPF_ANY);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (t->running[collectors[i].id] && collectors[i].family && collectors[i].family->ignore_fd)
+			collectors[i].family->ignore_fd(t->skel, fd, &st);
 }
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
@@ -643,23 +612,14 @@ uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c)
 bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off)
 {
 	struct ipcd_tracer *t = tracer;
-	struct ipcd_pipe_state pst;
-	struct ipcd_unix_stream_state ust;
 
 	if (!t->skel)
 		return false;
-	if (key->kind == IPCD_STREAM_UNIX) {
-		if (!t->running[IPCD_COLL_UNIX] ||
-		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.unix_states), &key->ino, &ust))
-			return false;
-		*r_off = ust.r_off;
-		return true;
-	}
-	if (!t->running[IPCD_COLL_PIPE] ||
-	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &pst))
-		return false;
-	*r_off = pst.r_off;
-	return true;
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (t->running[collectors[i].id] && collectors[i].family && collectors[i].family->read_offset &&
+		    collectors[i].family->read_offset(t->skel, key, r_off))
+			return true;
+	return false;
 }
 
 void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len)

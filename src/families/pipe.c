@@ -5,6 +5,9 @@
  * pipe collector's records and settles it with the kernel's read counters.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/bpf.h>
 #include "engine/family.h"
 #include "ipcdump.skel.h"  /* after records.h, whose types it uses */
 #include "engine/stream_join.h"
@@ -109,6 +112,31 @@ static void pipe_configure(struct ipcdump_bpf *skel, const struct ipcd_options *
 	bpf_map__set_max_entries(skel->maps.pipe_states, enabled ? opts->max_channels : 1);
 }
 
+static void pipe_ignore_fd(struct ipcdump_bpf *skel, int fd, const struct stat *st)
+{
+	struct ipcd_pipe_key key = {};
+	uint8_t one = 1;
+
+	(void)fd;
+	if (!S_ISFIFO(st->st_mode))
+		return;
+	key.ino = st->st_ino;
+	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */
+	key.dev = (major(st->st_dev) << 20) | minor(st->st_dev);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ignored_pipes), &key, &one, BPF_ANY);
+}
+
+/* The kernel's read counter of a pipe or FIFO. */
+static bool pipe_read_offset(struct ipcdump_bpf *skel, const struct ipcd_pipe_key *key, uint64_t *r_off)
+{
+	struct ipcd_pipe_state pst;
+
+	if (key->kind == IPCD_STREAM_UNIX || bpf_map_lookup_elem(bpf_map__fd(skel->maps.pipe_states), key, &pst))
+		return false;
+	*r_off = pst.r_off;
+	return true;
+}
+
 static const struct ipcd_family_record pipe_records[] = {
 	{ IPCD_REC_PIPE_IO, sizeof(struct ipcd_pipe_io), "pipe_io", on_pipe_io, pipe_io_channel },
 	{ IPCD_REC_PIPE_RESYNC, sizeof(struct ipcd_pipe_resync), "pipe_resync", on_pipe_resync, pipe_resync_channel },
@@ -131,6 +159,8 @@ const struct ipcd_family ipcd_family_pipe = {
 	.records = pipe_records,
 	.printer = NULL,  /* families/pipe_print.c: ipcd_pipe_printer, connected when it lands */
 	.configure = pipe_configure,
+	.ignore_fd = pipe_ignore_fd,
+	.read_offset = pipe_read_offset,
 	.new = pipe_new,
 	.free = pipe_free,
 	.expire = pipe_expire,

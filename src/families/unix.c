@@ -5,6 +5,7 @@
  * and passed descriptors; connect, accept, shutdown and close with
  * --lifecycle.
  */
+#include <bpf/bpf.h>
 #include "engine/family.h"
 #include "ipcdump.skel.h"  /* after records.h, whose types it uses */
 #include "families/channel_keys.h"
@@ -109,6 +110,18 @@ static void unix_configure(struct ipcdump_bpf *skel, const struct ipcd_options *
 	bpf_map__set_max_entries(skel->maps.new_socks, channels);
 }
 
+/* The kernel's read counter of a unix stream socket. */
+static bool unix_read_offset(struct ipcdump_bpf *skel, const struct ipcd_pipe_key *key, uint64_t *r_off)
+{
+	struct ipcd_unix_stream_state ust;
+
+	if (key->kind != IPCD_STREAM_UNIX ||
+	    bpf_map_lookup_elem(bpf_map__fd(skel->maps.unix_states), &key->ino, &ust))
+		return false;
+	*r_off = ust.r_off;
+	return true;
+}
+
 static const struct ipcd_family_record unix_records[] = {
 	{ IPCD_REC_UNIX_IO, sizeof(struct ipcd_unix_io), "unix_io", on_unix_io, unix_io_channel },
 	{ IPCD_REC_UNIX_NAME, sizeof(struct ipcd_unix_name), "unix_name", on_unix_name, NULL },
@@ -136,6 +149,7 @@ const struct ipcd_family ipcd_family_unix = {
 	.records = unix_records,
 	.printer = NULL,  /* families/unix_print.c: ipcd_unix_printer, connected when it lands */
 	.configure = unix_configure,
+	.read_offset = unix_read_offset,
 	.new = unix_new,
 	.free = unix_free,
 	.expire = unix_expire,
