@@ -104,10 +104,10 @@ void ipcd_family_set_free(struct ipcd_family_set *set)
 bool ipcd_family_set_dispatch(struct ipcd_family_set *set, const void *rec, size_t size)
 {
 	const struct ipcd_record_header *hdr = rec;
+	const struct ipcd_family_record *rk;
 	size_t index;
-	const struct ipcd_family_record *rk = find_record_kind(hdr->kind, &index);
 
-	if (!rk)
+	if (size < sizeof(*hdr) || !(rk = find_record_kind(hdr->kind, &index)))
 		return false;
 	if (size >= rk->min_size)
 		rk->on_record(set->states[index], rec, size);
