@@ -662,7 +662,7 @@ def test_help_fits_80_columns_and_names_the_filter_fields():
     assert not too_wide, too_wide
     assert "ipcdump-filter(7)" in text
     # every field the filter language knows (its table in filter_expr.c) is named
-    source = open(os.path.join(os.path.dirname(__file__), "..", "..", "src", "filter_expr.c")).read()
+    source = open(os.path.join(os.path.dirname(__file__), "..", "..", "src", "filter", "filter_expr.c")).read()
     fields = re.findall(r'\{ "([a-z.]+)", F_[A-Z_]+', source)
     assert len(fields) >= 10, fields
     words = set(re.findall(r"[a-z.]+", text))
