@@ -36,27 +36,13 @@ const struct ipcd_family *ipcd_family_of_collector(enum ipcd_collector c)
 	return NULL;
 }
 
-/* The record kind, and in *index the family it belongs to. */
-static const struct ipcd_family_record *find_record_kind(uint16_t kind, size_t *index)
-{
-	for (size_t i = 0; i < ipcd_family_count; i++) {
-		const struct ipcd_family_record *rk = ipcd_families[i]->records;
-
-		for (; rk && rk->kind; rk++) {
-			if (rk->kind == kind) {
-				*index = i;
-				return rk;
-			}
-		}
-	}
-	return NULL;
-}
-
 const struct ipcd_family_record *ipcd_family_record_of(uint16_t kind)
 {
-	size_t index;
-
-	return find_record_kind(kind, &index);
+	for (size_t i = 0; i < ipcd_family_count; i++)
+		for (const struct ipcd_family_record *rk = ipcd_families[i]->records; rk && rk->kind; rk++)
+			if (rk->kind == kind)
+				return rk;
+	return NULL;
 }
 
 const struct ipcd_filter_field *ipcd_filter_field_named(const char *name, size_t len)
@@ -70,10 +56,27 @@ const struct ipcd_filter_field *ipcd_filter_field_named(const char *name, size_t
 
 /* ---- the joins of one run -------------------------------------------------- */
 
+/* Record kinds are small numbers (records.h): a table by kind makes dispatch one lookup. */
+#define KIND_TABLE_SIZE 256
+
 struct ipcd_family_set {
 	struct ipcd_family_env env;
+	const struct ipcd_family_record *by_kind[KIND_TABLE_SIZE];
+	uint8_t family_of_kind[KIND_TABLE_SIZE];   /* index into ipcd_families and states */
 	void *states[];   /* one per family, as ipcd_families */
 };
+
+static void index_record_kinds(struct ipcd_family_set *set)
+{
+	for (size_t i = 0; i < ipcd_family_count; i++) {
+		for (const struct ipcd_family_record *rk = ipcd_families[i]->records; rk && rk->kind; rk++) {
+			if (rk->kind < KIND_TABLE_SIZE) {
+				set->by_kind[rk->kind] = rk;
+				set->family_of_kind[rk->kind] = (uint8_t)i;
+			}
+		}
+	}
+}
 
 struct ipcd_family_set *ipcd_family_set_new(const struct ipcd_family_env *env)
 {
@@ -82,6 +85,7 @@ struct ipcd_family_set *ipcd_family_set_new(const struct ipcd_family_env *env)
 	if (!set)
 		return NULL;
 	set->env = *env;
+	index_record_kinds(set);
 	for (size_t i = 0; i < ipcd_family_count; i++) {
 		if (ipcd_families[i]->new && !(set->states[i] = ipcd_families[i]->new(&set->env))) {
 			ipcd_family_set_free(set);
@@ -105,12 +109,11 @@ bool ipcd_family_set_dispatch(struct ipcd_family_set *set, const void *rec, size
 {
 	const struct ipcd_record_header *hdr = rec;
 	const struct ipcd_family_record *rk;
-	size_t index;
 
-	if (size < sizeof(*hdr) || !(rk = find_record_kind(hdr->kind, &index)))
+	if (size < sizeof(*hdr) || hdr->kind >= KIND_TABLE_SIZE || !(rk = set->by_kind[hdr->kind]))
 		return false;
 	if (size >= rk->min_size)
-		rk->on_record(set->states[index], rec, size);
+		rk->on_record(set->states[set->family_of_kind[hdr->kind]], rec, size);
 	return true;
 }
 

@@ -75,6 +75,8 @@ static void test_every_record_kind_once_with_its_size(void **state)
 		for (const struct ipcd_family_record *rk = ipcd_families[i]->records; rk && rk->kind; rk++) {
 			bool known = false;
 
+			/* the family set and the capture schema index kinds below 256 */
+			assert_true(rk->kind > 0 && rk->kind < 256);
 			for (size_t k = 0; k < COUNT_OF(family_kinds); k++)
 				known |= family_kinds[k].kind == rk->kind;
 			assert_true(known);
