@@ -43,7 +43,7 @@ struct ipcdump {
 	const struct ipcd_options *opts;
 	struct ipcd_tracer tracer;
 	struct ipcd_output output;
-	struct stream_join *pipes;   /* pipes, FIFOs, unix stream sockets and TCP */
+	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
 	struct ipcd_family_set *families;  /* every family's join */
 	struct proc_table *procs;
 	uint64_t printed;
