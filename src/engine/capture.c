@@ -12,7 +12,7 @@
 #include "engine/capture.h"
 #include "records.h"
 #include "util/zstd_file.h"
-#include "families/inet_events.h"
+#include "engine/registry.h"
 
 _Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the file format");
 
@@ -68,33 +68,25 @@ static void fill_header(struct ipcd_capture_header *h, int64_t mono_to_real_ns)
 	}
 }
 
-/* What a capture file's records are: written after each header. */
-static const struct {
-	uint16_t kind;
-	const char *name;
-	size_t size;
-} record_kinds[] = {
-	{ IPCD_REC_PIPE_IO, "pipe_io", sizeof(struct ipcd_pipe_io) },
-	{ IPCD_REC_PIPE_RESYNC, "pipe_resync", sizeof(struct ipcd_pipe_resync) },
-	{ IPCD_REC_FIFO_PATH, "fifo_path", sizeof(struct ipcd_fifo_path) },
-	{ IPCD_REC_SIGNAL, "signal", sizeof(struct ipcd_signal) },
-	{ IPCD_REC_PROC, "proc", sizeof(struct ipcd_proc) },
-	{ IPCD_REC_UNIX_IO, "unix_io", sizeof(struct ipcd_unix_io) },
-	{ IPCD_REC_UNIX_NAME, "unix_name", sizeof(struct ipcd_unix_name) },
-	{ IPCD_REC_PASSED_FD, "passed_fd", sizeof(struct ipcd_passed_fd) },
-	{ IPCD_REC_UNIX_CONN, "unix_conn", sizeof(struct ipcd_unix_conn) },
-	{ IPCD_REC_INET_IO, "inet_io", sizeof(struct ipcd_inet_io) },
-	{ IPCD_REC_INET_CONN, "inet_conn", sizeof(struct ipcd_inet_conn) },
-	{ IPCD_REC_PTY_IO, "pty_io", sizeof(struct ipcd_pty_io) },
-	{ IPCD_REC_MQ_IO, "mq_io", sizeof(struct ipcd_mq_io) },
-	{ IPCD_REC_MQ_OP, "mq_op", sizeof(struct ipcd_mq_op) },
-	{ IPCD_REC_SHM_OP, "shm_op", sizeof(struct ipcd_shm_op) },
-	{ IPCD_REC_FUTEX, "futex", sizeof(struct ipcd_futex) },
-	{ IPCD_REC_SEMOP, "semop", sizeof(struct ipcd_semop) },
-	{ IPCD_REC_SCHEMA, "schema", sizeof(struct ipcd_schema) },
-	{ IPCD_REC_TREE, "tree_member", sizeof(struct ipcd_tree_member) },
+/* The records that are no family's: the engine's own. */
+static const struct ipcd_family_record engine_records[] = {
+	{ IPCD_REC_PROC, sizeof(struct ipcd_proc), "proc", NULL, NULL },
+	{ IPCD_REC_SCHEMA, sizeof(struct ipcd_schema), "schema", NULL, NULL },
+	{ IPCD_REC_TREE, sizeof(struct ipcd_tree_member), "tree_member", NULL, NULL },
 };
 
+static const struct ipcd_family_record *record_kind(uint16_t kind)
+{
+	const struct ipcd_family_record *rk = ipcd_family_record_of(kind);
+
+	for (size_t i = 0; !rk && i < sizeof(engine_records) / sizeof(engine_records[0]); i++)
+		if (engine_records[i].kind == kind)
+			rk = &engine_records[i];
+	return rk;
+}
+
+/* Record kinds are small numbers: the schema lists those known, in order. */
+#define RECORD_KIND_MAX 255
 /* The schema record, built once: header and text in one buffer (free it). */
 static void *schema_record(size_t *size)
 {
@@ -102,9 +94,13 @@ static void *schema_record(size_t *size)
 	size_t len = 0;
 	struct ipcd_schema *rec;
 
-	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++)
-		len += snprintf(text + len, sizeof(text) - len, "%u %s %zu\n", record_kinds[i].kind,
-				record_kinds[i].name, record_kinds[i].size);
+	for (unsigned int kind = 1; kind <= RECORD_KIND_MAX; kind++) {
+		const struct ipcd_family_record *rk = record_kind(kind);
+
+		if (rk)
+			len += snprintf(text + len, sizeof(text) - len, "%u %s %zu\n", kind, rk->name,
+					(size_t)rk->min_size);
+	}
 	*size = (sizeof(*rec) + len + 7) & ~(size_t)7;
 	rec = calloc(1, *size);
 	if (!rec)
@@ -373,76 +369,11 @@ uint64_t capture_writer_dropped(const struct capture_writer *w)
 
 /* ---- channels of records (the filter mode) ------------------------------- */
 
-/* As the TCP join keys a direction. */
-static uint64_t tuple_key(const struct ipcd_inet_tuple *t)
-{
-	return inet_tuple_key(t);
-}
-
 bool capture_record_channel(const void *data, size_t size, uint64_t *key)
 {
-	const struct ipcd_record_header *hdr = data;
+	const struct ipcd_family_record *rk = ipcd_family_record_of(((const struct ipcd_record_header *)data)->kind);
 
-	switch (hdr->kind) {
-	case IPCD_REC_PIPE_IO:
-		if (size < sizeof(struct ipcd_pipe_io))
-			return false;
-		*key = ((const struct ipcd_pipe_io *)data)->ino;
-		return true;
-	case IPCD_REC_PIPE_RESYNC:
-		if (size < sizeof(struct ipcd_pipe_resync))
-			return false;
-		*key = ((const struct ipcd_pipe_resync *)data)->ino;
-		return true;
-	case IPCD_REC_UNIX_IO: {
-		const struct ipcd_unix_io *u = data;
-
-		if (size < sizeof(*u))
-			return false;
-		/* streams: the receiving socket; messages: the sending one */
-		if (u->sock_type == IPCD_SOCK_STREAM)
-			*key = u->dir == IPCD_PIPE_WRITE ? u->peer : u->sock;
-		else
-			*key = u->sender_sk;
-		return true;
-	}
-	case IPCD_REC_INET_IO: {
-		const struct ipcd_inet_io *i = data;
-
-		if (size < sizeof(*i))
-			return false;
-		*key = i->proto == IPCD_PROTO_TCP ? tuple_key(&i->t) : i->t.dport;
-		return true;
-	}
-	case IPCD_REC_PTY_IO:
-		if (size < sizeof(struct ipcd_pty_io))
-			return false;
-		*key = ((const struct ipcd_pty_io *)data)->index;
-		return true;
-	case IPCD_REC_MQ_IO: {
-		const struct ipcd_mq_io *m = data;
-
-		if (size < sizeof(*m))
-			return false;
-		*key = m->kind == IPCD_MQ_SYSV ? (uint64_t)(uint32_t)m->id : m->ino;
-		return true;
-	}
-	case IPCD_REC_FUTEX:
-		if (size < sizeof(struct ipcd_futex))
-			return false;
-		*key = ((const struct ipcd_futex *)data)->obj.ino;
-		return true;
-	case IPCD_REC_SEMOP:
-		if (size < sizeof(struct ipcd_semop))
-			return false;
-		*key = (uint32_t)((const struct ipcd_semop *)data)->semid;
-		return true;
-	case IPCD_REC_SIGNAL:
-		*key = hdr->ts_ns;
-		return true;
-	default:
-		return false;
-	}
+	return rk && rk->channel_key && rk->channel_key(data, size, key);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -543,10 +474,9 @@ const struct ipcd_capture_header *capture_reader_header(const struct capture_rea
 /* This build's size of a record kind, or 0 for a kind it does not know. */
 static size_t known_record_size(unsigned int kind)
 {
-	for (size_t i = 0; i < sizeof(record_kinds) / sizeof(record_kinds[0]); i++)
-		if (record_kinds[i].kind == kind)
-			return record_kinds[i].size;
-	return 0;
+	const struct ipcd_family_record *rk = kind <= RECORD_KIND_MAX ? record_kind(kind) : NULL;
+
+	return rk ? rk->min_size : 0;
 }
 
 /*

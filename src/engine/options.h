@@ -95,6 +95,8 @@ static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)
 	return opts->command || opts->follow_pids.count;
 }
 
+/* The -t names are the families' (engine/registry.c implements these). */
+
 /* Parses one -t value into a type mask; 0 when unknown. */
 uint32_t ipcd_parse_type(const char *name);
 /*

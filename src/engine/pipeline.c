@@ -17,13 +17,9 @@
 #include "engine/grow.h"
 #include "engine/msg_join.h"
 #include "engine/proc_table.h"
+#include "engine/registry.h"
 #include "engine/stream_join.h"
 #include "engine/tracer.h"
-#include "families/inet_events.h"
-#include "families/mq_events.h"
-#include "families/pty_events.h"
-#include "families/shm_events.h"
-#include "families/unix_events.h"
 #include "filter/filter.h"
 #include "filter/filter_expr.h"
 #include "records.h"
@@ -45,12 +41,8 @@ struct deferred {
 
 /* The joins' states of one run. */
 struct joins {
-	struct stream_join *pipes;   /* pipes, FIFOs and unix stream sockets */
-	struct unix_events *unix;
-	struct inet_events *inet;
-	struct pty_events *ptys;
-	struct mq_events *mqs;
-	struct shm_events *shm;
+	struct stream_join *pipes;   /* pipes, FIFOs, unix stream sockets and TCP: the families share it */
+	struct ipcd_family_set *families;  /* every family's join */
 };
 
 struct ipcd_pipeline {
@@ -258,27 +250,12 @@ static void deliver_deferred(struct ipcd_pipeline *p)
 
 /* ---- enrichment and the filter ------------------------------------------- */
 
-static bool is_unix_data(enum ipcd_type type)
-{
-	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
-	       type == IPCD_TYPE_UNIX_SEQPACKET;
-}
-
 static void fill_parent(const struct proc_table *procs, struct ipcd_endpoint *ep)
 {
 	const char *pcomm = proc_table_comm(procs, ep->ppid);
 
 	if (pcomm)
 		memcpy(ep->pcomm, pcomm, sizeof(ep->pcomm));
-}
-
-/* Unix data events name their sockets by cookie; lifecycle events carry their names. */
-static void describe_event(struct ipcd_pipeline *p, struct ipcd_event *e)
-{
-	if (is_unix_data(e->type))
-		unix_events_describe(p->joins.unix, e);
-	else if (e->type == IPCD_TYPE_LOOPBACK_TCP)
-		inet_events_describe(p->joins.inet, e);
 }
 
 /* Either end in the traced tree, or with --inside both (the kernel dropped what one end decided). */
@@ -302,7 +279,8 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	if (p->done || !(p->opts->types & IPCD_TYPE_BIT(e->type)))
 		return;
 	out = *e;
-	describe_event(p, &out);
+	/* names the joins know (a unix socket's path, a TCP listener) */
+	ipcd_family_set_describe(p->joins.families, &out);
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(p->procs, &out.src);
 	fill_parent(p->procs, &out.dst);
@@ -311,48 +289,6 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	if (p->deferring && p->wants_order && defer_event(p, &out))
 		return;
 	deliver(p, &out);
-}
-
-/* ---- the signal join ------------------------------------------------------ */
-
-/*
- * A signal that failed to send has only the pid its sender named; the
- * process table knows its name if it exists, and no pid means no target.
- */
-static void name_failed_target(struct ipcd_pipeline *p, struct ipcd_endpoint *dst)
-{
-	const char *comm;
-
-	if (dst->pid <= 0) {
-		ipcd_endpoint_unknown(dst);
-		return;
-	}
-	comm = proc_table_live_comm(p->procs, dst->pid);
-	dst->ppid = -1;
-	if (comm)
-		memcpy(dst->comm, comm, sizeof(dst->comm));
-}
-
-static void on_signal_record(struct ipcd_pipeline *p, const struct ipcd_signal *rec)
-{
-	struct ipcd_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.type = IPCD_TYPE_SIGNAL;
-	e.ts_ns = rec->hdr.ts_ns;
-	e.chan_key = rec->hdr.ts_ns;  /* each signal is its own record */
-	ipcd_endpoint_from_task(&e.src, &rec->src);
-	ipcd_endpoint_from_task(&e.dst, &rec->dst);
-	e.sig = rec->sig;
-	e.code = rec->code;
-	e.result = rec->result;
-	e.error = rec->error;
-	e.sig_flags = rec->sig_flags;
-	e.value = rec->value;
-	e.src_fd = e.dst_fd = -1;
-	if (rec->result == IPCD_SIG_FAILED)
-		name_failed_target(p, &e.dst);
-	emit_event(p, &e);
 }
 
 /* ---- the joins ------------------------------------------------------------ */
@@ -370,75 +306,50 @@ static bool new_joins(struct ipcd_pipeline *p)
 	struct joins *j = &p->joins;
 
 	j->pipes = stream_join_new(emit_event, p);
-	j->unix = unix_events_new(j->pipes, emit_event, p, comm_of_pid, p);
-	j->inet = inet_events_new(j->pipes, emit_event, p, comm_of_pid, p);
-	j->ptys = pty_events_new(emit_event, p);
-	j->mqs = mq_events_new(emit_event, p, "/proc/sysvipc/msg");
-	j->shm = shm_events_new(emit_event, p);
-	return j->pipes && j->unix && j->inet && j->ptys && j->mqs && j->shm;
+	if (!j->pipes || !p->procs)
+		return false;
+	j->families = ipcd_family_set_new(&(struct ipcd_family_env){
+		.emit = emit_event, .emit_ctx = p, .comm = comm_of_pid, .comm_ctx = p,
+		.procs = p->procs, .streams = j->pipes,
+		.pipe_read_offset = ipcd_tracer_pipe_read_offset, .read_offset_ctx = &p->tracer,
+	});
+	return j->families != NULL;
 }
 
 static void free_joins(struct ipcd_pipeline *p)
 {
-	struct joins *j = &p->joins;
-
-	unix_events_free(j->unix);
-	inet_events_free(j->inet);
-	pty_events_free(j->ptys);
-	mq_events_free(j->mqs);
-	shm_events_free(j->shm);
-	stream_join_free(j->pipes);
+	ipcd_family_set_free(p->joins.families);
+	stream_join_free(p->joins.pipes);
 }
 
 /* Pending halves waiting longer than a read waits go out as they are. */
 static void expire_joins(struct ipcd_pipeline *p, uint64_t now)
 {
-	struct joins *j = &p->joins;
-
-	stream_join_expire(j->pipes, now, READ_WAIT_NS);
-	unix_events_expire(j->unix, now, READ_WAIT_NS);
-	inet_events_expire(j->inet, now, READ_WAIT_NS);
-	pty_events_expire(j->ptys, now, READ_WAIT_NS);
-	mq_events_expire(j->mqs, now, READ_WAIT_NS);
-	shm_events_expire(j->shm, now, READ_WAIT_NS);
+	ipcd_family_set_expire(p->joins.families, now, READ_WAIT_NS);
 }
 
 /* Memory to give back: the pipes the kernel says are read. */
 static void collect_joins(struct ipcd_pipeline *p)
 {
-	stream_join_collect(p->joins.pipes, ipcd_tracer_pipe_read_offset, &p->tracer);
+	ipcd_family_set_collect(p->joins.families);
 }
 
 /* What waits in the joins goes out: the receives, and the sends never received. */
 static void flush_joins(struct ipcd_pipeline *p)
 {
-	struct joins *j = &p->joins;
-
-	stream_join_flush(j->pipes, ipcd_tracer_pipe_read_offset, &p->tracer);
-	unix_events_flush(j->unix);
-	inet_events_flush(j->inet);
-	pty_events_flush(j->ptys);
-	mq_events_flush(j->mqs);
-	shm_events_flush(j->shm);
+	ipcd_family_set_flush(p->joins.families);
 }
 
 /* Events lost for want of memory in the joins. */
 static uint64_t joins_dropped(const struct ipcd_pipeline *p)
 {
-	const struct joins *j = &p->joins;
-
-	return stream_join_dropped(j->pipes) + msg_join_dropped(unix_events_messages(j->unix)) +
-	       msg_join_dropped(inet_events_messages(j->inet)) + pty_events_dropped(j->ptys) +
-	       mq_events_dropped(j->mqs);
+	return ipcd_family_set_dropped(p->joins.families);
 }
 
 /* Writes reported before their reads, to bound memory. */
 static uint64_t joins_evicted(const struct ipcd_pipeline *p)
 {
-	const struct joins *j = &p->joins;
-
-	return stream_join_evicted(j->pipes) + msg_join_evicted(unix_events_messages(j->unix)) +
-	       msg_join_evicted(inet_events_messages(j->inet));
+	return ipcd_family_set_evicted(p->joins.families);
 }
 
 static void on_proc_record(struct ipcd_pipeline *p, const struct ipcd_proc *rec)
@@ -446,7 +357,7 @@ static void on_proc_record(struct ipcd_pipeline *p, const struct ipcd_proc *rec)
 	proc_table_record(p->procs, rec);
 	/* a process gone maps nothing (the collector reports the group's last thread, leader or not) */
 	if (rec->event == IPCD_PROC_EXIT)
-		shm_events_exited(p->joins.shm, rec->task.pid);
+		ipcd_family_set_process_exited(p->joins.families, rec->task.pid);
 }
 
 /* A capture of a traced tree names its members, so that reading it shows what tracing it showed. */
@@ -457,76 +368,15 @@ static void on_tree_record(struct ipcd_pipeline *p, const struct ipcd_tree_membe
 	proc_table_join_tree(p->procs, rec->pid);
 }
 
-/* One whole record to its join, by kind; a record too short for its kind is skipped. */
+/* One whole record to its family's join, by kind (a record too short for its kind is skipped); the engine's own. */
 static void dispatch_record(struct ipcd_pipeline *p, const void *data, size_t size)
 {
-	struct joins *j = &p->joins;
-
+	if (ipcd_family_set_dispatch(p->joins.families, data, size))
+		return;
 	switch (((const struct ipcd_record_header *)data)->kind) {
-	case IPCD_REC_PIPE_IO:
-		if (size >= sizeof(struct ipcd_pipe_io) &&
-		    sizeof(struct ipcd_pipe_io) + ((const struct ipcd_pipe_io *)data)->payload_len <= size)
-			stream_join_io(j->pipes, data);
-		break;
-	case IPCD_REC_PIPE_RESYNC:
-		if (size >= sizeof(struct ipcd_pipe_resync))
-			stream_join_resync(j->pipes, data);
-		break;
-	case IPCD_REC_FIFO_PATH:
-		if (size >= sizeof(struct ipcd_fifo_path))
-			stream_join_fifo_path(j->pipes, data);
-		break;
 	case IPCD_REC_PROC:
 		if (size >= sizeof(struct ipcd_proc))
 			on_proc_record(p, data);
-		break;
-	case IPCD_REC_SHM_OP:
-		if (size >= sizeof(struct ipcd_shm_op))
-			shm_events_op(j->shm, data);
-		break;
-	case IPCD_REC_FUTEX:
-		if (size >= sizeof(struct ipcd_futex))
-			shm_events_futex(j->shm, data);
-		break;
-	case IPCD_REC_SEMOP:
-		if (size >= sizeof(struct ipcd_semop))
-			shm_events_semop(j->shm, data);
-		break;
-	case IPCD_REC_SIGNAL:
-		if (size >= sizeof(struct ipcd_signal))
-			on_signal_record(p, data);
-		break;
-	case IPCD_REC_UNIX_IO:
-		unix_events_io(j->unix, data, size);
-		break;
-	case IPCD_REC_UNIX_NAME:
-		if (size >= sizeof(struct ipcd_unix_name))
-			unix_events_name(j->unix, data);
-		break;
-	case IPCD_REC_PASSED_FD:
-		if (size >= sizeof(struct ipcd_passed_fd))
-			unix_events_passed_fd(j->unix, data);
-		break;
-	case IPCD_REC_UNIX_CONN:
-		if (size >= sizeof(struct ipcd_unix_conn))
-			unix_events_conn(j->unix, data);
-		break;
-	case IPCD_REC_MQ_IO:
-		mq_events_io(j->mqs, data, size);
-		break;
-	case IPCD_REC_MQ_OP:
-		if (size >= sizeof(struct ipcd_mq_op))
-			mq_events_op(j->mqs, data);
-		break;
-	case IPCD_REC_PTY_IO:
-		pty_events_io(j->ptys, data, size);
-		break;
-	case IPCD_REC_INET_IO:
-		inet_events_io(j->inet, data, size);
-		break;
-	case IPCD_REC_INET_CONN:
-		if (size >= sizeof(struct ipcd_inet_conn))
-			inet_events_conn(j->inet, data);
 		break;
 	case IPCD_REC_TREE:
 		if (size >= sizeof(struct ipcd_tree_member))

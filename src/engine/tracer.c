@@ -3,22 +3,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "engine/event.h"
 #include "ipcdump.skel.h"
-#include "families/tcp_listeners.h"
+#include "engine/registry.h"
 #include "engine/tracer.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -29,23 +24,26 @@ struct collector_desc {
 	const char *prog_prefix;  /* its programs are named ipcd_<prefix>_... */
 	uint32_t types;           /* event types it serves */
 	bool tracefs;             /* attaches classic tracepoints */
+	const struct ipcd_family *family;  /* NULL: the process collector, the engine's own */
 };
 
-static const struct collector_desc collectors[] = {
-	{ IPCD_COLL_PIPE, "ipcd_pipe_", IPCD_TYPE_BIT(IPCD_TYPE_PIPE), true },
-	{ IPCD_COLL_SIGNAL, "ipcd_signal_", IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL), true },
-	{ IPCD_COLL_UNIX, "ipcd_unix_", IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM) |
-	  IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET) | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN), true },
-	{ IPCD_COLL_PTY, "ipcd_pty_", IPCD_TYPE_BIT(IPCD_TYPE_PTY), true },
-	{ IPCD_COLL_SHM, "ipcd_shm_", IPCD_TYPE_BIT(IPCD_TYPE_SHM), true },
-	{ IPCD_COLL_MQ, "ipcd_mq_", IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV) | IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX) |
-	  IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP), true },
-	{ IPCD_COLL_INET, "ipcd_inet_", IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP) |
-	  IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN), true },
+/* Each family's collector, in the registry's order, then process lifecycle. */
+static struct collector_desc collectors[IPCD_COLL_MAX];
+static size_t ncollectors;
+#define NCOLLECTORS ncollectors
+
+static void list_collectors(void)
+{
+	if (ncollectors)
+		return;
+	for (size_t i = 0; i < ipcd_family_count && ncollectors < IPCD_COLL_MAX - 1; i++) {
+		const struct ipcd_family *f = ipcd_families[i];
+
+		collectors[ncollectors++] = (struct collector_desc){ f->collector, f->prog_prefix, f->types, true, f };
+	}
 	/* Process lifecycle: no events of its own, loaded with any other. */
-	{ IPCD_COLL_PROC, "ipcd_proc_", 0, false },
-};
-#define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
+	collectors[ncollectors++] = (struct collector_desc){ IPCD_COLL_PROC, "ipcd_proc_", 0, false, NULL };
+}
 
 static const struct collector_desc *collector_of(const struct bpf_program *prog)
 {
@@ -131,46 +129,10 @@ static void set_syscall_nrs(struct ipcd_syscall_nrs *nr)
 	nr->shutdown = SYS_shutdown;
 }
 
-/* The socket types the unix collector reports, as bits 1 << SOCK_*. */
-static uint32_t unix_sock_types(uint32_t types)
-{
-	uint32_t bits = 0;
-
-	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_STREAM))
-		bits |= 1u << IPCD_SOCK_STREAM;
-	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_DGRAM))
-		bits |= 1u << IPCD_SOCK_DGRAM;
-	if (types & IPCD_TYPE_BIT(IPCD_TYPE_UNIX_SEQPACKET))
-		bits |= 1u << IPCD_SOCK_SEQPACKET;
-	return bits;
-}
-
-/* The protocols the loopback collector reports, as bits 1 << IPCD_PROTO_*. */
-static uint64_t inet_protos(uint32_t types)
-{
-	uint64_t bits = 0;
-
-	if (types & (IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP) | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_TCP_CONN)))
-		bits |= 1ull << IPCD_PROTO_TCP;
-	if (types & IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP))
-		bits |= 1ull << IPCD_PROTO_UDP;
-	return bits;
-}
-
 /* Lifecycle hooks (close is a hot syscall) load only when asked for. */
 static bool program_wanted(const struct bpf_program *prog, const struct ipcd_options *o)
 {
 	return o->lifecycle || !strstr(bpf_program__name(prog), "_life_");
-}
-
-/*
- * The big per-channel tables, sized for the collector that uses them; one
- * entry when it is not loaded, since making room (a preallocated LRU) is
- * a good part of the start-up.
- */
-static uint32_t channels_for(const struct ipcd_options *o, const bool *enabled, enum ipcd_collector c)
-{
-	return enabled[c] ? o->max_channels : 1;
 }
 
 static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, const bool *enabled)
@@ -182,22 +144,12 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	skel->rodata->cfg_self_tgid = getpid();
 	skel->rodata->cfg_payload_max = ipcd_payload_limit(o);
 	skel->rodata->cfg_filters = filter_flags(o);
-	skel->rodata->cfg_kernel_signals = o->kernel_signals;
 	set_syscall_nrs((struct ipcd_syscall_nrs *)&skel->rodata->cfg_nr);
-	skel->rodata->cfg_unix_lifecycle = o->lifecycle;
-	skel->rodata->cfg_unix_sock_types = unix_sock_types(o->types);
-	skel->rodata->cfg_inet_protos = inet_protos(o->types);
-	skel->rodata->cfg_mq_lifecycle = o->lifecycle;
-	skel->rodata->cfg_mq_kinds = ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_SYSV)) ? 1u << IPCD_MQ_SYSV : 0) |
-				     ((o->types & IPCD_TYPE_BIT(IPCD_TYPE_MQ_POSIX)) ? 1u << IPCD_MQ_POSIX : 0);
 	bpf_map__set_max_entries(skel->maps.events, ring);
-	/*
-	 * Past this many pipes or sockets in use at once, the least recently
-	 * used lose their byte counters, and their next bytes may not join.
-	 */
-	bpf_map__set_max_entries(skel->maps.pipe_states, channels_for(o, enabled, IPCD_COLL_PIPE));
-	bpf_map__set_max_entries(skel->maps.unix_states, channels_for(o, enabled, IPCD_COLL_UNIX));
-	bpf_map__set_max_entries(skel->maps.new_socks, channels_for(o, enabled, IPCD_COLL_UNIX));
+	/* each family's own rodata and per-channel tables */
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (collectors[i].family && collectors[i].family->configure)
+			collectors[i].family->configure(skel, o, enabled[collectors[i].id]);
 	/* read and written only when a filter runs in the kernel */
 	bpf_map__set_max_entries(skel->maps.sent_chans, skel->rodata->cfg_filters ? o->max_channels : 1);
 	/* a tree's live processes are there too: a whole build's worth */
@@ -265,73 +217,6 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid)
 {
 	return set_side(bpf_map__fd(t->skel->maps.pid_filter), &pid, IPCD_SIDE_TREE);
-}
-
-/*
- * The host's own addresses, for the loopback collector: traffic between two
- * of them never leaves the host.  v4-mapped, as the collector keys them.
- */
-static void fill_local_addrs(struct ipcd_tracer *t)
-{
-	int map = bpf_map__fd(t->skel->maps.local_addrs);
-	struct ifaddrs *ifs, *ifa;
-	uint8_t one = 1;
-
-	if (getifaddrs(&ifs))
-		return;
-	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
-		uint8_t key[16] = { 0 };
-
-		if (!ifa->ifa_addr)
-			continue;
-		if (ifa->ifa_addr->sa_family == AF_INET) {
-			key[10] = key[11] = 0xff;
-			memcpy(key + 12, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
-		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
-			memcpy(key, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		bpf_map_update_elem(map, key, &one, BPF_ANY);
-	}
-	freeifaddrs(ifs);
-}
-
-static void add_listener(void *ctx, uint16_t port, const struct ipcd_task *task)
-{
-	uint32_t key = port;
-
-	bpf_map_update_elem(*(int *)ctx, &key, task, BPF_ANY);
-}
-
-/* TCP servers listening already: their listen() is past, so a connect names them from /proc. */
-static void fill_listeners(struct ipcd_tracer *t)
-{
-	int map = bpf_map__fd(t->skel->maps.listeners);
-
-	tcp_listeners_scan("/proc", add_listener, &map);
-}
-
-/* The keys of the SysV queues that exist already; msgget teaches the collector the rest. */
-static void fill_sysv_keys(struct ipcd_tracer *t)
-{
-	int map = bpf_map__fd(t->skel->maps.sysv_keys);
-	FILE *f = fopen("/proc/sysvipc/msg", "re");
-	char line[512];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		long long key, id;
-		int32_t k, i;
-
-		if (sscanf(line, "%lld %lld", &key, &id) != 2)
-			continue;
-		k = (int32_t)key;
-		i = (int32_t)id;
-		bpf_map_update_elem(map, &i, &k, BPF_ANY);
-	}
-	fclose(f);
 }
 
 /* The skeleton's destroy detaches what it owns. */
@@ -542,6 +427,7 @@ void ipcd_tracer_probe(FILE *out)
 
 	memset(&t, 0, sizeof(t));
 	libbpf_set_print(libbpf_quiet);
+	list_collectors();
 	if (geteuid() != 0) {
 		fprintf(out, "collectors: not probed: loading BPF needs root (run ipcdump --version as root)\n");
 		return;
@@ -580,6 +466,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 
 	memset(t, 0, sizeof(*t));
 	libbpf_set_print(libbpf_quiet);
+	list_collectors();
 	if ((rc = check_environment(err)))
 		return rc;
 	for (size_t i = 0; i < NCOLLECTORS; i++)
@@ -595,12 +482,9 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		return IPCD_EXIT_FAILURE;
 	}
 	fill_filter_maps(t, opts, tree, tree_count);
-	if (t->running[IPCD_COLL_INET]) {
-		fill_local_addrs(t);
-		fill_listeners(t);
-	}
-	if (t->running[IPCD_COLL_MQ])
-		fill_sysv_keys(t);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (t->running[collectors[i].id] && collectors[i].family && collectors[i].family->fill_maps)
+			collectors[i].family->fill_maps(t->skel);
 	ipcd_timing("fill maps");
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
 	if (!t->rb) {
@@ -673,43 +557,15 @@ void ipcd_tracer_stop(struct ipcd_tracer *t)
 	t->skel = NULL;
 }
 
-/* The pseudo-terminal number of fd, if it is one side of a pseudo-terminal. */
-static bool pty_index_of(int fd, const struct stat *st, uint32_t *index)
-{
-	unsigned int major = major(st->st_rdev), minor = minor(st->st_rdev);
-	unsigned int n;
-
-	if (!S_ISCHR(st->st_mode))
-		return false;
-	/* slaves: majors 136-143, 256 each; the master: /dev/ptmx, 5:2 */
-	if (major >= 136 && major < 144) {
-		*index = (major - 136) * 256 + minor;
-		return true;
-	}
-	if (major == 5 && minor == 2 && !ioctl(fd, TIOCGPTN, &n)) {
-		*index = n;
-		return true;
-	}
-	return false;
-}
-
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd)
 {
-	struct ipcd_pipe_key key = {};
 	struct stat st;
-	uint8_t one = 1;
-	uint32_t index;
 
 	if (!t->skel || fstat(fd, &st))
 		return;
-	if (t->running[IPCD_COLL_PTY] && pty_index_of(fd, &st, &index))
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_ptys), &index, &one, BPF_ANY);
-	if (!t->running[IPCD_COLL_PIPE] || !S_ISFIFO(st.st_mode))
-		return;
-	key.ino = st.st_ino;
-	/* the kernel's dev_t encoding: 12 bits of major above 20 bits of minor */
-	key.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ignored_pipes), &key, &one, BPF_ANY);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (t->running[collectors[i].id] && collectors[i].family && collectors[i].family->ignore_fd)
+			collectors[i].family->ignore_fd(t->skel, fd, &st);
 }
 
 int ipcd_tracer_poll(struct ipcd_tracer *t, int timeout_ms)
@@ -756,23 +612,14 @@ uint64_t ipcd_tracer_lost(const struct ipcd_tracer *t, enum ipcd_collector c)
 bool ipcd_tracer_pipe_read_offset(void *tracer, const struct ipcd_pipe_key *key, uint64_t *r_off)
 {
 	struct ipcd_tracer *t = tracer;
-	struct ipcd_pipe_state pst;
-	struct ipcd_unix_stream_state ust;
 
 	if (!t->skel)
 		return false;
-	if (key->kind == IPCD_STREAM_UNIX) {
-		if (!t->running[IPCD_COLL_UNIX] ||
-		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.unix_states), &key->ino, &ust))
-			return false;
-		*r_off = ust.r_off;
-		return true;
-	}
-	if (!t->running[IPCD_COLL_PIPE] ||
-	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pipe_states), key, &pst))
-		return false;
-	*r_off = pst.r_off;
-	return true;
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (t->running[collectors[i].id] && collectors[i].family && collectors[i].family->read_offset &&
+		    collectors[i].family->read_offset(t->skel, key, r_off))
+			return true;
+	return false;
 }
 
 void ipcd_tracer_describe(const struct ipcd_tracer *t, char *buf, size_t len)

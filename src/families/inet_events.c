@@ -7,6 +7,7 @@
 #include "engine/by_age.h"
 #include "engine/grow.h"
 #include "families/inet_events.h"
+#include "families/channel_keys.h"
 
 /* Past this many TCP directions, the half seen longest ago is forgotten. */
 #define TCP_STREAMS_MAX 65536
@@ -179,7 +180,7 @@ static void tcp_io(struct inet_events *n, const struct ipcd_inet_io *rec)
 
 	if (!s)
 		return;
-	io.key.ino = s->key;
+	io.key.ino = ipcd_inet_io_channel(rec);  /* s->key: the same */
 	io.key.dev = (uint32_t)rec->t.sport << 16 | rec->t.dport;
 	io.key.kind = IPCD_STREAM_TCP;
 	io.offset = widen(s, rec->seq);
@@ -203,7 +204,7 @@ static void udp_io(struct inet_events *n, const struct ipcd_inet_io *rec)
 {
 	char dest[64];
 	struct msg_io io = {
-		.type = IPCD_TYPE_LOOPBACK_UDP, .sender_sk = udp_sender(rec->t.sport), .chan = rec->t.dport,
+		.type = IPCD_TYPE_LOOPBACK_UDP, .sender_sk = udp_sender(rec->t.sport), .chan = ipcd_inet_io_channel(rec),
 		.sock = rec->sock,
 		.ino = rec->ino, .bytes = rec->bytes, .end_ns = rec->hdr.ts_ns, .task = &rec->task,
 		.flags = rec->hdr.flags, .fd = rec->fd, .call = rec->call, .payload = rec->payload,

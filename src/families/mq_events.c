@@ -6,6 +6,7 @@
 #include <uthash.h>
 #include "engine/grow.h"
 #include "families/mq_events.h"
+#include "families/channel_keys.h"
 
 struct mq_msg {
 	uint64_t ts_ns;
@@ -107,8 +108,7 @@ static bool sysv_key_of(const char *path, int64_t msqid, int32_t *key)
 
 static struct mq_queue *queue_get(struct mq_events *m, const struct ipcd_mq_io *rec)
 {
-	struct mq_queue_key key = { .id = rec->kind == IPCD_MQ_SYSV ? (uint64_t)(uint32_t)rec->id : rec->ino,
-				    .kind = rec->kind };
+	struct mq_queue_key key = { .id = ipcd_mq_io_channel(rec), .kind = rec->kind };
 	struct mq_queue *q;
 
 	HASH_FIND(hh, m->queues, &key, sizeof(key), q);

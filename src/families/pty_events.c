@@ -6,6 +6,7 @@
 #include "engine/by_age.h"
 #include "engine/grow.h"
 #include "families/pty_events.h"
+#include "families/channel_keys.h"
 
 /* Past this many terminals, the half seen longest ago is forgotten. */
 #define PTYS_MAX 4096
@@ -194,7 +195,7 @@ void pty_events_io(struct pty_events *p, const struct ipcd_pty_io *rec, size_t s
 		return;
 	if (rec->side != IPCD_PTY_MASTER && rec->side != IPCD_PTY_SLAVE)
 		return;
-	t = pty_get(p, rec->index);
+	t = pty_get(p, ipcd_pty_io_channel(rec));  /* events take their key from t->index */
 	if (!t) {
 		p->dropped++;
 		return;

@@ -5,6 +5,7 @@
 #include <uthash.h>
 #include "engine/grow.h"
 #include "families/shm_events.h"
+#include "families/channel_keys.h"
 
 struct sharer {
 	uint32_t pid;
@@ -213,7 +214,7 @@ static void emit_handoff(struct shm_events *s, const struct ipcd_futex *waker, c
 	ipcd_event_init(&e, IPCD_TYPE_SHM, wait->hdr.ts_ns);
 	e.shm_op = IPCD_SHMOP_FUTEX_WAKE;
 	e.shm_offset = wait->offset;
-	e.chan_key = wait->obj.ino;
+	e.chan_key = ipcd_futex_channel(wait);
 	e.shm_id = -1;
 	if (o)
 		describe(&e, o, pids);
@@ -305,7 +306,7 @@ static void emit_sem(struct shm_events *s, const struct ipcd_semop *post, const 
 	ipcd_event_init(&e, IPCD_TYPE_SHM, wait->hdr.ts_ns);
 	e.shm_op = IPCD_SHMOP_SEM_POST;
 	e.shm_sysv = true;
-	e.chan_key = (uint32_t)wait->semid;
+	e.chan_key = ipcd_semop_channel(wait);
 	e.shm_id = wait->semid;
 	e.shm_offset = wait->semnum;
 	ipcd_endpoint_from_task(&e.src, &post->task);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 #include "families/unix_events.h"
+#include "families/channel_keys.h"
 
 /* Passed descriptors wait this long for their send record, then are dropped. */
 #define STAGED_FDS_MAX_AGE_NS (1000ull * 1000 * 1000)
@@ -170,8 +171,8 @@ static void stream_io_of(struct unix_events *u, const struct ipcd_unix_io *rec)
 {
 	bool write = rec->dir == IPCD_PIPE_WRITE;
 	struct stream_io io = {
-		/* numbered in the stream of the receiving socket */
-		.key = { .ino = write ? rec->peer : rec->sock, .kind = IPCD_STREAM_UNIX },
+		/* numbered in the stream of the receiving socket: its channel */
+		.key = { .ino = ipcd_unix_io_channel(rec), .kind = IPCD_STREAM_UNIX },
 		.write = write, .offset = rec->offset, .bytes = rec->bytes, .base = rec->base,
 		.end_ns = rec->hdr.ts_ns, .task = &rec->task, .flags = rec->hdr.flags,
 		.fd = rec->fd, .call = rec->call, .payload = rec->data, .payload_len = rec->payload_len,
@@ -189,7 +190,7 @@ static void message_of(struct unix_events *u, const struct ipcd_unix_io *rec)
 {
 	char dest[IPCD_UNIX_ADDR_MAX + 1];
 	struct msg_io io = {
-		.type = type_of(rec->sock_type), .sender_sk = rec->sender_sk, .chan = rec->sender_sk, .sock = rec->sock,
+		.type = type_of(rec->sock_type), .sender_sk = rec->sender_sk, .chan = ipcd_unix_io_channel(rec), .sock = rec->sock,
 		.ino = rec->ino, .dest = rec->peer, .sender_pid = rec->sender_pid, .bytes = rec->bytes,
 		.end_ns = rec->hdr.ts_ns, .task = &rec->task, .flags = rec->hdr.flags, .fd = rec->fd,
 		.call = rec->call, .payload = rec->data, .payload_len = rec->payload_len,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "engine/registry.h"
 #include "filter/filter_expr.h"
 #include "sinks/output.h"
 
@@ -37,7 +38,7 @@
 
 enum field {
 	F_TYPE, F_PID, F_SRC_PID, F_DST_PID, F_TID, F_PPID, F_COMM, F_SRC_COMM, F_DST_COMM,
-	F_BYTES, F_LATENCY, F_SIGNAL, F_PORT, F_SRC_PORT, F_DST_PORT, F_CHANNEL, F_PAYLOAD, F_KEY,
+	F_BYTES, F_LATENCY, F_FAMILY, F_PORT, F_SRC_PORT, F_DST_PORT, F_CHANNEL, F_PAYLOAD, F_KEY,
 };
 
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_RE, OP_NRE, OP_CONTAINS };
@@ -58,6 +59,7 @@ struct fexpr {
 	pcre2_match_data *re_match;
 	pcre2_match_context *re_limits;
 	uint32_t types;                /* type == NAME: the IPCD_TYPE_BIT mask NAME stands for */
+	const struct ipcd_filter_field *family_field;  /* F_FAMILY: a field a family declares */
 };
 
 static const struct {
@@ -69,7 +71,7 @@ static const struct {
 	{ "dst.pid", F_DST_PID, true }, { "tid", F_TID, true }, { "ppid", F_PPID, true },
 	{ "comm", F_COMM, false }, { "src.comm", F_SRC_COMM, false }, { "dst.comm", F_DST_COMM, false },
 	{ "bytes", F_BYTES, true }, { "size", F_BYTES, true }, { "latency", F_LATENCY, true },
-	{ "signal", F_SIGNAL, true }, { "port", F_PORT, true }, { "src.port", F_SRC_PORT, true },
+	{ "port", F_PORT, true }, { "src.port", F_SRC_PORT, true },
 	{ "dst.port", F_DST_PORT, true }, { "channel", F_CHANNEL, false }, { "path", F_CHANNEL, false },
 	{ "payload", F_PAYLOAD, false }, { "key", F_KEY, true },
 };
@@ -199,17 +201,6 @@ static bool parse_op(struct parser *p, enum op *op)
 	return false;
 }
 
-/* A signal by name, as output prints it or kill -l takes it: "SIGUSR1", "USR1", "RTMIN+2". */
-static bool signal_number(const char *name, int64_t *num)
-{
-	int sig;
-
-	if (!ipcd_signal_number(name, &sig))
-		return false;
-	*num = sig;
-	return true;
-}
-
 /* 0: a number; -ERANGE: a number beyond the field's type; -EINVAL: not a number. */
 static int parse_number(const char *text, int64_t *num)
 {
@@ -257,7 +248,8 @@ static bool parse_field_number(struct parser *p, struct fexpr *n, size_t col, bo
 		rc = parse_unsigned(n->text, &n->unum);
 	} else {
 		rc = parse_number(n->text, &n->num);
-		if (rc == -EINVAL && n->field == F_SIGNAL && signal_number(n->text, &n->num))
+		if (rc == -EINVAL && n->family_field && n->family_field->word &&
+		    n->family_field->word(n->text, &n->num))
 			rc = 0;
 	}
 	if (!rc) {
@@ -368,6 +360,7 @@ static struct fexpr *parse_comparison(struct parser *p)
 {
 	struct fexpr *n;
 	size_t start, value_col, i;
+	const struct ipcd_filter_field *family_field = NULL;
 
 	skip_space(p);
 	start = p->pos;
@@ -377,11 +370,13 @@ static struct fexpr *parse_comparison(struct parser *p)
 		if (p->pos - start == strlen(fields[i].name) &&
 		    !strncmp(p->text + start, fields[i].name, p->pos - start))
 			break;
+	if (i == sizeof(fields) / sizeof(fields[0]) && p->pos > start)
+		family_field = ipcd_filter_field_named(p->text + start, p->pos - start);
 	if (p->pos == start) {
 		fail(p, start, p->text[start] ? "expected a field%s" : "expected a field at the end%s", "");
 		return NULL;
 	}
-	if (i == sizeof(fields) / sizeof(fields[0])) {
+	if (i == sizeof(fields) / sizeof(fields[0]) && !family_field) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "%.*s", (int)(p->pos - start), p->text + start);
@@ -395,7 +390,8 @@ static struct fexpr *parse_comparison(struct parser *p)
 	n = node(N_CMP, NULL, NULL);
 	if (!n)
 		return NULL;
-	n->field = fields[i].field;
+	n->field = family_field ? F_FAMILY : fields[i].field;
+	n->family_field = family_field;
 	if (!parse_op(p, &n->op)) {
 		skip_space(p);
 		fail(p, p->pos, "expected an operator (==, !=, <, <=, >, >=, ~, !~, contains)%s", "");
@@ -405,7 +401,8 @@ static struct fexpr *parse_comparison(struct parser *p)
 	skip_space(p);
 	value_col = p->pos;
 	n->text = read_value(p);
-	if (!n->text || !check_comparison(p, n, value_col, fields[i].numeric, field_is_u64(fields[i].field))) {
+	if (!n->text || !check_comparison(p, n, value_col, family_field || fields[i].numeric,
+					  !family_field && field_is_u64(fields[i].field))) {
 		fexpr_free(n);
 		return NULL;
 	}
@@ -514,10 +511,12 @@ void fexpr_free(struct fexpr *e)
 	free(e);
 }
 
-static const char *field_name(enum field f)
+static const char *field_name(const struct fexpr *n)
 {
+	if (n->family_field)
+		return n->family_field->name;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].field == f)
+		if (fields[i].field == n->field)
 			return fields[i].name;
 	return "";
 }
@@ -529,7 +528,7 @@ void fexpr_each_required(const struct fexpr *e, void (*fn)(void *ctx, const char
 		fexpr_each_required(e->left, fn, ctx);
 		fexpr_each_required(e->right, fn, ctx);
 	} else if (e->kind == N_CMP && e->op == OP_EQ) {
-		fn(ctx, field_name(e->field), e->text);
+		fn(ctx, field_name(e), e->text);
 	}
 }
 
@@ -674,7 +673,11 @@ static bool match_cmp(const struct fexpr *n, const struct ipcd_event *ev)
 	case F_DST_COMM: return compare_text(n, comm_of(&ev->dst));
 	case F_BYTES: return compare_field_u64(n, ev->bytes);
 	case F_LATENCY: return (ev->flags & IPCD_EF_HAS_LATENCY) && compare_field_u64(n, ev->latency_ns);
-	case F_SIGNAL: return ev->type == IPCD_TYPE_SIGNAL && compare_num(n->op, ev->sig, n->num);
+	case F_FAMILY: {
+		int64_t value;
+
+		return n->family_field->value(ev, &value) && compare_num(n->op, value, n->num);
+	}
 	case F_PORT:
 		return either_num(n, ev->inet.sport, has_ports(ev), ev->inet.dport, has_ports(ev));
 	case F_SRC_PORT: return has_ports(ev) && compare_num(n->op, ev->inet.sport, n->num);

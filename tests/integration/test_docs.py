@@ -1,4 +1,5 @@
 """The man pages: well-formed, complete against the code, installed where expected."""
+import glob
 import os
 import re
 import subprocess
@@ -108,14 +109,25 @@ def c_table_strings(path, start):
     return re.findall(r'"([^"]*)"', source[at:source.index("};", at)])
 
 
+def family_table_strings(suffix):
+    """The strings of every family's table named *suffix (src/families/*.c), in file order."""
+    names = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "src", "families", "*.c"))):
+        with open(path) as f:
+            source = f.read()
+        for m in re.finditer(r"\w+%s = \{" % re.escape(suffix), source):
+            names += c_table_strings(os.path.relpath(path, os.path.join(ROOT, "src")), m.group(0))
+    return names
+
+
 def type_names():
-    """The names -t takes, from options.c's table."""
-    return c_table_strings("engine/options.c", "type_aliases[] = {")
+    """The names -t takes: the registry's own ("all"), then each family's alias table."""
+    return c_table_strings("engine/registry.c", "all_alias = {") + family_table_strings("_aliases[]")
 
 
 def filter_fields():
-    """The fields of the filter language, from filter_expr.c's table."""
-    return c_table_strings("filter/filter_expr.c", "} fields[] = {")
+    """The fields of the filter language: filter_expr.c's table, then those the families declare."""
+    return c_table_strings("filter/filter_expr.c", "} fields[] = {") + family_table_strings("_fields[]")
 
 
 def test_every_option_of_help_is_in_the_readme():
