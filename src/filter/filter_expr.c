@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "filter/filter_expr.h"
-#include "sinks/output.h"
+#include "engine/options.h"
+#include "families/signal_names.h"
+#include "format/channel.h"
 
 /*
  * Regular expressions are PCRE2's, not glibc's regcomp: glibc has no limit

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 #include "util/json_writer.h"
-#include "sinks/output.h"
+#include "format/output.h"
 #include "sinks/stats.h"
 
 /* bucket i: latencies in [2^(i-1), 2^i) ns; bucket 0: 0; bucket 64: [2^63, 2^64) */
