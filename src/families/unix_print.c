@@ -5,6 +5,7 @@
  * connect, accept, shutdown and close (unix-conn).
  */
 #include <inttypes.h>
+#include "families/unix_types.h"
 #include "format/format.h"
 #include "format/output.h"
 
@@ -115,10 +116,10 @@ static void unix_conn_text(struct text_kv *kv, const struct ipcd_event *e)
 static void unix_text(struct text_kv *kv, const struct ipcd_event *e, const struct ipcd_print_style *style)
 {
 	(void)style;
-	if (e->type == IPCD_TYPE_UNIX_CONN)
-		unix_conn_text(kv, e);
-	else
+	if (ipcd_unix_is_data(e->type))
 		unix_data_text(kv, e);
+	else
+		unix_conn_text(kv, e);
 }
 
 /* ---- JSON ----------------------------------------------------------- */
@@ -191,10 +192,10 @@ static void unix_conn_json(struct json_writer *jw, const struct ipcd_event *e)
 static void unix_json(struct json_writer *jw, const struct ipcd_event *e, const struct ipcd_print_style *style)
 {
 	(void)style;
-	if (e->type == IPCD_TYPE_UNIX_CONN)
-		unix_conn_json(jw, e);
-	else
+	if (ipcd_unix_is_data(e->type))
 		unix_data_json(jw, e);
+	else
+		unix_conn_json(jw, e);
 }
 
 /* ---- CSV ------------------------------------------------------------ */
@@ -258,16 +259,16 @@ static void unix_conn_csv(struct csv_row *r, const struct ipcd_event *e)
 static void unix_csv(struct csv_row *r, const struct ipcd_event *e, const struct ipcd_print_style *style)
 {
 	(void)style;
-	if (e->type == IPCD_TYPE_UNIX_CONN)
-		unix_conn_csv(r, e);
-	else
+	if (ipcd_unix_is_data(e->type))
 		unix_data_csv(r, e);
+	else
+		unix_conn_csv(r, e);
 }
 
 /* A socket by its path; a socketpair has none. */
 static void unix_channel(const struct ipcd_event *e, char *buf, size_t len)
 {
-	if (e->type == IPCD_TYPE_UNIX_CONN)
+	if (!ipcd_unix_is_data(e->type))
 		snprintf(buf, len, "%s", e->src_name ? e->src_name : "");
 	else if (unix_channel_name(e))
 		snprintf(buf, len, "%s", unix_channel_name(e));

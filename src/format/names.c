@@ -20,9 +20,14 @@ const char *ipcd_error_name(int32_t error)
 	return name ? name : "unknown";
 }
 
+static const struct ipcd_tok shutdown_how_names[] = {
+	{ 0, "read" }, { 1, "write" },   /* SHUT_RD, SHUT_WR */
+	{ 0, NULL }
+};
+
 const char *ipcd_shutdown_how_name(int32_t how)
 {
-	return how == 0 ? "read" : how == 1 ? "write" : "both";
+	return ipcd_tok_name(shutdown_how_names, how, "both");
 }
 
 static const struct ipcd_tok call_names[] = {

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The unix family's event types: data (stream, datagram, seqpacket) and lifecycle (unix-conn). */
+#ifndef IPCD_UNIX_TYPES_H
+#define IPCD_UNIX_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>   /* engine/event.h uses size_t */
+#include "engine/event.h"
+
+/* A unix socket's data event, not its lifecycle: what has sockets on both ends to name. */
+static inline bool ipcd_unix_is_data(enum ipcd_type type)
+{
+	return type == IPCD_TYPE_UNIX_STREAM || type == IPCD_TYPE_UNIX_DGRAM ||
+	       type == IPCD_TYPE_UNIX_SEQPACKET;
+}
+
+#endif /* IPCD_UNIX_TYPES_H */
