@@ -8,8 +8,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include "families/inet_names.h"
 #include "format/format.h"
-#include "format/output.h"
 
 static const struct ipcd_tok inet_conn_event_names[] = {
 	{ IPCD_INET_CONNECT, "connect" }, { IPCD_INET_ACCEPT, "accept" },

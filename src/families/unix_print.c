@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include "families/unix_types.h"
 #include "format/format.h"
-#include "format/output.h"
 
 static const struct ipcd_tok fd_kind_names[] = {
 	{ IPCD_FD_FILE, "file" }, { IPCD_FD_PIPE, "pipe" }, { IPCD_FD_FIFO, "fifo" },

@@ -41,7 +41,7 @@ static const struct ipcd_tok call_names[] = {
 	{ 0, NULL }
 };
 
-/* The syscall that moved a stream's bytes; NULL for none known (the key is left out). */
+/* NULL for none known: the key is left out. */
 const char *ipcd_pipe_call_name(int call)
 {
 	return ipcd_tok_name(call_names, call, NULL);

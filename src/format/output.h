@@ -35,12 +35,11 @@ void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format,
 void ipcd_output_style(struct ipcd_output *o, const struct ipcd_options *opts);
 void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e);
 
-/* Names used by the printers, exposed for the tests. */
+/*
+ * The syscall that moved a stream's bytes ("write", "recvmsg"); NULL for
+ * none known.  The families' own names are in their headers
+ * (families/signal_names.h, unix_types.h, inet_names.h).
+ */
 const char *ipcd_pipe_call_name(int call);
-const char *ipcd_fd_kind_name(int kind);
-const char *ipcd_conn_event_name(int event);
-const char *ipcd_inet_conn_event_name(int event);
-/* The service name (/etc/services) of a loopback event's port, NULL if none. */
-const char *ipcd_inet_service(const struct ipcd_event *e);
 
 #endif /* IPCD_OUTPUT_H */

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The printers' API under its former name: the unit tests of the printers
- * include it.  New code includes format/output.h (and families/signal_names.h
- * for signals by name).
+ * include it.  New code includes format/output.h, and a family's names from
+ * its header.
  */
 #ifndef IPCD_SINKS_OUTPUT_H
 #define IPCD_SINKS_OUTPUT_H
 
+#include "families/inet_names.h"
 #include "families/signal_names.h"
+#include "families/unix_types.h"
 #include "format/output.h"
 
 #endif /* IPCD_SINKS_OUTPUT_H */
