@@ -19,7 +19,7 @@
 #include "filter/filter.h"
 #include "records.h"
 #include "cli/options.h"
-#include "format/output.h"
+#include "sinks/output.h"
 #include "engine/stream_join.h"
 #include "engine/proc_table.h"
 #include "util/report_fmt.h"
