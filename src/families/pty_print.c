@@ -8,6 +8,11 @@ static const char *pty_direction(const struct ipcd_event *e)
 	return e->pty_writer_side == IPCD_PTY_SLAVE ? "output" : "input";
 }
 
+static const char *pty_writer_side(const struct ipcd_event *e)
+{
+	return e->pty_writer_side == IPCD_PTY_SLAVE ? "slave" : "master";
+}
+
 static void pty_text(struct text_kv *kv, const struct ipcd_event *e, const struct ipcd_print_style *style)
 {
 	char tty[32];
@@ -34,7 +39,7 @@ static void pty_json(struct json_writer *jw, const struct ipcd_event *e, const s
 	snprintf(tty, sizeof(tty), "/dev/pts/%u", e->pty_index);
 	jw_kv_string(jw, "tty", tty);
 	jw_kv_string(jw, "direction", pty_direction(e));
-	jw_kv_string(jw, "writer_side", e->pty_writer_side == IPCD_PTY_SLAVE ? "slave" : "master");
+	jw_kv_string(jw, "writer_side", pty_writer_side(e));
 	jw_kv_uint(jw, "session", e->pty_session);
 	jw_kv_uint(jw, "fg_pgrp", e->pty_fg_pgrp);
 	if (e->flags & IPCD_EF_HAS_LATENCY)
@@ -49,7 +54,7 @@ static void pty_csv(struct csv_row *r, const struct ipcd_event *e, const struct 
 	snprintf(r->text, sizeof(r->text), "/dev/pts/%u", e->pty_index);
 	row_str(r, CC_TTY, r->text);
 	row_str(r, CC_DIRECTION, pty_direction(e));
-	row_str(r, CC_WRITER_SIDE, e->pty_writer_side == IPCD_PTY_SLAVE ? "slave" : "master");
+	row_str(r, CC_WRITER_SIDE, pty_writer_side(e));
 	row_u64(r, CC_SESSION, e->pty_session);
 	row_u64(r, CC_FG_PGRP, e->pty_fg_pgrp);
 	row_calls(r, e);

@@ -194,6 +194,145 @@ static void test_csv_passed_fds_cell_is_written_by_the_family(void **state)
 	free(buf);
 }
 
+/* Prints one event in a format, the clock left out; returns the output (free it). */
+static char *render(enum ipcd_format format, const struct ipcd_event *e, bool numeric)
+{
+	struct ipcd_output o;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	assert_non_null(out);
+	ipcd_output_init(&o, out, format, false);
+	o.time_mode = IPCD_TIME_NONE;
+	o.numeric = numeric;
+	ipcd_output_event(&o, e);
+	assert_int_equal(fclose(out), 0);
+	return buf;
+}
+
+static void assert_text(const struct ipcd_event *e, bool numeric, const char *expected)
+{
+	char *got = render(IPCD_FORMAT_TEXT, e, numeric);
+
+	assert_string_equal(got, expected);
+	free(got);
+}
+
+/* The JSON line's "meta" object, as printed. */
+static void assert_json_meta(const struct ipcd_event *e, const char *expected)
+{
+	char *got = render(IPCD_FORMAT_JSON, e, true);
+	char *meta = strstr(got, "\"meta\":");
+
+	assert_non_null(meta);
+	assert_memory_equal(meta + 7, expected, strlen(expected));
+	free(got);
+}
+
+/* More descriptors than described end in "...", credentials follow them. */
+static void test_unix_text_passed_fds_and_creds(void **state)
+{
+	struct ipcd_sock_extra x;
+	struct ipcd_event e = event_of(IPCD_TYPE_UNIX_DGRAM);
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	x.nfds = 3;
+	x.ndesc = 2;
+	x.fds[0].path = "/etc/hostname";
+	x.creds = true;
+	x.cred_pid = 7;
+	x.cred_uid = 1000;
+	x.cred_gid = 100;
+	e.extra = &x;
+	e.src_name = "/tmp/s";
+	e.bytes = 4;
+	assert_text(&e, false, "unix-dgram <unknown>(<unknown>) > <unknown>(<unknown>): path /tmp/s, size 4, "
+		    "fds 3 (/etc/hostname ? ...), creds pid=7,uid=1000,gid=100\n");
+}
+
+static void test_unix_conn_text_and_json(void **state)
+{
+	struct ipcd_event e = event_of(IPCD_TYPE_UNIX_CONN);
+
+	(void)state;
+	e.conn_event = IPCD_CONN_SHUTDOWN;
+	e.sock_type = IPCD_SOCK_SEQPACKET;
+	e.src_ino = 5;
+	e.conn_arg = 1;
+	assert_text(&e, false, "unix-conn <unknown>(<unknown>) > <unknown>(<unknown>): event shutdown, "
+		    "sock_type seqpacket, inode 5, how write\n");
+	assert_json_meta(&e, "{\"event\":\"shutdown\",\"sock_type\":\"seqpacket\",\"inode\":5,\"path\":null,"
+			 "\"how\":1}");
+}
+
+/* A refused connect names its error; -n leaves the service out. */
+static void test_inet_conn_refused(void **state)
+{
+	struct ipcd_event e = event_of(IPCD_TYPE_LOOPBACK_TCP_CONN);
+
+	(void)state;
+	e.conn_event = IPCD_INET_CONNECT;
+	e.conn_arg = -111;
+	e.has_inet = true;
+	e.inet.saddr[10] = e.inet.saddr[11] = e.inet.daddr[10] = e.inet.daddr[11] = 0xff;
+	e.inet.saddr[12] = e.inet.daddr[12] = 127;
+	e.inet.saddr[15] = e.inet.daddr[15] = 1;
+	e.inet.sport = 40000;
+	e.inet.dport = 22;
+	assert_text(&e, true, "loopback-tcp-conn <unknown>(<unknown>) > <unknown>(<unknown>): event connect, "
+		    "src 127.0.0.1:40000, dst 127.0.0.1:22, error ECONNREFUSED\n");
+	assert_json_meta(&e, "{\"event\":\"connect\",\"error\":\"ECONNREFUSED\",\"dst_is_listener\":false,"
+			 "\"family\":\"ipv4\",\"src_addr\":\"127.0.0.1\",\"src_port\":40000,"
+			 "\"dst_addr\":\"127.0.0.1\",\"dst_port\":22,\"service\":null,\"flags\":[]}");
+}
+
+/* A detach with no sharer known says "unknown", not nobody; JSON says null. */
+static void test_shm_sharers_unknown(void **state)
+{
+	struct ipcd_event e = event_of(IPCD_TYPE_SHM);
+
+	(void)state;
+	e.shm_op = IPCD_SHMOP_DETACH;
+	e.shm_name = "memfd:x";
+	e.shm_id = -1;
+	e.shm_size = 4096;
+	assert_text(&e, false, "shm <unknown>(<unknown>) > <unknown>(<unknown>): op detach, name memfd:x, "
+		    "size 4096, sharers unknown\n");
+	assert_json_meta(&e, "{\"op\":\"detach\",\"kind\":\"file\",\"key\":null,\"name\":\"memfd:x\","
+			 "\"size\":4096,\"sharers_known\":false,\"sharers\":null,\"flags\":[]}");
+}
+
+static void test_mq_posix_priority(void **state)
+{
+	struct ipcd_event e = event_of(IPCD_TYPE_MQ_POSIX);
+
+	(void)state;
+	e.mq_kind = IPCD_MQ_POSIX;
+	e.mq_id = -1;
+	e.mq_name = "q";
+	e.mq_type = 3;
+	e.bytes = 2;
+	assert_text(&e, false, "mq-posix <unknown>(<unknown>) > <unknown>(<unknown>): name /q, prio 3, size 2\n");
+	assert_json_meta(&e, "{\"key\":null,\"name\":\"/q\",\"prio\":3,\"flags\":[]}");
+}
+
+static void test_pty_text(void **state)
+{
+	struct ipcd_event e = event_of(IPCD_TYPE_PTY);
+
+	(void)state;
+	e.pty_index = 4;
+	e.pty_writer_side = IPCD_PTY_SLAVE;
+	e.pty_session = 9;
+	e.bytes = 6;
+	assert_text(&e, false, "pty <unknown>(<unknown>) > <unknown>(<unknown>): tty /dev/pts/4, direction output, "
+		    "session 9, size 6\n");
+	assert_json_meta(&e, "{\"tty\":\"/dev/pts/4\",\"direction\":\"output\",\"writer_side\":\"slave\","
+			 "\"session\":9,\"fg_pgrp\":0,\"flags\":[]}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +344,12 @@ int main(void)
 		cmocka_unit_test(test_each_family_names_its_channel),
 		cmocka_unit_test(test_csv_sem_post_fills_the_latency_column),
 		cmocka_unit_test(test_csv_passed_fds_cell_is_written_by_the_family),
+		cmocka_unit_test(test_unix_text_passed_fds_and_creds),
+		cmocka_unit_test(test_unix_conn_text_and_json),
+		cmocka_unit_test(test_inet_conn_refused),
+		cmocka_unit_test(test_shm_sharers_unknown),
+		cmocka_unit_test(test_mq_posix_priority),
+		cmocka_unit_test(test_pty_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
