@@ -82,17 +82,11 @@ struct ipcd_type_alias {
 };
 
 /*
- * How a family's events print: the part of an event that is the family's
- * own ("meta" in JSON), in each format, side by side.  The format's writer
- * (src/format/) prints time, type, both ends, flags and payload around it.
+ * How a family's events print (text, JSON, CSV side by side, and the
+ * channel's name): struct ipcd_printer, in format/format.h with what the
+ * printers use.
  */
-struct ipcd_printer {
-	void (*text)(struct text_kv *kv, const struct ipcd_event *e, const struct ipcd_print_style *style);
-	void (*json)(struct json_writer *jw, const struct ipcd_event *e, const struct ipcd_print_style *style);
-	void (*csv)(struct csv_row *row, const struct ipcd_event *e, const struct ipcd_print_style *style);
-	/* one line naming the event's channel: "pipe:[123]", "/tmp/s", "127.0.0.1:80", "/dev/pts/3" */
-	void (*channel)(const struct ipcd_event *e, char *buf, size_t len);
-};
+struct ipcd_printer;
 
 struct ipcd_family {
 	const char *name;                 /* "unix", as ipcdump --version lists collectors */

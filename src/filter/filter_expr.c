@@ -7,7 +7,9 @@
 #include <string.h>
 #include "engine/registry.h"
 #include "filter/filter_expr.h"
-#include "sinks/output.h"
+#include "engine/options.h"
+#include "families/signal_names.h"
+#include "format/channel.h"
 
 /*
  * Regular expressions are PCRE2's, not glibc's regcomp: glibc has no limit

@@ -8,7 +8,7 @@
 #include "engine/pipeline.h"
 #include "engine/grow.h"
 #include "util/json_writer.h"
-#include "sinks/output.h"
+#include "format/output.h"
 
 /* Slowest deliveries kept, whatever --top asks: the list is kept sorted by insertion. */
 #define ANALYZE_SLOWEST 100

@@ -1,48 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Printing events: one text branch and one JSON branch per event type. */
-#ifndef IPCD_OUTPUT_H
-#define IPCD_OUTPUT_H
+/*
+ * The printers' API under its former name, for the code that still
+ * includes it (the printers' unit tests, the print sink).  New code
+ * includes format/output.h, and a family's names from its header.
+ */
+#ifndef IPCD_SINKS_OUTPUT_H
+#define IPCD_SINKS_OUTPUT_H
 
-#include <stdio.h>
-#include <time.h>
-#include "engine/event.h"
-#include "util/json_writer.h"
-#include "engine/options.h"
+#include "families/inet_names.h"
+#include "families/signal_names.h"
+#include "families/unix_types.h"
+#include "format/output.h"
 
-struct ipcd_output {
-	FILE *out;
-	enum ipcd_format format;
-	bool dump_bytes;
-	int64_t mono_to_real_ns;  /* add to CLOCK_MONOTONIC to get wall clock */
-	struct json_writer jw;
-	int64_t tm_sec;           /* the second tm holds: localtime once a second, not per event */
-	struct tm tm;
-	bool csv_header_done;
-	enum ipcd_time_mode time_mode;  /* --time */
-	bool ascii;               /* -A: text payloads as printable ASCII, not hex */
-	bool numeric;             /* -n: no service names */
-	bool printed_any;         /* first_ns and prev_ns hold times */
-	uint64_t first_ns, prev_ns;  /* the first and the previous event printed, for --time */
-};
-
-void ipcd_output_init(struct ipcd_output *o, FILE *out, enum ipcd_format format, bool dump_bytes);
-/* How events look beyond their format: --time, -A, -n. */
-void ipcd_output_style(struct ipcd_output *o, const struct ipcd_options *opts);
-void ipcd_output_event(struct ipcd_output *o, const struct ipcd_event *e);
-
-/* Names used by the printers, exposed for the tests. */
-const char *ipcd_signal_name(int sig, char *buf, size_t len);
-/* A signal's number from its name ("SIGUSR1", "usr1", "RTMIN+2", "SIGRTMAX"); false if unknown. */
-bool ipcd_signal_number(const char *name, int *sig);
-const char *ipcd_signal_code_name(int code);
-const char *ipcd_signal_result_name(int result);
-const char *ipcd_pipe_call_name(int call);
-const char *ipcd_fd_kind_name(int kind);
-/* One line naming an event's channel: "pipe:[123]", "/tmp/s", "127.0.0.1:80", "/dev/pts/3"... */
-void ipcd_event_channel(const struct ipcd_event *e, char *buf, size_t len);
-const char *ipcd_conn_event_name(int event);
-const char *ipcd_inet_conn_event_name(int event);
-/* The service name (/etc/services) of a loopback event's port, NULL if none. */
-const char *ipcd_inet_service(const struct ipcd_event *e);
-
-#endif /* IPCD_OUTPUT_H */
+#endif /* IPCD_SINKS_OUTPUT_H */

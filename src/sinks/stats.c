@@ -4,7 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 #include "util/json_writer.h"
-#include "sinks/output.h"
+#include "format/output.h"
 #include "sinks/stats.h"
 #include "sinks/sinks.h"
 #include "engine/pipeline.h"

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
-#include "sinks/output.h"
+#include "format/channel.h"
 #include "util/report_fmt.h"
 
 #define NSEC_PER_SEC 1000000000ll
