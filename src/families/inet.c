@@ -154,6 +154,9 @@ static const struct ipcd_type_alias inet_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/inet_print.c */
+extern const struct ipcd_printer ipcd_inet_printer;
+
 const struct ipcd_family ipcd_family_inet = {
 	.name = "loopback",
 	.collector = IPCD_COLL_INET,
@@ -162,7 +165,7 @@ const struct ipcd_family ipcd_family_inet = {
 	.aliases = inet_aliases,
 	.names_rank = 3,
 	.records = inet_records,
-	.printer = NULL,  /* families/inet_print.c: ipcd_inet_printer, connected when it lands */
+	.printer = &ipcd_inet_printer,
 	.configure = inet_configure,
 	.fill_maps = inet_fill_maps,
 	.new = inet_new,

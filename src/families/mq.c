@@ -100,6 +100,9 @@ static const struct ipcd_type_alias mq_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/mq_print.c */
+extern const struct ipcd_printer ipcd_mq_printer;
+
 const struct ipcd_family ipcd_family_mq = {
 	.name = "mq",
 	.collector = IPCD_COLL_MQ,
@@ -109,7 +112,7 @@ const struct ipcd_family ipcd_family_mq = {
 	.aliases = mq_aliases,
 	.names_rank = 5,
 	.records = mq_records,
-	.printer = NULL,  /* families/mq_print.c: ipcd_mq_printer, connected when it lands */
+	.printer = &ipcd_mq_printer,
 	.configure = mq_configure,
 	.fill_maps = mq_fill_maps,
 	.new = mq_new,

@@ -149,6 +149,9 @@ static const struct ipcd_type_alias pipe_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/pipe_print.c */
+extern const struct ipcd_printer ipcd_pipe_printer;
+
 const struct ipcd_family ipcd_family_pipe = {
 	.name = "pipe",
 	.collector = IPCD_COLL_PIPE,
@@ -157,7 +160,7 @@ const struct ipcd_family ipcd_family_pipe = {
 	.aliases = pipe_aliases,
 	.names_rank = 4,
 	.records = pipe_records,
-	.printer = NULL,  /* families/pipe_print.c: ipcd_pipe_printer, connected when it lands */
+	.printer = &ipcd_pipe_printer,
 	.configure = pipe_configure,
 	.ignore_fd = pipe_ignore_fd,
 	.read_offset = pipe_read_offset,

@@ -87,6 +87,9 @@ static const struct ipcd_type_alias pty_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/pty_print.c */
+extern const struct ipcd_printer ipcd_pty_printer;
+
 const struct ipcd_family ipcd_family_pty = {
 	.name = "pty",
 	.collector = IPCD_COLL_PTY,
@@ -95,7 +98,7 @@ const struct ipcd_family ipcd_family_pty = {
 	.aliases = pty_aliases,
 	.names_rank = 2,
 	.records = pty_records,
-	.printer = NULL,  /* families/pty_print.c: ipcd_pty_printer, connected when it lands */
+	.printer = &ipcd_pty_printer,
 	.ignore_fd = pty_ignore_fd,
 	.new = pty_new,
 	.free = pty_free,

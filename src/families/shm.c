@@ -80,6 +80,9 @@ static const struct ipcd_type_alias shm_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/shm_print.c */
+extern const struct ipcd_printer ipcd_shm_printer;
+
 const struct ipcd_family ipcd_family_shm = {
 	.name = "shm",
 	.collector = IPCD_COLL_SHM,
@@ -88,7 +91,7 @@ const struct ipcd_family ipcd_family_shm = {
 	.aliases = shm_aliases,
 	.names_rank = 6,
 	.records = shm_records,
-	.printer = NULL,  /* families/shm_print.c: ipcd_shm_printer, connected when it lands */
+	.printer = &ipcd_shm_printer,
 	.new = shm_new,
 	.free = shm_free,
 	.expire = shm_expire,

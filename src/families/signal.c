@@ -71,6 +71,9 @@ static const struct ipcd_type_alias signal_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/signal_print.c */
+extern const struct ipcd_printer ipcd_signal_printer;
+
 const struct ipcd_family ipcd_family_signal = {
 	.name = "signal",
 	.collector = IPCD_COLL_SIGNAL,
@@ -80,7 +83,7 @@ const struct ipcd_family ipcd_family_signal = {
 	.names_rank = 0,
 	.records = signal_records,
 	.filter_fields = signal_fields,
-	.printer = NULL,  /* families/signal_print.c: ipcd_signal_printer, connected when it lands */
+	.printer = &ipcd_signal_printer,
 	.configure = signal_configure,
 	.new = signal_new,
 	.free = signal_free,

@@ -138,6 +138,9 @@ static const struct ipcd_type_alias unix_aliases[] = {
 	{ 0 },
 };
 
+/* its printer: families/unix_print.c */
+extern const struct ipcd_printer ipcd_unix_printer;
+
 const struct ipcd_family ipcd_family_unix = {
 	.name = "unix",
 	.collector = IPCD_COLL_UNIX,
@@ -147,7 +150,7 @@ const struct ipcd_family ipcd_family_unix = {
 	.aliases = unix_aliases,
 	.names_rank = 1,
 	.records = unix_records,
-	.printer = NULL,  /* families/unix_print.c: ipcd_unix_printer, connected when it lands */
+	.printer = &ipcd_unix_printer,
 	.configure = unix_configure,
 	.read_offset = unix_read_offset,
 	.new = unix_new,
