@@ -19,11 +19,14 @@
  * from inet_sock_set_state, where the state changes in the closing task.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "sockcall.bpf.h"
+#include "task.bpf.h"
 #include <bpf/bpf_endian.h>
 
 #define IPCD_AF_INET 2
 #define IPCD_AF_INET6 10
-#define IPCD_MSG_PEEK 0x2
 #define IPCD_EINPROGRESS 115
 #define IPCD_TCP_ESTABLISHED 1
 #define IPCD_TCP_SYN_SENT 2
@@ -32,8 +35,6 @@
 #define IPCD_TCP_LAST_ACK 9
 #define IPCD_TCP_CLOSE_WAIT 8
 #define IPCD_TCP_CLOSING 11
-
-_Static_assert(sizeof(struct ipcd_inet_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
 
 /* Protocols asked for (-t): bit 1 << IPCD_PROTO_*. */
 const volatile __u64 cfg_inet_protos = ~0ull;
@@ -181,17 +182,6 @@ static __always_inline bool dest_from_user(struct ipcd_inet_tuple *t, __u64 uadd
 	return false;
 }
 
-static __always_inline __u64 inet_sock_ino(struct sock *sk)
-{
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-	struct file *file;
-
-	if (!sock)
-		return 0;
-	file = BPF_CORE_READ(sock, file);
-	return file ? BPF_CORE_READ(file, f_inode, i_ino) : 0;
-}
-
 /* ---- data ------------------------------------------------------------- */
 
 /*
@@ -216,27 +206,17 @@ static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io
 				     __u64 cookie, __u8 proto, __u8 dir, const struct user_call *c, int ret,
 				     __u32 len, __u32 flags)
 {
-	__u64 size;
-
-	rec->hdr.kind = IPCD_REC_INET_IO;
-	rec->hdr.flags = flags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->proto = proto;
 	rec->dir = dir;
 	rec->call = c->call;
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	rec->bytes = ret;
 	rec->sock = cookie;
-	rec->ino = inet_sock_ino(sk);
+	rec->ino = sock_ino(sk);
 	rec->fd = c->fd;
 	rec->payload_len = len;
 	rec->pad = 0;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_INET);
+	submit_scratch(&rec->hdr, IPCD_REC_INET_IO, flags, sizeof(*rec) + len, IPCD_COLL_INET);
 	return 0;
 }
 
@@ -293,16 +273,8 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	}
 	/* the bytes just queued end at write_seq */
 	rec->seq = proto == IPCD_PROTO_TCP ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - ret : 0;
-	if (cfg_payload_max && ret > 0 && !filtered_out) {
-		if (c.buf)
-			len = copy_user_payload(c.buf, c.count, c.iov, ret);
-		else
-			rflags |= IPCD_F_PAYLOAD_UNAVAILABLE;
-		if (len < (__u32)ret && c.buf)
-			rflags |= IPCD_F_PAYLOAD_TRUNCATED;
-	}
-	if (len > IPCD_PAYLOAD_MAX)
-		len = IPCD_PAYLOAD_MAX;
+	if (!filtered_out)
+		len = copy_send_payload(&c, ret, &rflags);
 	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
 }
 
@@ -370,18 +342,6 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
 }
 
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int ipcd_inet_enter_sendmmsg(void *ctx)
-{
-	return mmsg_begin();
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int ipcd_inet_enter_recvmmsg(void *ctx)
-{
-	return mmsg_begin();
-}
-
 /* ---- TCP lifecycle ------------------------------------------------------ */
 
 static __always_inline struct sock *fd_inet_tcp_sock(int fd)
@@ -420,7 +380,7 @@ static __always_inline void emit_conn_by(const struct ipcd_task *who, __u32 even
 	rec->event = event;
 	rec->fd = fd;
 	rec->arg = arg;
-	rec->ino = inet_sock_ino(sk);
+	rec->ino = sock_ino(sk);
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	bpf_ringbuf_submit(rec, ring_flags());
 }
@@ -625,7 +585,7 @@ int ipcd_inet_conn_close(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_shutdown")
 int ipcd_inet_conn_shutdown(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = user_regs();
 	struct ipcd_inet_tuple t = {};
 	int fd, how;
 	struct sock *sk;
@@ -643,12 +603,11 @@ int ipcd_inet_conn_shutdown(struct trace_event_raw_sys_exit *ctx)
 /* close(2) and shutdown(2) report themselves: a state change in them is theirs. */
 static __always_inline bool in_close_or_shutdown(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	long nr;
 
-	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+	if (is_kthread(bpf_get_current_task_btf()))
 		return false;
-	nr = syscall_nr((struct pt_regs *)bpf_task_pt_regs(task));
+	nr = syscall_nr(user_regs());
 	return nr == cfg_nr.close || nr == cfg_nr.shutdown;
 }
 

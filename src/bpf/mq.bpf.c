@@ -8,8 +8,9 @@
  * queue, type or priority, size and first bytes.
  */
 #include "common.bpf.h"
-
-_Static_assert(sizeof(struct ipcd_mq_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 /* Report msgget, msgctl(IPC_RMID), mq_open, mq_unlink, mq_notify (--lifecycle). */
 const volatile __u32 cfg_mq_lifecycle = 0;
@@ -40,7 +41,6 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 	struct ipcd_mq_io *rec;
 	__u32 len = 0, flags = 0, print;
 	bool filtered_out;
-	__u64 size;
 
 	if (!s)
 		return 0;
@@ -69,8 +69,6 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 	__builtin_memset(rec->name, 0, sizeof(rec->name));
 	if (file)
 		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	rec->hdr.kind = IPCD_REC_MQ_IO;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->kind = kind;
 	rec->dir = dir;
 	rec->payload_len = len;
@@ -88,19 +86,8 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 			flags |= IPCD_F_MQ_KEY;
 		}
 	}
-	rec->hdr.flags = flags;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_MQ);
+	submit_scratch(&rec->hdr, IPCD_REC_MQ_IO, flags, sizeof(*rec) + len, IPCD_COLL_MQ);
 	return 0;
-}
-
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 static __always_inline bool mq_ready(__u8 kind)

@@ -12,6 +12,8 @@
  * wake in two processes name the same (inode, offset).
  */
 #include "common.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 #define IPCD_MAP_SHARED 0x01
 #define IPCD_IPC_RMID 0
@@ -85,11 +87,6 @@ static __always_inline bool shared_object_at(__u64 addr, struct vma_lookup *l)
 	l->found = 0;
 	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_step, l, 0);
 	return l->found;
-}
-
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 static __always_inline void emit_op(__u32 op, const struct vma_lookup *l, __s32 key, __s64 id, __u64 size,

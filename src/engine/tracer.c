@@ -58,6 +58,32 @@ static const struct collector_desc *collector_of(const struct bpf_program *prog)
 }
 
 /*
+ * Programs named ipcd_sock_... serve both socket collectors (the
+ * sendmmsg/recvmmsg bookkeeping both read): loaded with either, attached
+ * once by whichever attaches first, detached when neither runs.
+ */
+#define SOCK_PROG_PREFIX "ipcd_sock_"
+
+static bool serves(const struct bpf_program *prog, enum ipcd_collector id)
+{
+	const struct collector_desc *c;
+
+	if (!strncmp(bpf_program__name(prog), SOCK_PROG_PREFIX, strlen(SOCK_PROG_PREFIX)))
+		return id == IPCD_COLL_UNIX || id == IPCD_COLL_INET;
+	c = collector_of(prog);
+	return c && c->id == id;
+}
+
+/* Does prog serve a collector in set[] other than except? */
+static bool serves_any(const struct bpf_program *prog, const bool *set, enum ipcd_collector except)
+{
+	for (int id = 0; id < IPCD_COLL_MAX; id++)
+		if (id != (int)except && set[id] && serves(prog, id))
+			return true;
+	return false;
+}
+
+/*
  * IPCD_TIMING=1: how long each start-up phase took, one line each on
  * stderr (bench/startup shows them): where the time before "tracing" goes.
  */
@@ -206,11 +232,8 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
-	bpf_object__for_each_program(prog, skel->obj) {
-		const struct collector_desc *c = collector_of(prog);
-
-		bpf_program__set_autoload(prog, c && enabled[c->id] && program_wanted(prog, o));
-	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, serves_any(prog, enabled, IPCD_COLL_MAX) && program_wanted(prog, o));
 }
 
 static int open_and_load(struct ipcd_tracer *t, const struct ipcd_options *o, const bool *enabled)
@@ -334,12 +357,13 @@ static void fill_sysv_keys(struct ipcd_tracer *t)
 	fclose(f);
 }
 
-/* The skeleton's destroy detaches what it owns. */
-static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, struct bpf_link *link)
+/* Where the skeleton keeps prog's link: its destroy detaches what it holds. */
+static struct bpf_link **link_slot(struct ipcd_tracer *t, const struct bpf_program *prog)
 {
 	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
 		if (*t->skel->skeleton->progs[i].prog == prog)
-			*t->skel->skeleton->progs[i].link = link;
+			return t->skel->skeleton->progs[i].link;
+	return NULL;
 }
 
 /*
@@ -385,26 +409,31 @@ static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, t->skel->obj) {
 			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
+			struct bpf_link **slot = link_slot(t, prog);
 
-			if (collector_of(prog) != c || is_exit != (pass == 0) || !bpf_program__autoload(prog))
+			if (!serves(prog, c->id) || is_exit != (pass == 0) || !bpf_program__autoload(prog))
 				continue;
+			if (*slot)
+				continue;  /* attached already, for another collector it serves */
 			link = bpf_program__attach(prog);
 			if (!link) {
 				*why = bpf_program__name(prog);
 				return -errno;
 			}
-			keep_link(t, prog, link);
+			*slot = link;
 		}
 	}
 	return 0;
 }
 
+/* Detaches c's programs, but those another running collector serves too. */
 static void detach_collector(struct ipcd_tracer *t, const struct collector_desc *c)
 {
 	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++) {
+		const struct bpf_program *prog = *t->skel->skeleton->progs[i].prog;
 		struct bpf_link **link = t->skel->skeleton->progs[i].link;
 
-		if (collector_of(*t->skel->skeleton->progs[i].prog) == c && *link) {
+		if (serves(prog, c->id) && *link && !serves_any(prog, t->running, c->id)) {
 			bpf_link__destroy(*link);
 			*link = NULL;
 		}
