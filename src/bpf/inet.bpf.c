@@ -202,7 +202,7 @@ static __always_inline __u16 traced_proto(struct sock *sk, int ret)
 	return proto;
 }
 
-static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io *rec, struct sock *sk,
+static __always_inline int submit_io(struct ipcd_inet_io *rec, struct sock *sk,
 				     __u64 cookie, __u8 proto, __u8 dir, const struct user_call *c, int ret,
 				     __u32 len, __u32 flags)
 {
@@ -236,7 +236,6 @@ static __always_inline __u64 inet_sender_chan(const struct ipcd_inet_tuple *t, _
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 {
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
 	__u32 len = 0, rflags = 0;
@@ -246,10 +245,9 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	proto = traced_proto(sk, ret);
 	if (!proto)
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	sock_tuple(sk, &rec->t);
 	current_call(&c, true);
 	/* an unconnected datagram: its destination is in the call */
@@ -275,7 +273,7 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	rec->seq = proto == IPCD_PROTO_TCP ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - ret : 0;
 	if (!filtered_out)
 		len = copy_send_payload(&c, ret, &rflags);
-	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
+	return submit_io(rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
 }
 
 /*
@@ -301,7 +299,6 @@ static __always_inline __u32 tcp_received_end(struct sock *sk)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 {
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
 	__u32 len = 0, rflags = 0;
@@ -312,10 +309,9 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	proto = traced_proto(sk, ret);
 	if (!proto)
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	/*
 	 * Remote -> local.  An unconnected UDP socket takes datagrams from
 	 * anyone and its remote end is zero: userspace then pairs the receive
@@ -339,7 +335,7 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	/* a datagram's bytes are its send's; a TCP receive may take a later piece of a send */
 	if (proto == IPCD_PROTO_TCP)
 		len = copy_recv_payload(&c, ret, flags, &rflags);
-	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
+	return submit_io(rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
 }
 
 /* ---- TCP lifecycle ------------------------------------------------------ */
@@ -661,7 +657,6 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 {
 	long ret = ctx->ret;  /* first: the context is read before anything moves it */
 	struct user_call c = { .call = IPCD_CALL_SPLICE };
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct sock *sk;
 
@@ -669,10 +664,9 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	c.fd = syscall_arg1();
 	sk = fd_inet_tcp_sock(c.fd);
-	s = this_cpu_scratch();
-	if (!sk || !s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!sk || !rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	sock_tuple(sk, &rec->t);
 	tuple_reverse(&rec->t);
 	if (!tuple_is_loopback(&rec->t))
@@ -680,5 +674,5 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 	rec->seq = tcp_received_end(sk) - ret;
 	fill_current(&rec->task);
 	/* a socket reached by its fd here: the cookie helper wants a pointer the kernel vouches for */
-	return submit_io(s, rec, sk, 0, IPCD_PROTO_TCP, IPCD_PIPE_READ, &c, ret, 0, 0);
+	return submit_io(rec, sk, 0, IPCD_PROTO_TCP, IPCD_PIPE_READ, &c, ret, 0, 0);
 }

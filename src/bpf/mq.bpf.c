@@ -37,14 +37,12 @@ static __always_inline bool kind_wanted(__u8 kind)
 static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64 type, __u64 text,
 				   __u64 bytes, struct file *file)
 {
-	struct ipcd_scratch *s = this_cpu_scratch();
-	struct ipcd_mq_io *rec;
+	struct ipcd_mq_io *rec = scratch_begin(struct ipcd_mq_io);
 	__u32 len = 0, flags = 0, print;
 	bool filtered_out;
 
-	if (!s)
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_mq_io);
 	fill_current(&rec->task);
 	/*
 	 * A receive takes the oldest message (of its type): userspace pairs in
@@ -68,7 +66,7 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 		len = IPCD_PAYLOAD_MAX;
 	__builtin_memset(rec->name, 0, sizeof(rec->name));
 	if (file)
-		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		read_file_name(rec->name, sizeof(rec->name), file);
 	rec->kind = kind;
 	rec->dir = dir;
 	rec->payload_len = len;
@@ -191,7 +189,7 @@ static __always_inline int emit_op(__u32 op, __s32 key, __s64 result, __u64 unam
 	if (uname)
 		bpf_probe_read_user_str(rec->name, sizeof(rec->name), (void *)uname);
 	else if (file)
-		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		read_file_name(rec->name, sizeof(rec->name), file);
 	bpf_ringbuf_submit(rec, ring_flags());
 	return 0;
 }

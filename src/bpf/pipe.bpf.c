@@ -16,7 +16,6 @@
 #include "stream.bpf.h"
 #include "task.bpf.h"
 
-#define IPCD_PIPEFS_MAGIC 0x50495045
 #define IPCD_S_IFIFO 0010000
 #define IPCD_FMODE_WRITE 0x2
 #define IPCD_UNREAD_BUFS_MAX 64  /* pipe buffers summed to find unread bytes */
@@ -374,13 +373,11 @@ static __always_inline __u32 copy_io_payload(const struct pipe_call *c, __u8 dir
 static __always_inline long emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
 					 __u64 offset, long ret, __u64 base, __u32 flags, bool copy_read)
 {
-	struct ipcd_scratch *s = this_cpu_scratch();
-	struct ipcd_pipe_io *rec;
+	struct ipcd_pipe_io *rec = scratch_begin(struct ipcd_pipe_io);
 	__u32 len;
 
-	if (!s)
+	if (!rec)
 		return -1;
-	rec = scratch_record(s, struct ipcd_pipe_io);
 	fill_current(&rec->task);
 	if (dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task))
 		return -1;

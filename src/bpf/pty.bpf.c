@@ -76,7 +76,6 @@ static __always_inline bool fd_pty(int fd, struct pty_info *p)
 static __always_inline int pty_exit(__u8 call, long ret)
 {
 	struct pt_regs *regs;
-	struct ipcd_scratch *s;
 	struct ipcd_pty_io *rec;
 	struct pty_info p = {};
 	struct tty_struct *slave;
@@ -91,10 +90,9 @@ static __always_inline int pty_exit(__u8 call, long ret)
 	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if (!fd_pty(fd, &p) || bpf_map_lookup_elem(&ignored_ptys, &p.index))
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_pty_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_pty_io);
 	fill_current(&rec->task);
 	if (write && !filter_may_pass_src(&rec->task))
 		return 0;

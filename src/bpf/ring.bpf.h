@@ -53,6 +53,16 @@ static __always_inline struct ipcd_scratch *this_cpu_scratch(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/* A record of type begun in this CPU's scratch, its payload to follow; NULL if there is none. */
+#define scratch_begin(type)                                                                   \
+	({                                                                                    \
+		struct ipcd_scratch *sb__ = this_cpu_scratch();                               \
+		type *sr__ = NULL;                                                            \
+		if (sb__)                                                                     \
+			sr__ = scratch_record(sb__, type);                                    \
+		sr__;                                                                         \
+	})
+
 #define IPCD_IOV_MAX 64  /* iovecs whose payload is copied */
 
 /*

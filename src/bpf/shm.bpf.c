@@ -76,7 +76,7 @@ static long vma_step(struct task_struct *task, struct vm_area_struct *vma, struc
 	l->offset = l->addr - vma->vm_start + (vma->vm_pgoff << IPCD_PAGE_SHIFT);
 	l->start = vma->vm_start;
 	l->end = vma->vm_end;
-	bpf_probe_read_kernel_str(l->name, sizeof(l->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	read_file_name(l->name, sizeof(l->name), file);
 	l->found = !is_bpf_map_name(l->name);
 	return 0;
 }
@@ -209,7 +209,7 @@ int ipcd_shm_exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	l.obj.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	l.obj.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	bpf_probe_read_kernel_str(l.name, sizeof(l.name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	read_file_name(l.name, sizeof(l.name), file);
 	emit_op(IPCD_SHMOP_MEMFD, &l, 0, ret, 0, 0, false);
 	return 0;
 }

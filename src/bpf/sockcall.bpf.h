@@ -130,6 +130,16 @@ static __always_inline void current_call(struct user_call *c, bool send)
 	c->fd = a1;
 }
 
+/* The first -B of the ret bytes in c's buffer, into scratch data; fewer than ret: truncated. */
+static __always_inline __u32 copy_call_payload(const struct user_call *c, int ret, __u32 *flags)
+{
+	__u32 len = copy_user_payload(c->buf, c->count, c->iov, ret);
+
+	if (len < (__u32)ret)
+		*flags |= IPCD_F_PAYLOAD_TRUNCATED;
+	return len > IPCD_PAYLOAD_MAX ? IPCD_PAYLOAD_MAX : len;
+}
+
 /*
  * The first -B bytes a send of ret bytes queued, copied from the sender's
  * buffer into scratch data.  A send with no user buffer (sendfile,
@@ -137,18 +147,13 @@ static __always_inline void current_call(struct user_call *c, bool send)
  */
 static __always_inline __u32 copy_send_payload(const struct user_call *c, int ret, __u32 *flags)
 {
-	__u32 len = 0;
-
 	if (!cfg_payload_max || ret <= 0)
 		return 0;
 	if (!c->buf) {
 		*flags |= IPCD_F_PAYLOAD_UNAVAILABLE;
 		return 0;
 	}
-	len = copy_user_payload(c->buf, c->count, c->iov, ret);
-	if (len < (__u32)ret)
-		*flags |= IPCD_F_PAYLOAD_TRUNCATED;
-	return len > IPCD_PAYLOAD_MAX ? IPCD_PAYLOAD_MAX : len;
+	return copy_call_payload(c, ret, flags);
 }
 
 /*
@@ -162,14 +167,9 @@ static __always_inline __u32 copy_send_payload(const struct user_call *c, int re
  */
 static __always_inline __u32 copy_recv_payload(const struct user_call *c, int ret, int msg_flags, __u32 *flags)
 {
-	__u32 len;
-
 	if (!cfg_payload_max || ret <= 0 || !c->buf || (msg_flags & IPCD_MSG_TRUNC))
 		return 0;
-	len = copy_user_payload(c->buf, c->count, c->iov, ret);
-	if (len < (__u32)ret)
-		*flags |= IPCD_F_PAYLOAD_TRUNCATED;
-	return len > IPCD_PAYLOAD_MAX ? IPCD_PAYLOAD_MAX : len;
+	return copy_call_payload(c, ret, flags);
 }
 
 #endif /* IPCD_SOCKCALL_BPF_H */

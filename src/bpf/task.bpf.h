@@ -11,6 +11,7 @@
 #define IPCD_PF_KTHREAD 0x00200000
 #define IPCD_S_IFMT 00170000
 #define IPCD_S_IFSOCK 0140000
+#define IPCD_PIPEFS_MAGIC 0x50495045  /* the superblock of anonymous pipes */
 
 static __always_inline void fill_task(struct ipcd_task *t, struct task_struct *task)
 {
@@ -104,6 +105,12 @@ static __always_inline struct sock *fd_to_sock(int fd)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	return BPF_CORE_READ(sock, sk);
+}
+
+/* The name of file's dentry (its last path component) into dst. */
+static __always_inline void read_file_name(char *dst, __u32 size, struct file *file)
+{
+	bpf_probe_read_kernel_str(dst, size, BPF_CORE_READ(file, f_path.dentry, d_name.name));
 }
 
 /* The inode of a socket's file (0 for a socket with no file, as a kernel one). */

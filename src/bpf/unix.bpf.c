@@ -178,11 +178,27 @@ static __always_inline bool stream_send_uncertain(struct sock *peer, struct unix
 
 /* ---- names ----------------------------------------------------------- */
 
+/* A bound socket's path (or abstract name) into dst; its length, 0 if unbound. */
+static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
+{
+	int len;
+
+	if (!addr)
+		return 0;
+	/* len counts sun_family and the path, without a terminating zero */
+	len = BPF_CORE_READ(addr, len) - 2;
+	if (len <= 0)
+		return 0;
+	if (len > IPCD_UNIX_ADDR_MAX - 2)
+		len = IPCD_UNIX_ADDR_MAX - 2;
+	bpf_probe_read_kernel(dst, len & 0x7f, (void *)addr->name + 2);
+	return len;
+}
+
 static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, __u64 peer,
 				      struct unix_address *addr)
 {
 	struct ipcd_unix_name *rec = record_reserve(struct ipcd_unix_name, IPCD_REC_UNIX_NAME, IPCD_COLL_UNIX);
-	int len = 0;
 
 	if (!rec)
 		return;
@@ -191,17 +207,7 @@ static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, 
 	rec->ino = ino;
 	rec->peer = peer;
 	rec->sock_type = BPF_CORE_READ(sk, sk_type);
-	if (addr) {
-		/* len counts sun_family and the path, without a terminating zero */
-		len = BPF_CORE_READ(addr, len) - 2;
-		if (len > (int)sizeof(rec->name))
-			len = sizeof(rec->name);
-		if (len > 0)
-			bpf_probe_read_kernel(rec->name, len & 0x7f, (void *)addr->name + 2);
-		else
-			len = 0;
-	}
-	rec->name_len = len;
+	rec->name_len = copy_addr_name(rec->name, addr);
 	bpf_ringbuf_submit(rec, ring_flags());
 }
 
@@ -263,7 +269,7 @@ static __always_inline __u16 fd_kind(struct file *file, __u32 mode)
 	case 0140000:
 		return IPCD_FD_SOCKET;
 	case 0010000:
-		return magic == 0x50495045 /* PIPEFS_MAGIC */ ? IPCD_FD_PIPE : IPCD_FD_FIFO;
+		return magic == IPCD_PIPEFS_MAGIC ? IPCD_FD_PIPE : IPCD_FD_FIFO;
 	case 0100000:
 		/* a memfd is an unlinked shmem file whose dentry is its own parent ("memfd:...") */
 		if (magic == 0x01021994 /* TMPFS_MAGIC */ &&
@@ -519,7 +525,6 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 {
 	struct ipcd_unix_io *rec;
-	struct ipcd_scratch *s;
 	struct unix_state *st;
 	struct unix_task *t;
 	struct user_call c = {};
@@ -533,12 +538,11 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	if (!type_wanted(type))
 		return 0;
 	t = this_unix_task();
-	s = this_cpu_scratch();
-	if (!t || !s)
+	rec = scratch_begin(struct ipcd_unix_io);
+	if (!t || !rec)
 		return 0;
 	if (type == IPCD_SOCK_STREAM ? ret == 0 : !t->has_skb)
 		return 0;
-	rec = scratch_record(s, struct ipcd_unix_io);
 	fill_current(&rec->task);
 	cookie = sock_cookie(sk);
 	st = unix_state_of(sk, cookie, true);
@@ -606,21 +610,6 @@ static __always_inline struct sock *fd_unix_sock(int fd)
 	struct sock *sk = fd_to_sock(fd);
 
 	return is_unix(sk) ? sk : NULL;
-}
-
-static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
-{
-	int len;
-
-	if (!addr)
-		return 0;
-	len = BPF_CORE_READ(addr, len) - 2;
-	if (len <= 0)
-		return 0;
-	if (len > IPCD_UNIX_ADDR_MAX - 2)
-		len = IPCD_UNIX_ADDR_MAX - 2;
-	bpf_probe_read_kernel(dst, len & 0x7f, (void *)addr->name + 2);
-	return len;
 }
 
 static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
@@ -696,12 +685,18 @@ static __always_inline void note_new_sock(int fd)
 		bpf_map_update_elem(&new_socks, &key, &one, BPF_ANY);
 }
 
+/* At the exit of a syscall that returns a new descriptor (socket, accept). */
+static __always_inline int note_returned_sock(long ret)
+{
+	if (ret >= 0 && is_live())
+		note_new_sock(ret);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_socket")
 int ipcd_unix_exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }
 
 /* socketpair(domain, type, protocol, sv[2]) */
@@ -722,15 +717,11 @@ int ipcd_unix_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int ipcd_unix_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int ipcd_unix_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }
