@@ -124,24 +124,28 @@ static __always_inline int submit_scratch(struct ipcd_record_header *hdr, __u16 
 	return 0;
 }
 
-/* Zeroes all of a record but its header. */
-#define zero_body(rec) \
-	__builtin_memset((char *)(rec) + sizeof((rec)->hdr), 0, sizeof(*(rec)) - sizeof((rec)->hdr))
-
 /*
- * Reserves a record of type (which has hdr first), its header stamped with
- * kind, size and time; NULL, and counted lost for collector coll, if the
- * ring is full.  The caller fills the rest and submits it.
+ * Reserves a record of type (which has hdr first), zeroed if asked, its
+ * header stamped with kind, size and time; NULL, and counted lost for
+ * collector coll, if the ring is full.  The caller fills the rest and
+ * submits it.  (Zeroed whole, through the record's own type: a memset of
+ * part of it loses the alignment and costs a store per byte.)
  */
-#define record_reserve(type, kind_, coll)                                                     \
+#define ring_reserve(type, kind_, coll, zeroed)                                               \
 	({                                                                                    \
 		type *r__ = bpf_ringbuf_reserve(&events, sizeof(type), 0);                    \
-		if (r__)                                                                      \
+		if (r__) {                                                                    \
+			if (zeroed)                                                           \
+				__builtin_memset(r__, 0, sizeof(type));                       \
 			stamp_header(&r__->hdr, (kind_), 0, sizeof(type));                    \
-		else                                                                          \
+		} else {                                                                      \
 			count_lost(coll);                                                     \
+		}                                                                             \
 		r__;                                                                          \
 	})
+
+/* A record whose every field the caller sets. */
+#define record_reserve(type, kind_, coll) ring_reserve(type, kind_, coll, false)
 
 /*
  * Reserves a record of type (which has hdr and task first), zeroed and
@@ -151,11 +155,9 @@ static __always_inline int submit_scratch(struct ipcd_record_header *hdr, __u16 
  */
 #define record_begin(type, kind_, coll)                                                       \
 	({                                                                                    \
-		type *b__ = record_reserve(type, kind_, coll);                                \
-		if (b__) {                                                                    \
-			zero_body(b__);                                                       \
+		type *b__ = ring_reserve(type, kind_, coll, true);                            \
+		if (b__)                                                                      \
 			fill_current(&b__->task);                                             \
-		}                                                                             \
 		b__;                                                                          \
 	})
 

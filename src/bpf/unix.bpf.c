@@ -198,11 +198,10 @@ static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
 static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, __u64 peer,
 				      struct unix_address *addr)
 {
-	struct ipcd_unix_name *rec = record_reserve(struct ipcd_unix_name, IPCD_REC_UNIX_NAME, IPCD_COLL_UNIX);
+	struct ipcd_unix_name *rec = ring_reserve(struct ipcd_unix_name, IPCD_REC_UNIX_NAME, IPCD_COLL_UNIX, true);
 
 	if (!rec)
 		return;
-	zero_body(rec);
 	rec->sock = cookie;
 	rec->ino = ino;
 	rec->peer = peer;
