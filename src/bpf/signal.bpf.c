@@ -113,7 +113,7 @@ static __always_inline void read_siginfo(struct ipcd_signal *rec, struct kernel_
 	}
 }
 
-/* Stamps a signal record built on the stack and copies it into the ring. */
+/* Copies a signal record built on the stack into the ring, under the header the ring stamped. */
 static __always_inline void submit_signal(struct ipcd_signal *tmp)
 {
 	struct ipcd_signal *rec = record_reserve(struct ipcd_signal, IPCD_REC_SIGNAL, IPCD_COLL_SIGNAL);
