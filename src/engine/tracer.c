@@ -409,10 +409,11 @@ static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, t->skel->obj) {
 			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
-			struct bpf_link **slot = link_slot(t, prog);
+			struct bpf_link **slot;
 
 			if (!serves(prog, c->id) || is_exit != (pass == 0) || !bpf_program__autoload(prog))
 				continue;
+			slot = link_slot(t, prog);
 			if (*slot)
 				continue;  /* attached already, for another collector it serves */
 			link = bpf_program__attach(prog);
