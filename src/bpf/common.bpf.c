@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The one definition of the maps and globals that every collector shares. */
+/*
+ * The one definition of the maps and globals that the collectors share
+ * (declared in common, ring, filter and sockcall.bpf.h), and of the two
+ * global functions they call: the payload copy and the path walk.
+ */
 #define IPCD_DEFINE_SHARED
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "sockcall.bpf.h"
+#include "task.bpf.h"
 
 const volatile __u32 cfg_self_tgid = 0;
 const volatile __u32 cfg_payload_max = 0;

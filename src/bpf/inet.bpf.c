@@ -19,11 +19,14 @@
  * from inet_sock_set_state, where the state changes in the closing task.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "sockcall.bpf.h"
+#include "task.bpf.h"
 #include <bpf/bpf_endian.h>
 
 #define IPCD_AF_INET 2
 #define IPCD_AF_INET6 10
-#define IPCD_MSG_PEEK 0x2
 #define IPCD_EINPROGRESS 115
 #define IPCD_TCP_ESTABLISHED 1
 #define IPCD_TCP_SYN_SENT 2
@@ -32,8 +35,6 @@
 #define IPCD_TCP_LAST_ACK 9
 #define IPCD_TCP_CLOSE_WAIT 8
 #define IPCD_TCP_CLOSING 11
-
-_Static_assert(sizeof(struct ipcd_inet_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
 
 /* Protocols asked for (-t): bit 1 << IPCD_PROTO_*. */
 const volatile __u64 cfg_inet_protos = ~0ull;
@@ -181,17 +182,6 @@ static __always_inline bool dest_from_user(struct ipcd_inet_tuple *t, __u64 uadd
 	return false;
 }
 
-static __always_inline __u64 inet_sock_ino(struct sock *sk)
-{
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-	struct file *file;
-
-	if (!sock)
-		return 0;
-	file = BPF_CORE_READ(sock, file);
-	return file ? BPF_CORE_READ(file, f_inode, i_ino) : 0;
-}
-
 /* ---- data ------------------------------------------------------------- */
 
 /*
@@ -212,31 +202,21 @@ static __always_inline __u16 traced_proto(struct sock *sk, int ret)
 	return proto;
 }
 
-static __always_inline int submit_io(struct ipcd_scratch *s, struct ipcd_inet_io *rec, struct sock *sk,
+static __always_inline int submit_io(struct ipcd_inet_io *rec, struct sock *sk,
 				     __u64 cookie, __u8 proto, __u8 dir, const struct user_call *c, int ret,
 				     __u32 len, __u32 flags)
 {
-	__u64 size;
-
-	rec->hdr.kind = IPCD_REC_INET_IO;
-	rec->hdr.flags = flags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->proto = proto;
 	rec->dir = dir;
 	rec->call = c->call;
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	rec->bytes = ret;
 	rec->sock = cookie;
-	rec->ino = inet_sock_ino(sk);
+	rec->ino = sock_ino(sk);
 	rec->fd = c->fd;
 	rec->payload_len = len;
 	rec->pad = 0;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_INET);
+	submit_scratch(&rec->hdr, IPCD_REC_INET_IO, flags, sizeof(*rec) + len, IPCD_COLL_INET);
 	return 0;
 }
 
@@ -256,7 +236,6 @@ static __always_inline __u64 inet_sender_chan(const struct ipcd_inet_tuple *t, _
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 {
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
 	__u32 len = 0, rflags = 0;
@@ -266,10 +245,9 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	proto = traced_proto(sk, ret);
 	if (!proto)
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	sock_tuple(sk, &rec->t);
 	current_call(&c, true);
 	/* an unconnected datagram: its destination is in the call */
@@ -293,17 +271,9 @@ int BPF_PROG(ipcd_inet_send, struct sock *sk, int ret, int flags)
 	}
 	/* the bytes just queued end at write_seq */
 	rec->seq = proto == IPCD_PROTO_TCP ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - ret : 0;
-	if (cfg_payload_max && ret > 0 && !filtered_out) {
-		if (c.buf)
-			len = copy_user_payload(c.buf, c.count, c.iov, ret);
-		else
-			rflags |= IPCD_F_PAYLOAD_UNAVAILABLE;
-		if (len < (__u32)ret && c.buf)
-			rflags |= IPCD_F_PAYLOAD_TRUNCATED;
-	}
-	if (len > IPCD_PAYLOAD_MAX)
-		len = IPCD_PAYLOAD_MAX;
-	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
+	if (!filtered_out)
+		len = copy_send_payload(&c, ret, &rflags);
+	return submit_io(rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_WRITE, &c, ret, len, rflags);
 }
 
 /*
@@ -329,7 +299,6 @@ static __always_inline __u32 tcp_received_end(struct sock *sk)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 {
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct user_call c = {};
 	__u32 len = 0, rflags = 0;
@@ -340,10 +309,9 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	proto = traced_proto(sk, ret);
 	if (!proto)
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	/*
 	 * Remote -> local.  An unconnected UDP socket takes datagrams from
 	 * anyone and its remote end is zero: userspace then pairs the receive
@@ -367,19 +335,7 @@ int BPF_PROG(ipcd_inet_recv, struct sock *sk, int ret, int flags)
 	/* a datagram's bytes are its send's; a TCP receive may take a later piece of a send */
 	if (proto == IPCD_PROTO_TCP)
 		len = copy_recv_payload(&c, ret, flags, &rflags);
-	return submit_io(s, rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int ipcd_inet_enter_sendmmsg(void *ctx)
-{
-	return mmsg_begin();
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int ipcd_inet_enter_recvmmsg(void *ctx)
-{
-	return mmsg_begin();
+	return submit_io(rec, sk, bpf_get_socket_cookie(sk), proto, IPCD_PIPE_READ, &c, ret, len, rflags);
 }
 
 /* ---- TCP lifecycle ------------------------------------------------------ */
@@ -420,7 +376,7 @@ static __always_inline void emit_conn_by(const struct ipcd_task *who, __u32 even
 	rec->event = event;
 	rec->fd = fd;
 	rec->arg = arg;
-	rec->ino = inet_sock_ino(sk);
+	rec->ino = sock_ino(sk);
 	rec->v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == IPCD_AF_INET6;
 	bpf_ringbuf_submit(rec, ring_flags());
 }
@@ -625,7 +581,7 @@ int ipcd_inet_conn_close(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_shutdown")
 int ipcd_inet_conn_shutdown(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = user_regs();
 	struct ipcd_inet_tuple t = {};
 	int fd, how;
 	struct sock *sk;
@@ -643,12 +599,11 @@ int ipcd_inet_conn_shutdown(struct trace_event_raw_sys_exit *ctx)
 /* close(2) and shutdown(2) report themselves: a state change in them is theirs. */
 static __always_inline bool in_close_or_shutdown(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	long nr;
 
-	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+	if (is_kthread(bpf_get_current_task_btf()))
 		return false;
-	nr = syscall_nr((struct pt_regs *)bpf_task_pt_regs(task));
+	nr = syscall_nr(user_regs());
 	return nr == cfg_nr.close || nr == cfg_nr.shutdown;
 }
 
@@ -702,7 +657,6 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 {
 	long ret = ctx->ret;  /* first: the context is read before anything moves it */
 	struct user_call c = { .call = IPCD_CALL_SPLICE };
-	struct ipcd_scratch *s;
 	struct ipcd_inet_io *rec;
 	struct sock *sk;
 
@@ -710,10 +664,9 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	c.fd = syscall_arg1();
 	sk = fd_inet_tcp_sock(c.fd);
-	s = this_cpu_scratch();
-	if (!sk || !s)
+	rec = scratch_begin(struct ipcd_inet_io);
+	if (!sk || !rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_inet_io);
 	sock_tuple(sk, &rec->t);
 	tuple_reverse(&rec->t);
 	if (!tuple_is_loopback(&rec->t))
@@ -721,5 +674,5 @@ int ipcd_inet_exit_splice(struct trace_event_raw_sys_exit *ctx)
 	rec->seq = tcp_received_end(sk) - ret;
 	fill_current(&rec->task);
 	/* a socket reached by its fd here: the cookie helper wants a pointer the kernel vouches for */
-	return submit_io(s, rec, sk, 0, IPCD_PROTO_TCP, IPCD_PIPE_READ, &c, ret, 0, 0);
+	return submit_io(rec, sk, 0, IPCD_PROTO_TCP, IPCD_PIPE_READ, &c, ret, 0, 0);
 }

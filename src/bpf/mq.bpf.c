@@ -8,8 +8,9 @@
  * queue, type or priority, size and first bytes.
  */
 #include "common.bpf.h"
-
-_Static_assert(sizeof(struct ipcd_mq_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 /* Report msgget, msgctl(IPC_RMID), mq_open, mq_unlink, mq_notify (--lifecycle). */
 const volatile __u32 cfg_mq_lifecycle = 0;
@@ -36,15 +37,12 @@ static __always_inline bool kind_wanted(__u8 kind)
 static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64 type, __u64 text,
 				   __u64 bytes, struct file *file)
 {
-	struct ipcd_scratch *s = this_cpu_scratch();
-	struct ipcd_mq_io *rec;
+	struct ipcd_mq_io *rec = scratch_begin(struct ipcd_mq_io);
 	__u32 len = 0, flags = 0, print;
 	bool filtered_out;
-	__u64 size;
 
-	if (!s)
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_mq_io);
 	fill_current(&rec->task);
 	/*
 	 * A receive takes the oldest message (of its type): userspace pairs in
@@ -68,9 +66,7 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 		len = IPCD_PAYLOAD_MAX;
 	__builtin_memset(rec->name, 0, sizeof(rec->name));
 	if (file)
-		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	rec->hdr.kind = IPCD_REC_MQ_IO;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
+		read_file_name(rec->name, sizeof(rec->name), file);
 	rec->kind = kind;
 	rec->dir = dir;
 	rec->payload_len = len;
@@ -88,19 +84,8 @@ static __always_inline int emit_mq(__u8 kind, __u8 dir, int id, __u64 ino, __s64
 			flags |= IPCD_F_MQ_KEY;
 		}
 	}
-	rec->hdr.flags = flags;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_MQ);
+	submit_scratch(&rec->hdr, IPCD_REC_MQ_IO, flags, sizeof(*rec) + len, IPCD_COLL_MQ);
 	return 0;
-}
-
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 static __always_inline bool mq_ready(__u8 kind)
@@ -204,7 +189,7 @@ static __always_inline int emit_op(__u32 op, __s32 key, __s64 result, __u64 unam
 	if (uname)
 		bpf_probe_read_user_str(rec->name, sizeof(rec->name), (void *)uname);
 	else if (file)
-		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		read_file_name(rec->name, sizeof(rec->name), file);
 	bpf_ringbuf_submit(rec, ring_flags());
 	return 0;
 }

@@ -11,9 +11,11 @@
  * order than their bytes went into the pipe.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "stream.bpf.h"
+#include "task.bpf.h"
 
-#define IPCD_PIPEFS_MAGIC 0x50495045
-#define IPCD_S_IFMT 00170000
 #define IPCD_S_IFIFO 0010000
 #define IPCD_FMODE_WRITE 0x2
 #define IPCD_UNREAD_BUFS_MAX 64  /* pipe buffers summed to find unread bytes */
@@ -141,37 +143,16 @@ static __always_inline void emit_fifo_path(struct file *file, const struct ipcd_
 	if (!s)
 		return;
 	rec = (struct ipcd_fifo_path *)s->data;
-	rec->hdr.kind = IPCD_REC_FIFO_PATH;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->ino = key->ino;
 	rec->dev = key->dev;
 	rec->pad = 0;
 	fill_path(&rec->path, (__u64)file);
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
-		count_lost(IPCD_COLL_PIPE);
+	submit_scratch(&rec->hdr, IPCD_REC_FIFO_PATH, 0, sizeof(*rec), IPCD_COLL_PIPE);
 }
 
 static __always_inline void emit_resync(const struct ipcd_pipe_key *key, __u64 from, __u64 to)
 {
-	struct ipcd_pipe_resync *rec;
-
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_PIPE);
-		return;
-	}
-	rec->hdr.kind = IPCD_REC_PIPE_RESYNC;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->ino = key->ino;
-	rec->dev = key->dev;
-	rec->kind = IPCD_STREAM_PIPE;
-	rec->from = from;
-	rec->to = to;
-	bpf_ringbuf_submit(rec, ring_flags());
+	emit_stream_resync(key->ino, key->dev, IPCD_STREAM_PIPE, from, to, IPCD_COLL_PIPE);
 }
 
 /*
@@ -392,23 +373,17 @@ static __always_inline __u32 copy_io_payload(const struct pipe_call *c, __u8 dir
 static __always_inline long emit_pipe_io(const struct pipe_call *c, const struct pipe_end *end, __u8 dir,
 					 __u64 offset, long ret, __u64 base, __u32 flags, bool copy_read)
 {
-	struct ipcd_scratch *s = this_cpu_scratch();
-	struct ipcd_pipe_io *rec;
+	struct ipcd_pipe_io *rec = scratch_begin(struct ipcd_pipe_io);
 	__u32 len;
-	__u64 size;
 
-	if (!s)
+	if (!rec)
 		return -1;
-	rec = scratch_record(s, struct ipcd_pipe_io);
 	fill_current(&rec->task);
 	if (dir == IPCD_PIPE_WRITE ? !filter_may_pass_src(&rec->task) : !filter_may_pass_dst(&rec->task))
 		return -1;
 	len = copy_io_payload(c, dir, ret, copy_read, &flags);
 	if (len > IPCD_PAYLOAD_MAX)
 		len = IPCD_PAYLOAD_MAX;
-	rec->hdr.kind = IPCD_REC_PIPE_IO;
-	rec->hdr.flags = flags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->ino = end->key.ino;
 	rec->dev = end->key.dev;
 	rec->dir = dir;
@@ -420,19 +395,8 @@ static __always_inline long emit_pipe_io(const struct pipe_call *c, const struct
 	rec->base = base;
 	rec->fd = end->fd;
 	rec->error = 0;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	/*
-	 * A no-op (size <= sizeof(*rec) + IPCD_PAYLOAD_MAX) for the verifier,
-	 * which loses the bound of len on the compiler's way; the barrier keeps
-	 * the compiler from dropping it.
-	 */
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags())) {
-		count_lost(IPCD_COLL_PIPE);
+	if (submit_scratch(&rec->hdr, IPCD_REC_PIPE_IO, flags, sizeof(*rec) + len, IPCD_COLL_PIPE))
 		return -1;
-	}
 	return len;
 }
 
@@ -505,8 +469,7 @@ static __always_inline void pipe_call_finish(const struct pipe_call *c, long ret
  */
 static __always_inline void pipe_call_recover(__u8 call, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = user_regs();
 	int fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	__u64 buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	__u64 count = PT_REGS_PARM3_CORE_SYSCALL(regs);

@@ -4,6 +4,9 @@
  * table that is right even for processes that live for a millisecond.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 static __always_inline struct ipcd_proc *emit_proc(struct task_struct *task, __u32 event, __s32 exit_code)
 {
@@ -11,15 +14,9 @@ static __always_inline struct ipcd_proc *emit_proc(struct task_struct *task, __u
 
 	if (!is_live())
 		return NULL;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_PROC);
+	rec = record_reserve(struct ipcd_proc, IPCD_REC_PROC, IPCD_COLL_PROC);
+	if (!rec)
 		return NULL;
-	}
-	rec->hdr.kind = IPCD_REC_PROC;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	fill_task(&rec->task, task);
 	rec->event = event;
 	rec->exit_code = exit_code;

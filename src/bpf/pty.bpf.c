@@ -12,6 +12,9 @@
  * userspace with the next read of the other side, whose task took them.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 #define IPCD_S_IFCHR 0020000
 #define IPCD_PTY_SLAVE_MAJOR_FIRST 136   /* UNIX98_PTY_SLAVE_MAJOR */
@@ -19,8 +22,6 @@
 #define IPCD_TTYAUX_MAJOR 5              /* /dev/ptmx is 5:2 */
 #define IPCD_PTMX_MINOR 2
 #define IPCD_MINORBITS 20
-
-_Static_assert(sizeof(struct ipcd_pty_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
 
 /* Terminals carrying ipcdump's own output: never traced, or it would trace itself. */
 struct {
@@ -48,7 +49,7 @@ static __always_inline bool fd_pty(int fd, struct pty_info *p)
 	if (!file)
 		return false;
 	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & 00170000) != IPCD_S_IFCHR)
+	if ((BPF_CORE_READ(inode, i_mode) & IPCD_S_IFMT) != IPCD_S_IFCHR)
 		return false;
 	rdev = BPF_CORE_READ(inode, i_rdev);
 	major = rdev >> IPCD_MINORBITS;
@@ -72,33 +73,26 @@ static __always_inline bool fd_pty(int fd, struct pty_info *p)
 	return true;
 }
 
-static __always_inline __u32 pid_nr(struct pid *pid)
-{
-	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
-}
-
 static __always_inline int pty_exit(__u8 call, long ret)
 {
 	struct pt_regs *regs;
-	struct ipcd_scratch *s;
 	struct ipcd_pty_io *rec;
 	struct pty_info p = {};
 	struct tty_struct *slave;
 	bool write = call == IPCD_CALL_WRITE || call == IPCD_CALL_WRITEV;
 	__u32 len = 0, flags = 0;
-	__u64 size, buf, count;
+	__u64 buf, count;
 	int fd;
 
 	if (ret <= 0 || !is_live() || is_self())
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = user_regs();
 	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if (!fd_pty(fd, &p) || bpf_map_lookup_elem(&ignored_ptys, &p.index))
 		return 0;
-	s = this_cpu_scratch();
-	if (!s)
+	rec = scratch_begin(struct ipcd_pty_io);
+	if (!rec)
 		return 0;
-	rec = scratch_record(s, struct ipcd_pty_io);
 	fill_current(&rec->task);
 	if (write && !filter_may_pass_src(&rec->task))
 		return 0;
@@ -111,9 +105,6 @@ static __always_inline int pty_exit(__u8 call, long ret)
 	}
 	if (len > IPCD_PAYLOAD_MAX)
 		len = IPCD_PAYLOAD_MAX;
-	rec->hdr.kind = IPCD_REC_PTY_IO;
-	rec->hdr.flags = flags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->index = p.index;
 	rec->side = p.side;
 	rec->dir = write ? IPCD_PIPE_WRITE : IPCD_PIPE_READ;
@@ -126,12 +117,7 @@ static __always_inline int pty_exit(__u8 call, long ret)
 	rec->payload_len = len;
 	rec->pad2 = 0;
 	rec->bytes = ret;
-	size = sizeof(*rec) + len;
-	rec->hdr.size = size;
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_PTY);
+	submit_scratch(&rec->hdr, IPCD_REC_PTY_IO, flags, sizeof(*rec) + len, IPCD_COLL_PTY);
 	return 0;
 }
 

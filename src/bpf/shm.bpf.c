@@ -12,6 +12,8 @@
  * wake in two processes name the same (inode, offset).
  */
 #include "common.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 #define IPCD_MAP_SHARED 0x01
 #define IPCD_IPC_RMID 0
@@ -74,7 +76,7 @@ static long vma_step(struct task_struct *task, struct vm_area_struct *vma, struc
 	l->offset = l->addr - vma->vm_start + (vma->vm_pgoff << IPCD_PAGE_SHIFT);
 	l->start = vma->vm_start;
 	l->end = vma->vm_end;
-	bpf_probe_read_kernel_str(l->name, sizeof(l->name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	read_file_name(l->name, sizeof(l->name), file);
 	l->found = !is_bpf_map_name(l->name);
 	return 0;
 }
@@ -85,11 +87,6 @@ static __always_inline bool shared_object_at(__u64 addr, struct vma_lookup *l)
 	l->found = 0;
 	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_step, l, 0);
 	return l->found;
-}
-
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 static __always_inline void emit_op(__u32 op, const struct vma_lookup *l, __s32 key, __s64 id, __u64 size,
@@ -212,7 +209,7 @@ int ipcd_shm_exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	l.obj.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	l.obj.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	bpf_probe_read_kernel_str(l.name, sizeof(l.name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	read_file_name(l.name, sizeof(l.name), file);
 	emit_op(IPCD_SHMOP_MEMFD, &l, 0, ret, 0, 0, false);
 	return 0;
 }

@@ -4,6 +4,9 @@
  * and the task it targets, both read from task_structs at that moment.
  */
 #include "common.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "task.bpf.h"
 
 /* Values of the siginfo pointer that are not pointers (include/linux/sched/signal.h). */
 #define IPCD_SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
@@ -110,19 +113,14 @@ static __always_inline void read_siginfo(struct ipcd_signal *rec, struct kernel_
 	}
 }
 
-/* Stamps a signal record built on the stack and copies it into the ring. */
+/* Copies a signal record built on the stack into the ring, under the header the ring stamped. */
 static __always_inline void submit_signal(struct ipcd_signal *tmp)
 {
-	struct ipcd_signal *rec;
+	struct ipcd_signal *rec = record_reserve(struct ipcd_signal, IPCD_REC_SIGNAL, IPCD_COLL_SIGNAL);
 
-	tmp->hdr.kind = IPCD_REC_SIGNAL;
-	tmp->hdr.size = sizeof(*tmp);
-	tmp->hdr.ts_ns = bpf_ktime_get_ns();
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(IPCD_COLL_SIGNAL);
+	if (!rec)
 		return;
-	}
+	tmp->hdr = rec->hdr;
 	__builtin_memcpy(rec, tmp, sizeof(*tmp));
 	bpf_ringbuf_submit(rec, ring_flags());
 }

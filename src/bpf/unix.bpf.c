@@ -15,16 +15,19 @@
  * receiver copies it out) names the socket and process that sent it.
  */
 #include "common.bpf.h"
+#include "core_fixes.bpf.h"
+#include "filter.bpf.h"
+#include "ring.bpf.h"
+#include "sockcall.bpf.h"
+#include "stream.bpf.h"
+#include "task.bpf.h"
 
 #define IPCD_AF_UNIX 1
-#define IPCD_MSG_PEEK 0x2
 #define IPCD_SOL_SOCKET 1
 #define IPCD_SCM_RIGHTS 1
 #define IPCD_SCM_CREDENTIALS 2
 #define IPCD_CMSG_MAX 8          /* control messages looked at per send */
 #define IPCD_QUEUE_SKBS_MAX 256  /* queued messages summed to find unread bytes */
-
-_Static_assert(sizeof(struct ipcd_unix_io) <= IPCD_SCRATCH_HEAD, "record fits the scratch head");
 
 /* Report connect/accept/shutdown/close (--lifecycle). */
 const volatile __u32 cfg_unix_lifecycle = 0;
@@ -109,17 +112,6 @@ static __always_inline struct sock *unix_peer_of(struct sock *sk)
 	return u ? u->peer : NULL;
 }
 
-static __always_inline __u64 sock_ino(struct sock *sk)
-{
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-	struct file *file;
-
-	if (!sock)
-		return 0;
-	file = BPF_CORE_READ(sock, file);
-	return file ? BPF_CORE_READ(file, f_inode, i_ino) : 0;
-}
-
 /* ---- bytes queued on a socket, for streams first seen mid-way -------- */
 
 struct queue_walk {
@@ -170,11 +162,10 @@ static __always_inline bool stream_send_uncertain(struct sock *peer, struct unix
 	struct unix_sock *u = (struct unix_sock *)peer;
 	__u64 received, queued, counted, mark;
 
-	if (!bpf_core_field_exists(u->inq_len))
-		return false;
 	received = st->r_off;
 	barrier_var(received);
-	queued = BPF_CORE_READ(u, inq_len);
+	if (!unix_stream_inq_len(u, &queued))
+		return false;
 	counted = st->w_off;
 	if (received + queued > counted) {
 		mark = received + queued;
@@ -187,35 +178,35 @@ static __always_inline bool stream_send_uncertain(struct sock *peer, struct unix
 
 /* ---- names ----------------------------------------------------------- */
 
+/* A bound socket's path (or abstract name) into dst; its length, 0 if unbound. */
+static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
+{
+	int len;
+
+	if (!addr)
+		return 0;
+	/* len counts sun_family and the path, without a terminating zero */
+	len = BPF_CORE_READ(addr, len) - 2;
+	if (len <= 0)
+		return 0;
+	if (len > IPCD_UNIX_ADDR_MAX - 2)
+		len = IPCD_UNIX_ADDR_MAX - 2;
+	bpf_probe_read_kernel(dst, len & 0x7f, (void *)addr->name + 2);
+	return len;
+}
+
 static __always_inline void emit_name(struct sock *sk, __u64 cookie, __u64 ino, __u64 peer,
 				      struct unix_address *addr)
 {
-	struct ipcd_unix_name *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	int len = 0;
+	struct ipcd_unix_name *rec = ring_reserve(struct ipcd_unix_name, IPCD_REC_UNIX_NAME, IPCD_COLL_UNIX, true);
 
-	if (!rec) {
-		count_lost(IPCD_COLL_UNIX);
+	if (!rec)
 		return;
-	}
-	__builtin_memset(rec, 0, sizeof(*rec));
-	rec->hdr.kind = IPCD_REC_UNIX_NAME;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->sock = cookie;
 	rec->ino = ino;
 	rec->peer = peer;
 	rec->sock_type = BPF_CORE_READ(sk, sk_type);
-	if (addr) {
-		/* len counts sun_family and the path, without a terminating zero */
-		len = BPF_CORE_READ(addr, len) - 2;
-		if (len > (int)sizeof(rec->name))
-			len = sizeof(rec->name);
-		if (len > 0)
-			bpf_probe_read_kernel(rec->name, len & 0x7f, (void *)addr->name + 2);
-		else
-			len = 0;
-	}
-	rec->name_len = len;
+	rec->name_len = copy_addr_name(rec->name, addr);
 	bpf_ringbuf_submit(rec, ring_flags());
 }
 
@@ -277,7 +268,7 @@ static __always_inline __u16 fd_kind(struct file *file, __u32 mode)
 	case 0140000:
 		return IPCD_FD_SOCKET;
 	case 0010000:
-		return magic == 0x50495045 /* PIPEFS_MAGIC */ ? IPCD_FD_PIPE : IPCD_FD_FIFO;
+		return magic == IPCD_PIPEFS_MAGIC ? IPCD_FD_PIPE : IPCD_FD_FIFO;
 	case 0100000:
 		/* a memfd is an unlinked shmem file whose dentry is its own parent ("memfd:...") */
 		if (magic == 0x01021994 /* TMPFS_MAGIC */ &&
@@ -307,10 +298,6 @@ __noinline int emit_passed_fd(__u32 tid, __u32 index, int fd)
 	file = fd_to_file(fd);
 	rec = (struct ipcd_passed_fd *)s->data;
 	fill_path(&rec->path, (__u64)file);
-	rec->hdr.kind = IPCD_REC_PASSED_FD;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->tid = tid;
 	rec->index = index;
 	rec->fd = fd;
@@ -324,8 +311,7 @@ __noinline int emit_passed_fd(__u32 tid, __u32 index, int fd)
 		rec->ino = BPF_CORE_READ(inode, i_ino);
 		rec->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	}
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), ring_flags()))
-		count_lost(IPCD_COLL_UNIX);
+	submit_scratch(&rec->hdr, IPCD_REC_PASSED_FD, 0, sizeof(*rec), IPCD_COLL_UNIX);
 	return 0;
 }
 
@@ -454,21 +440,9 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 		if (cm.creds)
 			rflags |= IPCD_F_CREDS;
 	}
-	if (cfg_payload_max && ret > 0) {
-		if (c.buf)
-			len = copy_user_payload(c.buf, c.count, c.iov, ret);
-		else
-			rflags |= IPCD_F_PAYLOAD_UNAVAILABLE;
-		if (len < (__u32)ret && c.buf)
-			rflags |= IPCD_F_PAYLOAD_TRUNCATED;
-	}
-	if (len > IPCD_PAYLOAD_MAX)
-		len = IPCD_PAYLOAD_MAX;
+	len = copy_send_payload(&c, ret, &rflags);
 	/* an unconnected datagram names its destination by address */
 	alen = peer ? 0 : copy_dest_addr(s, len, &c);
-	rec->hdr.kind = IPCD_REC_UNIX_IO;
-	rec->hdr.flags = rflags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
 	rec->sock = cookie;
 	rec->peer = peer_cookie;
 	rec->sender_sk = (__u64)sk;
@@ -487,16 +461,13 @@ int BPF_PROG(ipcd_unix_send, struct sock *sk, int ret, int flags)
 	rec->cred_gid = cm.cred_gid;
 	rec->pad = 0;
 	size = sizeof(*rec) + len + alen;
-	rec->hdr.size = size;
 	if (size > sizeof(*rec) + IPCD_PAYLOAD_MAX + IPCD_UNIX_ADDR_MAX)
 		return 0;
 	if (type != IPCD_SOCK_STREAM)
 		note_send_out((__u64)sk);
 	copied = len;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags())) {
-		count_lost(IPCD_COLL_UNIX);
+	if (submit_scratch(&rec->hdr, IPCD_REC_UNIX_IO, rflags, size, IPCD_COLL_UNIX))
 		copied = -1;
-	}
 	if (type == IPCD_SOCK_STREAM && pst)
 		note_send_copied(&pst->copied_from, &pst->copied_to, rec->offset, ret, copied, rflags);
 	return 0;
@@ -523,29 +494,9 @@ int BPF_PROG(ipcd_unix_skb_copy, const struct sk_buff *skb, int len)
 	t->skb_sender = (__u64)from;
 	t->skb_len = skb->len;
 	t->copy_len = len;
-	t->sender_pid = cb.pid ? BPF_CORE_READ(cb.pid, numbers[0].nr) : 0;
+	t->sender_pid = pid_nr(cb.pid);
 	t->has_skb = 1;
 	return 0;
-}
-
-static __always_inline void emit_stream_resync(__u64 cookie, __u64 from, __u64 to)
-{
-	struct ipcd_pipe_resync *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-
-	if (!rec) {
-		count_lost(IPCD_COLL_UNIX);
-		return;
-	}
-	rec->hdr.kind = IPCD_REC_PIPE_RESYNC;
-	rec->hdr.size = sizeof(*rec);
-	rec->hdr.flags = 0;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->ino = cookie;
-	rec->dev = 0;
-	rec->kind = IPCD_STREAM_UNIX;
-	rec->from = from;
-	rec->to = to;
-	bpf_ringbuf_submit(rec, ring_flags());
 }
 
 /*
@@ -565,7 +516,7 @@ static __always_inline __u64 stream_resync_read(struct sock *sk, __u64 cookie, s
 		return off;
 	if (__sync_val_compare_and_swap(&st->r_off, off + ret, w) != off + ret)
 		return off;
-	emit_stream_resync(cookie, off, w - ret);
+	emit_stream_resync(cookie, 0, IPCD_STREAM_UNIX, off, w - ret, IPCD_COLL_UNIX);
 	return w - ret;
 }
 
@@ -573,11 +524,10 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 {
 	struct ipcd_unix_io *rec;
-	struct ipcd_scratch *s;
 	struct unix_state *st;
 	struct unix_task *t;
 	struct user_call c = {};
-	__u64 cookie, size;
+	__u64 cookie;
 	__u32 rflags = 0, len = 0;
 	__u8 type;
 
@@ -587,12 +537,11 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	if (!type_wanted(type))
 		return 0;
 	t = this_unix_task();
-	s = this_cpu_scratch();
-	if (!t || !s)
+	rec = scratch_begin(struct ipcd_unix_io);
+	if (!t || !rec)
 		return 0;
 	if (type == IPCD_SOCK_STREAM ? ret == 0 : !t->has_skb)
 		return 0;
-	rec = scratch_record(s, struct ipcd_unix_io);
 	fill_current(&rec->task);
 	cookie = sock_cookie(sk);
 	st = unix_state_of(sk, cookie, true);
@@ -636,11 +585,6 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	if (type == IPCD_SOCK_STREAM &&
 	    (cfg_filters || recv_needs_copy(&st->copied_from, &st->copied_to, rec->offset, ret)))
 		len = copy_recv_payload(&c, ret, flags, &rflags);
-	size = sizeof(*rec) + len;
-	rec->hdr.kind = IPCD_REC_UNIX_IO;
-	rec->hdr.flags = rflags;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->hdr.size = size;
 	rec->sock = cookie;
 	rec->ino = st->ino;
 	rec->bytes = ret;
@@ -653,24 +597,8 @@ int BPF_PROG(ipcd_unix_recv, struct sock *sk, int ret, int flags)
 	rec->nfds = 0;
 	rec->cred_pid = rec->cred_uid = rec->cred_gid = 0;
 	rec->pad = 0;
-	/* a no-op that keeps the verifier's bound on size (see emit_pipe_io) */
-	barrier_var(size);
-	size &= 2 * IPCD_PAYLOAD_MAX - 1;
-	if (bpf_ringbuf_output(&events, rec, size, ring_flags()))
-		count_lost(IPCD_COLL_UNIX);
+	submit_scratch(&rec->hdr, IPCD_REC_UNIX_IO, rflags, sizeof(*rec) + len, IPCD_COLL_UNIX);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int ipcd_unix_enter_sendmmsg(void *ctx)
-{
-	return mmsg_begin();
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int ipcd_unix_enter_recvmmsg(void *ctx)
-{
-	return mmsg_begin();
 }
 
 /* ---- connection lifecycle (--lifecycle) ------------------------------ */
@@ -681,21 +609,6 @@ static __always_inline struct sock *fd_unix_sock(int fd)
 	struct sock *sk = fd_to_sock(fd);
 
 	return is_unix(sk) ? sk : NULL;
-}
-
-static __always_inline int copy_addr_name(char *dst, struct unix_address *addr)
-{
-	int len;
-
-	if (!addr)
-		return 0;
-	len = BPF_CORE_READ(addr, len) - 2;
-	if (len <= 0)
-		return 0;
-	if (len > IPCD_UNIX_ADDR_MAX - 2)
-		len = IPCD_UNIX_ADDR_MAX - 2;
-	bpf_probe_read_kernel(dst, len & 0x7f, (void *)addr->name + 2);
-	return len;
 }
 
 static __always_inline int emit_conn(__u32 event, int fd, __s32 arg)
@@ -771,19 +684,25 @@ static __always_inline void note_new_sock(int fd)
 		bpf_map_update_elem(&new_socks, &key, &one, BPF_ANY);
 }
 
+/* At the exit of a syscall that returns a new descriptor (socket, accept). */
+static __always_inline int note_returned_sock(long ret)
+{
+	if (ret >= 0 && is_live())
+		note_new_sock(ret);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_socket")
 int ipcd_unix_exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }
 
 /* socketpair(domain, type, protocol, sv[2]) */
 SEC("tracepoint/syscalls/sys_exit_socketpair")
 int ipcd_unix_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = user_regs();
 	int sv[2] = { -1, -1 };
 
 	if (ctx->ret < 0 || !is_live())
@@ -797,15 +716,11 @@ int ipcd_unix_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int ipcd_unix_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int ipcd_unix_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0 && is_live())
-		note_new_sock(ctx->ret);
-	return 0;
+	return note_returned_sock(ctx->ret);
 }

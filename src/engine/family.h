@@ -92,6 +92,8 @@ struct ipcd_family {
 	const char *name;                 /* "unix", as ipcdump --version lists collectors */
 	enum ipcd_collector collector;    /* its BPF collector */
 	const char *prog_prefix;          /* its BPF programs are named ipcd_<name>_... */
+	/* programs it shares with other collectors (ipcd_sock_: both socket families), NULL none */
+	const char *shared_prog_prefix;
 	uint32_t types;                   /* the event types it makes (IPCD_TYPE_BIT mask) */
 	uint32_t lifecycle_types;         /* of those, the ones --lifecycle adds */
 	const struct ipcd_type_alias *aliases;  /* its -t names, NULL-name terminated */

@@ -55,6 +55,45 @@ static const struct collector_desc *collector_of(const struct bpf_program *prog)
 	return NULL;
 }
 
+static const struct collector_desc *collector_desc_of(enum ipcd_collector id)
+{
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (collectors[i].id == id)
+			return &collectors[i];
+	return NULL;
+}
+
+/*
+ * A program shared by several collectors (ipcd_sock_...: the
+ * sendmmsg/recvmmsg bookkeeping both socket families read) is loaded with
+ * any of them, attached once by whichever attaches first, detached when
+ * none runs.
+ */
+static bool shared_by(const struct bpf_program *prog, const struct ipcd_family *f)
+{
+	return f && f->shared_prog_prefix &&
+	       !strncmp(bpf_program__name(prog), f->shared_prog_prefix, strlen(f->shared_prog_prefix));
+}
+
+static bool serves(const struct bpf_program *prog, enum ipcd_collector id)
+{
+	const struct collector_desc *c = collector_of(prog);
+
+	if (c)
+		return c->id == id;
+	c = collector_desc_of(id);
+	return c && shared_by(prog, c->family);
+}
+
+/* Does prog serve a collector in set[] other than except? */
+static bool serves_any(const struct bpf_program *prog, const bool *set, enum ipcd_collector except)
+{
+	for (int id = 0; id < IPCD_COLL_MAX; id++)
+		if (id != (int)except && set[id] && serves(prog, id))
+			return true;
+	return false;
+}
+
 /*
  * IPCD_TIMING=1: how long each start-up phase took, one line each on
  * stderr (bench/startup shows them): where the time before "tracing" goes.
@@ -158,11 +197,8 @@ static void configure(struct ipcdump_bpf *skel, const struct ipcd_options *o, co
 	/* a quarter full: time to read it, well before it overflows */
 	skel->rodata->cfg_wakeup_bytes = ring / 4;
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
-	bpf_object__for_each_program(prog, skel->obj) {
-		const struct collector_desc *c = collector_of(prog);
-
-		bpf_program__set_autoload(prog, c && enabled[c->id] && program_wanted(prog, o));
-	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, serves_any(prog, enabled, IPCD_COLL_MAX) && program_wanted(prog, o));
 }
 
 static int open_and_load(struct ipcd_tracer *t, const struct ipcd_options *o, const bool *enabled)
@@ -219,12 +255,13 @@ int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid)
 	return set_side(bpf_map__fd(t->skel->maps.pid_filter), &pid, IPCD_SIDE_TREE);
 }
 
-/* The skeleton's destroy detaches what it owns. */
-static void keep_link(struct ipcd_tracer *t, const struct bpf_program *prog, struct bpf_link *link)
+/* Where the skeleton keeps prog's link: its destroy detaches what it holds. */
+static struct bpf_link **link_slot(struct ipcd_tracer *t, const struct bpf_program *prog)
 {
 	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++)
 		if (*t->skel->skeleton->progs[i].prog == prog)
-			*t->skel->skeleton->progs[i].link = link;
+			return t->skel->skeleton->progs[i].link;
+	return NULL;
 }
 
 /*
@@ -270,26 +307,32 @@ static int attach_collector(struct ipcd_tracer *t, const struct collector_desc *
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, t->skel->obj) {
 			bool is_exit = strstr(bpf_program__name(prog), "_exit_") != NULL;
+			struct bpf_link **slot;
 
-			if (collector_of(prog) != c || is_exit != (pass == 0) || !bpf_program__autoload(prog))
+			if (!serves(prog, c->id) || is_exit != (pass == 0) || !bpf_program__autoload(prog))
 				continue;
+			slot = link_slot(t, prog);
+			if (*slot)
+				continue;  /* attached already, for another collector it serves */
 			link = bpf_program__attach(prog);
 			if (!link) {
 				*why = bpf_program__name(prog);
 				return -errno;
 			}
-			keep_link(t, prog, link);
+			*slot = link;
 		}
 	}
 	return 0;
 }
 
+/* Detaches c's programs, but those another running collector serves too. */
 static void detach_collector(struct ipcd_tracer *t, const struct collector_desc *c)
 {
 	for (int i = 0; i < t->skel->skeleton->prog_cnt; i++) {
+		const struct bpf_program *prog = *t->skel->skeleton->progs[i].prog;
 		struct bpf_link **link = t->skel->skeleton->progs[i].link;
 
-		if (collector_of(*t->skel->skeleton->progs[i].prog) == c && *link) {
+		if (serves(prog, c->id) && *link && !serves_any(prog, t->running, c->id)) {
 			bpf_link__destroy(*link);
 			*link = NULL;
 		}

@@ -161,6 +161,7 @@ const struct ipcd_family ipcd_family_inet = {
 	.name = "loopback",
 	.collector = IPCD_COLL_INET,
 	.prog_prefix = "ipcd_inet_",
+	.shared_prog_prefix = "ipcd_sock_",
 	.types = TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP),
 	.aliases = inet_aliases,
 	.names_rank = 3,

@@ -145,6 +145,7 @@ const struct ipcd_family ipcd_family_unix = {
 	.name = "unix",
 	.collector = IPCD_COLL_UNIX,
 	.prog_prefix = "ipcd_unix_",
+	.shared_prog_prefix = "ipcd_sock_",
 	.types = UNIX_DATA_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN),
 	.lifecycle_types = IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN),
 	.aliases = unix_aliases,

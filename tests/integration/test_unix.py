@@ -134,6 +134,21 @@ def test_sendmmsg_and_recvmmsg_with_iovecs(tracer):
         assert e["meta"]["src_call"] == "sendmmsg" and e["meta"]["dst_call"] == "recvmmsg"
 
 
+@pytest.mark.parametrize("refused", [None, "loopback"])
+def test_mmsg_calls_are_counted_anew_by_programs_both_socket_collectors_share(tracer, monkeypatch, refused):
+    """One pair of programs resets the message count at each sendmmsg/recvmmsg for the unix and
+    loopback collectors: attached once with both, and kept while either runs."""
+    if refused:
+        monkeypatch.setenv("IPCD_TEST_REFUSE", refused)
+    t = tracer("-t", "unix,lo", "-x")
+    r = unixgen("mmsg", 2)
+    events = of_type(t.stop(), "unix-dgram", dst_pid=r["receiver"])
+    # the second call of each task starts from its first message again
+    assert [payload(e) for e in events] == [b"one-a", b"two-bb", b"three-ccc"] * 2
+    for e in events:
+        assert e["meta"]["src_call"] == "sendmmsg" and e["meta"]["dst_call"] == "recvmmsg"
+
+
 def test_bytes_queued_before_tracing_started(tracer):
     gen = subprocess.Popen([UNIXGEN, "queued"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     first = json.loads(gen.stdout.readline())

@@ -341,11 +341,14 @@ static int scenario_creds(void)
 }
 
 /*
- * mmsg: ipct-ummsg-s sends three datagrams in one sendmmsg over a
- * socketpair, each of two iovecs; ipct-ummsg-r takes them in one recvmmsg.
+ * mmsg [ROUNDS]: ipct-ummsg-s sends three datagrams in one sendmmsg over a
+ * socketpair, each of two iovecs, ROUNDS times (default 1); ipct-ummsg-r
+ * takes each three in one recvmmsg.  A second round is a second call of
+ * the same task, whose messages are counted from the first again.
  */
-static int scenario_mmsg(void)
+static int scenario_mmsg(int argc, char **argv)
 {
+	int rounds = argc > 0 ? atoi(argv[0]) : 1;
 	int sv[2];
 	pid_t sender;
 	struct iovec iov[3][2] = {
@@ -362,26 +365,30 @@ static int scenario_mmsg(void)
 		die("fork");
 	if (sender == 0) {
 		set_comm("ipct-ummsg-s");
-		memset(msgs, 0, sizeof(msgs));
-		for (int i = 0; i < 3; i++) {
-			msgs[i].msg_hdr.msg_iov = iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 2;
+		for (int r = 0; r < rounds; r++) {
+			memset(msgs, 0, sizeof(msgs));
+			for (int i = 0; i < 3; i++) {
+				msgs[i].msg_hdr.msg_iov = iov[i];
+				msgs[i].msg_hdr.msg_iovlen = 2;
+			}
+			if (sendmmsg(sv[0], msgs, 3, 0) != 3)
+				die("sendmmsg");
 		}
-		if (sendmmsg(sv[0], msgs, 3, 0) != 3)
-			die("sendmmsg");
 		_exit(0);
 	}
 	set_comm("ipct-ummsg-r");
 	wait_child(sender);
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < 3; i++) {
-		riov[i].iov_base = bufs[i];
-		riov[i].iov_len = sizeof(bufs[i]);
-		msgs[i].msg_hdr.msg_iov = &riov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
+	for (int r = 0; r < rounds; r++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (int i = 0; i < 3; i++) {
+			riov[i].iov_base = bufs[i];
+			riov[i].iov_len = sizeof(bufs[i]);
+			msgs[i].msg_hdr.msg_iov = &riov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		if (recvmmsg(sv[1], msgs, 3, 0, NULL) != 3)
+			die("recvmmsg");
 	}
-	if (recvmmsg(sv[1], msgs, 3, 0, NULL) != 3)
-		die("recvmmsg");
 	printf("{\"sender\":%d,\"receiver\":%d}\n", sender, getpid());
 	return 0;
 }
@@ -512,7 +519,7 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "inherit")) return scenario_inherit();
 	if (!strcmp(name, "passfd")) return scenario_passfd(argc, argv);
 	if (!strcmp(name, "creds")) return scenario_creds();
-	if (!strcmp(name, "mmsg")) return scenario_mmsg();
+	if (!strcmp(name, "mmsg")) return scenario_mmsg(argc, argv);
 	if (!strcmp(name, "queued")) return scenario_queued();
 	if (!strcmp(name, "spliceout")) return scenario_spliceout();
 	if (!strcmp(name, "race")) return scenario_race(argc, argv);
