@@ -371,6 +371,39 @@ static void test_interleaved_streams_pair_separately(void **state)
 	assert_payload(&f->sink.events[2], "request");
 }
 
+/* Bytes queued before tracing began have no known sender; the rest pair as usual. */
+static void test_stream_bytes_queued_before_tracing(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_unix_io *r = io_rec(IPCD_SOCK_STREAM, &client, &server, NULL, "new", 3, 10, NULL, 0, 100);
+
+	name_connection(f, IPCD_SOCK_STREAM);
+	r->base = 10;
+	feed(f, r);
+	stream_recv(f, &server, 13, 0, 200);
+	assert_int_equal(f->sink.count, 2);
+	assert_endpoint_unknown(&f->sink.events[0].src);
+	assert_endpoint(&f->sink.events[0].dst, server.pid, server.comm);
+	assert_int_equal(f->sink.events[0].bytes, 10);
+	assert_int_equal(f->sink.events[0].flags, IPCD_EF_WRITER_UNKNOWN);
+	assert_ends(&f->sink.events[1], &client, &server);
+	assert_payload(&f->sink.events[1], "new");
+}
+
+/* The collector's doubt about the order of overlapping sends reaches the event. */
+static void test_stream_order_uncertain_is_carried(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_unix_io *r = io_rec(IPCD_SOCK_STREAM, &client, &server, NULL, "ab", 2, 0, NULL, 0, 100);
+
+	name_connection(f, IPCD_SOCK_STREAM);
+	r->hdr.flags = IPCD_F_ORDER_UNCERTAIN;
+	feed(f, r);
+	stream_recv(f, &server, 2, 0, 200);
+	assert_int_equal(f->sink.count, 1);
+	assert_int_equal(last_event(f)->flags, IPCD_F_ORDER_UNCERTAIN | IPCD_EF_HAS_LATENCY);
+}
+
 /* A stream send that names no receiving socket has no stream to join. */
 static void test_stream_send_without_peer_is_ignored(void **state)
 {
@@ -747,6 +780,8 @@ int main(void)
 		JOIN_TEST(test_stream_send_never_received_is_unread_at_flush),
 		JOIN_TEST(test_stream_of_unnamed_sockets_is_a_socketpair),
 		JOIN_TEST(test_interleaved_streams_pair_separately),
+		JOIN_TEST(test_stream_bytes_queued_before_tracing),
+		JOIN_TEST(test_stream_order_uncertain_is_carried),
 		JOIN_TEST(test_stream_send_without_peer_is_ignored),
 		JOIN_TEST(test_datagram_send_then_receive),
 		JOIN_TEST(test_seqpacket_keeps_its_type),
