@@ -638,6 +638,65 @@ static void test_connect_holds_a_bounded_number_of_later_records(void **state)
 	assert_conn(last_event(f), IPCD_INET_ACCEPT, &server, &client, 400);
 }
 
+/*
+ * A client that binds its port connects twice to a preforked server: the
+ * second connection has the first one's addresses and another worker.
+ * What paired the first connection must not name the second one's ends.
+ */
+static const struct sock worker2 = { 21, "nginx-2", 211, 2011, 8080, false };
+
+static void test_reused_addresses_name_the_new_acceptor(void **state)
+{
+	struct fixture *f = *state;
+
+	connect_(f, NULL, 100);
+	accept_(f, NULL, 150);
+	assert_int_equal(f->sink.count, 2);
+
+	connect_(f, NULL, 1000);
+	assert_int_equal(f->sink.count, 2);
+	feed_conn(f, IPCD_INET_ACCEPT, &worker2, NULL, tuple(&worker2, &client), 0, 1050);
+	assert_int_equal(f->sink.count, 4);
+	assert_conn(&f->sink.events[2], IPCD_INET_CONNECT, &client, &worker2, 1000);
+	assert_conn(&f->sink.events[3], IPCD_INET_ACCEPT, &worker2, &client, 1050);
+}
+
+/* The same, the first accept out before its connect: the connect uses it up. */
+static void test_reused_addresses_after_an_accept_that_came_first(void **state)
+{
+	struct fixture *f = *state;
+
+	accept_(f, &client, 150);
+	connect_(f, NULL, 100);
+	assert_int_equal(f->sink.count, 2);
+	assert_conn(&f->sink.events[1], IPCD_INET_CONNECT, &client, &server, 100);
+
+	connect_(f, NULL, 1000);
+	assert_int_equal(f->sink.count, 2);
+	feed_conn(f, IPCD_INET_ACCEPT, &worker2, NULL, tuple(&worker2, &client), 0, 1050);
+	assert_int_equal(f->sink.count, 4);
+	assert_conn(&f->sink.events[2], IPCD_INET_CONNECT, &client, &worker2, 1000);
+	assert_conn(&f->sink.events[3], IPCD_INET_ACCEPT, &worker2, &client, 1050);
+}
+
+static void test_reused_addresses_name_the_new_connector(void **state)
+{
+	struct fixture *f = *state;
+	static const struct sock again = { 13, "curl-again", 104, 1004, 40000, false };
+
+	connect_(f, NULL, 100);
+	accept_(f, NULL, 150);
+	assert_int_equal(f->sink.count, 2);
+
+	/* the accept's record first, the kernel not naming the connector */
+	accept_(f, NULL, 1050);
+	assert_int_equal(f->sink.count, 2);
+	feed_conn(f, IPCD_INET_CONNECT, &again, NULL, tuple(&again, &server), 0, 1000);
+	assert_int_equal(f->sink.count, 4);
+	assert_conn(&f->sink.events[2], IPCD_INET_CONNECT, &again, &server, 1000);
+	assert_conn(&f->sink.events[3], IPCD_INET_ACCEPT, &server, &again, 1050);
+}
+
 /* An accept whose connect never came (made before tracing) is reported alone at expiry. */
 static void test_accept_alone_expires(void **state)
 {
@@ -700,6 +759,9 @@ int main(void)
 		JOIN_TEST(test_unaccepted_connect_names_the_listener),
 		JOIN_TEST(test_failed_connect_is_not_held),
 		JOIN_TEST(test_connect_holds_a_bounded_number_of_later_records),
+		JOIN_TEST(test_reused_addresses_name_the_new_acceptor),
+		JOIN_TEST(test_reused_addresses_after_an_accept_that_came_first),
+		JOIN_TEST(test_reused_addresses_name_the_new_connector),
 		JOIN_TEST(test_accept_alone_expires),
 		JOIN_TEST(test_short_and_damaged_records_are_ignored),
 	};
