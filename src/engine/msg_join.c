@@ -7,8 +7,8 @@
 
 #define MSG_JOIN_PENDING_CAP (64ull << 20)
 
-/* Flags an event carries over from its records. */
-#define CARRIED_FLAGS (IPCD_F_PAYLOAD_UNAVAILABLE | IPCD_F_CREDS | IPCD_F_MSG_TRUNCATED)
+/* Flags an event carries over from its records (order_uncertain: settle_by_destination's guess). */
+#define CARRIED_FLAGS (IPCD_F_PAYLOAD_UNAVAILABLE | IPCD_F_CREDS | IPCD_F_MSG_TRUNCATED | IPCD_F_ORDER_UNCERTAIN)
 
 struct pending_send {
 	enum ipcd_type type;

@@ -22,7 +22,12 @@ struct tcp_stream {
 	uint64_t seen;
 };
 
-/* Connects seen lately: an accept names its connector from them. */
+/*
+ * Connects and accepts that went out without their other half, lately: the
+ * other half, when it comes, is named from them, and uses them up, so that
+ * a later connection with the same addresses (a client that binds its
+ * port) is not named after this one.
+ */
 #define RECENT_CONNECTS 256
 
 struct recent_connect {
@@ -262,18 +267,7 @@ static void emit_conn_as(struct inet_events *n, const struct ipcd_inet_conn *rec
 
 static void emit_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 {
-	if (rec->event == IPCD_INET_ACCEPT) {
-		n->accepted[n->next_accepted].t = rec->t;
-		n->accepted[n->next_accepted].task = rec->task;
-		n->next_accepted = (n->next_accepted + 1) % RECENT_CONNECTS;
-	}
 	emit_conn_as(n, rec, false);
-}
-
-/* A connect whose accept never came (or not yet): the kernel named who listened. */
-static void emit_unaccepted(struct inet_events *n, const struct ipcd_inet_conn *connect)
-{
-	emit_conn_as(n, connect, true);
 }
 
 /* The accepting side's tuple is the connector's reversed. */
@@ -281,6 +275,40 @@ static bool is_reverse(const struct ipcd_inet_tuple *a, const struct ipcd_inet_t
 {
 	return a->sport == b->dport && a->dport == b->sport && !memcmp(a->saddr, b->daddr, 16) &&
 	       !memcmp(a->daddr, b->saddr, 16);
+}
+
+static void remember(struct recent_connect *ring, size_t *next, const struct ipcd_inet_conn *rec)
+{
+	ring[*next].t = rec->t;
+	ring[*next].task = rec->task;
+	*next = (*next + 1) % RECENT_CONNECTS;
+}
+
+/* Takes out of ring the entry whose addresses are t's reversed, into task; false if none. */
+static bool take_reverse(struct recent_connect *ring, const struct ipcd_inet_tuple *t, struct ipcd_task *task)
+{
+	for (size_t i = 0; i < RECENT_CONNECTS; i++) {
+		if (ring[i].task.pid && is_reverse(&ring[i].t, t)) {
+			*task = ring[i].task;
+			ring[i].task.pid = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An accept out before its connect: the connect, should it come, names its acceptor from it. */
+static void emit_accept_alone(struct inet_events *n, const struct ipcd_inet_conn *accept)
+{
+	remember(n->accepted, &n->next_accepted, accept);
+	emit_conn(n, accept);
+}
+
+/* A connect whose accept never came (or not yet): the kernel named who listened. */
+static void emit_unaccepted(struct inet_events *n, const struct ipcd_inet_conn *connect)
+{
+	remember(n->connects, &n->next_connect, connect);
+	emit_conn_as(n, connect, true);
 }
 
 /*
@@ -314,9 +342,6 @@ static void on_connect(struct inet_events *n, const struct ipcd_inet_conn *rec)
 {
 	struct ipcd_inet_conn connect = *rec;
 
-	n->connects[n->next_connect].t = rec->t;
-	n->connects[n->next_connect].task = rec->task;
-	n->next_connect = (n->next_connect + 1) % RECENT_CONNECTS;
 	if (rec->arg < 0) {
 		emit_conn(n, rec);  /* failed: nobody will accept it */
 		return;
@@ -331,12 +356,9 @@ static void on_connect(struct inet_events *n, const struct ipcd_inet_conn *rec)
 		}
 	}
 	/* the accept's record can come first, naming this connector already */
-	for (size_t i = 0; i < RECENT_CONNECTS; i++) {
-		if (n->accepted[i].task.pid && is_reverse(&n->accepted[i].t, &rec->t)) {
-			connect.peer = n->accepted[i].task;
-			emit_conn(n, &connect);
-			return;
-		}
+	if (take_reverse(n->accepted, &rec->t, &connect.peer)) {
+		emit_conn(n, &connect);
+		return;
 	}
 	if (!grow_array((void **)&n->connects_held, &n->cap_held, n->nheld + 1, sizeof(*n->connects_held))) {
 		emit_unaccepted(n, &connect);
@@ -410,22 +432,19 @@ void inet_events_conn(struct inet_events *n, const struct ipcd_inet_conn *rec)
 	if (settle_held_connect(n, rec))
 		return;
 	if (rec->peer.pid) {
-		emit_conn(n, rec);
+		emit_accept_alone(n, rec);
 		return;
 	}
 	/* the kernel had no connector yet: maybe a connect record already said it */
 	copy = *rec;
-	for (size_t i = 0; i < RECENT_CONNECTS; i++) {
-		if (n->connects[i].task.pid && is_reverse(&copy.t, &n->connects[i].t)) {
-			copy.peer = n->connects[i].task;
-			emit_conn(n, &copy);
-			return;
-		}
+	if (take_reverse(n->connects, &copy.t, &copy.peer)) {
+		emit_conn(n, &copy);
+		return;
 	}
 	if (grow_array((void **)&n->accepts, &n->cap_accepts, n->naccepts + 1, sizeof(copy)))
 		n->accepts[n->naccepts++] = copy;
 	else
-		emit_conn(n, &copy);
+		emit_accept_alone(n, &copy);
 }
 
 void inet_events_describe(const struct inet_events *n, struct ipcd_event *e)
@@ -451,7 +470,7 @@ void inet_events_expire(struct inet_events *n, uint64_t now_ns, uint64_t max_age
 	/* accepts of connects never seen (made before tracing, or by ipcdump itself) */
 	for (size_t i = 0; i < n->naccepts; i++) {
 		if (now_ns > n->accepts[i].hdr.ts_ns && now_ns - n->accepts[i].hdr.ts_ns >= max_age_ns)
-			emit_conn(n, &n->accepts[i]);
+			emit_accept_alone(n, &n->accepts[i]);
 		else
 			n->accepts[out++] = n->accepts[i];
 	}

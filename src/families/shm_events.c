@@ -149,8 +149,12 @@ void shm_events_op(struct shm_events *s, const struct ipcd_shm_op *rec)
 	uint32_t pids[IPCD_SHARERS_MAX];
 	char name[IPCD_NAME_LEN + 1];
 
-	if (is_bpf_map(rec->name))
+	if (is_bpf_map(rec->name)) {
+		/* known by its name, so that futex handoffs on it are left out too */
+		if (rec->obj.ino && (o = object_get(s, &rec->obj)))
+			snprintf(o->name, sizeof(o->name), "%.*s", IPCD_NAME_LEN, rec->name);
 		return;
+	}
 	ipcd_event_init(&e, IPCD_TYPE_SHM, rec->hdr.ts_ns);
 	ipcd_endpoint_from_task(&e.src, &rec->task);
 	e.shm_op = rec->op;
