@@ -23,7 +23,6 @@
 #include "filter/filter.h"
 #include "filter/filter_expr.h"
 #include "records.h"
-#include "util/report_fmt.h"
 
 #define POLL_MS 50
 #define TRACER_NICE (-10)
@@ -461,7 +460,7 @@ static void print_summary(struct ipcd_pipeline *p)
 		total += ipcd_tracer_lost(&p->tracer, c);
 	describe_fate(p, fate, sizeof(fate));
 	fprintf(stderr, "ipcdump: %" PRIu64 " %s %s, %" PRIu64 " lost", p->accepted,
-		noun_for(p->accepted, "event", "events"), fate, total);
+		p->accepted == 1 ? "event" : "events", fate, total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
 

@@ -4,7 +4,7 @@
 #include "ipcdump.skel.h"  /* after records.h, whose types it uses */
 #include "families/channel_keys.h"
 #include "families/signal_join.h"
-#include "sinks/output.h"
+#include "families/signal_names.h"
 
 static void *signal_new(const struct ipcd_family_env *env)
 {

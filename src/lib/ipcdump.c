@@ -11,7 +11,7 @@
 #include "engine/capture.h"
 #include "engine/pipeline.h"
 #include "filter/filter_expr.h"
-#include "sinks/output.h"
+#include "format/channel.h"
 #include "sinks/sink.h"
 
 struct ipcdump_filter {

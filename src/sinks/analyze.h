@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "engine/event.h"
-#include "util/report_fmt.h"
+#include "format/report_fmt.h"
 
 struct ipcd_analysis;
 

@@ -15,7 +15,7 @@
 #include "engine/pipeline.h"
 #include "engine/proc_table.h"
 #include "records.h"
-#include "util/report_fmt.h"
+#include "format/report_fmt.h"
 
 struct capture_sink {
 	struct ipcd_pipeline *run;

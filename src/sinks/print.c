@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 #include "sinks/sinks.h"
-#include "sinks/output.h"
+#include "format/output.h"
 #include "engine/pipeline.h"
 
 static int print_open(struct ipcd_sink *s, struct ipcd_pipeline *p)

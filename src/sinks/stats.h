@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "engine/event.h"
-#include "util/report_fmt.h"
+#include "format/report_fmt.h"
 
 /* log2 latency buckets: [0] is 0 ns, [i] is [2^(i-1), 2^i), [64] reaches 2^64 - 1 */
 #define STATS_HIST_BUCKETS 65

@@ -15,7 +15,10 @@
 #include <cmocka.h>
 
 #include "engine/event.h"
-#include "sinks/output.h"
+#include "format/output.h"
+#include "families/inet_names.h"
+#include "families/signal_names.h"
+#include "families/unix_types.h"
 
 /* Monotonic 5.000000123 s, which this offset maps to 2023-11-14 22:13:20.000000123 UTC. */
 #define EVENT_TS_NS 5000000123ull

@@ -12,7 +12,7 @@
 
 #include "sinks/analyze.h"
 #include "engine/event.h"
-#include "util/report_fmt.h"
+#include "format/report_fmt.h"
 #include "sinks/stats.h"
 
 static const struct ipcd_report_style text_style = { .format = IPCD_FORMAT_TEXT, .top = 10 };

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "format/channel.h"
-#include "util/report_fmt.h"
+#include "format/report_fmt.h"
 
 #define NSEC_PER_SEC 1000000000ll
 
