@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The print sink: each event through the output printers (sinks/output.c)
+ * The print sink: each event through the output printers (format/)
  * to the run's output, in the run's format and style.
  */
 #include <stdlib.h>
