@@ -5,46 +5,6 @@
 #include <string.h>
 #include "engine/event.h"
 
-static const char *const type_names[IPCD_TYPE_COUNT] = {
-	[IPCD_TYPE_PIPE] = "pipe",
-	[IPCD_TYPE_SIGNAL] = "signal",
-	[IPCD_TYPE_UNIX_STREAM] = "unix-stream",
-	[IPCD_TYPE_UNIX_DGRAM] = "unix-dgram",
-	[IPCD_TYPE_PTY] = "pty",
-	[IPCD_TYPE_LOOPBACK_TCP] = "loopback-tcp",
-	[IPCD_TYPE_LOOPBACK_UDP] = "loopback-udp",
-	[IPCD_TYPE_UNIX_SEQPACKET] = "unix-seqpacket",
-	[IPCD_TYPE_UNIX_CONN] = "unix-conn",
-	[IPCD_TYPE_LOOPBACK_TCP_CONN] = "loopback-tcp-conn",
-	[IPCD_TYPE_MQ_SYSV] = "mq-sysv",
-	[IPCD_TYPE_MQ_POSIX] = "mq-posix",
-	[IPCD_TYPE_MQ_OP] = "mq-op",
-	[IPCD_TYPE_SHM] = "shm",
-	[IPCD_TYPE_LOST] = "lost",
-};
-
-const char *ipcd_type_name(enum ipcd_type type)
-{
-	if ((unsigned)type < IPCD_TYPE_COUNT && type_names[type])
-		return type_names[type];
-	return "unknown";
-}
-
-const char *ipcd_collector_name(enum ipcd_collector c)
-{
-	switch (c) {
-	case IPCD_COLL_PROC: return "process";
-	case IPCD_COLL_PIPE: return "pipe";
-	case IPCD_COLL_SIGNAL: return "signal";
-	case IPCD_COLL_UNIX: return "unix";
-	case IPCD_COLL_INET: return "loopback";
-	case IPCD_COLL_PTY: return "pty";
-	case IPCD_COLL_MQ: return "mq";
-	case IPCD_COLL_SHM: return "shm";
-	default: return "unknown";
-	}
-}
-
 void ipcd_event_init(struct ipcd_event *e, enum ipcd_type type, uint64_t ts_ns)
 {
 	memset(e, 0, sizeof(*e));

@@ -73,6 +73,12 @@ struct ipcd_filter_field {
 	bool (*word)(const char *text, int64_t *num);
 };
 
+/* An event type a family makes, and the name every format prints for it. */
+struct ipcd_type_label {
+	enum ipcd_type type;
+	const char *name;   /* "unix-stream" */
+};
+
 /* A -t name: "u", "unix" (and another, "kill" for "signal") for a set of event types. */
 struct ipcd_type_alias {
 	const char *short_name;
@@ -95,6 +101,7 @@ struct ipcd_family {
 	/* programs it shares with other collectors (ipcd_sock_: both socket families), NULL none */
 	const char *shared_prog_prefix;
 	uint32_t types;                   /* the event types it makes (IPCD_TYPE_BIT mask) */
+	const struct ipcd_type_label *type_labels;  /* the name of each, NULL-name terminated */
 	uint32_t lifecycle_types;         /* of those, the ones --lifecycle adds */
 	const struct ipcd_type_alias *aliases;  /* its -t names, NULL-name terminated */
 	/*

@@ -28,6 +28,31 @@ const struct ipcd_family *ipcd_family_of_type(enum ipcd_type type)
 	return NULL;
 }
 
+/* The engine's own names: lost records, and the process collector. */
+const char *ipcd_type_name(enum ipcd_type type)
+{
+	const struct ipcd_family *f;
+
+	if (type == IPCD_TYPE_LOST)
+		return "lost";
+	if ((unsigned)type >= IPCD_TYPE_COUNT || !(f = ipcd_family_of_type(type)))
+		return "unknown";
+	for (const struct ipcd_type_label *l = f->type_labels; l && l->name; l++)
+		if (l->type == type)
+			return l->name;
+	return "unknown";
+}
+
+const char *ipcd_collector_name(enum ipcd_collector c)
+{
+	const struct ipcd_family *f;
+
+	if (c == IPCD_COLL_PROC)
+		return "process";
+	f = ipcd_family_of_collector(c);
+	return f ? f->name : "unknown";
+}
+
 const struct ipcd_family *ipcd_family_of_collector(enum ipcd_collector c)
 {
 	for (size_t i = 0; i < ipcd_family_count; i++)

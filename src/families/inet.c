@@ -154,6 +154,14 @@ static const struct ipcd_type_alias inet_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label inet_type_labels[] = {
+	{ IPCD_TYPE_LOOPBACK_TCP, "loopback-tcp" },
+	{ IPCD_TYPE_LOOPBACK_UDP, "loopback-udp" },
+	{ IPCD_TYPE_LOOPBACK_TCP_CONN, "loopback-tcp-conn" },
+	{ 0, NULL },
+};
+
 /* its printer: families/inet_print.c */
 extern const struct ipcd_printer ipcd_inet_printer;
 
@@ -163,6 +171,7 @@ const struct ipcd_family ipcd_family_inet = {
 	.prog_prefix = "ipcd_inet_",
 	.shared_prog_prefix = "ipcd_sock_",
 	.types = TCP_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_LOOPBACK_UDP),
+	.type_labels = inet_type_labels,
 	.aliases = inet_aliases,
 	.names_rank = 3,
 	.records = inet_records,

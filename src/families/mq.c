@@ -100,6 +100,14 @@ static const struct ipcd_type_alias mq_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label mq_type_labels[] = {
+	{ IPCD_TYPE_MQ_SYSV, "mq-sysv" },
+	{ IPCD_TYPE_MQ_POSIX, "mq-posix" },
+	{ IPCD_TYPE_MQ_OP, "mq-op" },
+	{ 0, NULL },
+};
+
 /* its printer: families/mq_print.c */
 extern const struct ipcd_printer ipcd_mq_printer;
 
@@ -108,6 +116,7 @@ const struct ipcd_family ipcd_family_mq = {
 	.collector = IPCD_COLL_MQ,
 	.prog_prefix = "ipcd_mq_",
 	.types = MQ_DATA_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP),
+	.type_labels = mq_type_labels,
 	.lifecycle_types = IPCD_TYPE_BIT(IPCD_TYPE_MQ_OP),
 	.aliases = mq_aliases,
 	.names_rank = 5,

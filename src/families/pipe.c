@@ -149,6 +149,12 @@ static const struct ipcd_type_alias pipe_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label pipe_type_labels[] = {
+	{ IPCD_TYPE_PIPE, "pipe" },
+	{ 0, NULL },
+};
+
 /* its printer: families/pipe_print.c */
 extern const struct ipcd_printer ipcd_pipe_printer;
 
@@ -157,6 +163,7 @@ const struct ipcd_family ipcd_family_pipe = {
 	.collector = IPCD_COLL_PIPE,
 	.prog_prefix = "ipcd_pipe_",
 	.types = IPCD_TYPE_BIT(IPCD_TYPE_PIPE),
+	.type_labels = pipe_type_labels,
 	.aliases = pipe_aliases,
 	.names_rank = 4,
 	.records = pipe_records,

@@ -87,6 +87,12 @@ static const struct ipcd_type_alias pty_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label pty_type_labels[] = {
+	{ IPCD_TYPE_PTY, "pty" },
+	{ 0, NULL },
+};
+
 /* its printer: families/pty_print.c */
 extern const struct ipcd_printer ipcd_pty_printer;
 
@@ -95,6 +101,7 @@ const struct ipcd_family ipcd_family_pty = {
 	.collector = IPCD_COLL_PTY,
 	.prog_prefix = "ipcd_pty_",
 	.types = IPCD_TYPE_BIT(IPCD_TYPE_PTY),
+	.type_labels = pty_type_labels,
 	.aliases = pty_aliases,
 	.names_rank = 2,
 	.records = pty_records,

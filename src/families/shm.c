@@ -80,6 +80,12 @@ static const struct ipcd_type_alias shm_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label shm_type_labels[] = {
+	{ IPCD_TYPE_SHM, "shm" },
+	{ 0, NULL },
+};
+
 /* its printer: families/shm_print.c */
 extern const struct ipcd_printer ipcd_shm_printer;
 
@@ -88,6 +94,7 @@ const struct ipcd_family ipcd_family_shm = {
 	.collector = IPCD_COLL_SHM,
 	.prog_prefix = "ipcd_shm_",
 	.types = IPCD_TYPE_BIT(IPCD_TYPE_SHM),
+	.type_labels = shm_type_labels,
 	.aliases = shm_aliases,
 	.names_rank = 6,
 	.records = shm_records,

@@ -71,6 +71,12 @@ static const struct ipcd_type_alias signal_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label signal_type_labels[] = {
+	{ IPCD_TYPE_SIGNAL, "signal" },
+	{ 0, NULL },
+};
+
 /* its printer: families/signal_print.c */
 extern const struct ipcd_printer ipcd_signal_printer;
 
@@ -79,6 +85,7 @@ const struct ipcd_family ipcd_family_signal = {
 	.collector = IPCD_COLL_SIGNAL,
 	.prog_prefix = "ipcd_signal_",
 	.types = IPCD_TYPE_BIT(IPCD_TYPE_SIGNAL),
+	.type_labels = signal_type_labels,
 	.aliases = signal_aliases,
 	.names_rank = 0,
 	.records = signal_records,

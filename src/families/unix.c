@@ -138,6 +138,15 @@ static const struct ipcd_type_alias unix_aliases[] = {
 	{ 0 },
 };
 
+/* Its event types, by the names every format prints. */
+static const struct ipcd_type_label unix_type_labels[] = {
+	{ IPCD_TYPE_UNIX_STREAM, "unix-stream" },
+	{ IPCD_TYPE_UNIX_DGRAM, "unix-dgram" },
+	{ IPCD_TYPE_UNIX_SEQPACKET, "unix-seqpacket" },
+	{ IPCD_TYPE_UNIX_CONN, "unix-conn" },
+	{ 0, NULL },
+};
+
 /* its printer: families/unix_print.c */
 extern const struct ipcd_printer ipcd_unix_printer;
 
@@ -147,6 +156,7 @@ const struct ipcd_family ipcd_family_unix = {
 	.prog_prefix = "ipcd_unix_",
 	.shared_prog_prefix = "ipcd_sock_",
 	.types = UNIX_DATA_TYPES | IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN),
+	.type_labels = unix_type_labels,
 	.lifecycle_types = IPCD_TYPE_BIT(IPCD_TYPE_UNIX_CONN),
 	.aliases = unix_aliases,
 	.names_rank = 1,

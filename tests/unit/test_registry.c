@@ -282,6 +282,24 @@ static void test_an_unread_pipe_write_keys_as_its_record(void **state)
 	run_close(&r);
 }
 
+/* Every type has its own printed name, given by the family that makes it; so has every collector. */
+static void test_every_type_and_collector_has_its_own_name(void **state)
+{
+	(void)state;
+	for (int a = 0; a < IPCD_TYPE_COUNT; a++) {
+		assert_string_not_equal(ipcd_type_name(a), "unknown");
+		for (int b = 0; b < a; b++)
+			assert_string_not_equal(ipcd_type_name(a), ipcd_type_name(b));
+	}
+	assert_string_equal(ipcd_type_name(IPCD_TYPE_UNIX_CONN), "unix-conn");
+	assert_string_equal(ipcd_type_name(IPCD_TYPE_LOOPBACK_TCP_CONN), "loopback-tcp-conn");
+	assert_string_equal(ipcd_type_name(IPCD_TYPE_COUNT), "unknown");
+	for (int a = 0; a < IPCD_COLL_MAX; a++)
+		assert_string_not_equal(ipcd_collector_name(a), "unknown");
+	assert_string_equal(ipcd_collector_name(IPCD_COLL_INET), "loopback");
+	assert_string_equal(ipcd_collector_name(IPCD_COLL_PROC), "process");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_engine_records_are_not_dispatched),
 		cmocka_unit_test(test_a_signal_keys_as_its_record),
 		cmocka_unit_test(test_an_unread_pipe_write_keys_as_its_record),
+		cmocka_unit_test(test_every_type_and_collector_has_its_own_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
