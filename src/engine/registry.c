@@ -5,19 +5,23 @@
 #include "engine/options.h"
 #include "engine/registry.h"
 
-extern const struct ipcd_family ipcd_family_pipe, ipcd_family_signal, ipcd_family_unix, ipcd_family_inet,
-	ipcd_family_pty, ipcd_family_mq, ipcd_family_shm;
+/*
+ * The families, in collector order (the order the joins flush in).  A new
+ * family: its files in src/families/ and src/bpf/, and one line here.
+ */
+#define FAMILIES(X) \
+	X(pipe)     \
+	X(signal)   \
+	X(unix)     \
+	X(inet)     \
+	X(pty)      \
+	X(mq)       \
+	X(shm)
 
-/* A new family: its file in src/families/, and one line here. */
-const struct ipcd_family *const ipcd_families[] = {
-	&ipcd_family_pipe,
-	&ipcd_family_signal,
-	&ipcd_family_unix,
-	&ipcd_family_inet,
-	&ipcd_family_pty,
-	&ipcd_family_mq,
-	&ipcd_family_shm,
-};
+#define DECLARE(name) extern const struct ipcd_family ipcd_family_##name;
+#define LIST(name) &ipcd_family_##name,
+FAMILIES(DECLARE)
+const struct ipcd_family *const ipcd_families[] = { FAMILIES(LIST) };
 const size_t ipcd_family_count = sizeof(ipcd_families) / sizeof(ipcd_families[0]);
 
 const struct ipcd_family *ipcd_family_of_type(enum ipcd_type type)
