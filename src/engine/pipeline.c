@@ -23,6 +23,7 @@
 #include "filter/filter.h"
 #include "filter/filter_expr.h"
 #include "records.h"
+#include "util/noun.h"
 
 #define POLL_MS 50
 #define TRACER_NICE (-10)
@@ -460,7 +461,7 @@ static void print_summary(struct ipcd_pipeline *p)
 		total += ipcd_tracer_lost(&p->tracer, c);
 	describe_fate(p, fate, sizeof(fate));
 	fprintf(stderr, "ipcdump: %" PRIu64 " %s %s, %" PRIu64 " lost", p->accepted,
-		p->accepted == 1 ? "event" : "events", fate, total);
+		noun_for(p->accepted, "event", "events"), fate, total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
 

@@ -79,11 +79,6 @@ void fmt_count(char *buf, size_t len, uint64_t n)
 		suffixed(buf, len, (double)n);
 }
 
-const char *noun_for(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
 size_t display_width(const char *s)
 {
 	size_t w = 0;

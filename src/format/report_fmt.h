@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "engine/event.h"
 #include "engine/options.h"
+#include "util/noun.h"
 
 /* How a report is printed. */
 struct ipcd_report_style {
@@ -30,8 +31,6 @@ void fmt_duration_approx(char *buf, size_t len, double ns);
 void fmt_bytes(char *buf, size_t len, uint64_t n);
 /* A count that fits 6 columns: "123456", "1.2M", "34G". */
 void fmt_count(char *buf, size_t len, uint64_t n);
-/* "1 peer", "2 peers". */
-const char *noun_for(uint64_t n, const char *one, const char *many);
 
 /* Columns s takes on a terminal: UTF-8 continuation bytes take none. */
 size_t display_width(const char *s);
