@@ -490,14 +490,19 @@ static const struct config_key *key_named(const struct config_key *keys, const c
 	return NULL;
 }
 
+/* "unknown key 'typed' in WHERE (did you mean 'x'?)" */
 static void unknown_key(struct reader *r, const yaml_node_t *key, const struct config_key *keys, const char *where)
 {
-	const char *names[32];
+	const char *names[32], *closest;
 	size_t count = 0;
 
 	for (const struct config_key *k = keys; k->name && count < COUNT(names); k++)
 		names[count++] = k->name;
-	unknown_name(r, key, where, scalar(key), names, count);
+	closest = ipcd_closest_name(scalar(key), names, count);
+	if (closest)
+		error_at(r, key, 0, "unknown key '%s' in %s (did you mean '%s'?)", scalar(key), where, closest);
+	else
+		error_at(r, key, 0, "unknown key '%s' in %s", scalar(key), where);
 }
 
 static void set_value(struct reader *r, const struct config_key *k, void *section, const yaml_node_t *value)
@@ -513,7 +518,7 @@ static void set_value(struct reader *r, const struct config_key *k, void *sectio
 		if (value->type != YAML_MAPPING_NODE)
 			error_at(r, value, 0, "'rotate' takes {size, interval, keep}, not %s", node_kind_name(value));
 		else
-			read_section(r, value, rotate_keys, section, "key in rotate");
+			read_section(r, value, rotate_keys, section, "rotate");
 		return;
 	case KEY_RETENTION:
 		set_retention(r, section, value);
@@ -611,7 +616,7 @@ static void read_output(struct reader *r, const yaml_node_t *node)
 	out->column = node->start_mark.column + 1;
 	snprintf(what, sizeof(what), "a %s output", output_types[t]);
 	check_required(r, node, output_tables[t], what);
-	snprintf(what, sizeof(what), "key in %s output", output_types[t]);
+	snprintf(what, sizeof(what), "%s output", output_types[t]);
 	read_section(r, node, output_tables[t], out, what);
 }
 
@@ -650,7 +655,7 @@ static void read_root(struct reader *r, const yaml_node_t *root)
 		trace = NULL;
 	}
 	if (trace)
-		read_section(r, trace, trace_keys, r->cfg, "key in trace");
+		read_section(r, trace, trace_keys, r->cfg, "trace");
 	else
 		set_defaults(r, trace_keys, r->cfg);
 	if ((outputs = map_value(r, root, "outputs")))
