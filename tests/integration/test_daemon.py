@@ -1,11 +1,17 @@
 """ipcdumpd's configuration: the sample passes --check-config, and each bad
-configuration gets its one-line message at its FILE:LINE:COLUMN, exit 2."""
+configuration gets its one-line message at its FILE:LINE:COLUMN, exit 2;
+a real run writes what it traces to its file output."""
+import base64
+import json
 import os
+import signal
+import stat
 import subprocess
+import time
 
 import pytest
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, ROOT, ipcgen
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
 SAMPLE = os.path.join(ROOT, "dist", "ipcdumpd.yaml")
@@ -117,3 +123,30 @@ def test_outputs_not_written_yet_are_refused_at_start(tmp_path):
     r = ipcdumpd("-c", str(path))
     assert r.returncode == 2
     assert r.stderr == "%s:2:5: error: syslog output is not implemented yet\n" % path
+
+
+def test_run_writes_a_pipe_message_to_a_json_file_once(tmp_path):
+    """A real run: the config's trace and a json file output catch one known pipe message."""
+    out = tmp_path / "events.json"
+    conf = tmp_path / "run.yaml"
+    conf.write_text("trace:\n  types: [pipe]\n  payload: 64\n"
+                    "outputs:\n  - type: file\n    path: %s\n    format: json\n" % out)
+    d = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE, text=True)
+    try:
+        started = d.stderr.readline()
+        assert "tracing pipe events" in started
+        r = ipcgen("pipe", "ipcdumpd was here\n")
+        time.sleep(0.5)
+        d.send_signal(signal.SIGTERM)
+        rest = d.communicate(timeout=60)[1]
+    finally:
+        if d.poll() is None:
+            d.kill()
+    assert d.returncode == 0, rest
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    # (ipcgen also writes its report to us through a pipe)
+    ends = (r["writer"], r["reader"])
+    mine = [e for e in events if e["type"] == "pipe" and (e["src_pid"], e["dst_pid"]) == ends]
+    assert len(mine) == 1
+    assert base64.b64decode(mine[0]["bytes"]) == b"ipcdumpd was here\n"
