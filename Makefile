@@ -17,7 +17,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc -Iinclude
-LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -pthread
+LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Isrc
 
@@ -33,9 +33,10 @@ BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 # userspace: the engine, the families' joins and printers, the filter, the
 # sinks, helpers, the C library's API (src/lib, include/ipcdump); the command
-# line's main.c is the one front end outside it
-SRC_DIRS := engine families filter format sinks cli util lib
-LIB_SRCS := $(filter-out src/cli/main.c,$(wildcard $(SRC_DIRS:%=src/%/*.c)))
+# line's main.c and the service's are the front ends outside it
+SRC_DIRS := engine families filter format sinks cli util lib daemon
+MAINS    := src/cli/main.c src/daemon/main.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -58,7 +59,7 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 
-all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze
+all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze $(BUILD)/ipcdumpd
 
 # ipcdump-analyze FILE is ipcdump -r FILE --analyze: the same program by another name.
 $(BUILD)/ipcdump-analyze: $(BUILD)/ipcdump
@@ -95,6 +96,15 @@ $(BUILD)/san/%.o: src/%.c $(BUILD)/ipcdump.skel.h
 $(BUILD)/ipcdump: $(BUILD)/obj/cli/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The collector service, from its YAML configuration.
+$(BUILD)/ipcdumpd: $(BUILD)/obj/daemon/main.o $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/ipcdumpd-san: $(BUILD)/san/daemon/main.o $(SAN_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
 # The same tracer with AddressSanitizer and UBSan, which the tests run.
 $(BUILD)/ipcdump-san: $(BUILD)/san/cli/main.o $(SAN_OBJS)
@@ -134,7 +144,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 $(BUILD)/fuzz/fuzz_capture: $(BUILD)/fuzzobj/cli/main.o
 $(BUILD)/fuzz/fuzz_capture: FUZZ_OBJS += $(BUILD)/fuzzobj/cli/main.o
 
-san: $(BUILD)/ipcdump-san
+san: $(BUILD)/ipcdump-san $(BUILD)/ipcdumpd-san
 progs: $(PROG_BINS)
 fuzz: $(FUZZ_BINS)
 

@@ -6,12 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages: build (libpcre2-dev: the filter's regular expressions), tests (cmocka,
+# Debian packages: build (libpcre2-dev: the filter's regular expressions; libyaml-dev:
+# ipcdumpd's configuration), tests (cmocka,
 # pytest, setpriv, ip, libclang-rt-14-dev: the libFuzzer runtime; man-db and groff-base
 # check the man pages; curl for the README's examples), /etc/services (netbase),
 # benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev
-	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libclang-rt-14-dev python3 python3-pytest util-linux
+	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libclang-rt-14-dev python3 python3-pytest util-linux
 	  iproute2 netbase man-db groff-base curl)
 BENCH_PACKAGES=(bpftrace strace)
 
