@@ -135,13 +135,18 @@ static int sqlite_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 	return ipcd_sqlite_sink_open_path(s, ipcd_pipeline_clock(p));
 }
 
-static void commit_batch(struct sqlite_sink *q)
+/* A batch that fails to commit is lost whole: its rows move from written to dropped. */
+static void commit_batch(struct ipcd_sink *s)
 {
+	struct sqlite_sink *q = s->ctx;
+
 	if (!q->in_batch)
 		return;
 	if (step_once(q->commit) != SQLITE_OK) {
 		report(q, "commit");
 		step_once(q->rollback);
+		s->counters.written -= q->batch_rows;
+		s->counters.dropped += q->batch_rows;
 	}
 	q->in_batch = false;
 	q->batch_rows = 0;
@@ -206,14 +211,21 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 	return rc;
 }
 
+static bool batch_due(const struct sqlite_sink *q, uint64_t now_ns)
+{
+	return q->in_batch && (q->batch_rows >= BATCH_ROWS || now_ns >= q->batch_start_ns + BATCH_NS);
+}
+
 static enum ipcd_sink_result sqlite_event(struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct sqlite_sink *q = s->ctx;
 
+	/* before the insert: every row of the batch is already in the pipeline's count */
+	if (batch_due(q, e->ts_ns))
+		commit_batch(s);
 	if (!begin_batch(q, e->ts_ns) || insert_event(q, e) != SQLITE_OK)
 		return IPCD_SINK_DROPPED;
-	if (++q->batch_rows >= BATCH_ROWS || e->ts_ns - q->batch_start_ns >= BATCH_NS)
-		commit_batch(q);
+	q->batch_rows++;
 	return IPCD_SINK_WRITTEN;
 }
 
@@ -221,21 +233,19 @@ static void sqlite_tick(struct ipcd_sink *s, uint64_t now_ns)
 {
 	struct sqlite_sink *q = s->ctx;
 
-	if (q->in_batch && now_ns - q->batch_start_ns >= BATCH_NS)
-		commit_batch(q);
+	if (batch_due(q, now_ns))
+		commit_batch(s);
 }
 
 static void sqlite_flush(struct ipcd_sink *s, uint64_t end_ns)
 {
 	(void)end_ns;
-	commit_batch(s->ctx);
+	commit_batch(s);
 }
 
 static int sqlite_close(struct ipcd_sink *s)
 {
-	struct sqlite_sink *q = s->ctx;
-
-	commit_batch(q);
+	commit_batch(s);
 	return 0;
 }
 
