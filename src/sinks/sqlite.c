@@ -104,7 +104,7 @@ static int setup_db(struct sqlite_sink *q)
 		 "INSERT OR REPLACE INTO meta VALUES ('schema_version', '%d');",
 		 SQLITE_SCHEMA_VERSION);
 	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(q->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(q->db, meta, NULL, NULL, NULL) != SQLITE_OK)
@@ -122,7 +122,9 @@ int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns)
 		return 1;
 	}
 	q->mono_to_real_ns = mono_to_real_ns;
-	if (sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	/* one thread drives the sink: SQLite's own locking would only cost time */
+	if (sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK ||
 	    setup_db(q)) {
 		report(q, "cannot set up the database");
 		return 1;
@@ -173,8 +175,8 @@ static void bind_endpoint(sqlite3_stmt *st, int col, const struct ipcd_endpoint 
 	sqlite3_bind_int64(st, col, ep->pid);
 	sqlite3_bind_int64(st, col + 1, ep->tid);
 	sqlite3_bind_int64(st, col + 2, ep->ppid);
-	sqlite3_bind_text(st, col + 3, ep->comm, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, col + 4, ep->pcomm, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, col + 3, ep->comm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, col + 4, ep->pcomm, -1, SQLITE_STATIC);
 }
 
 static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
@@ -190,7 +192,7 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 	bind_endpoint(st, 4, &e->src);
 	bind_endpoint(st, 9, &e->dst);
 	if (channel[0])
-		sqlite3_bind_text(st, 14, channel, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 14, channel, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 14);
 	/* SQLite integers are signed: a cookie above 2^63 keeps its bits */
@@ -202,7 +204,7 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 		sqlite3_bind_null(st, 17);
 	sqlite3_bind_int64(st, 18, e->flags);
 	if (e->payload && e->payload_len)
-		sqlite3_bind_blob(st, 19, e->payload, (int)e->payload_len, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 19, e->payload, (int)e->payload_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 19);
 	int rc = step_once(st);
