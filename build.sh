@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 # pytest, setpriv, ip, libclang-rt-14-dev: the libFuzzer runtime; man-db and groff-base
 # check the man pages; curl for the README's examples), /etc/services (netbase),
 # benchmarks (peers).
-PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev
+PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev libsqlite3-dev sqlite3
 	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libclang-rt-14-dev python3 python3-pytest util-linux
 	  iproute2 netbase man-db groff-base curl)
 BENCH_PACKAGES=(bpftrace strace)

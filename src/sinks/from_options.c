@@ -22,7 +22,11 @@ bool ipcd_pipeline_from_options(struct ipcd_pipeline *p, const struct ipcd_optio
 	/* a run that prints no events still reports its losses there */
 	if (!add(p, prints_events(opts) ? ipcd_print_sink_new() : ipcd_lost_sink_new()))
 		return false;
-	if (opts->write_path &&
+	/* -w FILE.db: the events into a SQLite store; any other name: a capture file */
+	if (opts->write_path && ipcd_sqlite_path(opts->write_path)) {
+		if (!add(p, ipcd_sqlite_sink_new(opts->write_path)))
+			return false;
+	} else if (opts->write_path &&
 	    !add(p, opts->read_path ? ipcd_capture_filter_sink_new() : ipcd_capture_sink_new()))
 		return false;
 	if (opts->stats && !add(p, ipcd_stats_sink_new()))

@@ -31,6 +31,12 @@ struct ipcd_sink *ipcd_capture_sink_new(void);
  * channels that had a matching event, and what every capture keeps (sinks/capture.c).
  */
 struct ipcd_sink *ipcd_capture_filter_sink_new(void);
+/* -w FILE.db / FILE.sqlite: events as rows of a SQLite database (sinks/sqlite.c, docs/storage.md). */
+struct ipcd_sink *ipcd_sqlite_sink_new(const char *path);
+/* The path names a SQLite store (.db, .sqlite) rather than a capture file. */
+bool ipcd_sqlite_path(const char *path);
+/* Opens the store without a pipeline (tests); 0, or 1 after a one-line error. */
+int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns);
 /* --stats[=SECONDS]: the totals, at the end or every so often (sinks/stats.c). */
 struct ipcd_sink *ipcd_stats_sink_new(void);
 /* --analyze: the report at the end (sinks/analyze.c). */

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The SQLite sink: events in, rows read back with the sqlite3 library; batching, mode, losses, rate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "sinks/sinks.h"
+
+#define CLOCK_OFFSET 1700000000000000000ll
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct ipcd_sink *sink;
+	sqlite3 *reader;
+};
+
+static int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/ipcd-sqlite-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	f->sink = ipcd_sqlite_sink_new(f->path);
+	if (!f->sink || ipcd_sqlite_sink_open_path(f->sink, CLOCK_OFFSET))
+		return -1;
+	if (sqlite3_open_v2(f->path, &f->reader, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char side[128];
+
+	sqlite3_close(f->reader);
+	ipcd_sink_free(f->sink);
+	unlink(f->path);
+	snprintf(side, sizeof(side), "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", f->path);
+	unlink(side);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void endpoint(struct ipcd_endpoint *ep, int64_t pid, const char *comm)
+{
+	ep->pid = pid;
+	ep->tid = pid;
+	ep->ppid = 1;
+	snprintf(ep->comm, sizeof(ep->comm), "%s", comm);
+	snprintf(ep->pcomm, sizeof(ep->pcomm), "init");
+}
+
+static struct ipcd_event pipe_event(uint64_t ts_ns, const char *payload)
+{
+	struct ipcd_event e;
+
+	ipcd_event_init(&e, IPCD_TYPE_PIPE, ts_ns);
+	endpoint(&e.src, 100, "writer");
+	endpoint(&e.dst, 200, "reader");
+	e.ino = 4242;
+	e.bytes = strlen(payload);
+	e.latency_ns = 1500;
+	e.payload = (const uint8_t *)payload;
+	e.payload_len = (uint32_t)strlen(payload);
+	return e;
+}
+
+/* Offers e as the pipeline does: the result counted. */
+static void offer(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	s->counters.in++;
+	if (s->event(s, e) == IPCD_SINK_WRITTEN)
+		s->counters.written++;
+	else
+		s->counters.dropped++;
+}
+
+static int64_t count_rows(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void test_an_event_reads_back_column_by_column(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(5000, "hello\0world");
+	sqlite3_stmt *st;
+
+	e.payload_len = e.bytes = 11;   /* a NUL inside: the payload is a BLOB, not text */
+	offer(f->sink, &e);
+	f->sink->flush(f->sink, 5000);
+	assert_int_equal(sqlite3_prepare_v2(f->reader,
+		"SELECT ts_ns, wall_ns, type, src_pid, src_comm, src_pcomm, dst_pid, dst_comm,"
+		" channel, channel_key, size, latency_ns, payload, src_container FROM events",
+		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 5000);
+	assert_int_equal(sqlite3_column_int64(st, 1), CLOCK_OFFSET + 5000);
+	assert_string_equal(sqlite3_column_text(st, 2), "pipe");
+	assert_int_equal(sqlite3_column_int64(st, 3), 100);
+	assert_string_equal(sqlite3_column_text(st, 4), "writer");
+	assert_string_equal(sqlite3_column_text(st, 5), "init");
+	assert_int_equal(sqlite3_column_int64(st, 6), 200);
+	assert_string_equal(sqlite3_column_text(st, 7), "reader");
+	assert_string_equal(sqlite3_column_text(st, 8), "pipe:[4242]");
+	assert_int_equal(sqlite3_column_int64(st, 9), 4242);
+	assert_int_equal(sqlite3_column_int64(st, 10), 11);
+	assert_int_equal(sqlite3_column_int64(st, 11), 1500);
+	assert_int_equal(sqlite3_column_bytes(st, 12), 11);
+	assert_memory_equal(sqlite3_column_blob(st, 12), "hello\0world", 11);
+	assert_int_equal(sqlite3_column_type(st, 13), SQLITE_NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(f->sink->counters.written, 1);
+	assert_int_equal(f->sink->counters.dropped, 0);
+}
+
+static void test_the_file_is_private(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void test_a_batch_commits_after_a_second_of_events(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(1000, "a");
+
+	offer(f->sink, &e);
+	e.ts_ns = 1000 + 500000000ull;
+	offer(f->sink, &e);
+	assert_int_equal(count_rows(f->reader), 0);   /* still one open transaction */
+	f->sink->tick(f->sink, 1000 + 1000000000ull);
+	assert_int_equal(count_rows(f->reader), 2);
+}
+
+static void test_a_locked_database_drops_and_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(1000, "locked out");
+
+	/* another writer holds the lock past the busy timeout */
+	assert_int_equal(sqlite3_exec(f->reader, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	offer(f->sink, &e);
+	assert_int_equal(f->sink->counters.dropped, 1);
+	assert_int_equal(f->sink->counters.written, 0);
+	assert_int_equal(sqlite3_exec(f->reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	offer(f->sink, &e);
+	f->sink->flush(f->sink, 1000);
+	assert_int_equal(f->sink->counters.written, 1);
+	assert_int_equal(count_rows(f->reader), 1);
+}
+
+static void test_the_schema_version_is_in_meta(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(f->reader, "SELECT value FROM meta WHERE key = 'schema_version'",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "1");
+	sqlite3_finalize(st);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Not a pass/fail bound (a shared, sanitized build): prints the batched insert rate. */
+static void test_insert_rate(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(0, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	const int n = 200000;
+	double start = now_s();
+
+	for (int i = 0; i < n; i++) {
+		e.ts_ns = (uint64_t)i * 1000;   /* 1 M events/s of trace time */
+		offer(f->sink, &e);
+	}
+	f->sink->flush(f->sink, e.ts_ns);
+	fprintf(stderr, "sqlite sink: %.0f events/s (64-byte payloads, batched)\n", n / (now_s() - start));
+	assert_int_equal(count_rows(f->reader), n);
+	assert_int_equal(f->sink->counters.dropped, 0);
+}
+
+static void test_only_db_and_sqlite_names_are_stores(void **state)
+{
+	(void)state;
+	assert_true(ipcd_sqlite_path("/tmp/x.db"));
+	assert_true(ipcd_sqlite_path("x.sqlite"));
+	assert_false(ipcd_sqlite_path("x.ipcd"));
+	assert_false(ipcd_sqlite_path("db"));
+	assert_false(ipcd_sqlite_path("-"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_an_event_reads_back_column_by_column, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_the_file_is_private, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_a_batch_commits_after_a_second_of_events, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_a_locked_database_drops_and_counts, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_the_schema_version_is_in_meta, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_insert_rate, fixture_setup, fixture_teardown),
+		cmocka_unit_test(test_only_db_and_sqlite_names_are_stores),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
