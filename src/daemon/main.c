@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/config.h"
-#include "daemon/file_output.h"
+#include "daemon/outputs.h"
 #include "engine/options.h"
 #include "engine/pipeline.h"
 
@@ -64,24 +64,6 @@ static int parse_args(int argc, char **argv, struct daemon_args *args)
 	return -1;
 }
 
-/* The outputs this version cannot write yet: said at start, one line each. */
-static int unsupported_outputs(const char *path, const struct ipcdd_config *cfg)
-{
-	int count = 0;
-
-	for (size_t i = 0; i < cfg->output_count; i++) {
-		const struct ipcdd_output *o = &cfg->outputs[i];
-
-		if (o->type == IPCDD_OUTPUT_FILE && o->format != IPCDD_FORMAT_CAPTURE)
-			continue;
-		fprintf(stderr, "%s:%u:%u: error: %s output%s%s is not implemented yet\n", path, o->line, o->column,
-			ipcdd_output_type_name(o->type), o->type == IPCDD_OUTPUT_FILE ? " with format " : "",
-			o->type == IPCDD_OUTPUT_FILE ? ipcdd_format_name(o->format) : "");
-		count++;
-	}
-	return count;
-}
-
 static struct ipcd_pipeline *running;
 
 static void on_stop_signal(int sig)
@@ -132,10 +114,11 @@ static void options_from_config(struct ipcd_options *opts, const struct ipcdd_co
 	opts->filter_text = cfg->filter_text;
 }
 
-static bool add_outputs(struct ipcd_pipeline *p, struct ipcdd_config *cfg)
+/* Every output's sink into p's list; false after a one-line error (an output that cannot start). */
+static bool add_outputs(struct ipcd_pipeline *p, const char *config_path, struct ipcdd_config *cfg)
 {
 	for (size_t i = 0; i < cfg->output_count; i++) {
-		struct ipcd_sink *s = ipcdd_file_output_new(&cfg->outputs[i], trace_payload(cfg), stderr);
+		struct ipcd_sink *s = ipcdd_output_sink_new(config_path, &cfg->outputs[i], trace_payload(cfg), stderr);
 
 		if (!s)
 			return false;
@@ -145,7 +128,7 @@ static bool add_outputs(struct ipcd_pipeline *p, struct ipcdd_config *cfg)
 }
 
 /* Traces into the outputs until SIGTERM or SIGINT; the exit code. */
-static int run(struct ipcdd_config *cfg)
+static int run(const char *config_path, struct ipcdd_config *cfg)
 {
 	static struct ipcd_options opts;
 	struct ipcd_pipeline *p;
@@ -156,9 +139,9 @@ static int run(struct ipcdd_config *cfg)
 		fputs("ipcdumpd: error: out of memory\n", stderr);
 		return IPCD_EXIT_FAILURE;
 	}
-	if (!add_outputs(p, cfg)) {
+	if (!add_outputs(p, config_path, cfg)) {
 		ipcd_pipeline_free(p);
-		return IPCD_EXIT_FAILURE;
+		return IPCD_EXIT_USAGE;
 	}
 	running = p;
 	install_signal_handlers();
@@ -179,10 +162,8 @@ int main(int argc, char **argv)
 	errors = ipcdd_config_load(args.config_path, &cfg, stderr);
 	if (errors || args.check_config)
 		rc = errors ? IPCD_EXIT_USAGE : IPCD_EXIT_OK;
-	else if (unsupported_outputs(args.config_path, &cfg))
-		rc = IPCD_EXIT_USAGE;
 	else
-		rc = run(&cfg);
+		rc = run(args.config_path, &cfg);
 	ipcdd_config_free(&cfg);
 	return rc;
 }

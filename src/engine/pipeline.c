@@ -96,19 +96,37 @@ static int64_t live_mono_to_real(void)
 
 /* ---- sinks -------------------------------------------------------------- */
 
+/* The payload bytes s takes of e: its per-type limit, or its one limit (0: all). */
+static uint32_t sink_payload_limit(const struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	if (s->payload_by_type && e->type < IPCD_TYPE_COUNT)
+		return s->payload_limit_of[e->type];
+	return s->payload_limit ? s->payload_limit : UINT32_MAX;
+}
+
+static void count_drop(struct ipcd_sink *s, enum ipcd_drop_reason reason)
+{
+	s->counters.dropped++;
+	s->counters.dropped_by[reason]++;
+}
+
 /* The sink's own filter and payload limit, then the sink; a closed output ends the run. */
 static void sink_event(struct ipcd_pipeline *p, struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct ipcd_event limited;
+	uint32_t limit;
 
 	if (!s->event)
 		return;
 	s->counters.in++;
 	if (s->filter && !fexpr_match(s->filter, e))
 		return;
-	if (s->payload_limit && e->payload_len > s->payload_limit) {
+	limit = sink_payload_limit(s, e);
+	if (e->payload_len > limit) {
 		limited = *e;
-		limited.payload_len = s->payload_limit;
+		limited.payload_len = limit;
+		if (!limit)
+			limited.payload = NULL;
 		e = &limited;
 	}
 	switch (s->event(s, e)) {
@@ -116,7 +134,13 @@ static void sink_event(struct ipcd_pipeline *p, struct ipcd_sink *s, const struc
 		s->counters.written++;
 		break;
 	case IPCD_SINK_DROPPED:
-		s->counters.dropped++;
+		count_drop(s, IPCD_DROP_NO_MEMORY);
+		break;
+	case IPCD_SINK_DROPPED_FULL:
+		count_drop(s, IPCD_DROP_QUEUE_FULL);
+		break;
+	case IPCD_SINK_DROPPED_WRITE:
+		count_drop(s, IPCD_DROP_WRITE_FAILED);
 		break;
 	case IPCD_SINK_FAILED:
 		p->done = true;

@@ -12,6 +12,17 @@ struct ipcd_sink *ipcd_sink_new(const char *name)
 	return s;
 }
 
+const char *ipcd_drop_reason_name(enum ipcd_drop_reason reason)
+{
+	static const char *const names[IPCD_DROP_REASONS] = {
+		[IPCD_DROP_NO_MEMORY] = "out of memory",
+		[IPCD_DROP_QUEUE_FULL] = "queue full",
+		[IPCD_DROP_WRITE_FAILED] = "write failed",
+	};
+
+	return reason < IPCD_DROP_REASONS ? names[reason] : "?";
+}
+
 void ipcd_sink_free(struct ipcd_sink *s)
 {
 	if (!s)

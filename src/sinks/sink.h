@@ -20,14 +20,25 @@ struct fexpr;
 /* What the sink did with an event. */
 enum ipcd_sink_result {
 	IPCD_SINK_WRITTEN = 0,
-	IPCD_SINK_DROPPED,   /* not kept (out of memory, a full queue): counted */
-	IPCD_SINK_FAILED,    /* its output is gone (a closed pipe, a full disk): the run ends */
+	IPCD_SINK_DROPPED,        /* not kept: out of memory; counted */
+	IPCD_SINK_DROPPED_FULL,   /* not kept: the sink's queue is full; counted */
+	IPCD_SINK_DROPPED_WRITE,  /* not kept: the output refused it (a full disk); counted, the run goes on */
+	IPCD_SINK_FAILED,         /* its output is gone (a closed pipe): the run ends */
+};
+
+/* Why a sink dropped events: each counted apart, for the log and the exit summary. */
+enum ipcd_drop_reason {
+	IPCD_DROP_NO_MEMORY = 0,
+	IPCD_DROP_QUEUE_FULL,
+	IPCD_DROP_WRITE_FAILED,
+	IPCD_DROP_REASONS,
 };
 
 struct ipcd_sink_counters {
 	uint64_t in;        /* events offered, after the run's filter */
 	uint64_t written;   /* passed the sink's own filter and kept */
-	uint64_t dropped;
+	uint64_t dropped;   /* the sum of dropped_by */
+	uint64_t dropped_by[IPCD_DROP_REASONS];
 };
 
 struct ipcd_sink {
@@ -54,17 +65,24 @@ struct ipcd_sink {
 	void (*flush)(struct ipcd_sink *s, uint64_t end_ns);
 	/* after the summary: writes what remains; an exit code */
 	int (*close)(struct ipcd_sink *s);
+	/* SIGUSR1 (logrotate): files closed and opened again by their paths */
+	void (*reopen)(struct ipcd_sink *s);
 	/* frees ctx (after close, or instead of it if the run never opened) */
 	void (*free)(struct ipcd_sink *s);
 
 	struct fexpr *filter;     /* its own filter, after the run's (owned); NULL: every event */
 	uint32_t payload_limit;   /* payload bytes it sees per event; 0: all */
+	/* per type, when payload_by_type: bytes it sees of that type's events (0: none, unlike payload_limit) */
+	bool payload_by_type;
+	uint32_t payload_limit_of[IPCD_TYPE_COUNT];
 	struct ipcd_sink_counters counters;
 	struct ipcd_sink *next;   /* the pipeline's list */
 };
 
 /* A sink with its name and callbacks; its filter, limit and counters zero. NULL if out of memory. */
 struct ipcd_sink *ipcd_sink_new(const char *name);
+/* "out of memory", "queue full", "write failed". */
+const char *ipcd_drop_reason_name(enum ipcd_drop_reason reason);
 /* Calls its free callback, frees its filter and itself. */
 void ipcd_sink_free(struct ipcd_sink *s);
 

@@ -149,6 +149,7 @@ static void commit_batch(struct ipcd_sink *s)
 		step_once(q->rollback);
 		s->counters.written -= q->batch_rows;
 		s->counters.dropped += q->batch_rows;
+		s->counters.dropped_by[IPCD_DROP_WRITE_FAILED] += q->batch_rows;
 	}
 	q->in_batch = false;
 	q->batch_rows = 0;
