@@ -71,6 +71,7 @@ static const struct config_key file_keys[] = {
 	{ "filter", KEY_FILTER, OUT(filter_text), OUT(filter), NULL, false, 0, 0 },
 	{ "payload", KEY_PAYLOAD, OUT(payload), 0, NULL, false, 0, 0 },
 	{ "mode", KEY_MODE, OUT(mode), 0, "0600", false, 0, 0 },
+	{ "queue", KEY_UINT, OUT(queue), 0, "65536", false, 1, 1u << 24 },  /* sinks.h IPCD_QUEUE_DEFAULT */
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };
 
@@ -86,6 +87,7 @@ static const struct config_key syslog_keys[] = {
 	{ "facility", KEY_FACILITY, OUT(facility), 0, "daemon", false, 0, 0 },
 	{ "format", KEY_LINE_FORMAT, OUT(format), 0, "text", false, 0, 0 },
 	{ "filter", KEY_FILTER, OUT(filter_text), OUT(filter), NULL, false, 0, 0 },
+	{ "queue", KEY_UINT, OUT(queue), 0, "65536", false, 1, 1u << 24 },  /* sinks.h IPCD_QUEUE_DEFAULT */
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };
 
@@ -93,6 +95,7 @@ static const struct config_key sqlite_keys[] = {
 	{ "type", KEY_OUTPUT_TYPE, OUT(type), 0, NULL, true, 0, 0 },
 	{ "path", KEY_STRING, OUT(path), 0, NULL, true, 0, 0 },
 	{ "retention", KEY_RETENTION, OUT(retention_secs), OUT(retention_bytes), NULL, false, 0, 0 },
+	{ "queue", KEY_UINT, OUT(queue), 0, "65536", false, 1, 1u << 24 },  /* sinks.h IPCD_QUEUE_DEFAULT */
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };
 

@@ -47,6 +47,7 @@ struct ipcdd_output {
 	char *facility;         /* syslog */
 	uint64_t retention_secs;   /* sqlite: rows older than this go, 0: kept */
 	uint64_t retention_bytes;  /* sqlite: oldest rows go past this size, 0: no bound */
+	uint32_t queue;         /* events waiting for the output at most; more are dropped and counted */
 };
 
 struct ipcdd_config {

@@ -21,6 +21,7 @@ struct file_output {
 	struct ipcd_output printer;
 	FILE *file;
 	char *path;
+	uint32_t mode;
 	enum ipcd_format format;
 	bool payload;
 };
@@ -63,6 +64,28 @@ static int file_close(struct ipcd_sink *s)
 		return IPCD_EXIT_FAILURE;
 	}
 	return IPCD_EXIT_OK;
+}
+
+static FILE *open_private(const char *path, uint32_t mode);
+
+/*
+ * SIGUSR1: logrotate has moved the file away; events go on into a new one
+ * at the path.  If it cannot be made, they stay in the old one.
+ */
+static void file_reopen(struct ipcd_sink *s)
+{
+	struct file_output *f = s->ctx;
+	FILE *fresh = open_private(f->path, f->mode);
+
+	if (!fresh) {
+		fprintf(stderr, "ipcdumpd: error: reopening %s: %s (writing on to the old file)\n", f->path,
+			strerror(errno));
+		return;
+	}
+	if (fclose(f->file))
+		fprintf(stderr, "ipcdumpd: error: writing %s failed\n", f->path);
+	f->file = fresh;
+	f->printer.out = fresh;
 }
 
 static void file_free(struct ipcd_sink *s)
@@ -113,6 +136,7 @@ struct ipcd_sink *ipcdd_file_output_new(struct ipcdd_output *out, uint32_t trace
 		fprintf(err, "ipcdumpd: error: cannot write %s: %s\n", out->path, strerror(errno));
 		goto fail;
 	}
+	f->mode = out->mode;
 	f->format = printer_format(out->format);
 	f->payload = payload > 0;
 	s->ctx = f;
@@ -123,6 +147,7 @@ struct ipcd_sink *ipcdd_file_output_new(struct ipcdd_output *out, uint32_t trace
 	s->event = file_event;
 	s->tick = file_tick;
 	s->close = file_close;
+	s->reopen = file_reopen;
 	s->free = file_free;
 	s->payload_limit = payload;
 	s->filter = out->filter;  /* the sink owns it now */

@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/config.h"
-#include "daemon/outputs.h"
+#include "daemon/service.h"
 #include "engine/options.h"
-#include "engine/pipeline.h"
 
 struct daemon_args {
 	const char *config_path;
@@ -64,91 +63,28 @@ static int parse_args(int argc, char **argv, struct daemon_args *args)
 	return -1;
 }
 
-static struct ipcd_pipeline *running;
-
-static void on_stop_signal(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	if (running)
-		ipcd_pipeline_stop(running);
+	switch (sig) {
+	case SIGHUP: ipcdd_service_reload(); break;
+	case SIGUSR1: ipcdd_service_reopen(); break;
+	default: ipcdd_service_stop(); break;
+	}
 }
 
+/* Before the collectors load: a SIGHUP or SIGUSR1 while they do must not end the process. */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* The most payload any type keeps: what the kernel captures (per-type rules cut it in the outputs). */
-static uint32_t trace_payload(const struct ipcdd_config *cfg)
-{
-	uint32_t most = cfg->payload.default_bytes;
-
-	for (size_t i = 0; i < cfg->payload.rule_count; i++)
-		if (cfg->payload.rules[i].bytes > most)
-			most = cfg->payload.rules[i].bytes;
-	return most;
-}
-
-/* trace: as the engine's options; the filter stays the configuration's. */
-static void options_from_config(struct ipcd_options *opts, const struct ipcdd_config *cfg)
-{
-	ipcd_options_init(opts);
-	opts->types = cfg->types;
-	if (cfg->lifecycle)
-		opts->types |= ipcd_lifecycle_types(opts->types);
-	opts->lifecycle = cfg->lifecycle;
-	opts->kernel_signals = cfg->kernel_signals;
-	opts->buffer_size = cfg->buffer_size;
-	opts->max_channels = cfg->channels;
-	opts->max_bytes = trace_payload(cfg);
-	opts->max_bytes_given = true;
-	opts->dump_bytes = opts->max_bytes > 0;
-	opts->filter = cfg->filter;
-	opts->filter_text = cfg->filter_text;
-}
-
-/* Every output's sink into p's list; false after a one-line error (an output that cannot start). */
-static bool add_outputs(struct ipcd_pipeline *p, const char *config_path, struct ipcdd_config *cfg)
-{
-	for (size_t i = 0; i < cfg->output_count; i++) {
-		struct ipcd_sink *s = ipcdd_output_sink_new(config_path, &cfg->outputs[i], trace_payload(cfg), stderr);
-
-		if (!s)
-			return false;
-		ipcd_pipeline_add_sink(p, s);
-	}
-	return true;
-}
-
-/* Traces into the outputs until SIGTERM or SIGINT; the exit code. */
-static int run(const char *config_path, struct ipcdd_config *cfg)
-{
-	static struct ipcd_options opts;
-	struct ipcd_pipeline *p;
-	int rc;
-
-	options_from_config(&opts, cfg);
-	if (!(p = ipcd_pipeline_new(&opts, NULL))) {
-		fputs("ipcdumpd: error: out of memory\n", stderr);
-		return IPCD_EXIT_FAILURE;
-	}
-	if (!add_outputs(p, config_path, cfg)) {
-		ipcd_pipeline_free(p);
-		return IPCD_EXIT_USAGE;
-	}
-	running = p;
-	install_signal_handlers();
-	rc = ipcd_pipeline_run(p, NULL);
-	running = NULL;
-	ipcd_pipeline_free(p);
-	return rc;
 }
 
 int main(int argc, char **argv)
@@ -162,8 +98,10 @@ int main(int argc, char **argv)
 	errors = ipcdd_config_load(args.config_path, &cfg, stderr);
 	if (errors || args.check_config)
 		rc = errors ? IPCD_EXIT_USAGE : IPCD_EXIT_OK;
-	else
-		rc = run(args.config_path, &cfg);
+	else {
+		install_signal_handlers();
+		rc = ipcdd_service_run(args.config_path, &cfg);
+	}
 	ipcdd_config_free(&cfg);
 	return rc;
 }

@@ -23,4 +23,5 @@ void ipcd_options_init(struct ipcd_options *opts)
 	opts->buffer_size = DEFAULT_BUFFER_SIZE;
 	opts->max_channels = DEFAULT_MAX_CHANNELS;
 	opts->top = 10;
+	opts->program = "ipcdump";
 }

@@ -84,10 +84,18 @@ struct ipcd_options {
 	bool numeric;                /* -n: ports as numbers, no service names */
 	uint32_t top;                /* --top N: rows per table in --stats and --analyze */
 	bool show_help, show_version;
+	const char *program;         /* what the engine's stderr lines start with: "ipcdump", "ipcdumpd" */
+	bool log_levels;             /* each such line says its level ("info:", "error:"), as a service logs */
 };
 
-/* The defaults: every collector's types, a 16 MiB ring, 131072 channels, --top 10; no filter. */
+/* The defaults: every collector's types, a 16 MiB ring, 131072 channels, --top 10; no filter; "ipcdump". */
 void ipcd_options_init(struct ipcd_options *opts);
+
+/* What the engine's stderr lines start with (options never initialised: "ipcdump"). */
+static inline const char *ipcd_program_name(const struct ipcd_options *opts)
+{
+	return opts && opts->program ? opts->program : "ipcdump";
+}
 
 /* A tree is traced: a command's, or --follow's. */
 static inline bool ipcd_tracing_tree(const struct ipcd_options *opts)

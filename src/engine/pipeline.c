@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -20,7 +21,6 @@
 #include "engine/registry.h"
 #include "engine/stream_join.h"
 #include "engine/tracer.h"
-#include "filter/filter.h"
 #include "filter/filter_expr.h"
 #include "records.h"
 #include "util/noun.h"
@@ -53,6 +53,9 @@ struct ipcd_pipeline {
 	struct joins joins;
 	struct proc_table *procs;
 	struct ipcd_sink *sinks;
+	/* the run's filter, once a front end has set one (a service's reload); before: opts->filter */
+	const struct fexpr *filter;
+	bool filter_set;
 	uint64_t accepted;  /* events that passed the filter and went to the sinks, for -c */
 	uint64_t lost_seen[IPCD_COLL_MAX];
 	volatile sig_atomic_t stop_requested;
@@ -92,6 +95,30 @@ static int64_t live_mono_to_real(void)
 	int64_t mono2 = clock_ns(CLOCK_MONOTONIC);
 
 	return real - (mono1 + (mono2 - mono1) / 2);
+}
+
+/* ---- the run's own lines on stderr ------------------------------------------ */
+
+enum say_level { SAY_INFO, SAY_NOTE, SAY_ERROR };
+
+/*
+ * "ipcdump: ..." as the command line has always said it ("note:" on notes
+ * alone), or "ipcdumpd: info: ..." when the options ask for levels (a service's log).
+ */
+static void say(const struct ipcd_pipeline *p, enum say_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(const struct ipcd_pipeline *p, enum say_level level, const char *fmt, ...)
+{
+	static const char *const plain[] = { [SAY_INFO] = "", [SAY_NOTE] = "note: ", [SAY_ERROR] = "" };
+	static const char *const leveled[] = { [SAY_INFO] = "info: ", [SAY_NOTE] = "info: ",
+					       [SAY_ERROR] = "error: " };
+	va_list ap;
+
+	fprintf(stderr, "%s: %s", ipcd_program_name(p->opts), (p->opts->log_levels ? leveled : plain)[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- sinks -------------------------------------------------------------- */
@@ -230,6 +257,77 @@ void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s)
 		p->wants_order = true;
 }
 
+static bool in_list(const struct ipcd_sink *list, const struct ipcd_sink *s)
+{
+	for (; list; list = list->next)
+		if (list == s)
+			return true;
+	return false;
+}
+
+/* The sinks of the list that were not there before open; one that cannot is left out (freed). */
+static int open_new_sinks(struct ipcd_pipeline *p, struct ipcd_sink **list, const struct ipcd_sink *old)
+{
+	int rc = 0, r;
+
+	for (struct ipcd_sink **at = list; *at;) {
+		struct ipcd_sink *s = *at;
+
+		if (in_list(old, s) || !s->open || !(r = s->open(s, p))) {
+			at = &s->next;
+			continue;
+		}
+		if (!rc)
+			rc = r;
+		*at = s->next;
+		ipcd_sink_free(s);
+	}
+	return rc;
+}
+
+int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink *sinks)
+{
+	uint64_t now = ipcd_monotonic_ns();
+	struct ipcd_sink *old = p->sinks, *s, *next;
+	int rc;
+
+	/* the sinks leaving take their last events (their queues drain) before the new ones open */
+	for (s = old; s; s = s->next) {
+		if (in_list(sinks, s))
+			continue;
+		if (s->flush)
+			s->flush(s, now);
+		if (s->close)
+			s->close(s);
+		s->close = NULL;
+	}
+	rc = open_new_sinks(p, &sinks, old);
+	for (s = old; s; s = next) {
+		next = s->next;
+		if (!in_list(sinks, s))
+			ipcd_sink_free(s);
+	}
+	p->sinks = sinks;
+	p->wants_order = false;
+	for (s = sinks; s; s = s->next) {
+		if (s->time_ordered)
+			p->wants_order = true;
+		if (!in_list(old, s) && s->tick)
+			s->tick(s, now);  /* their clocks start now */
+	}
+	return rc;
+}
+
+bool ipcd_pipeline_set_filter(struct ipcd_pipeline *p, const struct fexpr *filter)
+{
+	/* what the kernel drops by the flags' lists was decided at load: a new filter could not widen it */
+	if (ipcd_tracer_filters_in_kernel(&p->tracer))
+		return false;
+	p->filter = filter;
+	p->filter_set = true;
+	return true;
+}
+
 /* ---- the events deferred at the end -------------------------------------- */
 
 /* Keeps a copy of e to hand over later; false if there is no memory for it (it goes at once). */
@@ -294,6 +392,14 @@ static bool tree_match(const struct ipcd_pipeline *p, const struct ipcd_event *e
 	return p->inside ? src && dst : src || dst;
 }
 
+/* Lost-event reports always pass. */
+static bool run_filter_match(const struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	const struct fexpr *filter = p->filter_set ? p->filter : p->opts->filter;
+
+	return e->type == IPCD_TYPE_LOST || !filter || fexpr_match(filter, e);
+}
+
 /* Each event a join makes: enriched, filtered, then to the sinks (or kept, draining, for time order). */
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
@@ -308,7 +414,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(p->procs, &out.src);
 	fill_parent(p->procs, &out.dst);
-	if (!ipcd_filter_match(p->opts, &out) || !tree_match(p, &out))
+	if (!run_filter_match(p, &out) || !tree_match(p, &out))
 		return;
 	if (p->deferring && p->wants_order && defer_event(p, &out))
 		return;
@@ -484,7 +590,7 @@ static void print_summary(struct ipcd_pipeline *p)
 	for (int c = 0; c < IPCD_COLL_MAX; c++)
 		total += ipcd_tracer_lost(&p->tracer, c);
 	describe_fate(p, fate, sizeof(fate));
-	fprintf(stderr, "ipcdump: %" PRIu64 " %s %s, %" PRIu64 " lost", p->accepted,
+	say(p, SAY_INFO, "%" PRIu64 " %s %s, %" PRIu64 " lost", p->accepted,
 		noun_for(p->accepted, "event", "events"), fate, total);
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
@@ -505,7 +611,7 @@ static void summarise(struct ipcd_pipeline *p)
 	print_summary(p);
 	evicted = joins_evicted(p);
 	if (evicted && !p->opts->quiet)
-		fprintf(stderr, "ipcdump: note: %" PRIu64 " writes still unread were reported early "
+		say(p, SAY_NOTE, "%" PRIu64 " writes still unread were reported early "
 			"to keep memory bounded\n", evicted);
 }
 
@@ -558,7 +664,7 @@ int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_s
 	int rc;
 
 	if (src->open(src->ctx, &p->mono_to_real_ns, err, sizeof(err))) {
-		fprintf(stderr, "ipcdump: %s\n", err);
+		say(p, SAY_ERROR, "%s\n", err);
 		return IPCD_EXIT_FAILURE;
 	}
 	if ((rc = sinks_open(p))) {
@@ -570,7 +676,7 @@ int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_s
 	/* what came before the damage is printed, then the damage is named, then the summary */
 	finish_events(p, p->last_expire);
 	if (rc < 0)
-		fprintf(stderr, "ipcdump: %s\n", err);
+		say(p, SAY_ERROR, "%s\n", err);
 	summarise(p);
 	/* damaged: the sinks that write at close (a filtered copy) write nothing */
 	return rc < 0 ? IPCD_EXIT_FAILURE : sinks_close(p);
@@ -667,7 +773,7 @@ static void announce(struct ipcd_pipeline *p)
 	if (p->opts->quiet)
 		return;
 	ipcd_tracer_describe(&p->tracer, running, sizeof(running));
-	fprintf(stderr, "ipcdump: tracing %s events\n", running[0] ? running : "no");
+	say(p, SAY_INFO, "tracing %s events\n", running[0] ? running : "no");
 }
 
 static void run_loop(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hooks)
@@ -682,7 +788,7 @@ static void run_loop(struct ipcd_pipeline *p, const struct ipcd_live_hooks *hook
 		p->batch = 0;
 		rc = ipcd_tracer_poll(&p->tracer, POLL_MS);
 		if (rc < 0 && rc != -EINTR) {
-			fprintf(stderr, "ipcdump: polling the ring buffer failed: %s\n", strerror(-rc));
+			say(p, SAY_ERROR, "polling the ring buffer failed: %s\n", strerror(-rc));
 			break;
 		}
 		report_losses(p);
@@ -818,6 +924,11 @@ const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p)
 FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p)
 {
 	return p->out;
+}
+
+struct ipcd_sink *ipcd_pipeline_sinks(const struct ipcd_pipeline *p)
+{
+	return p->sinks;
 }
 
 int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p)

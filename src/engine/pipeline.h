@@ -45,6 +45,23 @@ void ipcd_pipeline_free(struct ipcd_pipeline *p);
 void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s);
 
 /*
+ * While the run goes on (from a live hook, between events): sinks become
+ * the list.  A sink in both lists stays as it is; one only in the old list
+ * is flushed and closed (its last events written) and freed, before one
+ * only in the new list opens; one that cannot open is left out and freed.
+ * Every event goes to the old list or the new one, never both, never
+ * neither.  0, or the first open's exit code.
+ */
+int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink *sinks);
+/*
+ * While the run goes on: the run's filter becomes filter (NULL: every
+ * event; the caller keeps it alive).  false, the filter unchanged, when the
+ * kernel decides part of the run's filter (-p, -s, ... lists, loaded with
+ * the collectors): a new filter could not pass what the kernel drops.
+ */
+bool ipcd_pipeline_set_filter(struct ipcd_pipeline *p, const struct fexpr *filter);
+
+/*
  * The run: the capture file of opts->read_path, or live tracing with the
  * hooks (may be NULL).  Returns the exit code: the source's failure first,
  * then the sinks' (a capture that could not be written).
@@ -76,6 +93,8 @@ void ipcd_pipeline_stop(struct ipcd_pipeline *p);
 
 const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p);
 FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p);
+/* The sink list, first to last (->next). */
+struct ipcd_sink *ipcd_pipeline_sinks(const struct ipcd_pipeline *p);
 /* Add to a CLOCK_MONOTONIC time for wall time: this machine's, or the capture file's. */
 int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p);
 struct proc_table *ipcd_pipeline_procs(struct ipcd_pipeline *p);

@@ -250,6 +250,11 @@ static void fill_filter_maps(struct ipcd_tracer *t, const struct ipcd_options *o
 		set_side(pids, &tree[i], IPCD_SIDE_TREE);
 }
 
+bool ipcd_tracer_filters_in_kernel(const struct ipcd_tracer *t)
+{
+	return t->skel && (t->skel->rodata->cfg_filters & ~(IPCD_FILT_TREE_ANY | IPCD_FILT_TREE_BOTH));
+}
+
 int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid)
 {
 	return set_side(bpf_map__fd(t->skel->maps.pid_filter), &pid, IPCD_SIDE_TREE);

@@ -34,6 +34,8 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 /* One more member of the traced tree, found after the start. */
 int ipcd_tracer_follow(struct ipcd_tracer *t, uint32_t pid);
 void ipcd_tracer_stop(struct ipcd_tracer *t);
+/* The kernel drops events by the options' pid and comm lists (a traced tree is not counted). */
+bool ipcd_tracer_filters_in_kernel(const struct ipcd_tracer *t);
 
 /* Keeps ipcdump from tracing the pipe or terminal it writes its own output into. */
 void ipcd_tracer_ignore_fd(struct ipcd_tracer *t, int fd);

@@ -8,6 +8,7 @@
 #define IPCD_SINKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "sinks/sink.h"
 #include "engine/options.h"
 
@@ -41,5 +42,26 @@ int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns);
 struct ipcd_sink *ipcd_stats_sink_new(void);
 /* --analyze: the report at the end (sinks/analyze.c). */
 struct ipcd_sink *ipcd_analyze_sink_new(void);
+
+/* Events a queue holds unless told otherwise (ipcdumpd's "queue:" key). */
+#define IPCD_QUEUE_DEFAULT 65536
+/*
+ * inner behind its own thread and a queue of at most capacity events (0:
+ * IPCD_QUEUE_DEFAULT): the pipeline's thread only copies an event in, and
+ * past the bound drops it (IPCD_SINK_DROPPED_FULL).  tick, flush, close and
+ * reopen reach inner through the queue, in order; flush and close return
+ * once it has taken everything before them.  inner's filter and payload
+ * limits move to the queue (applied before the copy).  Owns inner (freed
+ * even on failure); NULL if out of memory.  (sinks/queue.c)
+ */
+struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity);
+/*
+ * A sink's counters; for a queue, what became of its events: written and the
+ * drops are the inner sink's, plus the queue's own (full, no memory).  False
+ * (c: s's own) when s is no queue.  Safe while the run goes on.
+ */
+bool ipcd_queue_sink_counters(struct ipcd_sink *s, struct ipcd_sink_counters *c);
+/* The sink a queue wraps; s itself when it is no queue. */
+struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s);
 
 #endif /* IPCD_SINKS_H */

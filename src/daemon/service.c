@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcdumpd's run (service.h).  Everything here happens on the pipeline's
+ * thread: the signal handlers only raise flags, which the live loop's poll
+ * hook reads between two batches of events.  So a reload swaps the outputs
+ * at a point between events: each goes to the old outputs or the new ones,
+ * exactly once, and the collectors stay attached throughout.
+ */
+#include "daemon/service.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "daemon/outputs.h"
+#include "engine/options.h"
+#include "engine/pipeline.h"
+#include "sinks/sinks.h"
+
+#define WARN_EVERY_NS (10ull * 1000 * 1000 * 1000)   /* an output's drops: one warning this often at most */
+#define CHECK_DROPS_EVERY_NS (1000ull * 1000 * 1000)
+
+/* One output of the running configuration and its sink (a queue around the output's own). */
+struct slot {
+	struct ipcd_sink *sink;
+	uint64_t warned_by[IPCD_DROP_REASONS];  /* drops already in a warning */
+	uint64_t last_warning_ns;
+};
+
+struct service {
+	const char *config_path;
+	struct ipcdd_config cfg;      /* the running configuration */
+	struct ipcd_options opts;     /* what was loaded with the collectors: changes need a restart */
+	struct ipcd_pipeline *p;
+	struct slot slots[IPCDD_OUTPUTS_MAX];  /* cfg's outputs, in order */
+	uint64_t last_drop_check_ns;
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested, reopen_requested;
+static struct ipcd_pipeline *volatile running;
+
+void ipcdd_service_stop(void)
+{
+	stop_requested = 1;
+	if (running)
+		ipcd_pipeline_stop(running);
+}
+
+void ipcdd_service_reload(void)
+{
+	reload_requested = 1;
+}
+
+void ipcdd_service_reopen(void)
+{
+	reopen_requested = 1;
+}
+
+/* "ipcdumpd: LEVEL: ...", one line. */
+static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ipcdumpd: %s: ", level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- the configuration as the engine's options ---------------------------------- */
+
+/* The most payload any type keeps: what the kernel captures (per-type rules cut it in the outputs). */
+static uint32_t trace_payload(const struct ipcdd_config *cfg)
+{
+	uint32_t most = cfg->payload.default_bytes;
+
+	for (size_t i = 0; i < cfg->payload.rule_count; i++)
+		if (cfg->payload.rules[i].bytes > most)
+			most = cfg->payload.rules[i].bytes;
+	return most;
+}
+
+/* trace: as the engine's options; the filter stays the configuration's. */
+static void options_from_config(struct ipcd_options *opts, const struct ipcdd_config *cfg)
+{
+	ipcd_options_init(opts);
+	opts->program = "ipcdumpd";
+	opts->log_levels = true;
+	opts->types = cfg->types;
+	if (cfg->lifecycle)
+		opts->types |= ipcd_lifecycle_types(opts->types);
+	opts->lifecycle = cfg->lifecycle;
+	opts->kernel_signals = cfg->kernel_signals;
+	opts->buffer_size = cfg->buffer_size;
+	opts->max_channels = cfg->channels;
+	opts->max_bytes = trace_payload(cfg);
+	opts->max_bytes_given = true;
+	opts->dump_bytes = opts->max_bytes > 0;
+	opts->filter = cfg->filter;
+	opts->filter_text = cfg->filter_text;
+}
+
+/* ---- outputs ------------------------------------------------------------------ */
+
+/* "file /var/log/ipcdump/events.json", "syslog daemon": how the log names an output. */
+static void describe_output(const struct ipcdd_output *out, char *buf, size_t len)
+{
+	const char *what = out->path ? out->path : out->facility;
+
+	snprintf(buf, len, "%s%s%s", ipcdd_output_type_name(out->type), what ? " " : "", what ? what : "");
+}
+
+/* out's sink behind its own queue; NULL after a one-line error. */
+static struct ipcd_sink *output_sink_new(const char *config_path, struct ipcdd_output *out, uint32_t payload)
+{
+	struct ipcd_sink *s = ipcdd_output_sink_new(config_path, out, payload, stderr);
+
+	if (!s)
+		return NULL;
+	if (!(s = ipcd_queue_sink_new(s, out->queue)))
+		say("error", "out of memory");
+	return s;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Two outputs written alike: a reload keeps the running one as it is. */
+static bool same_output(const struct ipcdd_output *a, const struct ipcdd_output *b)
+{
+	return a->type == b->type && same_text(a->path, b->path) && a->format == b->format &&
+	       a->rotate_size == b->rotate_size && a->rotate_interval == b->rotate_interval &&
+	       a->rotate_keep == b->rotate_keep && a->compress == b->compress &&
+	       same_text(a->filter_text, b->filter_text) && !memcmp(&a->payload, &b->payload, sizeof(a->payload)) &&
+	       a->mode == b->mode && same_text(a->facility, b->facility) && a->retention_secs == b->retention_secs &&
+	       a->retention_bytes == b->retention_bytes && a->queue == b->queue;
+}
+
+/* "120 written, 3 dropped (queue full: 2, write failed: 1)" */
+static void describe_counts(const struct ipcd_sink_counters *c, const uint64_t *since, char *buf, size_t len)
+{
+	uint64_t dropped = 0;
+	size_t n;
+	bool first = true;
+
+	for (int r = 0; r < IPCD_DROP_REASONS; r++)
+		dropped += c->dropped_by[r] - (since ? since[r] : 0);
+	n = snprintf(buf, len, "%" PRIu64 " written, %" PRIu64 " dropped", c->written, dropped);
+	for (int r = 0; r < IPCD_DROP_REASONS && n < len; r++) {
+		uint64_t d = c->dropped_by[r] - (since ? since[r] : 0);
+
+		if (!d)
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s: %" PRIu64, first ? " (" : ", ", ipcd_drop_reason_name(r), d);
+		first = false;
+	}
+	if (!first && n < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+/* "output 2 (file /x.jsonl): 120 written, 3 dropped (queue full: 3)", with what comes before it. */
+static void report_output(struct service *sv, size_t i, const char *before)
+{
+	struct ipcd_sink_counters c;
+	char what[512], counts[256];
+
+	ipcd_queue_sink_counters(sv->slots[i].sink, &c);
+	describe_output(&sv->cfg.outputs[i], what, sizeof(what));
+	describe_counts(&c, NULL, counts, sizeof(counts));
+	say("info", "%soutput %zu (%s): %s", before, i + 1, what, counts);
+}
+
+/* Every output's sink, in order, into the pipeline's list; false after a one-line error. */
+static bool add_outputs(struct service *sv)
+{
+	for (size_t i = 0; i < sv->cfg.output_count; i++) {
+		struct ipcd_sink *s = output_sink_new(sv->config_path, &sv->cfg.outputs[i], trace_payload(&sv->cfg));
+
+		if (!s)
+			return false;
+		ipcd_pipeline_add_sink(sv->p, s);
+		sv->slots[i].sink = s;
+	}
+	return true;
+}
+
+/* ---- while it runs: drops --------------------------------------------------------- */
+
+/* An output whose drops grew says so, with the reasons, at most every 10 s. */
+static void warn_of_drops(struct service *sv, uint64_t now)
+{
+	for (size_t i = 0; i < sv->cfg.output_count; i++) {
+		struct slot *sl = &sv->slots[i];
+		struct ipcd_sink_counters c;
+		char what[512], counts[256];
+		uint64_t grew = 0;
+
+		if (!sl->sink || (sl->last_warning_ns && now - sl->last_warning_ns < WARN_EVERY_NS))
+			continue;
+		ipcd_queue_sink_counters(sl->sink, &c);
+		for (int r = 0; r < IPCD_DROP_REASONS; r++)
+			grew += c.dropped_by[r] - sl->warned_by[r];
+		if (!grew)
+			continue;
+		describe_output(&sv->cfg.outputs[i], what, sizeof(what));
+		describe_counts(&c, sl->warned_by, counts, sizeof(counts));
+		/* "written" is the total so far; the drops are the new ones */
+		say("warning", "output %zu (%s) is dropping events: %" PRIu64 " written in all, %s", i + 1, what,
+		    c.written, strstr(counts, ", ") + 2);
+		memcpy(sl->warned_by, c.dropped_by, sizeof(sl->warned_by));
+		sl->last_warning_ns = now;
+	}
+}
+
+/* ---- while it runs: SIGUSR1 ------------------------------------------------------- */
+
+/* Each output's reopen goes through its queue: after the events before it. */
+static void reopen_outputs(struct service *sv)
+{
+	say("info", "reopening %zu output%s", sv->cfg.output_count, sv->cfg.output_count == 1 ? "" : "s");
+	for (size_t i = 0; i < sv->cfg.output_count; i++)
+		if (sv->slots[i].sink && sv->slots[i].sink->reopen)
+			sv->slots[i].sink->reopen(sv->slots[i].sink);
+}
+
+/* ---- while it runs: SIGHUP ------------------------------------------------------- */
+
+/* Keys the collectors were loaded with: a new value waits for a restart (said once per reload). */
+static void note_restart_keys(const struct service *sv, const struct ipcdd_config *next)
+{
+	struct ipcd_options want;
+
+	options_from_config(&want, next);
+	if (want.types != sv->opts.types)
+		say("warning", "trace.types changed: takes effect at restart");
+	if (want.lifecycle != sv->opts.lifecycle)
+		say("warning", "trace.lifecycle changed: takes effect at restart");
+	if (want.kernel_signals != sv->opts.kernel_signals)
+		say("warning", "trace.kernel_signals changed: takes effect at restart");
+	if (want.buffer_size != sv->opts.buffer_size)
+		say("warning", "trace.buffer_size changed: takes effect at restart");
+	if (want.max_channels != sv->opts.max_channels)
+		say("warning", "trace.channels changed: takes effect at restart");
+	if (want.max_bytes > sv->opts.max_bytes)
+		say("warning", "trace.payload %" PRIu32 " is above the %" PRIu32 " bytes the kernel captures: "
+		    "takes effect at restart", want.max_bytes, sv->opts.max_bytes);
+}
+
+/* The payload outputs may keep: the new configuration's, never above what the kernel captures. */
+static uint32_t reload_payload(const struct service *sv, const struct ipcdd_config *next)
+{
+	uint32_t want = trace_payload(next);
+
+	return want < sv->opts.max_bytes ? want : sv->opts.max_bytes;
+}
+
+/*
+ * The next configuration's sinks into slots: a running output written alike
+ * is kept (taken from the running slots, *kept counts them), any other made
+ * anew.  false after a one-line error, with the new sinks freed and the
+ * running ones untouched.
+ */
+static bool build_outputs(struct service *sv, struct ipcdd_config *next, struct slot *slots, size_t *kept)
+{
+	bool taken[IPCDD_OUTPUTS_MAX] = { false }, fresh[IPCDD_OUTPUTS_MAX] = { false };
+	uint32_t payload = reload_payload(sv, next);
+	/* outputs without a payload of their own keep the trace's: a new one changes them all */
+	bool payload_same = payload == trace_payload(&sv->cfg);
+
+	*kept = 0;
+	for (size_t j = 0; j < next->output_count; j++) {
+		memset(&slots[j], 0, sizeof(slots[j]));
+		for (size_t i = 0; i < sv->cfg.output_count && payload_same; i++) {
+			if (taken[i] || !sv->slots[i].sink || !same_output(&sv->cfg.outputs[i], &next->outputs[j]))
+				continue;
+			taken[i] = true;
+			slots[j] = sv->slots[i];
+			(*kept)++;
+			break;
+		}
+		if (slots[j].sink)
+			continue;
+		fresh[j] = true;
+		if (!(slots[j].sink = output_sink_new(sv->config_path, &next->outputs[j], payload))) {
+			for (size_t k = 0; k < j; k++)
+				if (fresh[k])
+					ipcd_sink_free(slots[k].sink);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool in_slots(const struct slot *slots, size_t n, const struct ipcd_sink *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].sink == s)
+			return true;
+	return false;
+}
+
+/* The outputs leaving: their last events written (queues drained), then their counts in the log. */
+static void report_leaving(struct service *sv, const struct slot *next, size_t count)
+{
+	for (size_t i = 0; i < sv->cfg.output_count; i++) {
+		struct ipcd_sink *s = sv->slots[i].sink;
+
+		if (!s || in_slots(next, count, s))
+			continue;
+		if (s->flush)
+			s->flush(s, ipcd_monotonic_ns());
+		report_output(sv, i, "closing ");
+	}
+}
+
+/* The next configuration takes over the run: its filter, its outputs. */
+static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot *slots, size_t kept)
+{
+	struct ipcd_sink *list = NULL, **tail = &list;
+	size_t count = next->output_count;
+	int rc;
+
+	if (!ipcd_pipeline_set_filter(sv->p, next->filter)) {
+		/* the kernel holds part of the running filter: it stays, and next frees the old one's text */
+		say("warning", "trace.filter: takes effect at restart");
+		fexpr_free(next->filter);
+		free(next->filter_text);
+		next->filter = sv->cfg.filter;
+		next->filter_text = sv->cfg.filter_text;
+		sv->cfg.filter = NULL;
+		sv->cfg.filter_text = NULL;
+	}
+	report_leaving(sv, slots, count);
+	for (size_t j = 0; j < count; j++) {
+		*tail = slots[j].sink;
+		tail = &slots[j].sink->next;
+	}
+	*tail = NULL;
+	rc = ipcd_pipeline_replace_sinks(sv->p, list);
+	/* an output that could not open is gone from the run's list (freed) */
+	for (size_t j = 0; j < count; j++) {
+		bool there = false;
+
+		for (struct ipcd_sink *s = ipcd_pipeline_sinks(sv->p); s && !there; s = s->next)
+			there = s == slots[j].sink;
+		if (!there)
+			slots[j].sink = NULL;
+	}
+	if (rc)
+		say("error", "some outputs of the new configuration could not start");
+	ipcdd_config_free(&sv->cfg);
+	sv->cfg = *next;
+	sv->opts.filter = sv->cfg.filter;
+	sv->opts.filter_text = sv->cfg.filter_text;
+	memset(sv->slots, 0, sizeof(sv->slots));
+	memcpy(sv->slots, slots, count * sizeof(*slots));
+	say("info", "configuration reloaded from %s: %zu output%s (%zu kept as they were)", sv->config_path,
+	    count, count == 1 ? "" : "s", kept);
+}
+
+/* SIGHUP: the file read and checked in full; a bad one changes nothing. */
+static void reload(struct service *sv)
+{
+	struct ipcdd_config next;
+	struct slot slots[IPCDD_OUTPUTS_MAX];
+	size_t kept;
+	int errors;
+
+	say("info", "reloading the configuration from %s", sv->config_path);
+	/* each error is one "FILE:LINE:COLUMN: error: ..." line of the log */
+	errors = ipcdd_config_load(sv->config_path, &next, stderr);
+	if (errors || !build_outputs(sv, &next, slots, &kept)) {
+		say("error", "%s: keeping the running configuration", sv->config_path);
+		ipcdd_config_free(&next);
+		return;
+	}
+	note_restart_keys(sv, &next);
+	switch_to(sv, &next, slots, kept);
+}
+
+/* ---- the run ------------------------------------------------------------------- */
+
+/* Before each poll of the ring, between two events: what the signals asked for, and the drops. */
+static bool on_poll(void *ctx)
+{
+	struct service *sv = ctx;
+	uint64_t now;
+
+	if (reload_requested) {
+		reload_requested = 0;
+		reload(sv);
+	}
+	if (reopen_requested) {
+		reopen_requested = 0;
+		reopen_outputs(sv);
+	}
+	now = ipcd_monotonic_ns();
+	if (now - sv->last_drop_check_ns >= CHECK_DROPS_EVERY_NS) {
+		warn_of_drops(sv, now);
+		sv->last_drop_check_ns = now;
+	}
+	return false;
+}
+
+int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
+{
+	struct service *sv = calloc(1, sizeof(*sv));
+	const struct ipcd_live_hooks hooks = { .ctx = sv, .poll = on_poll };
+	int rc;
+
+	if (!sv) {
+		say("error", "out of memory");
+		ipcdd_config_free(cfg);
+		return IPCD_EXIT_FAILURE;
+	}
+	sv->config_path = config_path;
+	sv->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	options_from_config(&sv->opts, &sv->cfg);
+	if (!(sv->p = ipcd_pipeline_new(&sv->opts, NULL))) {
+		say("error", "out of memory");
+		rc = IPCD_EXIT_FAILURE;
+	} else if (!add_outputs(sv)) {
+		rc = IPCD_EXIT_USAGE;
+	} else {
+		running = sv->p;
+		if (stop_requested)  /* a SIGTERM while it started */
+			ipcd_pipeline_stop(sv->p);
+		rc = ipcd_pipeline_run(sv->p, &hooks);
+		running = NULL;
+		/* after the pipeline's own summary: each output's */
+		for (size_t i = 0; i < sv->cfg.output_count; i++)
+			if (sv->slots[i].sink)
+				report_output(sv, i, "");
+	}
+	ipcd_pipeline_free(sv->p);
+	ipcdd_config_free(&sv->cfg);
+	free(sv);
+	return rc;
+}

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A sink behind its own thread and bounded queue (sinks.h,
+ * ipcd_queue_sink_new).  The pipeline thread only copies an event and links
+ * it in; the worker thread hands the copies to the inner sink.  A slow disk
+ * or a stuck syslog then fills this queue, not the ring buffer, and stalls
+ * no other sink; past the bound an event is dropped and counted.
+ *
+ * The inner sink is called from the worker thread alone (after its open,
+ * which the pipeline thread calls before the worker starts): it needs no
+ * locking of its own.  Ticks, flushes, reopens and the close travel through
+ * the queue, so they reach it in order with the events.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sinks/sinks.h"
+#include "engine/options.h"
+#include "engine/pipeline.h"
+
+enum item_kind {
+	ITEM_EVENT,
+	ITEM_RECORD,
+	ITEM_TICK,
+	ITEM_FLUSH,
+	ITEM_REOPEN,
+	ITEM_CLOSE,   /* the worker's last item: it closes the inner sink and ends */
+};
+
+struct item {
+	enum item_kind kind;
+	uint64_t ns;       /* tick, flush: the time */
+	uint64_t seq;      /* flush, close: what a waiter waits for */
+	struct ipcd_event e;
+	void *rec;
+	size_t rec_size;
+	struct item *next;
+};
+
+struct queue {
+	struct ipcd_sink *inner;
+	size_t capacity;       /* events and records waiting, at most */
+	pthread_t worker;
+	bool started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;   /* to the worker: an item is there */
+	pthread_cond_t done;   /* to waiters: done_seq moved */
+	struct item *head, *tail;
+	size_t waiting;        /* events and records in the list */
+	bool tick_queued;      /* one tick waits: a stuck sink does not pile them up */
+	uint64_t next_seq, done_seq;
+	bool failed;           /* the inner sink's output is gone: the run ends */
+	struct item *close_item;  /* made up front: the close must not fail for want of memory */
+	int close_rc;
+	/* the inner sink's results, kept here under the lock: the pipeline thread reads them */
+	struct ipcd_sink_counters inner_counts;
+};
+
+/* ---- the worker thread ----------------------------------------------------------- */
+
+static void count_inner(struct queue *q, enum ipcd_sink_result r)
+{
+	static const enum ipcd_drop_reason reason_of[] = {
+		[IPCD_SINK_DROPPED] = IPCD_DROP_NO_MEMORY,
+		[IPCD_SINK_DROPPED_FULL] = IPCD_DROP_QUEUE_FULL,
+		[IPCD_SINK_DROPPED_WRITE] = IPCD_DROP_WRITE_FAILED,
+	};
+
+	pthread_mutex_lock(&q->lock);
+	switch (r) {
+	case IPCD_SINK_WRITTEN:
+		q->inner_counts.written++;
+		break;
+	case IPCD_SINK_DROPPED:
+	case IPCD_SINK_DROPPED_FULL:
+	case IPCD_SINK_DROPPED_WRITE:
+		q->inner_counts.dropped++;
+		q->inner_counts.dropped_by[reason_of[r]]++;
+		break;
+	case IPCD_SINK_FAILED:
+		q->failed = true;
+		break;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void handle_event(struct queue *q, const struct ipcd_event *e)
+{
+	struct ipcd_sink *in = q->inner;
+	enum ipcd_sink_result r;
+
+	if (!in->event)
+		return;
+	r = in->event(in, e);
+	/* the pipeline counts no "lost N events" report: neither do we (but a closed output is news) */
+	if (e->type != IPCD_TYPE_LOST || r == IPCD_SINK_FAILED)
+		count_inner(q, r);
+}
+
+/* One item to the inner sink; false after the close. */
+static bool handle(struct queue *q, struct item *it)
+{
+	struct ipcd_sink *in = q->inner;
+
+	switch (it->kind) {
+	case ITEM_EVENT:
+		handle_event(q, &it->e);
+		break;
+	case ITEM_RECORD:
+		if (in->record)
+			in->record(in, it->rec, it->rec_size);
+		break;
+	case ITEM_TICK:
+		if (in->tick)
+			in->tick(in, it->ns);
+		break;
+	case ITEM_FLUSH:
+		if (in->flush)
+			in->flush(in, it->ns);
+		break;
+	case ITEM_REOPEN:
+		if (in->reopen)
+			in->reopen(in);
+		break;
+	case ITEM_CLOSE:
+		q->close_rc = in->close ? in->close(in) : IPCD_EXIT_OK;
+		in->close = NULL;  /* once */
+		return false;
+	}
+	return true;
+}
+
+static void item_free(struct item *it)
+{
+	if (it->kind == ITEM_EVENT)
+		ipcd_event_copy_free(&it->e);
+	free(it->rec);
+	free(it);
+}
+
+/* The next item, waiting for one; the lock is held. */
+static struct item *take(struct queue *q)
+{
+	struct item *it;
+
+	while (!q->head)
+		pthread_cond_wait(&q->wake, &q->lock);
+	it = q->head;
+	q->head = it->next;
+	if (!q->head)
+		q->tail = NULL;
+	if (it->kind == ITEM_EVENT || it->kind == ITEM_RECORD)
+		q->waiting--;
+	if (it->kind == ITEM_TICK)
+		q->tick_queued = false;
+	return it;
+}
+
+static void *worker_main(void *arg)
+{
+	struct queue *q = arg;
+	bool more = true;
+
+	while (more) {
+		struct item *it;
+		uint64_t seq;
+
+		pthread_mutex_lock(&q->lock);
+		it = take(q);
+		pthread_mutex_unlock(&q->lock);
+		more = handle(q, it);
+		seq = it->seq;
+		item_free(it);
+		if (seq) {
+			pthread_mutex_lock(&q->lock);
+			q->done_seq = seq;
+			pthread_cond_broadcast(&q->done);
+			pthread_mutex_unlock(&q->lock);
+		}
+	}
+	return NULL;
+}
+
+/* ---- the pipeline's side -------------------------------------------------------- */
+
+/* Links it in and wakes the worker; the lock is held. */
+static void append(struct queue *q, struct item *it)
+{
+	it->next = NULL;
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	pthread_cond_signal(&q->wake);
+}
+
+/* A control item (tick, flush, reopen, close): never dropped; its sequence number, 0 if out of memory. */
+static uint64_t send_control(struct queue *q, enum item_kind kind, uint64_t ns)
+{
+	struct item *it = calloc(1, sizeof(*it));
+	uint64_t seq;
+
+	if (!it)
+		return 0;
+	it->kind = kind;
+	it->ns = ns;
+	pthread_mutex_lock(&q->lock);
+	seq = it->seq = ++q->next_seq;
+	append(q, it);
+	pthread_mutex_unlock(&q->lock);
+	return seq;
+}
+
+static void wait_for(struct queue *q, uint64_t seq)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->done_seq < seq)
+		pthread_cond_wait(&q->done, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* A copied event or record into the queue, unless it is full. */
+static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
+{
+	enum ipcd_sink_result r = IPCD_SINK_WRITTEN;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->failed) {
+		r = IPCD_SINK_FAILED;
+	} else if (q->waiting >= q->capacity) {
+		r = IPCD_SINK_DROPPED_FULL;
+	} else {
+		q->waiting++;
+		append(q, it);
+		it = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (it)
+		item_free(it);
+	return r;
+}
+
+static enum ipcd_sink_result queue_event(struct ipcd_sink *s, const struct ipcd_event *e)
+{
+	struct queue *q = s->ctx;
+	struct item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return IPCD_SINK_DROPPED;
+	it->kind = ITEM_EVENT;
+	if (!ipcd_event_copy(&it->e, e)) {
+		free(it);
+		return IPCD_SINK_DROPPED;
+	}
+	return enqueue(q, it);
+}
+
+/* The capture writer's raw records: a record that does not fit counts as a drop too. */
+static void queue_record(struct ipcd_sink *s, const void *rec, size_t size)
+{
+	struct queue *q = s->ctx;
+	struct item *it = calloc(1, sizeof(*it));
+	enum ipcd_drop_reason reason = IPCD_DROP_NO_MEMORY;
+
+	if (it && (it->rec = malloc(size))) {
+		memcpy(it->rec, rec, size);
+		it->kind = ITEM_RECORD;
+		it->rec_size = size;
+		if (enqueue(q, it) != IPCD_SINK_DROPPED_FULL)
+			return;
+		reason = IPCD_DROP_QUEUE_FULL;
+	} else {
+		free(it);
+	}
+	s->counters.dropped++;
+	s->counters.dropped_by[reason]++;
+}
+
+static int queue_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	struct queue *q = s->ctx;
+	int rc;
+
+	if (q->inner->open && (rc = q->inner->open(q->inner, p)))
+		return rc;
+	if (pthread_create(&q->worker, NULL, worker_main, q)) {
+		fprintf(stderr, "%s: error: cannot start a thread for the %s output\n",
+			ipcd_program_name(p ? ipcd_pipeline_options(p) : NULL), q->inner->name);
+		return IPCD_EXIT_FAILURE;
+	}
+	q->started = true;
+	return 0;
+}
+
+static void queue_tick(struct ipcd_sink *s, uint64_t now_ns)
+{
+	struct queue *q = s->ctx;
+	bool queued;
+
+	pthread_mutex_lock(&q->lock);
+	queued = q->tick_queued;
+	q->tick_queued = true;
+	pthread_mutex_unlock(&q->lock);
+	if (!queued && !send_control(q, ITEM_TICK, now_ns)) {
+		pthread_mutex_lock(&q->lock);
+		q->tick_queued = false;
+		pthread_mutex_unlock(&q->lock);
+	}
+}
+
+/* Returns once the inner sink has taken everything queued before, and flushed. */
+static void queue_flush(struct ipcd_sink *s, uint64_t end_ns)
+{
+	struct queue *q = s->ctx;
+	uint64_t seq;
+
+	if (q->started && (seq = send_control(q, ITEM_FLUSH, end_ns)))
+		wait_for(q, seq);
+}
+
+static void queue_reopen(struct ipcd_sink *s)
+{
+	struct queue *q = s->ctx;
+
+	if (q->started)
+		send_control(q, ITEM_REOPEN, 0);
+}
+
+/* What is queued goes to the inner sink, which closes; the worker ends. */
+static void stop_worker(struct queue *q)
+{
+	struct item *it = q->close_item;
+
+	if (!q->started)
+		return;
+	q->close_item = NULL;
+	pthread_mutex_lock(&q->lock);
+	it->seq = ++q->next_seq;
+	append(q, it);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->worker, NULL);
+	q->started = false;
+}
+
+static int queue_close(struct ipcd_sink *s)
+{
+	struct queue *q = s->ctx;
+
+	if (!q->started)
+		return q->inner->close ? q->inner->close(q->inner) : IPCD_EXIT_OK;
+	stop_worker(q);
+	return q->close_rc;
+}
+
+static void queue_free(struct ipcd_sink *s)
+{
+	struct queue *q = s->ctx;
+	struct item *it, *next;
+
+	stop_worker(q);
+	free(q->close_item);
+	for (it = q->head; it; it = next) {
+		next = it->next;
+		item_free(it);
+	}
+	ipcd_sink_free(q->inner);
+	pthread_cond_destroy(&q->wake);
+	pthread_cond_destroy(&q->done);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+/* The inner sink's filter and payload limits move out: the pipeline applies them before the copy. */
+static void take_limits(struct ipcd_sink *s, struct ipcd_sink *inner)
+{
+	s->filter = inner->filter;
+	inner->filter = NULL;
+	s->payload_limit = inner->payload_limit;
+	s->payload_by_type = inner->payload_by_type;
+	memcpy(s->payload_limit_of, inner->payload_limit_of, sizeof(s->payload_limit_of));
+	inner->payload_limit = 0;
+	inner->payload_by_type = false;
+}
+
+struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity)
+{
+	struct ipcd_sink *s = ipcd_sink_new(inner ? inner->name : "queue");
+	struct queue *q = calloc(1, sizeof(*q));
+	struct item *close_item = calloc(1, sizeof(*close_item));
+
+	if (!inner || !s || !q || !close_item) {
+		free(s);
+		free(q);
+		free(close_item);
+		ipcd_sink_free(inner);
+		return NULL;
+	}
+	q->inner = inner;
+	q->close_item = close_item;
+	close_item->kind = ITEM_CLOSE;
+	q->capacity = capacity ? capacity : IPCD_QUEUE_DEFAULT;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->wake, NULL);
+	pthread_cond_init(&q->done, NULL);
+	s->ctx = q;
+	s->fate = inner->fate;
+	s->time_ordered = inner->time_ordered;
+	s->reports_losses = inner->reports_losses;
+	s->open = queue_open;
+	s->record = inner->record ? queue_record : NULL;
+	s->event = inner->event ? queue_event : NULL;
+	s->tick = queue_tick;
+	s->flush = queue_flush;
+	s->close = queue_close;
+	s->reopen = queue_reopen;
+	s->free = queue_free;
+	take_limits(s, inner);
+	return s;
+}
+
+bool ipcd_queue_sink_counters(struct ipcd_sink *s, struct ipcd_sink_counters *c)
+{
+	struct queue *q;
+
+	*c = s->counters;
+	if (s->free != queue_free)
+		return false;
+	q = s->ctx;
+	pthread_mutex_lock(&q->lock);
+	/* queued is not written: the inner sink's own results say what became of each */
+	c->written = q->inner_counts.written;
+	for (int r = 0; r < IPCD_DROP_REASONS; r++) {
+		c->dropped_by[r] += q->inner_counts.dropped_by[r];
+		c->dropped += q->inner_counts.dropped_by[r];
+	}
+	pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
+struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s)
+{
+	return s->free == queue_free ? ((struct queue *)s->ctx)->inner : s;
+}
