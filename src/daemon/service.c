@@ -324,9 +324,8 @@ static void report_leaving(struct service *sv, const struct slot *next, size_t c
 /* The next configuration takes over the run: its filter, its outputs. */
 static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot *slots, size_t kept)
 {
-	struct ipcd_sink *list = NULL, **tail = &list;
+	struct ipcd_sink *sinks[IPCDD_OUTPUTS_MAX];
 	size_t count = next->output_count;
-	int rc;
 
 	if (!ipcd_pipeline_set_filter(sv->p, next->filter)) {
 		/* the kernel holds part of the running filter: it stays, and next frees the old one's text */
@@ -339,23 +338,13 @@ static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot
 		sv->cfg.filter_text = NULL;
 	}
 	report_leaving(sv, slots, count);
-	for (size_t j = 0; j < count; j++) {
-		*tail = slots[j].sink;
-		tail = &slots[j].sink->next;
-	}
-	*tail = NULL;
-	rc = ipcd_pipeline_replace_sinks(sv->p, list);
-	/* an output that could not open is gone from the run's list (freed) */
-	for (size_t j = 0; j < count; j++) {
-		bool there = false;
-
-		for (struct ipcd_sink *s = ipcd_pipeline_sinks(sv->p); s && !there; s = s->next)
-			there = s == slots[j].sink;
-		if (!there)
-			slots[j].sink = NULL;
-	}
-	if (rc)
+	for (size_t j = 0; j < count; j++)
+		sinks[j] = slots[j].sink;
+	if (ipcd_pipeline_replace_sinks(sv->p, sinks, count))
 		say("error", "some outputs of the new configuration could not start");
+	/* one that could not open is gone (freed) */
+	for (size_t j = 0; j < count; j++)
+		slots[j].sink = sinks[j];
 	ipcdd_config_free(&sv->cfg);
 	sv->cfg = *next;
 	sv->opts.filter = sv->cfg.filter;

@@ -257,6 +257,14 @@ void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s)
 		p->wants_order = true;
 }
 
+static bool in_array(struct ipcd_sink *const *sinks, size_t count, const struct ipcd_sink *s)
+{
+	for (size_t i = 0; i < count; i++)
+		if (sinks[i] == s)
+			return true;
+	return false;
+}
+
 static bool in_list(const struct ipcd_sink *list, const struct ipcd_sink *s)
 {
 	for (; list; list = list->next)
@@ -265,35 +273,11 @@ static bool in_list(const struct ipcd_sink *list, const struct ipcd_sink *s)
 	return false;
 }
 
-/* The sinks of the list that were not there before open; one that cannot is left out (freed). */
-static int open_new_sinks(struct ipcd_pipeline *p, struct ipcd_sink **list, const struct ipcd_sink *old)
+/* The sinks leaving take their last events (their queues drain) and close; still in the list. */
+static void close_leaving(struct ipcd_pipeline *p, struct ipcd_sink *const *sinks, size_t count, uint64_t now)
 {
-	int rc = 0, r;
-
-	for (struct ipcd_sink **at = list; *at;) {
-		struct ipcd_sink *s = *at;
-
-		if (in_list(old, s) || !s->open || !(r = s->open(s, p))) {
-			at = &s->next;
-			continue;
-		}
-		if (!rc)
-			rc = r;
-		*at = s->next;
-		ipcd_sink_free(s);
-	}
-	return rc;
-}
-
-int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink *sinks)
-{
-	uint64_t now = ipcd_monotonic_ns();
-	struct ipcd_sink *old = p->sinks, *s, *next;
-	int rc;
-
-	/* the sinks leaving take their last events (their queues drain) before the new ones open */
-	for (s = old; s; s = s->next) {
-		if (in_list(sinks, s))
+	for (struct ipcd_sink *s = p->sinks; s; s = s->next) {
+		if (in_array(sinks, count, s))
 			continue;
 		if (s->flush)
 			s->flush(s, now);
@@ -301,20 +285,55 @@ int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink *sinks
 			s->close(s);
 		s->close = NULL;
 	}
-	rc = open_new_sinks(p, &sinks, old);
-	for (s = old; s; s = next) {
+}
+
+/* The sinks new to the list open (their clocks start now); one that cannot is freed, its slot NULL. */
+static int open_arriving(struct ipcd_pipeline *p, struct ipcd_sink **sinks, size_t count, uint64_t now)
+{
+	int rc = 0, r;
+
+	for (size_t i = 0; i < count; i++) {
+		struct ipcd_sink *s = sinks[i];
+
+		if (in_list(p->sinks, s))
+			continue;
+		if (s->open && (r = s->open(s, p))) {
+			if (!rc)
+				rc = r;
+			ipcd_sink_free(s);
+			sinks[i] = NULL;
+			continue;
+		}
+		if (s->tick)
+			s->tick(s, now);
+	}
+	return rc;
+}
+
+int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink **sinks, size_t count)
+{
+	uint64_t now = ipcd_monotonic_ns();
+	struct ipcd_sink *s, *next, **tail = &p->sinks;
+	int rc;
+
+	/* closed before the new ones open: one may write where a leaving one did (the same path) */
+	close_leaving(p, sinks, count, now);
+	rc = open_arriving(p, sinks, count, now);
+	for (s = p->sinks; s; s = next) {
 		next = s->next;
-		if (!in_list(sinks, s))
+		if (!in_array(sinks, count, s))
 			ipcd_sink_free(s);
 	}
-	p->sinks = sinks;
 	p->wants_order = false;
-	for (s = sinks; s; s = s->next) {
+	for (size_t i = 0; i < count; i++) {
+		if (!(s = sinks[i]))
+			continue;
 		if (s->time_ordered)
 			p->wants_order = true;
-		if (!in_list(old, s) && s->tick)
-			s->tick(s, now);  /* their clocks start now */
+		*tail = s;
+		tail = &s->next;
 	}
+	*tail = NULL;
 	return rc;
 }
 
@@ -924,11 +943,6 @@ const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p)
 FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p)
 {
 	return p->out;
-}
-
-struct ipcd_sink *ipcd_pipeline_sinks(const struct ipcd_pipeline *p)
-{
-	return p->sinks;
 }
 
 int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p)

@@ -45,14 +45,15 @@ void ipcd_pipeline_free(struct ipcd_pipeline *p);
 void ipcd_pipeline_add_sink(struct ipcd_pipeline *p, struct ipcd_sink *s);
 
 /*
- * While the run goes on (from a live hook, between events): sinks become
- * the list.  A sink in both lists stays as it is; one only in the old list
- * is flushed and closed (its last events written) and freed, before one
- * only in the new list opens; one that cannot open is left out and freed.
+ * While the run goes on (from a live hook, between events): the list
+ * becomes sinks[0..count), in that order.  A sink in both lists stays as it
+ * is; one only in the old list is flushed and closed (its last events
+ * written) and freed, before one only in the new list opens; one that
+ * cannot open is left out and freed (its entry in sinks set to NULL).
  * Every event goes to the old list or the new one, never both, never
  * neither.  0, or the first open's exit code.
  */
-int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink *sinks);
+int ipcd_pipeline_replace_sinks(struct ipcd_pipeline *p, struct ipcd_sink **sinks, size_t count);
 /*
  * While the run goes on: the run's filter becomes filter (NULL: every
  * event; the caller keeps it alive).  false, the filter unchanged, when the
@@ -93,8 +94,6 @@ void ipcd_pipeline_stop(struct ipcd_pipeline *p);
 
 const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p);
 FILE *ipcd_pipeline_output(const struct ipcd_pipeline *p);
-/* The sink list, first to last (->next). */
-struct ipcd_sink *ipcd_pipeline_sinks(const struct ipcd_pipeline *p);
 /* Add to a CLOCK_MONOTONIC time for wall time: this machine's, or the capture file's. */
 int64_t ipcd_pipeline_clock(const struct ipcd_pipeline *p);
 struct proc_table *ipcd_pipeline_procs(struct ipcd_pipeline *p);
