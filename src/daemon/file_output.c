@@ -16,6 +16,7 @@
 #include "engine/pipeline.h"
 #include "filter/filter_expr.h"
 #include "format/output.h"
+#include "util/json_writer.h"
 
 struct file_output {
 	struct ipcd_output printer;
@@ -85,7 +86,10 @@ static void file_reopen(struct ipcd_sink *s)
 	if (fclose(f->file))
 		fprintf(stderr, "ipcdumpd: error: writing %s failed\n", f->path);
 	f->file = fresh;
+	/* the printer writes into the new file as into a new run's: a CSV header first */
 	f->printer.out = fresh;
+	jw_init(&f->printer.jw, fresh);
+	f->printer.csv_header_done = false;
 }
 
 static void file_free(struct ipcd_sink *s)
