@@ -68,8 +68,10 @@ static int remove_capture(void **state)
 }
 
 struct tally {
-	int events, records, ticks, flushes, closes;
+	int events, records, ticks, flushes, closes, opens;
 	int fail_after;   /* > 0: the output "closes" at this event */
+	int open_rc;      /* what its open returns */
+	const struct tally *closed_first;  /* its open checks that this sink has closed */
 };
 
 static enum ipcd_sink_result tally_event(struct ipcd_sink *s, const struct ipcd_event *e)
@@ -197,6 +199,73 @@ static void test_the_run_filter_comes_before_the_sinks(void **state)
 	fexpr_free(opts.filter);
 }
 
+static int tally_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
+{
+	struct tally *t = s->ctx;
+
+	(void)p;
+	if (t->closed_first)
+		assert_int_equal(t->closed_first->closes, 1);
+	t->opens++;
+	return t->open_rc;
+}
+
+static void test_replacing_sinks_closes_the_leaving_before_opening_the_new(void **state)
+{
+	struct ipcd_options opts;
+	struct ipcd_pipeline *p = reader(&opts);
+	struct tally leaving = { 0 }, staying = { 0 }, arriving = { .closed_first = &leaving };
+	struct tally refused = { .open_rc = 2 };
+	struct ipcd_sink *s_leaving = tally_sink(&leaving, NULL), *s_staying = tally_sink(&staying, NULL);
+	struct ipcd_sink *next[3];
+
+	(void)state;
+	s_leaving->flush = NULL;  /* tally_flush expects the file's clock, the swap flushes by now */
+	ipcd_pipeline_add_sink(p, s_leaving);
+	ipcd_pipeline_add_sink(p, s_staying);
+	next[0] = tally_sink(&refused, NULL);
+	next[0]->open = tally_open;
+	next[1] = s_staying;
+	next[2] = tally_sink(&arriving, NULL);
+	next[2]->open = tally_open;
+	assert_int_equal(ipcd_pipeline_replace_sinks(p, next, 3), 2);
+	assert_null(next[0]);  /* could not open: freed, left out */
+	assert_ptr_equal(next[1], s_staying);
+	assert_int_equal(leaving.closes, 1);
+	assert_int_equal(arriving.opens, 1);
+	assert_int_equal(arriving.ticks, 1);
+	assert_int_equal(staying.opens + staying.ticks + staying.closes, 0);
+	/* (the run then opens its list, as every run does) */
+	assert_int_equal(ipcd_pipeline_run(p, NULL), 0);
+	assert_int_equal(staying.events, 5);
+	assert_int_equal(arriving.events, 5);
+	assert_int_equal(leaving.events, 0);
+	assert_int_equal(refused.events, 0);
+	ipcd_pipeline_free(p);
+}
+
+static void test_a_filter_set_later_replaces_the_runs(void **state)
+{
+	struct ipcd_options opts;
+	struct ipcd_pipeline *p = reader(&opts);
+	struct tally a = { 0 };
+	char err[128];
+	size_t col;
+	struct fexpr *usr1 = fexpr_parse("signal == SIGUSR1", err, sizeof(err), &col);
+	struct fexpr *usr2 = fexpr_parse("signal == SIGUSR2", err, sizeof(err), &col);
+
+	(void)state;
+	opts.filter = usr1;
+	ipcd_pipeline_add_sink(p, tally_sink(&a, NULL));
+	/* no collector loaded: nothing of the filter is in the kernel */
+	assert_true(ipcd_pipeline_set_filter(p, usr2));
+	assert_int_equal(ipcd_pipeline_run(p, NULL), 0);
+	assert_int_equal(a.events, 2);
+	ipcd_pipeline_free(p);
+	fexpr_free(usr1);
+	fexpr_free(usr2);
+}
+
 static void test_a_sink_whose_output_is_gone_ends_the_run(void **state)
 {
 	struct ipcd_options opts;
@@ -220,6 +289,8 @@ int main(void)
 		cmocka_unit_test(test_count_is_of_events_not_of_deliveries),
 		cmocka_unit_test(test_the_run_filter_comes_before_the_sinks),
 		cmocka_unit_test(test_a_sink_whose_output_is_gone_ends_the_run),
+		cmocka_unit_test(test_replacing_sinks_closes_the_leaving_before_opening_the_new),
+		cmocka_unit_test(test_a_filter_set_later_replaces_the_runs),
 	};
 
 	return cmocka_run_group_tests(tests, make_capture, remove_capture);
