@@ -37,6 +37,7 @@ struct service {
 	struct ipcd_pipeline *p;
 	struct slot slots[IPCDD_OUTPUTS_MAX];  /* cfg's outputs, in order */
 	uint64_t last_drop_check_ns;
+	bool started;                 /* the collectors attached: the outputs have counts to report */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested, reopen_requested;
@@ -144,22 +145,20 @@ static bool same_output(const struct ipcdd_output *a, const struct ipcdd_output 
 	       a->retention_bytes == b->retention_bytes && a->queue == b->queue;
 }
 
-/* "120 written, 3 dropped (queue full: 2, write failed: 1)" */
-static void describe_counts(const struct ipcd_sink_counters *c, const uint64_t *since, char *buf, size_t len)
+/* "3 dropped (queue full: 2, write failed: 1)": the drops since those counted in since (NULL: all). */
+static void describe_drops(const struct ipcd_sink_counters *c, const uint64_t *since, char *buf, size_t len)
 {
-	uint64_t dropped = 0;
+	uint64_t by[IPCD_DROP_REASONS], dropped = 0;
 	size_t n;
 	bool first = true;
 
 	for (int r = 0; r < IPCD_DROP_REASONS; r++)
-		dropped += c->dropped_by[r] - (since ? since[r] : 0);
-	n = snprintf(buf, len, "%" PRIu64 " written, %" PRIu64 " dropped", c->written, dropped);
+		dropped += by[r] = c->dropped_by[r] - (since ? since[r] : 0);
+	n = snprintf(buf, len, "%" PRIu64 " dropped", dropped);
 	for (int r = 0; r < IPCD_DROP_REASONS && n < len; r++) {
-		uint64_t d = c->dropped_by[r] - (since ? since[r] : 0);
-
-		if (!d)
+		if (!by[r])
 			continue;
-		n += snprintf(buf + n, len - n, "%s%s: %" PRIu64, first ? " (" : ", ", ipcd_drop_reason_name(r), d);
+		n += snprintf(buf + n, len - n, "%s%s: %" PRIu64, first ? " (" : ", ", ipcd_drop_reason_name(r), by[r]);
 		first = false;
 	}
 	if (!first && n < len)
@@ -170,12 +169,12 @@ static void describe_counts(const struct ipcd_sink_counters *c, const uint64_t *
 static void report_output(struct service *sv, size_t i, const char *before)
 {
 	struct ipcd_sink_counters c;
-	char what[512], counts[256];
+	char what[512], drops[256];
 
 	ipcd_queue_sink_counters(sv->slots[i].sink, &c);
 	describe_output(&sv->cfg.outputs[i], what, sizeof(what));
-	describe_counts(&c, NULL, counts, sizeof(counts));
-	say("info", "%soutput %zu (%s): %s", before, i + 1, what, counts);
+	describe_drops(&c, NULL, drops, sizeof(drops));
+	say("info", "%soutput %zu (%s): %" PRIu64 " written, %s", before, i + 1, what, c.written, drops);
 }
 
 /* Every output's sink, in order, into the pipeline's list; false after a one-line error. */
@@ -200,7 +199,7 @@ static void warn_of_drops(struct service *sv, uint64_t now)
 	for (size_t i = 0; i < sv->cfg.output_count; i++) {
 		struct slot *sl = &sv->slots[i];
 		struct ipcd_sink_counters c;
-		char what[512], counts[256];
+		char what[512], drops[256];
 		uint64_t grew = 0;
 
 		if (!sl->sink || (sl->last_warning_ns && now - sl->last_warning_ns < WARN_EVERY_NS))
@@ -211,10 +210,10 @@ static void warn_of_drops(struct service *sv, uint64_t now)
 		if (!grew)
 			continue;
 		describe_output(&sv->cfg.outputs[i], what, sizeof(what));
-		describe_counts(&c, sl->warned_by, counts, sizeof(counts));
+		describe_drops(&c, sl->warned_by, drops, sizeof(drops));
 		/* "written" is the total so far; the drops are the new ones */
 		say("warning", "output %zu (%s) is dropping events: %" PRIu64 " written in all, %s", i + 1, what,
-		    c.written, strstr(counts, ", ") + 2);
+		    c.written, drops);
 		memcpy(sl->warned_by, c.dropped_by, sizeof(sl->warned_by));
 		sl->last_warning_ns = now;
 	}
@@ -273,7 +272,7 @@ static bool build_outputs(struct service *sv, struct ipcdd_config *next, struct 
 	bool taken[IPCDD_OUTPUTS_MAX] = { false }, fresh[IPCDD_OUTPUTS_MAX] = { false };
 	uint32_t payload = reload_payload(sv, next);
 	/* outputs without a payload of their own keep the trace's: a new one changes them all */
-	bool payload_same = payload == trace_payload(&sv->cfg);
+	bool payload_same = payload == reload_payload(sv, &sv->cfg);
 
 	*kept = 0;
 	for (size_t j = 0; j < next->output_count; j++) {
@@ -377,6 +376,11 @@ static void reload(struct service *sv)
 
 /* ---- the run ------------------------------------------------------------------- */
 
+static void on_started(void *ctx)
+{
+	((struct service *)ctx)->started = true;
+}
+
 /* Before each poll of the ring, between two events: what the signals asked for, and the drops. */
 static bool on_poll(void *ctx)
 {
@@ -402,7 +406,7 @@ static bool on_poll(void *ctx)
 int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 {
 	struct service *sv = calloc(1, sizeof(*sv));
-	const struct ipcd_live_hooks hooks = { .ctx = sv, .poll = on_poll };
+	const struct ipcd_live_hooks hooks = { .ctx = sv, .started = on_started, .poll = on_poll };
 	int rc;
 
 	if (!sv) {
@@ -426,7 +430,7 @@ int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 		rc = ipcd_pipeline_run(sv->p, &hooks);
 		running = NULL;
 		/* after the pipeline's own summary: each output's */
-		for (size_t i = 0; i < sv->cfg.output_count; i++)
+		for (size_t i = 0; i < sv->cfg.output_count && sv->started; i++)
 			if (sv->slots[i].sink)
 				report_output(sv, i, "");
 	}

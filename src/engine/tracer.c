@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -118,6 +119,24 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_DEBUG || !getenv("IPCD_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+/*
+ * A line on err: "ipcdump: ..." (the program's name), and with the options'
+ * log levels "error: " before what is not already a "warning: ".
+ */
+static void complain(FILE *err, const struct ipcd_options *o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void complain(FILE *err, const struct ipcd_options *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(err, "%s: %s", ipcd_program_name(o),
+		o && o->log_levels && strncmp(fmt, "warning: ", 9) ? "error: " : "");
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
 }
 
 /* Classic tracepoints are found through tracefs, which may not be mounted. */
@@ -409,7 +428,7 @@ static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, 
 	if (!rc)
 		return 0;
 	if (rc == -EPERM || rc == -EACCES) {
-		fprintf(err, "ipcdump: the kernel refused to load BPF programs (%s): "
+		complain(err, o, "the kernel refused to load BPF programs (%s): "
 			"BPF may be disabled or restricted\n", strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
@@ -418,32 +437,32 @@ static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, 
 
 		if (!refused[id])
 			continue;
-		fprintf(err, "ipcdump: warning: %s collector not loaded: %s; tracing the others\n",
+		complain(err, o, "warning: %s collector not loaded: %s; tracing the others\n",
 			ipcd_collector_name(id), strerror(-refused[id]));
 		t->running[id] = false;
 	}
 	if (!any_event_collector(t->running)) {
-		fprintf(err, "ipcdump: no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
+		complain(err, o, "no collector could be loaded (set IPCD_DEBUG=1 for details)\n");
 		return IPCD_EXIT_FAILURE;
 	}
 	rc = open_and_load(t, o, t->running);
 	if (rc) {
-		fprintf(err, "ipcdump: cannot load BPF programs: %s\n", strerror(-rc));
+		complain(err, o, "cannot load BPF programs: %s\n", strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
 	return 0;
 }
 
-static int check_environment(FILE *err)
+static int check_environment(const struct ipcd_options *o, FILE *err)
 {
 	struct stat st;
 
 	if (geteuid() != 0) {
-		fprintf(err, "ipcdump: must run as root (needs CAP_BPF and CAP_PERFMON)\n");
+		complain(err, o, "must run as root (needs CAP_BPF and CAP_PERFMON)\n");
 		return IPCD_EXIT_FAILURE;
 	}
 	if (stat("/sys/kernel/btf/vmlinux", &st)) {
-		fprintf(err, "ipcdump: kernel BTF is missing (/sys/kernel/btf/vmlinux): "
+		complain(err, o, "kernel BTF is missing (/sys/kernel/btf/vmlinux): "
 			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed\n");
 		return IPCD_EXIT_FAILURE;
 	}
@@ -515,7 +534,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 	memset(t, 0, sizeof(*t));
 	libbpf_set_print(libbpf_quiet);
 	list_collectors();
-	if ((rc = check_environment(err)))
+	if ((rc = check_environment(opts, err)))
 		return rc;
 	for (size_t i = 0; i < NCOLLECTORS; i++)
 		t->wanted[collectors[i].id] = (opts->types & collectors[i].types) != 0;
@@ -526,7 +545,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 	if ((rc = load_collectors(t, opts, err)))
 		return rc;
 	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
-		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not load\n");
+		complain(err, opts, "cannot follow a process tree: the proc collector did not load\n");
 		return IPCD_EXIT_FAILURE;
 	}
 	fill_filter_maps(t, opts, tree, tree_count);
@@ -536,7 +555,7 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 	ipcd_timing("fill maps");
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, ctx, NULL);
 	if (!t->rb) {
-		fprintf(err, "ipcdump: cannot set up the ring buffer: %s\n", strerror(errno));
+		complain(err, opts, "cannot set up the ring buffer: %s\n", strerror(errno));
 		return IPCD_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < NCOLLECTORS; i++) {
@@ -548,18 +567,18 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		rc = attach_collector(t, c, &why);
 		ipcd_timing(ipcd_collector_name(c->id));
 		if (rc) {
-			fprintf(err, "ipcdump: warning: %s collector not attached (%s: %s); tracing the others\n",
+			complain(err, opts, "warning: %s collector not attached (%s: %s); tracing the others\n",
 				ipcd_collector_name(c->id), why, strerror(-rc));
 			detach_collector(t, c);
 			t->running[c->id] = false;
 		}
 	}
 	if (ipcd_tracing_tree(opts) && !t->running[IPCD_COLL_PROC]) {
-		fprintf(err, "ipcdump: cannot follow a process tree: the proc collector did not attach\n");
+		complain(err, opts, "cannot follow a process tree: the proc collector did not attach\n");
 		return IPCD_EXIT_FAILURE;
 	}
 	if (!any_event_collector(t->running)) {
-		fprintf(err, "ipcdump: no collector could be attached (set IPCD_DEBUG=1 for details)\n");
+		complain(err, opts, "no collector could be attached (set IPCD_DEBUG=1 for details)\n");
 		return IPCD_EXIT_FAILURE;
 	}
 	__atomic_store_n(&t->skel->bss->tracing_state, IPCD_TRACING_LIVE, __ATOMIC_SEQ_CST);
