@@ -112,3 +112,14 @@ def test_a_tiny_queue_drops_counts_and_says_so(tmp_path, daemons):
     if dropped:  # a burst on two CPUs usually overruns a queue of one
         warning = [l for l in lines if "is dropping events" in l]
         assert warning and re.search(r"queue full: \d+", warning[0]), lines
+
+
+def test_queue_takes_a_number_of_events(tmp_path):
+    from test_daemon import ipcdumpd
+    conf = tmp_path / "d.yaml"
+    conf.write_text("outputs:\n  - type: file\n    path: %s\n    queue: 0\n" % (tmp_path / "x"))
+    r = ipcdumpd("-c", str(conf), "--check-config")
+    assert r.returncode == 2
+    assert r.stderr == "%s:4:12: error: 'queue' 0 is out of range 1..16777216\n" % conf
+    conf.write_text("outputs:\n  - type: sqlite\n    path: %s\n    queue: 1000\n" % (tmp_path / "x.db"))
+    assert ipcdumpd("-c", str(conf), "--check-config").returncode == 0
