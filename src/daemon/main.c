@@ -122,6 +122,7 @@ static bool add_outputs(struct ipcd_pipeline *p, const char *config_path, struct
 
 		if (!s)
 			return false;
+		ipcdd_output_payload_limits(s, &cfg->payload, &cfg->outputs[i].payload);
 		ipcd_pipeline_add_sink(p, s);
 	}
 	return true;
