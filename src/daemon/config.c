@@ -583,6 +583,18 @@ static void check_required(struct reader *r, const yaml_node_t *map, const struc
 			error_at(r, map, 0, "%s needs '%s'", what, k->name);
 }
 
+/* A capture keeps the kernel's records whole, so that ipcdump -r can filter and cut them later. */
+static void check_capture_output(struct reader *r, const yaml_node_t *node)
+{
+	static const char *const per_event[] = { "filter", "payload" };
+	const yaml_node_t *value;
+
+	for (size_t i = 0; i < COUNT(per_event); i++)
+		if ((value = map_value(r, node, per_event[i])))
+			error_at(r, value, 0, "a capture output keeps every record whole: '%s' goes in trace:, "
+				 "or in ipcdump -r when reading it", per_event[i]);
+}
+
 static void read_output(struct reader *r, const yaml_node_t *node)
 {
 	struct ipcdd_output *out = &r->cfg->outputs[r->cfg->output_count];
@@ -618,6 +630,8 @@ static void read_output(struct reader *r, const yaml_node_t *node)
 	check_required(r, node, output_tables[t], what);
 	snprintf(what, sizeof(what), "%s output", output_types[t]);
 	read_section(r, node, output_tables[t], out, what);
+	if (out->type == IPCDD_OUTPUT_FILE && out->format == IPCDD_FORMAT_CAPTURE)
+		check_capture_output(r, node);
 }
 
 static void read_outputs(struct reader *r, const yaml_node_t *node)

@@ -2,6 +2,7 @@
 /* One constructor per output type: the only place that knows them all. */
 #include "daemon/outputs.h"
 
+#include "daemon/capture_output.h"
 #include "daemon/file_output.h"
 #include "engine/event.h"
 
@@ -18,7 +19,7 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 	switch (out->type) {
 	case IPCDD_OUTPUT_FILE:
 		if (out->format == IPCDD_FORMAT_CAPTURE)
-			break;
+			return ipcdd_capture_output_new(out, err);
 		return ipcdd_file_output_new(out, trace_payload, err);
 	case IPCDD_OUTPUT_SYSLOG:
 	case IPCDD_OUTPUT_SQLITE:
