@@ -392,6 +392,27 @@ static uint32_t trace_payload_max(const struct ipcdd_config *cfg)
 	return most;
 }
 
+uint32_t ipcdd_payload_of_type(const struct ipcdd_payload *p, unsigned type)
+{
+	uint32_t bytes = p->default_bytes;
+
+	for (size_t i = 0; i < p->rule_count; i++)
+		if (p->rules[i].types & IPCD_TYPE_BIT(type))
+			bytes = p->rules[i].bytes;
+	return bytes;
+}
+
+/* The most the trace keeps of any of types (an IPCD_TYPE_BIT mask). */
+static uint32_t trace_payload_of_types(const struct ipcdd_config *cfg, uint32_t types)
+{
+	uint32_t most = 0;
+
+	for (unsigned t = 0; t < IPCD_TYPE_COUNT; t++)
+		if ((types & IPCD_TYPE_BIT(t)) && ipcdd_payload_of_type(&cfg->payload, t) > most)
+			most = ipcdd_payload_of_type(&cfg->payload, t);
+	return most;
+}
+
 static bool payload_bytes(struct reader *r, const yaml_node_t *node, uint32_t limit, const char *limit_name,
 			  uint32_t *out)
 {
@@ -441,6 +462,12 @@ static void set_payload(struct reader *r, struct ipcdd_payload *p, const yaml_no
 		types = parse_type_at(r, key, scalar(key));
 		if (!types || !payload_bytes(r, value, limit, limit_name, &bytes))
 			continue;
+		/* a number for a type names what the output wants of it: more than the trace keeps is a mistake */
+		if (!in_trace && bytes > trace_payload_of_types(r->cfg, types)) {
+			error_at(r, value, 0, "payload %s for %s is above the trace's %u bytes for it", scalar(value),
+				 scalar(key), trace_payload_of_types(r->cfg, types));
+			continue;
+		}
 		if (p->rule_count == IPCDD_PAYLOAD_RULES_MAX) {
 			error_at(r, key, 0, "more than %d payload rules", IPCDD_PAYLOAD_RULES_MAX);
 			continue;

@@ -28,27 +28,16 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 	return not_implemented(config_path, out, err);
 }
 
-/* The bytes p keeps of a type's events: its default, or its last rule naming the type. */
-static uint32_t payload_of_type(const struct ipcdd_payload *p, unsigned type)
-{
-	uint32_t bytes = p->default_bytes;
-
-	for (size_t i = 0; i < p->rule_count; i++)
-		if (p->rules[i].types & IPCD_TYPE_BIT(type))
-			bytes = p->rules[i].bytes;
-	return bytes;
-}
-
 void ipcdd_output_payload_limits(struct ipcd_sink *s, const struct ipcdd_payload *trace,
 				 const struct ipcdd_payload *out)
 {
 	s->payload_by_type = true;
 	for (unsigned t = 0; t < IPCD_TYPE_COUNT; t++) {
-		uint32_t limit = payload_of_type(trace, t);
+		uint32_t limit = ipcdd_payload_of_type(trace, t);
 
 		/* an output may keep less of a type than the trace, never more */
-		if (out->given && payload_of_type(out, t) < limit)
-			limit = payload_of_type(out, t);
+		if (out->given && ipcdd_payload_of_type(out, t) < limit)
+			limit = ipcdd_payload_of_type(out, t);
 		s->payload_limit_of[t] = limit;
 	}
 }

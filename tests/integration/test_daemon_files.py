@@ -284,3 +284,40 @@ def test_deleted_file_is_recreated_with_its_mode(tmp_path, daemon):
     assert "ipcdumpd: warning: %s was deleted; writing a new one\n" % out in stderr
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
     assert messages_in_json(open(out).read()) == after
+
+
+def test_each_rotated_csv_file_opens_with_the_header(tmp_path, daemon):
+    out = str(tmp_path / "events.csv")
+    d = daemon(tmp_path, "  - type: file\n    path: %s\n    format: csv\n    rotate: {size: 2K}\n" % out)
+    sent = send("csv", 0, 40)
+    d.stop()
+    count = len(os.listdir(tmp_path)) - 2
+    assert count >= 2
+    found = []
+    for name in rotated_names(out, count):
+        with open(name) as f:
+            rows = list(csv.DictReader(f))
+        assert all(r["time"] != "time" for r in rows)  # the header once, at the top
+        found += [bytes.fromhex(r["payload_hex"]).decode() for r in rows if r["src_comm"] == "ipcdfw"]
+    assert found == sent
+
+
+BAD = [
+    ("trace:\n  payload: {default: 64, pty: 0}\noutputs:\n  - type: file\n    path: /x\n"
+     "    payload: {default: 32, pty: 10}\n",
+     "6:33: error: payload 10 for pty is above the trace's 0 bytes for it"),
+    ("outputs:\n  - type: file\n    path: /x\n    format: capture\n    filter: type == pipe\n",
+     "5:13: error: a capture output keeps every record whole: 'filter' goes in trace:, "
+     "or in ipcdump -r when reading it"),
+    ("outputs:\n  - type: file\n    path: /x\n    format: capture\n    payload: 0\n",
+     "5:14: error: a capture output keeps every record whole: 'payload' goes in trace:, "
+     "or in ipcdump -r when reading it"),
+]
+
+
+@pytest.mark.parametrize("text,message", BAD, ids=[m.split(": error: ")[1][:40] for _, m in BAD])
+def test_bad_file_output_config_gets_its_one_line(tmp_path, text, message):
+    conf = tmp_path / "bad.yaml"
+    conf.write_text(text)
+    r = subprocess.run([IPCDUMPD, "-c", str(conf), "--check-config"], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (2, "%s:%s\n" % (conf, message))
