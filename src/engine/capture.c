@@ -46,6 +46,7 @@ struct capture_writer {
 	struct chunk *head, *tail;   /* full or filling chunks, oldest first */
 	size_t queued;               /* bytes in the chunks */
 	bool closing;
+	bool flushing;               /* capture_writer_flush: the chunk being filled goes out too */
 	int error;                   /* first write error, -errno */
 	uint64_t records, dropped;
 };
@@ -189,8 +190,8 @@ static void *writer_main(void *arg)
 	for (;;) {
 		struct chunk *c = w->head;
 
-		/* the chunk being filled goes out only when it is full or at the end */
-		if (!c || (c == w->tail && c->used < CAPTURE_CHUNK && !w->closing)) {
+		/* the chunk being filled goes out only when it is full, flushed, or at the end */
+		if (!c || (c == w->tail && c->used < CAPTURE_CHUNK && !w->closing && !w->flushing)) {
 			if (w->closing && !c)
 				break;
 			pthread_cond_wait(&w->more, &w->lock);
@@ -207,6 +208,13 @@ static void *writer_main(void *arg)
 			w->error = -(errno ? errno : EIO);
 		free(c);
 		pthread_mutex_lock(&w->lock);
+		if (w->flushing && !w->head) {
+			w->flushing = false;
+			pthread_mutex_unlock(&w->lock);
+			if (w->out && fflush(w->out) && !w->error)
+				w->error = -(errno ? errno : EIO);
+			pthread_mutex_lock(&w->lock);
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (w->out && fflush(w->out) && !w->error)
@@ -325,6 +333,16 @@ static void add_schema(struct capture_writer *w)
 	if (schema)
 		capture_writer_add(w, schema, size);
 	free(schema);
+}
+
+void capture_writer_flush(struct capture_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->head) {
+		w->flushing = true;
+		pthread_cond_signal(&w->more);
+	}
+	pthread_mutex_unlock(&w->lock);
 }
 
 uint64_t capture_writer_file_bytes(const struct capture_writer *w)

@@ -77,6 +77,11 @@ bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
  * snapshot).  false for stdout.
  */
 bool capture_writer_rotate(struct capture_writer *w);
+/*
+ * What is queued goes to the file now rather than when a chunk fills (a
+ * service that writes a capture for days); it returns without waiting.
+ */
+void capture_writer_flush(struct capture_writer *w);
 /* Bytes queued for the current file so far, its header included. */
 uint64_t capture_writer_file_bytes(const struct capture_writer *w);
 /* Writes what is queued and closes; 0, or -errno of the first write error. */

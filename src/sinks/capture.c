@@ -146,6 +146,9 @@ static void capture_tick(struct ipcd_sink *s, uint64_t now)
 {
 	struct capture_sink *cs = s->ctx;
 
+	/* a given target is a service's: its records reach the disk within a tick, not a chunk */
+	if (cs->target_path && cs->writer)
+		capture_writer_flush(cs->writer);
 	if (cs->target.rotate_secs && now - cs->file_start >= cs->target.rotate_secs * 1000000000ull)
 		next_capture_file(cs);
 }

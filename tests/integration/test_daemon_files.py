@@ -199,6 +199,9 @@ def test_capture_output_reads_back_with_ipcdump_r(tmp_path, daemon):
     outputs = "  - type: file\n    path: %s\n    format: capture\n    mode: \"0640\"\n" % out
     d = daemon(tmp_path, outputs)
     first = send("cap1", 0, 20)
+    time.sleep(0.5)
+    # written within a tick, not held until a chunk fills: readable while the daemon runs
+    assert messages_in_json(ipcdump_r(out, 'comm == "ipcdfw"')) == first
     d.stop()
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
     assert messages_in_json(ipcdump_r(out, 'comm == "ipcdfw"')) == first
