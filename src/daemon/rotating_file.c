@@ -89,22 +89,22 @@ static void note_recovered(struct rotating_file *f)
 	f->dropped_while_refused = 0;
 }
 
-/* A short write left part of an event at end: cut it off, or, if that fails, finish it later. */
-static void undo_short_write(struct rotating_file *f, off_t end, ssize_t written)
+/* A write cut short left part of an event at end: cut it off, or, if that fails, finish it later. */
+static void undo_short_write(struct rotating_file *f, off_t end, size_t written)
 {
 	f->file_bytes = (uint64_t)end;
-	if (written <= 0 || !ftruncate(f->fd, end))
+	if (!written || !ftruncate(f->fd, end))
 		return;
-	memmove(f->queue, f->queue + written, f->queued - (size_t)written);
-	f->queued -= (size_t)written;
-	f->file_bytes = (uint64_t)end + (uint64_t)written;
+	memmove(f->queue, f->queue + written, f->queued - written);
+	f->queued -= written;
+	f->file_bytes += written;
 }
 
-/* The queue in one write; false if the file refused it (the queue is kept). */
+/* The queue, all of it or none; false if the file refused it (the queue is kept). */
 static bool write_queue(struct rotating_file *f)
 {
+	size_t written = 0;
 	off_t end;
-	ssize_t n;
 
 	if (!f->queued)
 		return true;
@@ -113,18 +113,28 @@ static bool write_queue(struct rotating_file *f)
 		return false;
 	}
 	/* where the file ends now: someone may have truncated it (logrotate's copytruncate) */
-	end = lseek(f->fd, 0, SEEK_END);
-	n = end < 0 ? -1 : write(f->fd, f->queue, f->queued);
-	if (n == (ssize_t)f->queued) {
-		f->file_bytes = (uint64_t)end + (uint64_t)n;
+	if ((end = lseek(f->fd, 0, SEEK_END)) < 0) {
+		note_refused(f, errno);
+		return false;
+	}
+	while (written < f->queued) {
+		/* a short write, then one that fails: the second says why (ENOSPC, EFBIG, EDQUOT) */
+		ssize_t n = write(f->fd, f->queue + written, f->queued - written);
+
+		if (n <= 0)
+			break;
+		written += (size_t)n;
+	}
+	if (written == f->queued) {
+		f->file_bytes = (uint64_t)end + written;
 		f->queued = 0;
 		f->queued_events = 0;
 		if (f->refusing)
 			note_recovered(f);
 		return true;
 	}
-	note_refused(f, n < 0 ? errno : ENOSPC);
-	undo_short_write(f, end, n);
+	note_refused(f, errno ? errno : EIO);
+	undo_short_write(f, end, written);
 	return false;
 }
 
@@ -253,6 +263,15 @@ static bool file_gone(const struct rotating_file *f)
 	return stat(f->path, &st) || st.st_dev != f->dev || st.st_ino != f->ino;
 }
 
+/* The file's size as it is: someone may have truncated it (logrotate's copytruncate). */
+static void sync_size(struct rotating_file *f)
+{
+	struct stat st;
+
+	if (f->fd >= 0 && !fstat(f->fd, &st))
+		f->file_bytes = (uint64_t)st.st_size;
+}
+
 static void recreate_if_gone(struct rotating_file *f)
 {
 	struct stat st;
@@ -279,6 +298,7 @@ void rotating_file_tick(struct rotating_file *f, uint64_t now_ns)
 		f->file_start_ns = now_ns;
 	recreate_if_gone(f);
 	f->hold = false;  /* a new tick, a new try */
+	sync_size(f);
 	write_queue(f);
 	if (f->o.rotate_secs && now_ns - f->file_start_ns >= f->o.rotate_secs * NS_PER_SEC) {
 		/* an empty file is not worth a rotated name: it would push a real one out of keep */
