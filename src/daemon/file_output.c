@@ -50,9 +50,11 @@ static enum ipcd_sink_result file_event(struct ipcd_sink *s, const struct ipcd_e
 		clearerr(f->event_text);
 		return IPCD_SINK_DROPPED;
 	}
-	if (!rotating_file_add(f->file, f->text, (size_t)len))
-		return IPCD_SINK_DROPPED_WRITE;
-	return IPCD_SINK_WRITTEN;
+	switch (rotating_file_add(f->file, f->text, (size_t)len)) {
+	case 0: return IPCD_SINK_WRITTEN;
+	case -ENOMEM: return IPCD_SINK_DROPPED;
+	default: return IPCD_SINK_DROPPED_WRITE;
+	}
 }
 
 static void file_tick(struct ipcd_sink *s, uint64_t now_ns)

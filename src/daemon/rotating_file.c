@@ -177,7 +177,9 @@ static void rotate(struct rotating_file *f)
 {
 	int rc;
 
-	write_queue(f);
+	/* while the disk refuses, a rotation would only make empty files and push real ones out of keep */
+	if (f->hold || !write_queue(f))
+		return;
 	/* the last rotated file must be PATH.1.zst before the names move */
 	wait_for_compressor(f);
 	close_fd(f);
@@ -230,20 +232,22 @@ static bool queue_append(struct rotating_file *f, const char *text, size_t len)
 	return true;
 }
 
-bool rotating_file_add(struct rotating_file *f, const char *text, size_t len)
+int rotating_file_add(struct rotating_file *f, const char *text, size_t len)
 {
 	if (f->queued + len > QUEUE_MAX && !f->hold)
 		write_queue(f);
 	/* one event bigger than the queue still goes, alone */
-	if ((f->queued && f->queued + len > QUEUE_MAX) || !queue_append(f, text, len)) {
+	if (f->queued && f->queued + len > QUEUE_MAX) {
 		f->dropped_while_refused++;
-		return false;
+		return -EAGAIN;
 	}
+	if (!queue_append(f, text, len))
+		return -ENOMEM;
 	if (f->queued >= QUEUE_WRITE_AT && !f->hold)
 		write_queue(f);
 	if (f->o.rotate_size && f->file_bytes + f->queued >= f->o.rotate_size)
 		rotate(f);
-	return true;
+	return 0;
 }
 
 bool rotating_file_at_start(const struct rotating_file *f)

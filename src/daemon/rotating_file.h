@@ -29,9 +29,10 @@ struct rotating_file;
 struct rotating_file *rotating_file_open(const struct rotating_file_options *o);
 /*
  * One whole event's text, queued and written with the ones before it.
- * false: dropped, for the disk refuses writes and the queue is full.
+ * 0; -EAGAIN: dropped, for the file refuses writes and the queue is full;
+ * -ENOMEM: dropped, no memory.
  */
-bool rotating_file_add(struct rotating_file *f, const char *text, size_t len);
+int rotating_file_add(struct rotating_file *f, const char *text, size_t len);
 /* Nothing in the current file yet, written or queued (a CSV header goes first). */
 bool rotating_file_at_start(const struct rotating_file *f);
 /* Every so often, by the run's clock: writes what waits, rotates by interval, recreates a deleted file. */

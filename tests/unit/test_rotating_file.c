@@ -5,6 +5,7 @@
  * when a write is cut short (RLIMIT_FSIZE stands in for a full disk),
  * drops counted, recovery, a deleted or truncated file, zstd.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,7 +175,7 @@ static void test_size_rotation_keeps_events_whole_and_names_files(void **state)
 	char *text;
 
 	for (unsigned i = 0; i < 45; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	assert_int_equal(rotating_file_close(f), 0);
 	/* 10 events a file: 0-9, 10-19 deleted (keep 2), 20-29, 30-39 rotated, 40-44 live */
 	assert_false(exists(d->path, "out.jsonl.3"));
@@ -203,7 +204,7 @@ static void test_compressed_rotation_leaves_zst_with_the_mode(void **state)
 	struct stat st;
 
 	for (unsigned i = 0; i < 25; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	assert_int_equal(rotating_file_close(f), 0);  /* waits for the compressor */
 	assert_true(exists(d->path, "out.jsonl.1.zst"));
 	assert_true(exists(d->path, "out.jsonl.2.zst"));
@@ -243,9 +244,11 @@ static void test_cut_writes_leave_whole_events_and_drop_when_full(void **state)
 	signal(SIGXFSZ, SIG_IGN);
 	limit_file_size(250);  /* room for two and a half events */
 	for (i = 0; i < 2000; i++) {
-		if (rotating_file_add(f, event(i), EVENT_SIZE))
+		int rc = rotating_file_add(f, event(i), EVENT_SIZE);
+
+		if (!rc)
 			added++;
-		else
+		else if (rc == -EAGAIN)
 			dropped++;
 	}
 	/* the queue holds what it can; the rest is dropped, the file has no half event */
@@ -258,11 +261,35 @@ static void test_cut_writes_leave_whole_events_and_drop_when_full(void **state)
 	/* room again: the next tick writes the queue, in order, after what was written */
 	limit_file_size(RLIM_INFINITY);
 	rotating_file_tick(f, 1);
-	assert_true(rotating_file_add(f, event(added), EVENT_SIZE));
+	assert_int_equal(0, rotating_file_add(f, event(added), EVENT_SIZE));
 	assert_int_equal(rotating_file_flush(f), 0);
 	assert_int_equal(rotating_file_close(f), 0);
 	text = read_file(d->file);
 	assert_int_equal(count_whole_events(text, 0), added + 1);
+	free(text);
+}
+
+/* While the disk refuses, size rotation waits: no empty files pushing real ones out of keep. */
+static void test_no_rotation_while_writes_fail(void **state)
+{
+	struct dir *d = *state;
+	struct rotating_file *f = open_file(d, 1000, 2, false);
+	unsigned i;
+	char *text;
+
+	signal(SIGXFSZ, SIG_IGN);
+	limit_file_size(250);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
+	assert_false(exists(d->path, "out.jsonl.1"));
+	limit_file_size(RLIM_INFINITY);
+	rotating_file_tick(f, 1);  /* all 200 go to the file, then the next event rotates it */
+	assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
+	assert_int_equal(rotating_file_close(f), 0);
+	assert_true(exists(d->path, "out.jsonl.1"));
+	assert_false(exists(d->path, "out.jsonl.2"));
+	text = read_file(d->file);
+	assert_string_equal(text, "");
 	free(text);
 }
 
@@ -274,14 +301,14 @@ static void test_deleted_file_is_recreated_at_the_next_tick(void **state)
 	char *text;
 
 	for (unsigned i = 0; i < 3; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	rotating_file_tick(f, 1);
 	assert_int_equal(unlink(d->file), 0);
 	rotating_file_tick(f, 2);
 	assert_int_equal(stat(d->file, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	for (unsigned i = 3; i < 5; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	assert_int_equal(rotating_file_close(f), 0);
 	text = read_file(d->file);
 	assert_int_equal(count_whole_events(text, 3), 2);
@@ -297,11 +324,11 @@ static void test_reopen_sends_what_waits_to_the_moved_file(void **state)
 
 	snprintf(moved, sizeof(moved), "%s.moved", d->file);
 	for (unsigned i = 0; i < 2; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	assert_int_equal(rename(d->file, moved), 0);  /* logrotate, then SIGUSR1 */
 	rotating_file_reopen(f);
 	assert_true(rotating_file_at_start(f));
-	assert_true(rotating_file_add(f, event(2), EVENT_SIZE));
+	assert_int_equal(0, rotating_file_add(f, event(2), EVENT_SIZE));
 	assert_int_equal(rotating_file_close(f), 0);
 	text = read_file(moved);
 	assert_int_equal(count_whole_events(text, 0), 2);
@@ -318,12 +345,12 @@ static void test_truncated_file_counts_its_size_afresh(void **state)
 	struct rotating_file *f = open_file(d, 1000, 0, false);
 
 	for (unsigned i = 0; i < 5; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	rotating_file_tick(f, 1);
 	assert_int_equal(truncate(d->file, 0), 0);
 	rotating_file_tick(f, 2);
 	for (unsigned i = 5; i < 14; i++)
-		assert_true(rotating_file_add(f, event(i), EVENT_SIZE));
+		assert_int_equal(0, rotating_file_add(f, event(i), EVENT_SIZE));
 	assert_false(exists(d->path, "out.jsonl.1"));
 	assert_int_equal(rotating_file_close(f), 0);
 }
@@ -340,6 +367,7 @@ int main(void)
 						dir_teardown),
 		cmocka_unit_test_setup_teardown(test_cut_writes_leave_whole_events_and_drop_when_full, dir_setup,
 						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_no_rotation_while_writes_fail, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_file_is_recreated_at_the_next_tick, dir_setup,
 						dir_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_sends_what_waits_to_the_moved_file, dir_setup,
