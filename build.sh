@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 # benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev libsqlite3-dev sqlite3
 	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libclang-rt-14-dev python3 python3-pytest util-linux
-	  iproute2 netbase man-db groff-base curl)
+	  iproute2 netbase man-db groff-base curl zstd)
 BENCH_PACKAGES=(bpftrace strace)
 
 missing() {

@@ -395,6 +395,27 @@ static uint32_t trace_payload_max(const struct ipcdd_config *cfg)
 	return most;
 }
 
+uint32_t ipcdd_payload_of_type(const struct ipcdd_payload *p, unsigned type)
+{
+	uint32_t bytes = p->default_bytes;
+
+	for (size_t i = 0; i < p->rule_count; i++)
+		if (p->rules[i].types & IPCD_TYPE_BIT(type))
+			bytes = p->rules[i].bytes;
+	return bytes;
+}
+
+/* The most the trace keeps of any of types (an IPCD_TYPE_BIT mask). */
+static uint32_t trace_payload_of_types(const struct ipcdd_config *cfg, uint32_t types)
+{
+	uint32_t most = 0;
+
+	for (unsigned t = 0; t < IPCD_TYPE_COUNT; t++)
+		if ((types & IPCD_TYPE_BIT(t)) && ipcdd_payload_of_type(&cfg->payload, t) > most)
+			most = ipcdd_payload_of_type(&cfg->payload, t);
+	return most;
+}
+
 static bool payload_bytes(struct reader *r, const yaml_node_t *node, uint32_t limit, const char *limit_name,
 			  uint32_t *out)
 {
@@ -444,6 +465,12 @@ static void set_payload(struct reader *r, struct ipcdd_payload *p, const yaml_no
 		types = parse_type_at(r, key, scalar(key));
 		if (!types || !payload_bytes(r, value, limit, limit_name, &bytes))
 			continue;
+		/* a number for a type names what the output wants of it: more than the trace keeps is a mistake */
+		if (!in_trace && bytes > trace_payload_of_types(r->cfg, types)) {
+			error_at(r, value, 0, "payload %s for %s is above the trace's %u bytes for it", scalar(value),
+				 scalar(key), trace_payload_of_types(r->cfg, types));
+			continue;
+		}
 		if (p->rule_count == IPCDD_PAYLOAD_RULES_MAX) {
 			error_at(r, key, 0, "more than %d payload rules", IPCDD_PAYLOAD_RULES_MAX);
 			continue;
@@ -586,6 +613,18 @@ static void check_required(struct reader *r, const yaml_node_t *map, const struc
 			error_at(r, map, 0, "%s needs '%s'", what, k->name);
 }
 
+/* A capture keeps the kernel's records whole, so that ipcdump -r can filter and cut them later. */
+static void check_capture_output(struct reader *r, const yaml_node_t *node)
+{
+	static const char *const per_event[] = { "filter", "payload" };
+	const yaml_node_t *value;
+
+	for (size_t i = 0; i < COUNT(per_event); i++)
+		if ((value = map_value(r, node, per_event[i])))
+			error_at(r, value, 0, "a capture output keeps every record whole: '%s' goes in trace:, "
+				 "or in ipcdump -r when reading it", per_event[i]);
+}
+
 static void read_output(struct reader *r, const yaml_node_t *node)
 {
 	struct ipcdd_output *out = &r->cfg->outputs[r->cfg->output_count];
@@ -621,6 +660,8 @@ static void read_output(struct reader *r, const yaml_node_t *node)
 	check_required(r, node, output_tables[t], what);
 	snprintf(what, sizeof(what), "%s output", output_types[t]);
 	read_section(r, node, output_tables[t], out, what);
+	if (out->type == IPCDD_OUTPUT_FILE && out->format == IPCDD_FORMAT_CAPTURE)
+		check_capture_output(r, node);
 }
 
 static void read_outputs(struct reader *r, const yaml_node_t *node)

@@ -1,28 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A file output: the output printers (format/) to a file of its own, in
- * its own format.  The pipeline flushes only its own output, so the sink
- * flushes its file every tick: a reader of the file sees events within a
- * second or so.
+ * its own format.  Each event is printed into memory first and handed to
+ * the rotating file (daemon/rotating_file.c) whole, so that a full disk
+ * or a rotation never cuts it; the file writes what waits every tick, so
+ * a reader of the file sees events within a second or so.
  */
 #include "daemon/file_output.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "daemon/rotating_file.h"
 #include "engine/pipeline.h"
 #include "filter/filter_expr.h"
 #include "format/output.h"
-#include "util/json_writer.h"
 
 struct file_output {
 	struct ipcd_output printer;
-	FILE *file;
+	FILE *event_text;        /* one event's text, printed into memory */
+	char *text;
+	size_t text_size;
+	struct rotating_file *file;
 	char *path;
-	uint32_t mode;
 	enum ipcd_format format;
 	bool payload;
 };
@@ -31,7 +31,7 @@ static int file_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 {
 	struct file_output *f = s->ctx;
 
-	ipcd_output_init(&f->printer, f->file, f->format, f->payload);
+	ipcd_output_init(&f->printer, f->event_text, f->format, f->payload);
 	ipcd_output_style(&f->printer, ipcd_pipeline_options(p));
 	f->printer.mono_to_real_ns = ipcd_pipeline_clock(p);
 	return 0;
@@ -40,81 +40,62 @@ static int file_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 static enum ipcd_sink_result file_event(struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct file_output *f = s->ctx;
+	off_t len;
 
+	/* each file of a CSV output opens with the header, one appended to does not repeat it */
+	f->printer.csv_header_done = !rotating_file_at_start(f->file);
+	rewind(f->event_text);
 	ipcd_output_event(&f->printer, e);
-	return ferror(f->file) ? IPCD_SINK_FAILED : IPCD_SINK_WRITTEN;
+	if (fflush(f->event_text) || (len = ftello(f->event_text)) < 0) {
+		clearerr(f->event_text);
+		return IPCD_SINK_DROPPED;
+	}
+	switch (rotating_file_add(f->file, f->text, (size_t)len)) {
+	case 0: return IPCD_SINK_WRITTEN;
+	case -ENOMEM: return IPCD_SINK_DROPPED;
+	default: return IPCD_SINK_DROPPED_WRITE;
+	}
 }
 
 static void file_tick(struct ipcd_sink *s, uint64_t now_ns)
 {
 	struct file_output *f = s->ctx;
 
-	(void)now_ns;
-	fflush(f->file);
+	rotating_file_tick(f->file, now_ns);
+}
+
+/* Before the summary: events still waiting that the disk will not take count as dropped. */
+static void file_flush(struct ipcd_sink *s, uint64_t end_ns)
+{
+	struct file_output *f = s->ctx;
+	uint64_t lost = rotating_file_flush(f->file);
+
+	(void)end_ns;
+	if (lost > s->counters.written)
+		lost = s->counters.written;
+	s->counters.written -= lost;
+	s->counters.dropped += lost;
+	s->counters.dropped_by[IPCD_DROP_WRITE_FAILED] += lost;
 }
 
 static int file_close(struct ipcd_sink *s)
 {
 	struct file_output *f = s->ctx;
-	bool failed = ferror(f->file);
+	int rc = rotating_file_close(f->file);
 
-	failed |= fclose(f->file) != 0;
 	f->file = NULL;
-	if (failed) {
-		fprintf(stderr, "ipcdumpd: error: writing %s failed\n", f->path);
+	if (rc) {
+		fprintf(stderr, "ipcdumpd: error: writing %s failed: %s\n", f->path, strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
 	return IPCD_EXIT_OK;
 }
 
-static FILE *open_private(const char *path, uint32_t mode);
-
-/*
- * SIGUSR1: logrotate has moved the file away; events go on into a new one
- * at the path.  If it cannot be made, they stay in the old one.
- */
 static void file_reopen(struct ipcd_sink *s)
 {
 	struct file_output *f = s->ctx;
-	FILE *fresh = open_private(f->path, f->mode);
 
-	if (!fresh) {
-		fprintf(stderr, "ipcdumpd: error: reopening %s: %s (writing on to the old file)\n", f->path,
-			strerror(errno));
-		return;
-	}
-	if (fclose(f->file))
-		fprintf(stderr, "ipcdumpd: error: writing %s failed\n", f->path);
-	f->file = fresh;
-	/* the printer writes into the new file as into a new run's: a CSV header first */
-	f->printer.out = fresh;
-	jw_init(&f->printer.jw, fresh);
-	f->printer.csv_header_done = false;
-}
-
-static void file_free(struct ipcd_sink *s)
-{
-	struct file_output *f = s->ctx;
-
-	if (f->file)
-		fclose(f->file);
-	free(f->path);
-	free(f);
-}
-
-/* Created with the output's mode (0600 by default: events hold payloads), whatever the umask. */
-static FILE *open_private(const char *path, uint32_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
-	FILE *file;
-
-	if (fd < 0)
-		return NULL;
-	if (fchmod(fd, mode) || !(file = fdopen(fd, "a"))) {
-		close(fd);
-		return NULL;
-	}
-	return file;
+	rotating_file_reopen(f->file);
 }
 
 static enum ipcd_format printer_format(enum ipcdd_format format)
@@ -126,23 +107,66 @@ static enum ipcd_format printer_format(enum ipcdd_format format)
 	}
 }
 
+/* Whether any type keeps payload in this output: then the printer shows bytes. */
+static bool keeps_payload(const struct ipcdd_payload *p, uint32_t trace_payload)
+{
+	if (!p->given)
+		return trace_payload > 0;
+	if (p->default_bytes)
+		return true;
+	for (size_t i = 0; i < p->rule_count; i++)
+		if (p->rules[i].bytes)
+			return true;
+	return false;
+}
+
+static struct rotating_file *open_file(const struct ipcdd_output *out)
+{
+	struct rotating_file_options o = {
+		.path = out->path,
+		.mode = out->mode,
+		.rotate_size = out->rotate_size,
+		.rotate_secs = out->rotate_interval,
+		.keep = out->rotate_keep,
+		.compress = out->compress,
+	};
+
+	return rotating_file_open(&o);
+}
+
+static void file_output_free(struct file_output *f)
+{
+	if (!f)
+		return;
+	rotating_file_close(f->file);
+	if (f->event_text)
+		fclose(f->event_text);
+	free(f->text);
+	free(f->path);
+	free(f);
+}
+
+static void file_free(struct ipcd_sink *s)
+{
+	file_output_free(s->ctx);
+}
+
 struct ipcd_sink *ipcdd_file_output_new(struct ipcdd_output *out, uint32_t trace_payload, FILE *err)
 {
 	struct ipcd_sink *s = ipcd_sink_new("file");
 	struct file_output *f = calloc(1, sizeof(*f));
-	uint32_t payload = out->payload.given ? out->payload.default_bytes : trace_payload;
 
-	if (!s || !f || !(f->path = strdup(out->path))) {
+	if (!s || !f || !(f->path = strdup(out->path)) ||
+	    !(f->event_text = open_memstream(&f->text, &f->text_size))) {
 		fprintf(err, "ipcdumpd: error: out of memory\n");
 		goto fail;
 	}
-	if (!(f->file = open_private(out->path, out->mode))) {
+	if (!(f->file = open_file(out))) {
 		fprintf(err, "ipcdumpd: error: cannot write %s: %s\n", out->path, strerror(errno));
 		goto fail;
 	}
-	f->mode = out->mode;
 	f->format = printer_format(out->format);
-	f->payload = payload > 0;
+	f->payload = keeps_payload(&out->payload, trace_payload);
 	s->ctx = f;
 	s->fate = "written";
 	s->time_ordered = true;
@@ -150,18 +174,16 @@ struct ipcd_sink *ipcdd_file_output_new(struct ipcdd_output *out, uint32_t trace
 	s->open = file_open;
 	s->event = file_event;
 	s->tick = file_tick;
+	s->flush = file_flush;
 	s->close = file_close;
 	s->reopen = file_reopen;
 	s->free = file_free;
-	s->payload_limit = payload;
+	s->payload_limit = out->payload.given ? out->payload.default_bytes : trace_payload;
 	s->filter = out->filter;  /* the sink owns it now */
 	out->filter = NULL;
 	return s;
 fail:
-	if (f) {
-		free(f->path);
-		free(f);
-	}
+	file_output_free(f);
 	free(s);
 	return NULL;
 }

@@ -2,7 +2,9 @@
 /* One constructor per output type: the only place that knows them all. */
 #include "daemon/outputs.h"
 
+#include "daemon/capture_output.h"
 #include "daemon/file_output.h"
+#include "engine/event.h"
 
 static struct ipcd_sink *not_implemented(const char *config_path, const struct ipcdd_output *out, FILE *err)
 {
@@ -17,11 +19,25 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 	switch (out->type) {
 	case IPCDD_OUTPUT_FILE:
 		if (out->format == IPCDD_FORMAT_CAPTURE)
-			break;
+			return ipcdd_capture_output_new(out, err);
 		return ipcdd_file_output_new(out, trace_payload, err);
 	case IPCDD_OUTPUT_SYSLOG:
 	case IPCDD_OUTPUT_SQLITE:
 		break;
 	}
 	return not_implemented(config_path, out, err);
+}
+
+void ipcdd_output_payload_limits(struct ipcd_sink *s, const struct ipcdd_payload *trace,
+				 const struct ipcdd_payload *out)
+{
+	s->payload_by_type = true;
+	for (unsigned t = 0; t < IPCD_TYPE_COUNT; t++) {
+		uint32_t limit = ipcdd_payload_of_type(trace, t);
+
+		/* an output may keep less of a type than the trace, never more */
+		if (out->given && ipcdd_payload_of_type(out, t) < limit)
+			limit = ipcdd_payload_of_type(out, t);
+		s->payload_limit_of[t] = limit;
+	}
 }

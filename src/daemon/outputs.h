@@ -18,4 +18,11 @@
 struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_output *out,
 					uint32_t trace_payload, FILE *err);
 
+/*
+ * s's payload limits by type: the trace's (its default and TYPE: rules),
+ * lowered where the output's own payload keeps less; never raised.
+ */
+void ipcdd_output_payload_limits(struct ipcd_sink *s, const struct ipcdd_payload *trace,
+				 const struct ipcdd_payload *out);
+
 #endif /* IPCD_DAEMON_OUTPUTS_H */

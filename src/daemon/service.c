@@ -118,12 +118,14 @@ static void describe_output(const struct ipcdd_output *out, char *buf, size_t le
 }
 
 /* out's sink behind its own queue; NULL after a one-line error. */
-static struct ipcd_sink *output_sink_new(const char *config_path, struct ipcdd_output *out, uint32_t payload)
+static struct ipcd_sink *output_sink_new(const char *config_path, const struct ipcdd_config *cfg,
+				        struct ipcdd_output *out)
 {
-	struct ipcd_sink *s = ipcdd_output_sink_new(config_path, out, payload, stderr);
+	struct ipcd_sink *s = ipcdd_output_sink_new(config_path, out, trace_payload(cfg), stderr);
 
 	if (!s)
 		return NULL;
+	ipcdd_output_payload_limits(s, &cfg->payload, &out->payload);
 	if (!(s = ipcd_queue_sink_new(s, out->queue)))
 		say("error", "out of memory");
 	return s;
@@ -181,7 +183,7 @@ static void report_output(struct service *sv, size_t i, const char *before)
 static bool add_outputs(struct service *sv)
 {
 	for (size_t i = 0; i < sv->cfg.output_count; i++) {
-		struct ipcd_sink *s = output_sink_new(sv->config_path, &sv->cfg.outputs[i], trace_payload(&sv->cfg));
+		struct ipcd_sink *s = output_sink_new(sv->config_path, &sv->cfg, &sv->cfg.outputs[i]);
 
 		if (!s)
 			return false;
@@ -288,7 +290,7 @@ static bool build_outputs(struct service *sv, struct ipcdd_config *next, struct 
 		if (slots[j].sink)
 			continue;
 		fresh[j] = true;
-		if (!(slots[j].sink = output_sink_new(sv->config_path, &next->outputs[j], payload))) {
+		if (!(slots[j].sink = output_sink_new(sv->config_path, next, &next->outputs[j]))) {
 			for (size_t k = 0; k < j; k++)
 				if (fresh[k])
 					ipcd_sink_free(slots[k].sink);

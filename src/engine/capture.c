@@ -34,6 +34,9 @@ struct capture_writer {
 	bool own_out;
 	char *path;                  /* the first file; the next ones are path.1, path.2, ... */
 	bool compress;               /* zstd */
+	uint32_t mode;               /* of the files it creates */
+	void (*before_next)(void *ctx, const char *path);  /* NULL: path.1, path.2, ... */
+	void *before_next_ctx;
 	unsigned int files;          /* files opened so far */
 	int64_t mono_to_real_ns;
 	uint64_t file_bytes;         /* queued for the current file */
@@ -43,6 +46,7 @@ struct capture_writer {
 	struct chunk *head, *tail;   /* full or filling chunks, oldest first */
 	size_t queued;               /* bytes in the chunks */
 	bool closing;
+	bool flushing;               /* capture_writer_flush: the chunk being filled goes out too */
 	int error;                   /* first write error, -errno */
 	uint64_t records, dropped;
 };
@@ -113,19 +117,16 @@ static void *schema_record(size_t *size)
 }
 
 /* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
-/*
- * Captures hold payloads (passwords pass through pipes too): a file made
- * for one is readable by its owner only, as tcpdump's are.  A file that
- * exists keeps the mode its owner gave it.
- */
-FILE *capture_create_private(const char *path)
+/* Created (or truncated) with mode; forced: even an existing file's mode becomes mode. */
+static FILE *create_with_mode(const char *path, uint32_t mode, bool forced)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	FILE *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	f = fdopen(fd, "wb");
+	if (!forced || !fchmod(fd, mode))
+		f = fdopen(fd, "wb");
 	if (!f) {
 		int saved = errno;
 
@@ -135,12 +136,25 @@ FILE *capture_create_private(const char *path)
 	return f;
 }
 
-/* path opened for writing ("-": stdout), through zstd if asked. */
-static FILE *open_output(const char *path, bool compress)
+/*
+ * Captures hold payloads (passwords pass through pipes too): a file made
+ * for one is readable by its owner only, as tcpdump's are.  A file that
+ * exists keeps the mode its owner gave it.
+ */
+FILE *capture_create_private(const char *path)
 {
-	FILE *raw = strcmp(path, "-") ? capture_create_private(path) : stdout;
-	FILE *out;
+	return create_with_mode(path, 0600, false);
+}
 
+/* path opened for writing ("-": stdout), through zstd if asked; mode 0: 0600 if new. */
+static FILE *open_output(const char *path, bool compress, uint32_t mode)
+{
+	FILE *raw, *out;
+
+	if (!strcmp(path, "-"))
+		raw = stdout;
+	else
+		raw = mode ? create_with_mode(path, mode, true) : capture_create_private(path);
 	if (!raw || !compress)
 		return raw;
 	out = zstd_file_writer(raw);
@@ -155,8 +169,14 @@ static void next_file(struct capture_writer *w)
 
 	if (w->out && fclose(w->out) && !w->error)
 		w->error = -(errno ? errno : EIO);
-	snprintf(name, sizeof(name), "%s.%u", w->path, w->files++);
-	w->out = open_output(name, w->compress);
+	if (w->before_next) {
+		w->before_next(w->before_next_ctx, w->path);
+		snprintf(name, sizeof(name), "%s", w->path);
+		w->files++;
+	} else {
+		snprintf(name, sizeof(name), "%s.%u", w->path, w->files++);
+	}
+	w->out = open_output(name, w->compress, w->mode);
 	if (!w->out && !w->error)
 		w->error = -(errno ? errno : EIO);
 }
@@ -170,8 +190,8 @@ static void *writer_main(void *arg)
 	for (;;) {
 		struct chunk *c = w->head;
 
-		/* the chunk being filled goes out only when it is full or at the end */
-		if (!c || (c == w->tail && c->used < CAPTURE_CHUNK && !w->closing)) {
+		/* the chunk being filled goes out only when it is full, flushed, or at the end */
+		if (!c || (c == w->tail && c->used < CAPTURE_CHUNK && !w->closing && !w->flushing)) {
 			if (w->closing && !c)
 				break;
 			pthread_cond_wait(&w->more, &w->lock);
@@ -188,6 +208,13 @@ static void *writer_main(void *arg)
 			w->error = -(errno ? errno : EIO);
 		free(c);
 		pthread_mutex_lock(&w->lock);
+		if (w->flushing && !w->head) {
+			w->flushing = false;
+			pthread_mutex_unlock(&w->lock);
+			if (w->out && fflush(w->out) && !w->error)
+				w->error = -(errno ? errno : EIO);
+			pthread_mutex_lock(&w->lock);
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (w->out && fflush(w->out) && !w->error)
@@ -200,6 +227,14 @@ static void add_schema(struct capture_writer *w);
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
 					   size_t errlen)
 {
+	struct capture_writer_options o = { .compress = compress };
+
+	return capture_writer_open_with(path, mono_to_real_ns, &o, err, errlen);
+}
+
+struct capture_writer *capture_writer_open_with(const char *path, int64_t mono_to_real_ns,
+						const struct capture_writer_options *o, char *err, size_t errlen)
+{
 	struct capture_writer *w = calloc(1, sizeof(*w));
 	struct ipcd_capture_header h;
 
@@ -208,9 +243,12 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 		return NULL;
 	}
 	/* compressed, even stdout is ours to close: the frame must end */
-	w->own_out = strcmp(path, "-") != 0 || compress;
-	w->compress = compress;
-	w->out = open_output(path, compress);
+	w->own_out = strcmp(path, "-") != 0 || o->compress;
+	w->compress = o->compress;
+	w->mode = o->mode;
+	w->before_next = o->before_next;
+	w->before_next_ctx = o->ctx;
+	w->out = open_output(path, o->compress, o->mode);
 	w->files = 1;
 	w->mono_to_real_ns = mono_to_real_ns;
 	w->path = strdup(path);
@@ -295,6 +333,16 @@ static void add_schema(struct capture_writer *w)
 	if (schema)
 		capture_writer_add(w, schema, size);
 	free(schema);
+}
+
+void capture_writer_flush(struct capture_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->head) {
+		w->flushing = true;
+		pthread_cond_signal(&w->more);
+	}
+	pthread_mutex_unlock(&w->lock);
 }
 
 uint64_t capture_writer_file_bytes(const struct capture_writer *w)

@@ -52,6 +52,23 @@ FILE *capture_create_private(const char *path);
  */
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
 					   size_t errlen);
+/* How a writer makes its files, beyond capture_writer_open's defaults. */
+struct capture_writer_options {
+	bool compress;      /* each file one zstd stream */
+	uint32_t mode;      /* of the files it creates, whatever the umask; 0: 0600 */
+	/*
+	 * At a rotation, in the writer's thread, once the current file is
+	 * closed: renames it out of the way (logrotate's PATH.1, ...); the
+	 * next file is then path again.  NULL: the next files are path.1,
+	 * path.2, ... (tcpdump's -C).
+	 */
+	void (*before_next)(void *ctx, const char *path);
+	void *ctx;
+};
+
+/* capture_writer_open, with its files made as o says. */
+struct capture_writer *capture_writer_open_with(const char *path, int64_t mono_to_real_ns,
+						const struct capture_writer_options *o, char *err, size_t errlen);
 /* Queues one record (copied); false if it had to be dropped (the disk is too slow). */
 bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
 /*
@@ -60,6 +77,11 @@ bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size);
  * snapshot).  false for stdout.
  */
 bool capture_writer_rotate(struct capture_writer *w);
+/*
+ * What is queued goes to the file now rather than when a chunk fills (a
+ * service that writes a capture for days); it returns without waiting.
+ */
+void capture_writer_flush(struct capture_writer *w);
 /* Bytes queued for the current file so far, its header included. */
 uint64_t capture_writer_file_bytes(const struct capture_writer *w);
 /* Writes what is queued and closes; 0, or -errno of the first write error. */

@@ -16,11 +16,15 @@
 #include "engine/proc_table.h"
 #include "records.h"
 #include "format/report_fmt.h"
+#include "util/rotate_files.h"
 
 struct capture_sink {
 	struct ipcd_pipeline *run;
 	const struct ipcd_options *opts;
 	struct capture_writer *writer;
+	/* where and how it writes: given (ipcdumpd), or the run's -w, -C, -G and -z at open */
+	struct ipcd_capture_target target;
+	char *target_path;     /* given: the target's own copy */
 	uint64_t file_start;   /* when the current file began (-G), CLOCK_MONOTONIC */
 };
 
@@ -75,15 +79,43 @@ static void next_capture_file(struct capture_sink *cs)
 	cs->file_start = ipcd_monotonic_ns();
 }
 
+/* A given target's rotation: logrotate's names, the live file always at its path. */
+static void shift_rotated(void *ctx, const char *path)
+{
+	struct capture_sink *cs = ctx;
+	int rc = rotate_files_shift(path, cs->target.keep);
+
+	if (rc)
+		fprintf(stderr, "ipcdump: warning: rotating %s: %s\n", path, strerror(-rc));
+}
+
+/* -w, -C, -G, -z: tcpdump's names (PATH, PATH.1, PATH.2, ... in the order written), every file kept. */
+static void target_from_options(struct ipcd_capture_target *t, const struct ipcd_options *opts)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = opts->write_path;
+	t->rotate_bytes = opts->rotate_bytes;
+	t->rotate_secs = opts->rotate_secs;
+	t->compress = opts->compress;
+}
+
 static int capture_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 {
 	struct capture_sink *cs = s->ctx;
+	struct capture_writer_options o = { 0 };
 	char err[512];
 
 	cs->run = p;
 	cs->opts = ipcd_pipeline_options(p);
-	cs->writer = capture_writer_open(cs->opts->write_path, ipcd_pipeline_clock(p), cs->opts->compress, err,
-					 sizeof(err));
+	if (!cs->target_path)
+		target_from_options(&cs->target, cs->opts);
+	o.compress = cs->target.compress;
+	o.mode = cs->target.mode;
+	if (cs->target_path) {
+		o.before_next = shift_rotated;
+		o.ctx = cs;
+	}
+	cs->writer = capture_writer_open_with(cs->target.path, ipcd_pipeline_clock(p), &o, err, sizeof(err));
 	if (!cs->writer) {
 		fprintf(stderr, "ipcdump: %s\n", err);
 		return IPCD_EXIT_FAILURE;
@@ -98,7 +130,7 @@ static void capture_record(struct ipcd_sink *s, const void *rec, size_t size)
 	struct capture_sink *cs = s->ctx;
 
 	capture_writer_add(cs->writer, rec, size);
-	if (cs->opts->rotate_bytes && capture_writer_file_bytes(cs->writer) >= cs->opts->rotate_bytes)
+	if (cs->target.rotate_bytes && capture_writer_file_bytes(cs->writer) >= cs->target.rotate_bytes)
 		next_capture_file(cs);
 }
 
@@ -114,7 +146,10 @@ static void capture_tick(struct ipcd_sink *s, uint64_t now)
 {
 	struct capture_sink *cs = s->ctx;
 
-	if (cs->opts->rotate_secs && now - cs->file_start >= cs->opts->rotate_secs * 1000000000ull)
+	/* a given target is a service's: its records reach the disk within a tick, not a chunk */
+	if (cs->target_path && cs->writer)
+		capture_writer_flush(cs->writer);
+	if (cs->target.rotate_secs && now - cs->file_start >= cs->target.rotate_secs * 1000000000ull)
 		next_capture_file(cs);
 }
 
@@ -126,13 +161,13 @@ static int capture_close(struct ipcd_sink *s)
 
 	cs->writer = NULL;
 	if (rc) {
-		fprintf(stderr, "ipcdump: writing %s failed: %s\n", cs->opts->write_path, strerror(-rc));
+		fprintf(stderr, "ipcdump: writing %s failed: %s\n", cs->target.path, strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
 	if (cs->opts->quiet && !dropped)
 		return IPCD_EXIT_OK;
 	fprintf(stderr, "ipcdump: %" PRIu64 " %s written to %s", records, noun_for(records, "record", "records"),
-		cs->opts->write_path);
+		cs->target.path);
 	if (dropped)
 		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
 	fputc('\n', stderr);
@@ -145,6 +180,8 @@ static void capture_free(struct ipcd_sink *s)
 
 	if (cs && cs->writer)
 		capture_writer_close(cs->writer);
+	if (cs)
+		free(cs->target_path);
 	free(cs);
 }
 
@@ -163,6 +200,22 @@ struct ipcd_sink *ipcd_capture_sink_new(void)
 	s->tick = capture_tick;
 	s->close = capture_close;
 	s->free = capture_free;
+	return s;
+}
+
+struct ipcd_sink *ipcd_capture_sink_to(const struct ipcd_capture_target *t)
+{
+	struct ipcd_sink *s = ipcd_capture_sink_new();
+	struct capture_sink *cs = s ? s->ctx : NULL;
+
+	if (!cs)
+		return NULL;
+	cs->target = *t;
+	if (!(cs->target_path = strdup(t->path))) {
+		ipcd_sink_free(s);
+		return NULL;
+	}
+	cs->target.path = cs->target_path;
 	return s;
 }
 

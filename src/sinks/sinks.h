@@ -27,6 +27,21 @@ struct ipcd_sink *ipcd_print_sink_new(void);
 struct ipcd_sink *ipcd_lost_sink_new(void);
 /* -w: the kernel's records, with -C/-G rotation, each file opening with the processes alive (sinks/capture.c). */
 struct ipcd_sink *ipcd_capture_sink_new(void);
+/* Where and how a capture sink writes, when not from the run's options (ipcdumpd's capture output). */
+struct ipcd_capture_target {
+	const char *path;
+	uint64_t rotate_bytes;  /* 0: never */
+	uint64_t rotate_secs;   /* 0: never */
+	uint32_t keep;          /* rotated files kept, 0: all */
+	bool compress;          /* every file one zstd stream, as -z */
+	uint32_t mode;          /* of the files it creates, whatever the umask */
+};
+/*
+ * A capture sink writing to t (copied) whatever the run's options say;
+ * rotated files take logrotate's names (PATH.1 the newest, at most keep
+ * of them: util/rotate_files.h), the live file stays PATH.
+ */
+struct ipcd_sink *ipcd_capture_sink_to(const struct ipcd_capture_target *t);
 /*
  * -r IN -w OUT: a smaller capture, written at close: IN's records of the
  * channels that had a matching event, and what every capture keeps (sinks/capture.c).
