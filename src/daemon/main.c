@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/config.h"
+#include "daemon/notify.h"
 #include "daemon/outputs.h"
 #include "engine/options.h"
 #include "engine/pipeline.h"
@@ -127,10 +128,38 @@ static bool add_outputs(struct ipcd_pipeline *p, const char *config_path, struct
 	return true;
 }
 
+/* ---- what systemd hears (daemon/notify.c), from the live loop's hooks ---- */
+
+static void on_started(void *ctx)
+{
+	const struct ipcdd_config *cfg = ctx;
+	char status[64];
+
+	snprintf(status, sizeof(status), "Tracing into %zu output%s", cfg->output_count,
+		 cfg->output_count == 1 ? "" : "s");
+	ipcdd_notify_ready(status);
+}
+
+/* Every turn of the loop (50 ms): the watchdog hears from us only while it turns. */
+static bool on_poll(void *ctx)
+{
+	(void)ctx;
+	ipcdd_notify_watchdog(ipcd_monotonic_ns());
+	return false;
+}
+
+static void on_stopping(void *ctx)
+{
+	(void)ctx;
+	ipcdd_notify_stopping();
+}
+
 /* Traces into the outputs until SIGTERM or SIGINT; the exit code. */
 static int run(const char *config_path, struct ipcdd_config *cfg)
 {
 	static struct ipcd_options opts;
+	struct ipcd_live_hooks hooks = { .ctx = cfg, .started = on_started, .poll = on_poll,
+					 .stopping = on_stopping };
 	struct ipcd_pipeline *p;
 	int rc;
 
@@ -145,7 +174,8 @@ static int run(const char *config_path, struct ipcdd_config *cfg)
 	}
 	running = p;
 	install_signal_handlers();
-	rc = ipcd_pipeline_run(p, NULL);
+	ipcdd_notify_init();
+	rc = ipcd_pipeline_run(p, &hooks);
 	running = NULL;
 	ipcd_pipeline_free(p);
 	return rc;
