@@ -10,11 +10,11 @@ cd "$(dirname "$0")"
 # ipcdumpd's configuration; libsystemd-dev: its sd_notify), tests (cmocka,
 # pytest, setpriv, ip, libclang-rt-14-dev: the libFuzzer runtime; man-db and groff-base
 # check the man pages; curl for the README's examples; systemd: systemd-analyze verify
-# checks the unit file), /etc/services (netbase),
+# checks the unit file, procps the /bin/kill of its ExecReload), /etc/services (netbase),
 # benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev libsqlite3-dev sqlite3
 	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libsystemd-dev libclang-rt-14-dev python3 python3-pytest util-linux
-	  iproute2 netbase man-db groff-base curl systemd)
+	  iproute2 netbase man-db groff-base curl systemd procps)
 BENCH_PACKAGES=(bpftrace strace)
 
 missing() {
