@@ -1,18 +1,20 @@
 """ipcdumpd under systemd: what it says on NOTIFY_SOCKET (READY=1 once tracing,
 WATCHDOG=1 while the loop turns, STOPPING=1 on SIGTERM), and the unit file
-dist/ipcdumpd.service as systemd-analyze verify reads it."""
+dist/ipcdumpd.service as systemd-analyze verify reads it; make install of the
+service (unit, sample configuration kept if there is one) and its completion."""
 import base64
 import json
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 
 import pytest
 
-from conftest import ROOT, ipcgen
+from conftest import BUILD, ROOT, ipcgen
 from test_daemon import IPCDUMPD
 
 UNIT = os.path.join(ROOT, "dist", "ipcdumpd.service")
@@ -187,3 +189,69 @@ def test_unit_file_mistakes_are_seen(tmp_path):
                     .replace("/usr/sbin/ipcdumpd", os.path.abspath(IPCDUMPD)))
     res = subprocess.run([tool, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=120)
     assert "WatchdogSeconds" in res.stderr
+
+
+def make_install(dest, *args):
+    res = subprocess.run(["make", "-s", "-C", ROOT, "BUILD=" + os.path.abspath(BUILD), *args,
+                          "DESTDIR=" + str(dest)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    return res
+
+
+def mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_install_puts_the_service_in_place_with_its_modes(tmp_path):
+    """The default PREFIX (/usr/local): the unit runs the binary installed beside it."""
+    dest = tmp_path / "root"
+    make_install(dest, "install")
+    sbin = dest / "usr/local/sbin/ipcdumpd"
+    unit = dest / "usr/local/lib/systemd/system/ipcdumpd.service"
+    conf = dest / "etc/ipcdump/ipcdumpd.yaml"
+    assert (mode(sbin), mode(unit), mode(conf)) == (0o755, 0o644, 0o644)
+    assert mode(dest / "usr/local/share/man/man8/ipcdumpd.8") == 0o644
+    assert mode(dest / "usr/local/share/bash-completion/completions/ipcdumpd") == 0o644
+    text = unit.read_text()
+    assert "ExecStart=/usr/local/sbin/ipcdumpd\n" in text and "/usr/sbin/ipcdumpd" not in text
+    assert conf.read_text() == open(os.path.join(ROOT, "dist", "ipcdumpd.yaml")).read()
+    # what was installed runs, and takes the configuration it was installed with
+    res = subprocess.run([str(sbin), "-c", str(conf), "--check-config"], capture_output=True, text=True,
+                         timeout=60)
+    assert (res.returncode, res.stderr) == (0, "")
+
+
+def test_second_install_keeps_the_configuration_and_uninstall_leaves_it(tmp_path):
+    dest = tmp_path / "root"
+    make_install(dest, "install", "PREFIX=/usr")
+    conf = dest / "etc/ipcdump/ipcdumpd.yaml"
+    conf.write_text("outputs: []\n")
+    os.chmod(conf, 0o600)
+    make_install(dest, "install", "PREFIX=/usr")
+    assert conf.read_text() == "outputs: []\n" and mode(conf) == 0o600
+    make_install(dest, "uninstall", "PREFIX=/usr")
+    left = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if not p.is_dir())
+    assert left == ["etc/ipcdump/ipcdumpd.yaml"]
+
+
+def complete(*words):
+    """COMPREPLY of completions/ipcdumpd for `ipcdumpd words...`, the last being completed."""
+    program = r'''
+source "$1"
+shift
+COMP_WORDS=("$@")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_ipcdumpd
+printf '%s\n' "${COMPREPLY[@]}"
+'''
+    res = subprocess.run(["bash", "--norc", "--noprofile", "-c", program, "bash",
+                          os.path.join(ROOT, "completions", "ipcdumpd"), *words],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return [line for line in res.stdout.split("\n") if line]
+
+
+def test_completion_takes_the_options_of_help_and_files_after_c():
+    assert complete(IPCDUMPD, "--") == ["--config=", "--check-config", "--help", "--version"]
+    assert complete("/no/such/ipcdumpd", "--ch") == ["--check-config"]
+    assert complete(IPCDUMPD, "-c", "dist/ipcdumpd.y") == ["dist/ipcdumpd.yaml"]
