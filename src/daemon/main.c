@@ -130,14 +130,19 @@ static bool add_outputs(struct ipcd_pipeline *p, const char *config_path, struct
 
 /* ---- what systemd hears (daemon/notify.c), from the live loop's hooks ---- */
 
-static void on_started(void *ctx)
+/* READY=1 and what runs: at start, and again when a reload is done. */
+static void notify_ready(const struct ipcdd_config *cfg)
 {
-	const struct ipcdd_config *cfg = ctx;
 	char status[64];
 
 	snprintf(status, sizeof(status), "Tracing into %zu output%s", cfg->output_count,
 		 cfg->output_count == 1 ? "" : "s");
 	ipcdd_notify_ready(status);
+}
+
+static void on_started(void *ctx)
+{
+	notify_ready(ctx);
 }
 
 /* Every turn of the loop (50 ms): the watchdog hears from us only while it turns. */
