@@ -18,6 +18,7 @@ void ipcdd_notify_init(void)
 {
 	uint64_t usec = 0;
 
+	watchdog_every_ns = 0;
 	/* > 0 only when WATCHDOG_USEC is set and WATCHDOG_PID, if set, is ours */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
 		watchdog_every_ns = usec * 1000 / 2;  /* half, as sd_watchdog_enabled(3) advises */
