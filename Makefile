@@ -3,8 +3,10 @@
 #   make test       unit tests and the end-to-end suite (root), sanitizer build
 #   make bench      benchmarks (root)
 #   make fuzz       libFuzzer harnesses (tests/fuzz), build/fuzz/fuzz_*
-#   make install    the tracer, man pages and bash completion under
+#   make install    the tracer, the service (its unit, a sample configuration
+#                   if there is none), man pages and bash completion under
 #                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
+#   make uninstall  all that but the configuration
 #   make V=1        show the commands
 
 BUILD    ?= build
@@ -17,7 +19,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc -Iinclude
-LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -pthread
+LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -lsystemd -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Isrc
 
@@ -52,12 +54,17 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test bench san progs fuzz install
+.PHONY: all clean test bench san progs fuzz install uninstall
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+# systemd reads units from /usr/local/lib/systemd/system as from /usr/lib/...
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+# where ipcdumpd looks for its configuration without -c (IPCDD_DEFAULT_CONFIG)
+CONFDIR  ?= /etc/ipcdump
 
 all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze $(BUILD)/ipcdumpd
 
@@ -165,6 +172,23 @@ install: all
 	install -m 0644 docs/man/ipcdump-filter.7 $(DESTDIR)$(MANDIR)/man7/ipcdump-filter.7
 	install -m 0644 completions/ipcdump $(DESTDIR)$(COMPDIR)/ipcdump
 	ln -sf ipcdump $(DESTDIR)$(COMPDIR)/ipcdump-analyze
+# the service: sbin, as it runs as root; the unit's ExecStart names the
+# installed binary; the sample configuration never replaces one already there
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(BUILD)/ipcdumpd $(DESTDIR)$(SBINDIR)/ipcdumpd
+	install -m 0644 docs/man/ipcdumpd.8 $(DESTDIR)$(MANDIR)/man8/ipcdumpd.8
+	install -m 0644 completions/ipcdumpd $(DESTDIR)$(COMPDIR)/ipcdumpd
+	sed 's|/usr/sbin/ipcdumpd|$(SBINDIR)/ipcdumpd|g' dist/ipcdumpd.service > $(DESTDIR)$(UNITDIR)/ipcdumpd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ipcdumpd.service
+	test -e $(DESTDIR)$(CONFDIR)/ipcdumpd.yaml || \
+		install -m 0644 dist/ipcdumpd.yaml $(DESTDIR)$(CONFDIR)/ipcdumpd.yaml
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipcdump $(DESTDIR)$(BINDIR)/ipcdump-analyze $(DESTDIR)$(SBINDIR)/ipcdumpd \
+		$(DESTDIR)$(MANDIR)/man8/ipcdump.8 $(DESTDIR)$(MANDIR)/man8/ipcdump-analyze.8 \
+		$(DESTDIR)$(MANDIR)/man8/ipcdumpd.8 $(DESTDIR)$(MANDIR)/man7/ipcdump-filter.7 \
+		$(DESTDIR)$(COMPDIR)/ipcdump $(DESTDIR)$(COMPDIR)/ipcdump-analyze $(DESTDIR)$(COMPDIR)/ipcdumpd \
+		$(DESTDIR)$(UNITDIR)/ipcdumpd.service
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "daemon/notify.h"
 #include "daemon/outputs.h"
 #include "engine/options.h"
 #include "engine/pipeline.h"
@@ -356,6 +357,16 @@ static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot
 	    count, count == 1 ? "" : "s", kept);
 }
 
+/* READY=1 and what runs (daemon/notify.c): at start, and again when a reload is done. */
+static void notify_ready(const struct service *sv)
+{
+	char status[64];
+
+	snprintf(status, sizeof(status), "Tracing into %zu output%s", sv->cfg.output_count,
+		 sv->cfg.output_count == 1 ? "" : "s");
+	ipcdd_notify_ready(status);
+}
+
 /* SIGHUP: the file read and checked in full; a bad one changes nothing. */
 static void reload(struct service *sv)
 {
@@ -365,15 +376,18 @@ static void reload(struct service *sv)
 	int errors;
 
 	say("info", "reloading the configuration from %s", sv->config_path);
+	ipcdd_notify_reloading();
 	/* each error is one "FILE:LINE:COLUMN: error: ..." line of the log */
 	errors = ipcdd_config_load(sv->config_path, &next, stderr);
 	if (errors || !build_outputs(sv, &next, slots, &kept)) {
 		say("error", "%s: keeping the running configuration", sv->config_path);
 		ipcdd_config_free(&next);
+		notify_ready(sv);
 		return;
 	}
 	note_restart_keys(sv, &next);
 	switch_to(sv, &next, slots, kept);
+	notify_ready(sv);
 }
 
 /* ---- the run ------------------------------------------------------------------- */
@@ -381,6 +395,14 @@ static void reload(struct service *sv)
 static void on_started(void *ctx)
 {
 	((struct service *)ctx)->started = true;
+	notify_ready(ctx);
+}
+
+/* The loop is over, the draining starts. */
+static void on_stopping(void *ctx)
+{
+	(void)ctx;
+	ipcdd_notify_stopping();
 }
 
 /* Before each poll of the ring, between two events: what the signals asked for, and the drops. */
@@ -398,6 +420,8 @@ static bool on_poll(void *ctx)
 		reopen_outputs(sv);
 	}
 	now = ipcd_monotonic_ns();
+	/* the watchdog hears from us only while the loop turns */
+	ipcdd_notify_watchdog(now);
 	if (now - sv->last_drop_check_ns >= CHECK_DROPS_EVERY_NS) {
 		warn_of_drops(sv, now);
 		sv->last_drop_check_ns = now;
@@ -408,7 +432,8 @@ static bool on_poll(void *ctx)
 int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 {
 	struct service *sv = calloc(1, sizeof(*sv));
-	const struct ipcd_live_hooks hooks = { .ctx = sv, .started = on_started, .poll = on_poll };
+	const struct ipcd_live_hooks hooks = { .ctx = sv, .started = on_started, .poll = on_poll,
+					       .stopping = on_stopping };
 	int rc;
 
 	if (!sv) {
@@ -429,6 +454,7 @@ int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 		running = sv->p;
 		if (stop_requested)  /* a SIGTERM while it started */
 			ipcd_pipeline_stop(sv->p);
+		ipcdd_notify_init();
 		rc = ipcd_pipeline_run(sv->p, &hooks);
 		running = NULL;
 		/* after the pipeline's own summary: each output's */

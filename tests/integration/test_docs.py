@@ -7,11 +7,13 @@ import subprocess
 from conftest import BUILD, IPCDUMP, ROOT
 
 MAN_DIR = os.path.join(ROOT, "docs", "man")
-PAGES = [os.path.join(MAN_DIR, "ipcdump.8"), os.path.join(MAN_DIR, "ipcdump-filter.7")]
+PAGES = [os.path.join(MAN_DIR, "ipcdump.8"), os.path.join(MAN_DIR, "ipcdump-filter.7"),
+         os.path.join(MAN_DIR, "ipcdumpd.8")]
+IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
 
 
-def help_text():
-    res = subprocess.run([IPCDUMP, "--help"], capture_output=True, text=True, timeout=30)
+def help_text(program=IPCDUMP):
+    res = subprocess.run([program, "--help"], capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, res.stderr
     return res.stdout
 
@@ -57,6 +59,36 @@ def test_every_option_of_help_is_in_the_man_page():
         assert re.search(r"^\.BR %s \"" % re.escape(opt), options, re.M), "%s is not in ipcdump.8" % opt
 
 
+def test_every_option_of_ipcdumpd_help_is_in_its_man_page():
+    text = help_text(IPCDUMPD)
+    source = page_source("ipcdumpd.8")
+    options = section(source, "OPTIONS")
+    longs = re.findall(r"^ *(?:-\w, )?(--[a-z][a-z-]*)", text, re.M)
+    shorts = re.findall(r"^ *(-\w), --", text, re.M)
+    assert {"--config", "--check-config", "--help", "--version"} <= set(longs) and "-c" in shorts
+    for opt in longs:
+        assert re.search(r"^\.B[IR]? (.* )?%s(?![\w-])" % re.escape(opt), options, re.M), \
+            "%s is not in ipcdumpd.8" % opt
+    for opt in shorts:
+        assert re.search(r"^\.BR %s \"" % re.escape(opt), options, re.M), "%s is not in ipcdumpd.8" % opt
+    # and nothing the program does not take
+    for opt in re.findall(r"^\.B[IR]? (?:-\w \", \" )?(--[a-z][a-z-]*)", options, re.M):
+        assert opt in longs, "ipcdumpd.8 documents %s, which --help does not list" % opt
+    # the default configuration the page names is the program's
+    assert "/etc/ipcdump/ipcdumpd.yaml" in text and "/etc/ipcdump/ipcdumpd.yaml" in source
+
+
+def test_ipcdumpd_man_page_has_its_sections():
+    source = page_source("ipcdumpd.8")
+    for title in ("OPTIONS", "CONFIGURATION", "SIGNALS", "SYSTEMD", "EXIT STATUS", "ENVIRONMENT", "FILES"):
+        section(source, title)
+    signals = section(source, "SIGNALS")
+    for sig in ("SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"):
+        assert sig in signals, "%s is not in ipcdumpd.8's SIGNALS" % sig
+    for var in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+        assert var in section(source, "ENVIRONMENT")
+
+
 def test_every_type_name_is_in_the_man_page():
     options = section(page_source("ipcdump.8"), "OPTIONS")
     for name in type_names():
@@ -80,13 +112,18 @@ def test_make_install_puts_every_file_in_place(tmp_path):
     usr = dest / "usr"
     installed = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if not p.is_dir())
     assert installed == [
+        "etc/ipcdump/ipcdumpd.yaml",
         "usr/bin/ipcdump",
         "usr/bin/ipcdump-analyze",
+        "usr/lib/systemd/system/ipcdumpd.service",
+        "usr/sbin/ipcdumpd",
         "usr/share/bash-completion/completions/ipcdump",
         "usr/share/bash-completion/completions/ipcdump-analyze",
+        "usr/share/bash-completion/completions/ipcdumpd",
         "usr/share/man/man7/ipcdump-filter.7",
         "usr/share/man/man8/ipcdump-analyze.8",
         "usr/share/man/man8/ipcdump.8",
+        "usr/share/man/man8/ipcdumpd.8",
     ]
     assert os.access(usr / "bin" / "ipcdump", os.X_OK)
     assert os.readlink(usr / "bin" / "ipcdump-analyze") == "ipcdump"
@@ -95,7 +132,7 @@ def test_make_install_puts_every_file_in_place(tmp_path):
     # man finds each page there by name, ipcdump-analyze's through ipcdump's
     env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
     for name, expect in [("ipcdump", "trace inter-process"), ("ipcdump-filter", "filter expressions"),
-                         ("ipcdump-analyze", "trace inter-process")]:
+                         ("ipcdump-analyze", "trace inter-process"), ("ipcdumpd", "collector service")]:
         page = subprocess.run(["man", "-M", str(usr / "share" / "man"), name], capture_output=True,
                               text=True, env=env, timeout=60)
         assert page.returncode == 0 and expect in page.stdout, "man %s: %s" % (name, page.stderr)
