@@ -146,6 +146,15 @@ static enum ipcd_sink_result syslog_event(struct ipcd_sink *s, const struct ipcd
 	return IPCD_SINK_DROPPED_WRITE;
 }
 
+/* SIGUSR1: connected again by the path, as files are opened again (a daemon moved to a new socket). */
+static void syslog_reopen(struct ipcd_sink *s)
+{
+	struct syslog_sink *ss = s->ctx;
+
+	syslog_disconnect(ss);
+	ss->retry_ns = 0;
+}
+
 static void syslog_ctx_free(struct syslog_sink *ss)
 {
 	syslog_disconnect(ss);
@@ -215,6 +224,7 @@ struct ipcd_sink *ipcd_syslog_sink_new(const struct ipcd_syslog_config *cfg)
 	s->reports_losses = true;
 	s->open = syslog_open;
 	s->event = syslog_event;
+	s->reopen = syslog_reopen;
 	s->free = syslog_free;
 	return s;
 }

@@ -342,6 +342,24 @@ static void test_a_restarted_daemon_gets_the_next_event(void **state)
 	assert_non_null(strstr(receive(f, buf, sizeof(buf)), "src_comm=\"after\""));
 }
 
+static void test_reopen_connects_again_by_the_path(void **state)
+{
+	struct fixture *f = *state;
+	char buf[4096];
+	int old;
+
+	assert_int_equal(f->sink->open(f->sink, f->p), 0);
+	/* a new socket at the path while the old one still lives: only a reopen finds it */
+	old = f->rx;
+	unlink(f->path);
+	assert_true((f->rx = bind_receiver(f, 0)) >= 0);
+	assert_int_equal(send_one(f, "old"), IPCD_SINK_WRITTEN);
+	f->sink->reopen(f->sink);
+	assert_int_equal(send_one(f, "new"), IPCD_SINK_WRITTEN);
+	assert_non_null(strstr(receive(f, buf, sizeof(buf)), "src_comm=\"new\""));
+	close(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_full_socket_drops_and_never_blocks, setup_small_buffer, teardown),
 		cmocka_unit_test_setup_teardown(test_a_missing_socket_drops_until_it_appears, setup_no_socket, teardown),
 		cmocka_unit_test_setup_teardown(test_a_restarted_daemon_gets_the_next_event, setup_text, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_connects_again_by_the_path, setup_text, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
