@@ -137,7 +137,7 @@ static enum ipcd_sink_result syslog_event(struct ipcd_sink *s, const struct ipcd
 		return IPCD_SINK_WRITTEN;
 	if (!peer_gone(-err))
 		return IPCD_SINK_DROPPED_WRITE;  /* EAGAIN: the daemon is behind; EMSGSIZE: too long for it */
-	/* once at once: a restarted daemon's new socket is likely there already */
+	/* the path again at once: a restarted daemon's new socket is likely there already */
 	syslog_disconnect(ss);
 	if (!(err = syslog_connect(ss)) && !(err = send_datagram(ss, msg, len)))
 		return IPCD_SINK_WRITTEN;
