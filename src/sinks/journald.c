@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 #include "engine/pipeline.h"
@@ -32,9 +34,18 @@ struct journald_sink {
 	bool said_failing;         /* the warning for this failure is out */
 };
 
+/* Its socket takes a connection: a socket file left by a journald that stopped does not. */
 bool ipcd_journald_running(void)
 {
-	return access(IPCD_JOURNALD_SOCKET, F_OK) == 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = IPCD_JOURNALD_SOCKET };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool listening;
+
+	if (fd < 0)
+		return false;
+	listening = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return listening;
 }
 
 /* IPCDUMP_ and the name in capitals: journal field names are upper case. */
@@ -94,8 +105,8 @@ static int journald_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 
 	ipcd_line_printer_open(js->line, p);
 	if (!ipcd_journald_running()) {
-		fprintf(stderr, "%s: warning: journald is not running (no %s); events to it are dropped and counted "
-			"until it is\n", js->prog, IPCD_JOURNALD_SOCKET);
+		fprintf(stderr, "%s: warning: journald is not running (%s takes no messages); events to it are "
+			"dropped and counted until it does\n", js->prog, IPCD_JOURNALD_SOCKET);
 		js->said_failing = true;
 	}
 	return 0;

@@ -34,7 +34,7 @@ struct ipcd_syslog_config {
 struct ipcd_sink *ipcd_syslog_sink_new(const struct ipcd_syslog_config *cfg);
 /* sd_journal_send's native fields; NULL if out of memory. */
 struct ipcd_sink *ipcd_journald_sink_new(const struct ipcd_syslog_config *cfg);
-/* journald listens on this machine: its native socket is there. */
+/* journald listens on this machine: its native socket takes messages. */
 bool ipcd_journald_running(void);
 
 /* ---- the message, apart from the transport (syslog_msg.c) ---------------- */

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -258,20 +259,46 @@ def test_syslog_keys_are_checked(tmp_path):
 
 # ---- journald ---------------------------------------------------------------------------------
 
+def journald_listening():
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(JOURNAL_SOCKET)
+            return True
+        except OSError:
+            return False
+
+
+def test_journald_true_without_journald_warns_and_runs(tmp_path):
+    if journald_listening():
+        pytest.skip("journald runs here")
+    conf = "trace:\n  types: [signal]\noutputs:\n  - type: syslog\n    journald: true\n"
+    d = Daemon(conf, str(tmp_path))
+    try:
+        ipcgen("signals")
+        err = d.stop()
+    finally:
+        d.kill()
+    assert [l for l in err.splitlines() if "warning" in l] == [
+        "ipcdumpd: warning: journald is not running (%s takes no messages); "
+        "events to it are dropped and counted until it does" % JOURNAL_SOCKET]
+
+
 @pytest.fixture
 def journald():
     """A systemd-journald of the test's own when none runs (this machine's PID 1 is not systemd)."""
-    if os.path.exists(JOURNAL_SOCKET):
+    if journald_listening():
         yield None  # one runs already: use it
         return
     if not os.access(JOURNALD, os.X_OK) or not shutil.which("journalctl"):
         pytest.skip("no systemd-journald to start (%s)" % JOURNALD)
     made = [p for p in ("/run/systemd/journal", "/run/log/journal", "/run/log") if not os.path.exists(p)]
+    if os.path.exists(JOURNAL_SOCKET):
+        os.unlink(JOURNAL_SOCKET)  # left by a journald that stopped
     proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 10
-    while not os.path.exists(JOURNAL_SOCKET) and proc.poll() is None and time.time() < deadline:
+    while not journald_listening() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
-    if not os.path.exists(JOURNAL_SOCKET):
+    if not journald_listening():
         proc.kill()
         err = proc.communicate()[1]
         pytest.skip("systemd-journald does not start here: %s" % err.strip()[-200:])
