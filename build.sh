@@ -7,10 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages: build (libpcre2-dev: the filter's regular expressions; libyaml-dev:
-# ipcdumpd's configuration; libsystemd-dev: its sd_notify), tests (cmocka,
+# ipcdumpd's configuration; libsystemd-dev: its sd_notify and journald output), tests (cmocka,
 # pytest, setpriv, ip, libclang-rt-14-dev: the libFuzzer runtime; man-db and groff-base
 # check the man pages; curl for the README's examples; systemd: systemd-analyze verify
-# checks the unit file, procps the /bin/kill of its ExecReload), /etc/services (netbase),
+# checks the unit file, procps the /bin/kill of its ExecReload;
+# rsyslog: the syslog output's peer), /etc/services (netbase),
 # benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev libsqlite3-dev sqlite3
 	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libsystemd-dev libclang-rt-14-dev python3 python3-pytest util-linux

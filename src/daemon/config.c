@@ -30,6 +30,9 @@ enum key_kind {
 	KEY_LINE_FORMAT, /* json, text: one event per line */
 	KEY_COMPRESS,    /* zstd */
 	KEY_FACILITY,    /* a syslog facility */
+	KEY_SEVERITY,    /* a syslog severity */
+	KEY_APP_NAME,    /* RFC 5424's APP-NAME: 1..48 printable ASCII characters */
+	KEY_JOURNALD,    /* auto, true or false */
 	KEY_TYPES,       /* a list of -t names */
 	KEY_FILTER,      /* the filter language; value: the text, aux: the parsed filter */
 	KEY_PAYLOAD,     /* {default: N, TYPE: N} */
@@ -88,6 +91,10 @@ static const struct config_key syslog_keys[] = {
 	{ "format", KEY_LINE_FORMAT, OUT(format), 0, "text", false, 0, 0 },
 	{ "filter", KEY_FILTER, OUT(filter_text), OUT(filter), NULL, false, 0, 0 },
 	{ "queue", KEY_UINT, OUT(queue), 0, "65536", false, 1, 1u << 24 },  /* sinks.h IPCD_QUEUE_DEFAULT */
+	{ "severity", KEY_SEVERITY, OUT(severity), 0, "info", false, 0, 0 },
+	{ "socket", KEY_STRING, OUT(socket), 0, NULL, false, 0, 0 },
+	{ "tag", KEY_APP_NAME, OUT(tag), 0, "ipcdumpd", false, 0, 0 },
+	{ "journald", KEY_JOURNALD, OUT(journald), 0, "auto", false, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };
 
@@ -107,6 +114,9 @@ static const char *const line_format_names[] = { "json", "text" };
 static const char *const facility_names[] = {
 	"auth", "authpriv", "cron", "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
 	"local4", "local5", "local6", "local7", "lpr", "mail", "news", "syslog", "user", "uucp",
+};
+static const char *const severity_names[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -233,6 +243,17 @@ static int parse_bool(const char *text, bool *out)
 	return 0;
 }
 
+/* RFC 5424's APP-NAME: 1*48PRINTUSASCII (33..126). */
+static bool app_name_ok(const char *text)
+{
+	size_t n = strlen(text);
+
+	for (size_t i = 0; i < n; i++)
+		if (text[i] < 33 || text[i] > 126)
+			return false;
+	return n >= 1 && n <= 48;
+}
+
 static void set_string(void *dest, const char *text)
 {
 	char **s = dest;
@@ -323,6 +344,27 @@ static void set_scalar(struct reader *r, const struct config_key *k, void *secti
 			unknown_name(r, node, "syslog facility", text, facility_names, COUNT(facility_names));
 		else
 			set_string(dest, text);
+		return;
+	case KEY_SEVERITY:
+		if (name_index(text, severity_names, COUNT(severity_names)) < 0)
+			unknown_name(r, node, "syslog severity", text, severity_names, COUNT(severity_names));
+		else
+			set_string(dest, text);
+		return;
+	case KEY_APP_NAME:
+		if (!app_name_ok(text))
+			error_at(r, node, 0, "'%s' takes 1 to 48 printable ASCII characters without spaces, not '%s'",
+				 k->name, text);
+		else
+			set_string(dest, text);
+		return;
+	case KEY_JOURNALD:
+		if (!strcmp(text, "auto"))
+			*(enum ipcdd_journald *)dest = IPCDD_JOURNALD_AUTO;
+		else if (!parse_bool(text, &b))
+			*(enum ipcdd_journald *)dest = b ? IPCDD_JOURNALD_ON : IPCDD_JOURNALD_OFF;
+		else
+			error_at(r, node, 0, "'%s' takes auto, true or false, not '%s'", k->name, text);
 		return;
 	default:
 		return;
@@ -750,6 +792,9 @@ void ipcdd_config_free(struct ipcdd_config *cfg)
 		free(cfg->outputs[i].filter_text);
 		free(cfg->outputs[i].path);
 		free(cfg->outputs[i].facility);
+		free(cfg->outputs[i].severity);
+		free(cfg->outputs[i].socket);
+		free(cfg->outputs[i].tag);
 	}
 	memset(cfg, 0, sizeof(*cfg));
 }

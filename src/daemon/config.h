@@ -30,6 +30,8 @@ struct ipcdd_payload {
 
 enum ipcdd_output_type { IPCDD_OUTPUT_FILE, IPCDD_OUTPUT_SYSLOG, IPCDD_OUTPUT_SQLITE };
 enum ipcdd_format { IPCDD_FORMAT_JSON, IPCDD_FORMAT_CSV, IPCDD_FORMAT_TEXT, IPCDD_FORMAT_CAPTURE };
+/* syslog's journald: auto, when journald runs and no socket is named; true, always; false, never. */
+enum ipcdd_journald { IPCDD_JOURNALD_AUTO, IPCDD_JOURNALD_ON, IPCDD_JOURNALD_OFF };
 
 struct ipcdd_output {
 	enum ipcdd_output_type type;
@@ -45,6 +47,10 @@ struct ipcdd_output {
 	struct ipcdd_payload payload;
 	uint32_t mode;          /* file mode, 0600 by default */
 	char *facility;         /* syslog */
+	char *severity;         /* syslog: every event's */
+	char *socket;           /* syslog: its unix datagram socket, NULL: /dev/log */
+	char *tag;              /* syslog: the APP-NAME, SYSLOG_IDENTIFIER */
+	enum ipcdd_journald journald;
 	uint64_t retention_secs;   /* sqlite: rows older than this go, 0: kept */
 	uint64_t retention_bytes;  /* sqlite: oldest rows go past this size, 0: no bound */
 	uint32_t queue;         /* events waiting for the output at most; more are dropped and counted */

@@ -5,6 +5,7 @@
 #include "daemon/capture_output.h"
 #include "daemon/file_output.h"
 #include "engine/event.h"
+#include "daemon/syslog_output.h"
 
 static struct ipcd_sink *not_implemented(const char *config_path, const struct ipcdd_output *out, FILE *err)
 {
@@ -22,6 +23,7 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 			return ipcdd_capture_output_new(out, err);
 		return ipcdd_file_output_new(out, trace_payload, err);
 	case IPCDD_OUTPUT_SYSLOG:
+		return ipcdd_syslog_output_new(out, err);
 	case IPCDD_OUTPUT_SQLITE:
 		break;
 	}

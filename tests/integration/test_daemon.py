@@ -119,10 +119,10 @@ def test_bad_option_is_a_usage_error():
 
 def test_outputs_not_written_yet_are_refused_at_start(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("outputs:\n  - type: syslog\n")
+    path.write_text("outputs:\n  - type: sqlite\n    path: /tmp/x.db\n")
     r = ipcdumpd("-c", str(path))
     assert r.returncode == 2
-    assert r.stderr == "%s:2:5: error: syslog output is not implemented yet\n" % path
+    assert r.stderr == "%s:2:5: error: sqlite output is not implemented yet\n" % path
 
 
 def test_run_writes_a_pipe_message_to_a_json_file_once(tmp_path):
