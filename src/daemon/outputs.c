@@ -3,6 +3,7 @@
 #include "daemon/outputs.h"
 
 #include "daemon/file_output.h"
+#include "daemon/sqlite_output.h"
 
 static struct ipcd_sink *not_implemented(const char *config_path, const struct ipcdd_output *out, FILE *err)
 {
@@ -19,8 +20,9 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 		if (out->format == IPCDD_FORMAT_CAPTURE)
 			break;
 		return ipcdd_file_output_new(out, trace_payload, err);
-	case IPCDD_OUTPUT_SYSLOG:
 	case IPCDD_OUTPUT_SQLITE:
+		return ipcdd_sqlite_output_new(out, trace_payload, err);
+	case IPCDD_OUTPUT_SYSLOG:
 		break;
 	}
 	return not_implemented(config_path, out, err);

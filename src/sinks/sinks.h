@@ -8,6 +8,7 @@
 #define IPCD_SINKS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "sinks/sink.h"
 #include "engine/options.h"
 
@@ -33,6 +34,10 @@ struct ipcd_sink *ipcd_capture_sink_new(void);
 struct ipcd_sink *ipcd_capture_filter_sink_new(void);
 /* -w FILE.db / FILE.sqlite: events as rows of a SQLite database (sinks/sqlite.c, docs/storage.md). */
 struct ipcd_sink *ipcd_sqlite_sink_new(const char *path);
+/* Retention: rows older than max_age_secs, and the oldest past max_bytes, deleted in the background (0: none). */
+void ipcd_sqlite_sink_set_retention(struct ipcd_sink *s, uint64_t max_age_secs, uint64_t max_bytes);
+/* The program its messages name ("ipcdump" unless set). */
+void ipcd_sqlite_sink_set_program(struct ipcd_sink *s, const char *prog);
 /* The path names a SQLite store (.db, .sqlite) rather than a capture file. */
 bool ipcd_sqlite_path(const char *path);
 /* Opens the store without a pipeline (tests); 0, or 1 after a one-line error. */
