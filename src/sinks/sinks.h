@@ -42,6 +42,13 @@ void ipcd_sqlite_sink_set_program(struct ipcd_sink *s, const char *prog);
 bool ipcd_sqlite_path(const char *path);
 /* Opens the store without a pipeline (tests); 0, or 1 after a one-line error. */
 int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns);
+/*
+ * -r FILE.db: the store's events through p's filter and sinks (sinks/sqlite_source.c),
+ * the rows --since, --until, -t and the filter select; the exit code.
+ */
+int ipcd_sqlite_read(struct ipcd_pipeline *p);
+/* The SELECT a read with opts runs, with ? for its values (tests, bench); -1 if too long to push down. */
+int ipcd_sqlite_explain(const struct ipcd_options *opts, char *sql, size_t len);
 /* --stats[=SECONDS]: the totals, at the end or every so often (sinks/stats.c). */
 struct ipcd_sink *ipcd_stats_sink_new(void);
 /* --analyze: the report at the end (sinks/analyze.c). */

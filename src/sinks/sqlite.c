@@ -309,10 +309,8 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 		sqlite3_bind_blob(st, 19, e->payload, (int)e->payload_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 19);
-	if (detail_len)
-		sqlite3_bind_blob(st, 20, detail, (int)detail_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 20);
+	/* never NULL, even empty: NULL marks a version 1 row, whose fields the reader guesses */
+	sqlite3_bind_blob(st, 20, detail, (int)detail_len, SQLITE_STATIC);
 	int rc = step_once(st);
 
 	sqlite3_clear_bindings(st);
