@@ -37,6 +37,8 @@ struct where {
 	bool overflow;
 	struct param params[MAX_TERMS * 2];
 	int nparams;
+	bool selective;     /* a pid or comm term: its index finds the rows */
+	uint32_t types;     /* what -t and the filter's type terms allow, together */
 };
 
 struct store_source {
@@ -82,20 +84,44 @@ static void add_term(struct where *w, const char *col_a, const char *col_b, stru
 			*p = value;
 }
 
-static void add_types(struct where *w, uint32_t types)
+static uint32_t every_stored_type(void)
+{
+	return (uint32_t)(IPCD_TYPE_BIT(IPCD_TYPE_COUNT) - 1) & ~IPCD_TYPE_BIT(IPCD_TYPE_LOST);
+}
+
+/* " AND type IN (?,?)" (or NOT IN, the shorter): the names of the types in (or not in) the mask. */
+static void add_type_list(struct where *w, uint32_t mask, bool negate, bool no_index)
 {
 	struct param *p;
 	bool first = true;
 
-	add_sql(w, " AND type IN (%s%s", "", "");
+	add_sql(w, " AND %stype %s (", no_index ? "+" : "", negate ? "NOT IN" : "IN");
 	for (int t = 0; t < IPCD_TYPE_COUNT; t++) {
-		if (!(types & IPCD_TYPE_BIT(t)) || !(p = new_param(w)))
+		if (!(mask & IPCD_TYPE_BIT(t)) || !(p = new_param(w)))
 			continue;
 		*p = (struct param){ .text = true, .str = ipcd_type_name(t) };
 		add_sql(w, first ? "?%s%s" : ",?%s%s", "", "");
 		first = false;
 	}
 	add_sql(w, first ? "NULL)%s%s" : ")%s%s", "", "");
+}
+
+/*
+ * The types a row may have.  A pid or comm finds fewer rows than a type
+ * does: with one, the type index is kept out of the plan (+type); a list
+ * of most types is said as the few it excludes, which no index serves.
+ */
+static void add_types(struct where *w, uint32_t types)
+{
+	uint32_t stored = every_stored_type(), excluded = stored & ~types;
+
+	types &= stored;
+	if (!excluded)
+		return;
+	if (__builtin_popcount(excluded) < __builtin_popcount(types))
+		add_type_list(w, excluded, true, true);
+	else
+		add_type_list(w, types, false, w->selective);
 }
 
 /* A decimal pid as the filter reads it: no sign, no leading zero. */
@@ -119,6 +145,7 @@ static bool plain_text(const char *v)
 static void push_required(void *ctx, const char *field, const char *value)
 {
 	struct where *w = ctx;
+	size_t before = w->len;
 	int64_t pid;
 	uint32_t types;
 
@@ -135,12 +162,9 @@ static void push_required(void *ctx, const char *field, const char *value)
 	else if (!strcmp(field, "dst.comm") && plain_text(value))
 		add_term(w, "dst_comm", NULL, (struct param){ .text = true, .str = value });
 	else if (!strcmp(field, "type") && (types = ipcd_type_family(value)))
-		add_types(w, types);
-}
-
-static uint32_t every_stored_type(void)
-{
-	return (uint32_t)(IPCD_TYPE_BIT(IPCD_TYPE_COUNT) - 1) & ~IPCD_TYPE_BIT(IPCD_TYPE_LOST);
+		w->types &= types;
+	if (w->len > before)
+		w->selective = true;
 }
 
 static void build_where(const struct ipcd_options *opts, struct where *w)
@@ -150,7 +174,11 @@ static void build_where(const struct ipcd_options *opts, struct where *w)
 	w->len = 0;
 	w->nparams = 0;
 	w->overflow = false;
+	w->selective = false;
+	w->types = opts->types;
 	add_sql(w, "WHERE 1%s%s", "", "");
+	if (opts->filter)
+		fexpr_each_required(opts->filter, push_required, w);
 	if (opts->since_ns && (p = new_param(w))) {
 		*p = (struct param){ .num = opts->since_ns };
 		add_sql(w, " AND wall_ns >= ?%s%s", "", "");
@@ -159,10 +187,7 @@ static void build_where(const struct ipcd_options *opts, struct where *w)
 		*p = (struct param){ .num = opts->until_ns };
 		add_sql(w, " AND wall_ns <= ?%s%s", "", "");
 	}
-	if ((opts->types & every_stored_type()) != every_stored_type())
-		add_types(w, opts->types);
-	if (opts->filter)
-		fexpr_each_required(opts->filter, push_required, w);
+	add_types(w, w->types);
 }
 
 /* ---- reading ---------------------------------------------------------------------- */

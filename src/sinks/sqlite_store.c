@@ -11,11 +11,14 @@
 #include <time.h>
 
 /*
- * Pages freed by deletes go back to the file system with incremental
- * vacuum; it must be chosen before the first table exists.
+ * Measured (bench/sqlite_store, docs/storage.md): 16 KiB pages insert
+ * about 40 % faster than the default 4 KiB (seven indexes, fewer page
+ * splits); a page size holds only for a new file, before its first table.
+ * Incremental auto-vacuum would give deleted rows' pages back to the file
+ * system but halves the insert rate: freed pages are reused instead.
  */
 static const char pragmas_sql[] =
-	"PRAGMA auto_vacuum=INCREMENTAL;"
+	"PRAGMA page_size=16384;"
 	"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
 	"PRAGMA journal_size_limit=67108864;";
 
@@ -186,8 +189,6 @@ int64_t ipcd_sqlite_retention_pass(sqlite3 *db, int64_t now_wall_ns, uint64_t ma
 		sized = delete_past_size(db, max_bytes);
 	if (aged < 0 || sized < 0)
 		return -1;
-	if (aged + sized)
-		sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 	return aged + sized;
 }
 
