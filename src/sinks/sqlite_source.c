@@ -286,12 +286,15 @@ static int source_open(void *ctx, int64_t *mono_to_real_ns, char *err, size_t er
 	snprintf(sql, sizeof(sql), "%s%s ORDER BY id", select_sql, w.sql);
 	if (sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(ss->db));
+		sqlite3_close(ss->db);
 		return -1;
 	}
 	/* a store that a writer holds: wait for its commit */
 	sqlite3_busy_timeout(ss->db, IPCD_SQLITE_OPEN_WAIT_MS);
 	if (sqlite3_prepare_v2(ss->db, sql, -1, &ss->rows, NULL) != SQLITE_OK || bind_where(ss->rows, &w)) {
 		snprintf(err, errlen, "%s: not an ipcdump store: %s", path, sqlite3_errmsg(ss->db));
+		sqlite3_finalize(ss->rows);
+		sqlite3_close(ss->db);
 		return -1;
 	}
 	ss->first_step = sqlite3_step(ss->rows);
