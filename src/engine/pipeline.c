@@ -297,9 +297,10 @@ static bool tree_match(const struct ipcd_pipeline *p, const struct ipcd_event *e
 /* --since and --until, by the event's wall-clock time. */
 static bool in_time_window(const struct ipcd_pipeline *p, const struct ipcd_event *e)
 {
-	int64_t wall = (int64_t)e->ts_ns + p->mono_to_real_ns;
+	/* unsigned: a damaged capture's times may be anything */
+	int64_t wall = (int64_t)(e->ts_ns + (uint64_t)p->mono_to_real_ns);
 
-	if (e->type == IPCD_TYPE_LOST)
+	if (e->type == IPCD_TYPE_LOST || (!p->opts->since_ns && !p->opts->until_ns))
 		return true;
 	return (!p->opts->since_ns || wall >= p->opts->since_ns) && (!p->opts->until_ns || wall <= p->opts->until_ns);
 }

@@ -289,7 +289,7 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 
 	ipcd_event_channel(e, channel, sizeof(channel));
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ns);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->ts_ns + q->mono_to_real_ns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(e->ts_ns + (uint64_t)q->mono_to_real_ns));
 	sqlite3_bind_text(st, 3, ipcd_type_name(e->type), -1, SQLITE_STATIC);
 	bind_endpoint(st, 4, &e->src);
 	bind_endpoint(st, 9, &e->dst);

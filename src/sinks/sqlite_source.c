@@ -236,7 +236,8 @@ static bool read_row(struct store_source *ss, struct ipcd_event *e)
 		return false;
 	int64_t wall = sqlite3_column_int64(st, 0);
 
-	ipcd_event_init(e, type, wall > ss->mono_to_real_ns ? (uint64_t)(wall - ss->mono_to_real_ns) : 0);
+	/* unsigned: a store is a file anyone may have edited */
+	ipcd_event_init(e, type, (uint64_t)wall - (uint64_t)ss->mono_to_real_ns);
 	if (has_detail)   /* what the detail does not name was 0, fds included */
 		e->src_fd = e->dst_fd = 0;
 	else if (type == IPCD_TYPE_PIPE)   /* a version 1 row: the pipe's inode is the channel key */
@@ -299,7 +300,8 @@ static int source_open(void *ctx, int64_t *mono_to_real_ns, char *err, size_t er
 	}
 	ss->first_step = sqlite3_step(ss->rows);
 	if (ss->first_step == SQLITE_ROW)
-		ss->mono_to_real_ns = sqlite3_column_int64(ss->rows, 0) - sqlite3_column_int64(ss->rows, 18);
+		ss->mono_to_real_ns = (int64_t)((uint64_t)sqlite3_column_int64(ss->rows, 0) -
+						(uint64_t)sqlite3_column_int64(ss->rows, 18));
 	*mono_to_real_ns = ss->mono_to_real_ns;
 	return 0;
 }
