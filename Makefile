@@ -133,6 +133,12 @@ $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@echo "  CC      $<"
 	$(Q)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 $< -o $@
 
+# The store's benchmark drives the sink and the reader themselves.
+$(BUILD)/bench/sqlite_store: bench/sqlite_store.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Isrc $< $(LIB_OBJS) $(LDLIBS) -o $@
+
 $(BUILD)/fuzzobj/%.o: src/%.c $(BUILD)/ipcdump.skel.h
 	@mkdir -p $(@D)
 	@echo "  CC-FUZZ $<"

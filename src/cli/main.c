@@ -104,6 +104,8 @@ static int run_pipeline(struct ipcd_pipeline *p, const struct ipcd_options *opts
 	struct ipcd_live_hooks hooks;
 	int rc;
 
+	if (opts->read_path && ipcd_sqlite_path(opts->read_path))
+		return ipcd_sqlite_read(p);
 	if (!ipcd_tracing_tree(opts))
 		return ipcd_pipeline_run(p, NULL);
 	tree.opts = opts;

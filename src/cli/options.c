@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "filter/filter.h"
+#include "sinks/sinks.h"
+#include "util/wall_time.h"
 #include "cli/options.h"
 
 enum long_only_option {
@@ -22,6 +25,8 @@ enum long_only_option {
 	OPT_INSIDE,
 	OPT_TIME,
 	OPT_TOP,
+	OPT_SINCE,
+	OPT_UNTIL,
 };
 
 static const struct option long_options[] = {
@@ -59,6 +64,8 @@ static const struct option long_options[] = {
 	{ "ascii", no_argument, NULL, 'A' },
 	{ "numeric", no_argument, NULL, 'n' },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -110,7 +117,10 @@ void ipcd_print_usage(FILE *out)
 	      "                         --analyze report on them too)\n"
 	      "  -r, --read FILE        read a capture file (- for stdin) instead of\n"
 	      "                         tracing; with -w and a filter, write the channels\n"
-	      "                         it matches\n"
+	      "                         it matches; FILE.db or FILE.sqlite: a SQLite store\n"
+	      "      --since TIME       with -r, the events from TIME on: 2026-11-30T10:00,\n"
+	      "                         10:00 (today), -1h (ago), @SECONDS, now\n"
+	      "      --until TIME       with -r, the events up to TIME\n"
 	      "  -C, --file-size SIZE   with -w, a new file (FILE.1, FILE.2, ...) past SIZE\n"
 	      "                         (e.g. 100M)\n"
 	      "  -G, --rotate SECONDS   with -w, a new file every SECONDS\n"
@@ -195,6 +205,23 @@ static int usage_error(FILE *err, const char *fmt, const char *arg)
 	fprintf(err, fmt, arg);
 	fputs(" (see ipcdump --help)\n", err);
 	return IPCD_EXIT_USAGE;
+}
+
+static int64_t wall_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --since/--until: -1 to go on, or the exit code. */
+static int parse_wall_time(const char *arg, int64_t *ns, FILE *err)
+{
+	if (wall_time_parse(arg, wall_now_ns(), ns) || *ns <= 0)
+		return usage_error(err, "invalid time '%s': expected 2026-11-30T10:00:00, 10:00, -1h, @SECONDS "
+				   "or now", arg);
+	return -1;
 }
 
 /*
@@ -529,6 +556,9 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 		return -1;
 	case OPT_TIME:
 		return parse_time_mode(arg, opts, err);
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		return parse_wall_time(arg, opt == OPT_SINCE ? &opts->since_ns : &opts->until_ns, err);
 	case 'o':
 		if (!*arg)
 			return usage_error(err, "empty output file name%s", "");
@@ -710,6 +740,17 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 				   "need -o FILE with it%s", "");
 	if (opts->compress && !opts->write_path)
 		return usage_error(err, "-z needs -w%s", "");
+	if ((opts->since_ns || opts->until_ns) && !opts->read_path)
+		return usage_error(err, "--since and --until choose among the events of a file read with -r%s", "");
+	if (opts->since_ns && opts->until_ns && opts->since_ns > opts->until_ns)
+		return usage_error(err, "--since is after --until%s", "");
+	if (opts->write_path && ipcd_sqlite_path(opts->write_path) &&
+	    (opts->rotate_bytes || opts->rotate_secs || opts->compress))
+		return usage_error(err, "-C, -G and -z are for capture files, not a SQLite store (%s)", opts->write_path);
+	if (opts->read_path && ipcd_sqlite_path(opts->read_path) && opts->write_path &&
+	    !ipcd_sqlite_path(opts->write_path))
+		return usage_error(err, "a SQLite store holds events, not kernel records: -w can copy it to "
+				   "another store (FILE.db), not to a capture file (%s)", opts->write_path);
 	if (opts->read_path && tree)
 		return usage_error(err, "-r reads a capture: it runs no command and follows no process%s", "");
 	if (opts->inside && !tree)

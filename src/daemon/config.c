@@ -102,6 +102,8 @@ static const struct config_key sqlite_keys[] = {
 	{ "type", KEY_OUTPUT_TYPE, OUT(type), 0, NULL, true, 0, 0 },
 	{ "path", KEY_STRING, OUT(path), 0, NULL, true, 0, 0 },
 	{ "retention", KEY_RETENTION, OUT(retention_secs), OUT(retention_bytes), NULL, false, 0, 0 },
+	{ "filter", KEY_FILTER, OUT(filter_text), OUT(filter), NULL, false, 0, 0 },
+	{ "payload", KEY_PAYLOAD, OUT(payload), 0, NULL, false, 0, 0 },
 	{ "queue", KEY_UINT, OUT(queue), 0, "65536", false, 1, 1u << 24 },  /* sinks.h IPCD_QUEUE_DEFAULT */
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };

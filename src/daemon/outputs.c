@@ -4,15 +4,9 @@
 
 #include "daemon/capture_output.h"
 #include "daemon/file_output.h"
-#include "engine/event.h"
+#include "daemon/sqlite_output.h"
 #include "daemon/syslog_output.h"
-
-static struct ipcd_sink *not_implemented(const char *config_path, const struct ipcdd_output *out, FILE *err)
-{
-	fprintf(err, "%s:%u:%u: error: %s output is not implemented yet\n", config_path, out->line, out->column,
-		ipcdd_output_type_name(out->type));
-	return NULL;
-}
+#include "engine/event.h"
 
 struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_output *out,
 					uint32_t trace_payload, FILE *err)
@@ -25,9 +19,11 @@ struct ipcd_sink *ipcdd_output_sink_new(const char *config_path, struct ipcdd_ou
 	case IPCDD_OUTPUT_SYSLOG:
 		return ipcdd_syslog_output_new(out, err);
 	case IPCDD_OUTPUT_SQLITE:
-		break;
+		return ipcdd_sqlite_output_new(out, trace_payload, err);
 	}
-	return not_implemented(config_path, out, err);
+	/* the configuration admits no other type */
+	fprintf(err, "%s:%u:%u: error: unknown output type\n", config_path, out->line, out->column);
+	return NULL;
 }
 
 void ipcdd_output_payload_limits(struct ipcd_sink *s, const struct ipcdd_payload *trace,

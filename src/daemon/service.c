@@ -145,7 +145,9 @@ static bool same_output(const struct ipcdd_output *a, const struct ipcdd_output 
 	       a->rotate_keep == b->rotate_keep && a->compress == b->compress &&
 	       same_text(a->filter_text, b->filter_text) && !memcmp(&a->payload, &b->payload, sizeof(a->payload)) &&
 	       a->mode == b->mode && same_text(a->facility, b->facility) && a->retention_secs == b->retention_secs &&
-	       a->retention_bytes == b->retention_bytes && a->queue == b->queue;
+	       a->retention_bytes == b->retention_bytes && a->queue == b->queue &&
+	       same_text(a->severity, b->severity) && same_text(a->socket, b->socket) && same_text(a->tag, b->tag) &&
+	       a->journald == b->journald;
 }
 
 /* "3 dropped (queue full: 2, write failed: 1)": the drops since those counted in since (NULL: all). */

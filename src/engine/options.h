@@ -61,7 +61,8 @@ struct ipcd_options {
 	bool kernel_signals;         /* --kernel-signals */
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
-	const char *read_path;       /* -r: a capture file to read instead of tracing */
+	const char *read_path;       /* -r: a capture file (or a SQLite store) to read instead of tracing */
+	int64_t since_ns, until_ns;  /* --since, --until: -r's events in [since, until], wall-clock ns; 0: no bound */
 	bool compress;               /* -z: zstd-compressed capture files */
 	bool print;                  /* --print: with -w, print the events too (tcpdump -w FILE --print) */
 	uint64_t rotate_bytes;       /* -C: a new capture file past this size, 0: never */

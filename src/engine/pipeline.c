@@ -419,6 +419,17 @@ static bool run_filter_match(const struct ipcd_pipeline *p, const struct ipcd_ev
 	return e->type == IPCD_TYPE_LOST || !filter || fexpr_match(filter, e);
 }
 
+/* --since and --until, by the event's wall-clock time. */
+static bool in_time_window(const struct ipcd_pipeline *p, const struct ipcd_event *e)
+{
+	/* unsigned: a damaged capture's times may be anything */
+	int64_t wall = (int64_t)(e->ts_ns + (uint64_t)p->mono_to_real_ns);
+
+	if (e->type == IPCD_TYPE_LOST || (!p->opts->since_ns && !p->opts->until_ns))
+		return true;
+	return (!p->opts->since_ns || wall >= p->opts->since_ns) && (!p->opts->until_ns || wall <= p->opts->until_ns);
+}
+
 /* Each event a join makes: enriched, filtered, then to the sinks (or kept, draining, for time order). */
 static void emit_event(void *ctx, const struct ipcd_event *e)
 {
@@ -433,7 +444,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 	/* the expression may ask for names and parents: after they are filled in */
 	fill_parent(p->procs, &out.src);
 	fill_parent(p->procs, &out.dst);
-	if (!run_filter_match(p, &out) || !tree_match(p, &out))
+	if (!in_time_window(p, &out) || !run_filter_match(p, &out) || !tree_match(p, &out))
 		return;
 	if (p->deferring && p->wants_order && defer_event(p, &out))
 		return;
@@ -698,6 +709,48 @@ int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_s
 		say(p, SAY_ERROR, "%s\n", err);
 	summarise(p);
 	/* damaged: the sinks that write at close (a filtered copy) write nothing */
+	return rc < 0 ? IPCD_EXIT_FAILURE : sinks_close(p);
+}
+
+/* ---- a source of events ------------------------------------------------------ */
+
+/* A stored event: already enriched; -t, the time window and the filter, then the sinks. */
+static int on_source_event(void *ctx, const struct ipcd_event *e)
+{
+	struct ipcd_pipeline *p = ctx;
+
+	if (!p->last_expire) {
+		p->last_expire = e->ts_ns ? e->ts_ns : 1;
+		sinks_tick(p, e->ts_ns);  /* the sinks' clocks start at the first event */
+	}
+	if (e->ts_ns >= p->last_expire + EXPIRE_EVERY_NS) {
+		p->last_expire = e->ts_ns;
+		sinks_tick(p, e->ts_ns);
+	}
+	if ((p->opts->types & IPCD_TYPE_BIT(e->type)) && in_time_window(p, e) && run_filter_match(p, e))
+		deliver(p, e);
+	return p->done || p->stop_requested;
+}
+
+int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_source *src)
+{
+	char err[512];
+	int rc;
+
+	if (src->open(src->ctx, &p->mono_to_real_ns, err, sizeof(err))) {
+		fprintf(stderr, "ipcdump: %s\n", err);
+		return IPCD_EXIT_FAILURE;
+	}
+	if ((rc = sinks_open(p))) {
+		src->close(src->ctx);
+		return rc;
+	}
+	rc = src->run(src->ctx, on_source_event, p, err, sizeof(err));
+	src->close(src->ctx);
+	sinks_flush(p, p->last_expire);
+	if (rc < 0)
+		fprintf(stderr, "ipcdump: %s\n", err);
+	summarise(p);
 	return rc < 0 ? IPCD_EXIT_FAILURE : sinks_close(p);
 }
 

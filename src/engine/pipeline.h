@@ -87,6 +87,26 @@ struct ipcd_record_source {
 /* The run of src's records, as ipcd_pipeline_run runs a capture file. */
 int ipcd_pipeline_run_source(struct ipcd_pipeline *p, const struct ipcd_record_source *src);
 
+/*
+ * A source of events rather than records: a store that kept the events a
+ * run made (sinks/sqlite_source.c).  Its events skip the joins and the
+ * enrichment (they were made and enriched when stored) and go to -t, the
+ * time window, the run's filter and the sinks.
+ */
+struct ipcd_event_source {
+	const char *name;
+	void *ctx;
+	/* 0, or -1 with a one-line reason in err; *mono_to_real_ns: the events' clock to wall time */
+	int (*open)(void *ctx, int64_t *mono_to_real_ns, char *err, size_t errlen);
+	/* each event to fn until the end (0), fn returning non-zero (that), or an error (-1, reason in err) */
+	int (*run)(void *ctx, int (*fn)(void *fn_ctx, const struct ipcd_event *e), void *fn_ctx, char *err,
+		   size_t errlen);
+	void (*close)(void *ctx);
+};
+
+/* The run of src's events, with the summary and the sinks' close; the exit code. */
+int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_source *src);
+
 /* Ends the run soon; safe in a signal handler. */
 void ipcd_pipeline_stop(struct ipcd_pipeline *p);
 

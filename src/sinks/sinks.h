@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "sinks/sink.h"
 #include "engine/options.h"
 
@@ -49,10 +50,21 @@ struct ipcd_sink *ipcd_capture_sink_to(const struct ipcd_capture_target *t);
 struct ipcd_sink *ipcd_capture_filter_sink_new(void);
 /* -w FILE.db / FILE.sqlite: events as rows of a SQLite database (sinks/sqlite.c, docs/storage.md). */
 struct ipcd_sink *ipcd_sqlite_sink_new(const char *path);
+/* Retention: rows older than max_age_secs, and the oldest past max_bytes, deleted in the background (0: none). */
+void ipcd_sqlite_sink_set_retention(struct ipcd_sink *s, uint64_t max_age_secs, uint64_t max_bytes);
+/* The program its messages name ("ipcdump" unless set). */
+void ipcd_sqlite_sink_set_program(struct ipcd_sink *s, const char *prog);
 /* The path names a SQLite store (.db, .sqlite) rather than a capture file. */
 bool ipcd_sqlite_path(const char *path);
 /* Opens the store without a pipeline (tests); 0, or 1 after a one-line error. */
 int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns);
+/*
+ * -r FILE.db: the store's events through p's filter and sinks (sinks/sqlite_source.c),
+ * the rows --since, --until, -t and the filter select; the exit code.
+ */
+int ipcd_sqlite_read(struct ipcd_pipeline *p);
+/* The SELECT a read with opts runs, with ? for its values (tests, bench); -1 if too long to push down. */
+int ipcd_sqlite_explain(const struct ipcd_options *opts, char *sql, size_t len);
 /* --stats[=SECONDS]: the totals, at the end or every so often (sinks/stats.c). */
 struct ipcd_sink *ipcd_stats_sink_new(void);
 /* --analyze: the report at the end (sinks/analyze.c). */

@@ -3,67 +3,60 @@
  * The SQLite sink: each event a row of an `events` table (docs/storage.md
  * is the schema).  Rows go in batches, one transaction each, committed by
  * count or after at most a second, so a crash loses at most a second and
- * one fsync covers thousands of rows.
+ * one fsync covers thousands of rows.  A database another connection holds
+ * locked is never waited on: the events wait in memory and go in when the
+ * lock is free.  Retention (sinks/sqlite_retention.c) deletes the oldest
+ * rows from a thread of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "sinks/sinks.h"
+#include "sinks/sqlite_store.h"
+#include "sinks/store_detail.h"
 #include "format/channel.h"
 #include "engine/pipeline.h"
 
-#define SQLITE_SCHEMA_VERSION 1
-#define BATCH_ROWS 4096
+#define BATCH_ROWS 8192
 #define BATCH_NS 1000000000ull
-/* a reader holding the database locked: wait this long before counting the rows as dropped */
-#define BUSY_TIMEOUT_MS 2000
-
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS events ("
-	" id INTEGER PRIMARY KEY,"
-	" ts_ns INTEGER NOT NULL,"      /* CLOCK_MONOTONIC */
-	" wall_ns INTEGER NOT NULL,"    /* ns since the epoch */
-	" type TEXT NOT NULL,"
-	" src_pid INTEGER, src_tid INTEGER, src_ppid INTEGER, src_comm TEXT, src_pcomm TEXT,"
-	" dst_pid INTEGER, dst_tid INTEGER, dst_ppid INTEGER, dst_comm TEXT, dst_pcomm TEXT,"
-	" channel TEXT, channel_key INTEGER,"
-	" size INTEGER NOT NULL, latency_ns INTEGER, flags INTEGER NOT NULL,"
-	" payload BLOB,"
-	" src_container TEXT, dst_container TEXT"   /* reserved: NULL until containers are known */
-	");"
-	"CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ns);"
-	"CREATE INDEX IF NOT EXISTS events_src_pid ON events(src_pid);"
-	"CREATE INDEX IF NOT EXISTS events_dst_pid ON events(dst_pid);"
-	"CREATE INDEX IF NOT EXISTS events_src_comm ON events(src_comm);"
-	"CREATE INDEX IF NOT EXISTS events_dst_comm ON events(dst_comm);"
-	"CREATE INDEX IF NOT EXISTS events_type ON events(type);"
-	"CREATE INDEX IF NOT EXISTS events_channel ON events(channel);";
+/* events held while another connection has the database locked; past this they are dropped */
+#define PENDING_MAX (1u << 18)
+/* at the end, how long a lock held elsewhere is waited for before the events waiting are dropped */
+#define CLOSE_WAIT_MS 10000
 
 static const char insert_sql[] =
 	"INSERT INTO events (ts_ns, wall_ns, type,"
 	" src_pid, src_tid, src_ppid, src_comm, src_pcomm,"
 	" dst_pid, dst_tid, dst_ppid, dst_comm, dst_pcomm,"
-	" channel, channel_key, size, latency_ns, flags, payload)"
-	" VALUES (?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?)";
+	" channel, channel_key, size, latency_ns, flags, payload, detail)"
+	" VALUES (?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?)";
 
 struct sqlite_sink {
 	char *path;
+	const char *prog;
 	sqlite3 *db;
 	sqlite3_stmt *insert, *begin, *commit, *rollback;
 	int64_t mono_to_real_ns;
 	bool in_batch;
 	uint64_t batch_rows, batch_start_ns;
+	int64_t run_id;
+	/* events that came while the database was locked elsewhere, oldest first (owned copies) */
+	struct ipcd_event *pending;
+	size_t npending, pending_cap;
+	uint64_t retention_secs, retention_bytes;
+	struct ipcd_sqlite_retention *retention;
 };
 
 static void report(const struct sqlite_sink *q, const char *what)
 {
-	fprintf(stderr, "ipcdump: %s: %s: %s\n", q->path, what,
+	fprintf(stderr, "%s: %s: %s: %s\n", q->prog, q->path, what,
 		q->db ? sqlite3_errmsg(q->db) : "out of memory");
 }
 
@@ -89,27 +82,121 @@ static int step_once(sqlite3_stmt *st)
 static int prepare_all(struct sqlite_sink *q)
 {
 	if (sqlite3_prepare_v2(q->db, insert_sql, -1, &q->insert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(q->db, "BEGIN", -1, &q->begin, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db, "BEGIN IMMEDIATE", -1, &q->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db, "COMMIT", -1, &q->commit, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db, "ROLLBACK", -1, &q->rollback, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
 
+static int64_t wall_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A statement without rows, with one integer argument: its SQLite result. */
+static int exec_int(sqlite3 *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, arg);
+	rc = step_once(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * A run without an end was killed (or its machine went down): says how
+ * many of its events the store kept, and closes it as unclean.
+ */
+static void recover_runs(struct sqlite_sink *q)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT id, first_event_id FROM runs WHERE ended_wall_ns IS NULL ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(st, 0), first = sqlite3_column_int64(st, 1);
+		int64_t next = query_int(q->db, "SELECT coalesce(min(first_event_id), 9223372036854775807)"
+					 " FROM runs WHERE id > ?", run);
+		char sql[256];
+		int64_t n;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE id >= ? AND id < %" PRId64, next);
+		n = query_int(q->db, sql, first);
+		fprintf(stderr, "%s: info: the previous run did not stop cleanly; %" PRId64 " %s from it %s in the store\n",
+			q->prog, n, n == 1 ? "event" : "events", n == 1 ? "is" : "are");
+		snprintf(sql, sizeof(sql), "UPDATE runs SET ended_wall_ns = coalesce((SELECT max(wall_ns) FROM events"
+			 " WHERE id >= first_event_id AND id < %" PRId64 "), started_wall_ns), clean = 0,"
+			 " events = %" PRId64 " WHERE id = ?", next, n);
+		exec_int(q->db, sql, run);
+	}
+	sqlite3_finalize(st);
+}
+
+static int start_run(struct sqlite_sink *q)
+{
+	int64_t first = query_int(q->db, "SELECT coalesce(max(id), 0) + 1 FROM events", 0);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (first < 0 ||
+	    sqlite3_prepare_v2(q->db, "INSERT INTO runs (started_wall_ns, first_event_id, program) VALUES (?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, wall_now_ns());
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_text(st, 3, q->prog, -1, SQLITE_STATIC);
+	rc = step_once(st);
+	sqlite3_finalize(st);
+	q->run_id = sqlite3_last_insert_rowid(q->db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void end_run(struct sqlite_sink *q, uint64_t events)
+{
+	char sql[160];
+
+	if (!q->run_id)
+		return;
+	snprintf(sql, sizeof(sql), "UPDATE runs SET ended_wall_ns = ?, clean = 1, events = %" PRIu64
+		 " WHERE id = %" PRId64, events, q->run_id);
+	if (exec_int(q->db, sql, wall_now_ns()) != SQLITE_OK)
+		report(q, "cannot record the end of the run");
+}
+
 static int setup_db(struct sqlite_sink *q)
 {
-	char meta[128];
-
-	snprintf(meta, sizeof(meta),
-		 "INSERT OR REPLACE INTO meta VALUES ('schema_version', '%d');",
-		 SQLITE_SCHEMA_VERSION);
-	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(q->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(q->db, meta, NULL, NULL, NULL) != SQLITE_OK)
+	/* our own retries: a locked database must not stall the run */
+	sqlite3_busy_timeout(q->db, IPCD_SQLITE_OPEN_WAIT_MS);
+	if (ipcd_sqlite_store_setup(q->db) || prepare_all(q))
 		return -1;
-	return prepare_all(q);
+	recover_runs(q);
+	if (start_run(q))
+		return -1;
+	sqlite3_busy_timeout(q->db, 0);
+	return 0;
 }
 
 int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns)
@@ -118,23 +205,33 @@ int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns)
 	int err = create_private(q->path);
 
 	if (err) {
-		fprintf(stderr, "ipcdump: %s: %s\n", q->path, strerror(-err));
+		fprintf(stderr, "%s: %s: %s\n", q->prog, q->path, strerror(-err));
 		return 1;
 	}
 	q->mono_to_real_ns = mono_to_real_ns;
-	/* one thread drives the sink: SQLite's own locking would only cost time */
+	/* one thread drives the connection: SQLite's own locking would only cost time */
 	if (sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
 	    setup_db(q)) {
 		report(q, "cannot set up the database");
 		return 1;
 	}
+	if ((q->retention_secs || q->retention_bytes) &&
+	    !(q->retention = ipcd_sqlite_retention_start(q->path, q->prog, q->retention_secs, q->retention_bytes)))
+		return 1;
 	return 0;
 }
 
 static int sqlite_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 {
 	return ipcd_sqlite_sink_open_path(s, ipcd_pipeline_clock(p));
+}
+
+static void count_lost(struct ipcd_sink *s, uint64_t n, enum ipcd_drop_reason why)
+{
+	s->counters.written -= n;
+	s->counters.dropped += n;
+	s->counters.dropped_by[why] += n;
 }
 
 /* A batch that fails to commit is lost whole: its rows move from written to dropped. */
@@ -147,23 +244,25 @@ static void commit_batch(struct ipcd_sink *s)
 	if (step_once(q->commit) != SQLITE_OK) {
 		report(q, "commit");
 		step_once(q->rollback);
-		s->counters.written -= q->batch_rows;
-		s->counters.dropped += q->batch_rows;
-		s->counters.dropped_by[IPCD_DROP_WRITE_FAILED] += q->batch_rows;
+		count_lost(s, q->batch_rows, IPCD_DROP_WRITE_FAILED);
 	}
 	q->in_batch = false;
 	q->batch_rows = 0;
 }
 
-static bool begin_batch(struct sqlite_sink *q, uint64_t now_ns)
+/* SQLITE_OK holding the write lock; SQLITE_BUSY while another connection has it. */
+static int begin_batch(struct sqlite_sink *q, uint64_t now_ns)
 {
+	int rc;
+
 	if (q->in_batch)
-		return true;
-	if (step_once(q->begin) != SQLITE_OK)
-		return false;
+		return SQLITE_OK;
+	rc = step_once(q->begin);
+	if (rc != SQLITE_OK)
+		return rc;
 	q->in_batch = true;
 	q->batch_start_ns = now_ns;
-	return true;
+	return SQLITE_OK;
 }
 
 static void bind_endpoint(sqlite3_stmt *st, int col, const struct ipcd_endpoint *ep)
@@ -184,11 +283,13 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 {
 	sqlite3_stmt *st = q->insert;
 	char channel[IPCD_PATH_MAX + 96];
+	uint8_t detail[IPCD_DETAIL_MAX];
+	size_t detail_len = ipcd_detail_encode(e, detail, sizeof(detail));
 	uint64_t key = e->chan_key ? e->chan_key : e->ino;
 
 	ipcd_event_channel(e, channel, sizeof(channel));
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ns);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->ts_ns + q->mono_to_real_ns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(e->ts_ns + (uint64_t)q->mono_to_real_ns));
 	sqlite3_bind_text(st, 3, ipcd_type_name(e->type), -1, SQLITE_STATIC);
 	bind_endpoint(st, 4, &e->src);
 	bind_endpoint(st, 9, &e->dst);
@@ -208,6 +309,8 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 		sqlite3_bind_blob(st, 19, e->payload, (int)e->payload_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 19);
+	/* never NULL, even empty: NULL marks a version 1 row, whose fields the reader guesses */
+	sqlite3_bind_blob(st, 20, detail, (int)detail_len, SQLITE_STATIC);
 	int rc = step_once(st);
 
 	sqlite3_clear_bindings(st);
@@ -219,15 +322,74 @@ static bool batch_due(const struct sqlite_sink *q, uint64_t now_ns)
 	return q->in_batch && (q->batch_rows >= BATCH_ROWS || now_ns >= q->batch_start_ns + BATCH_NS);
 }
 
+/* ---- events waiting for a lock held elsewhere ----------------------------------- */
+
+static bool hold_pending(struct sqlite_sink *q, const struct ipcd_event *e)
+{
+	if (q->npending >= PENDING_MAX)
+		return false;
+	if (q->npending == q->pending_cap) {
+		size_t cap = q->pending_cap ? q->pending_cap * 2 : 1024;
+		struct ipcd_event *grown = realloc(q->pending, cap * sizeof(*grown));
+
+		if (!grown)
+			return false;
+		q->pending = grown;
+		q->pending_cap = cap;
+	}
+	if (!ipcd_event_copy(&q->pending[q->npending], e))
+		return false;
+	q->npending++;
+	return true;
+}
+
+/* Inside a batch: the events that waited go in first, in their order. */
+static void insert_pending(struct ipcd_sink *s)
+{
+	struct sqlite_sink *q = s->ctx;
+
+	for (size_t i = 0; i < q->npending; i++) {
+		if (insert_event(q, &q->pending[i]) == SQLITE_OK)
+			q->batch_rows++;
+		else
+			count_lost(s, 1, IPCD_DROP_WRITE_FAILED);
+		ipcd_event_copy_free(&q->pending[i]);
+	}
+	q->npending = 0;
+}
+
+static void drop_pending(struct ipcd_sink *s)
+{
+	struct sqlite_sink *q = s->ctx;
+
+	if (q->npending)
+		fprintf(stderr, "%s: %s: still locked by another connection: %zu %s dropped\n", q->prog, q->path,
+			q->npending, q->npending == 1 ? "event" : "events");
+	count_lost(s, q->npending, IPCD_DROP_WRITE_FAILED);
+	for (size_t i = 0; i < q->npending; i++)
+		ipcd_event_copy_free(&q->pending[i]);
+	q->npending = 0;
+}
+
+/* ---- the sink's callbacks --------------------------------------------------------- */
+
 static enum ipcd_sink_result sqlite_event(struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct sqlite_sink *q = s->ctx;
+	int rc;
 
 	/* before the insert: every row of the batch is already in the pipeline's count */
 	if (batch_due(q, e->ts_ns))
 		commit_batch(s);
-	if (!begin_batch(q, e->ts_ns) || insert_event(q, e) != SQLITE_OK)
-		return IPCD_SINK_DROPPED;
+	rc = begin_batch(q, e->ts_ns);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return hold_pending(q, e) ? IPCD_SINK_WRITTEN : IPCD_SINK_DROPPED_FULL;
+	if (rc != SQLITE_OK)
+		return IPCD_SINK_DROPPED_WRITE;
+	if (q->npending)
+		insert_pending(s);
+	if (insert_event(q, e) != SQLITE_OK)
+		return IPCD_SINK_DROPPED_WRITE;
 	q->batch_rows++;
 	return IPCD_SINK_WRITTEN;
 }
@@ -236,19 +398,43 @@ static void sqlite_tick(struct ipcd_sink *s, uint64_t now_ns)
 {
 	struct sqlite_sink *q = s->ctx;
 
+	if (q->npending && begin_batch(q, now_ns) == SQLITE_OK)
+		insert_pending(s);
 	if (batch_due(q, now_ns))
 		commit_batch(s);
+}
+
+/* The end: events still waiting for a lock get CLOSE_WAIT_MS more, then count as dropped. */
+static void write_pending_at_end(struct ipcd_sink *s)
+{
+	struct sqlite_sink *q = s->ctx;
+
+	if (!q->npending)
+		return;
+	sqlite3_busy_timeout(q->db, CLOSE_WAIT_MS);
+	if (begin_batch(q, 0) == SQLITE_OK)
+		insert_pending(s);
+	sqlite3_busy_timeout(q->db, 0);
+	drop_pending(s);
 }
 
 static void sqlite_flush(struct ipcd_sink *s, uint64_t end_ns)
 {
 	(void)end_ns;
+	write_pending_at_end(s);
 	commit_batch(s);
 }
 
 static int sqlite_close(struct ipcd_sink *s)
 {
+	struct sqlite_sink *q = s->ctx;
+
+	write_pending_at_end(s);
 	commit_batch(s);
+	ipcd_sqlite_retention_stop(q->retention);
+	q->retention = NULL;
+	sqlite3_busy_timeout(q->db, CLOSE_WAIT_MS);
+	end_run(q, s->counters.written);
 	return 0;
 }
 
@@ -258,6 +444,10 @@ static void sqlite_free(struct ipcd_sink *s)
 
 	if (!q)
 		return;
+	ipcd_sqlite_retention_stop(q->retention);
+	for (size_t i = 0; i < q->npending; i++)
+		ipcd_event_copy_free(&q->pending[i]);
+	free(q->pending);
 	sqlite3_finalize(q->insert);
 	sqlite3_finalize(q->begin);
 	sqlite3_finalize(q->commit);
@@ -274,6 +464,21 @@ bool ipcd_sqlite_path(const char *path)
 	return dot && (!strcmp(dot, ".db") || !strcmp(dot, ".sqlite"));
 }
 
+void ipcd_sqlite_sink_set_program(struct ipcd_sink *s, const char *prog)
+{
+	struct sqlite_sink *q = s->ctx;
+
+	q->prog = prog;
+}
+
+void ipcd_sqlite_sink_set_retention(struct ipcd_sink *s, uint64_t max_age_secs, uint64_t max_bytes)
+{
+	struct sqlite_sink *q = s->ctx;
+
+	q->retention_secs = max_age_secs;
+	q->retention_bytes = max_bytes;
+}
+
 struct ipcd_sink *ipcd_sqlite_sink_new(const char *path)
 {
 	struct ipcd_sink *s = ipcd_sink_new("sqlite");
@@ -284,6 +489,7 @@ struct ipcd_sink *ipcd_sqlite_sink_new(const char *path)
 		free(s);
 		return NULL;
 	}
+	q->prog = "ipcdump";
 	s->ctx = q;
 	s->fate = "stored";
 	s->open = sqlite_open;

@@ -32,7 +32,7 @@ def test_a_pipe_message_and_a_signal_are_each_one_row(tmp_path):
     # the scenario's sender sends SIGUSR1 and SIGRTMIN+2 (its SIGUSR2 comes from elsewhere)
     assert rows == [["ipct-sigsend", "ipct-sigrecv", "SIGUSR1"],
                     ["ipct-sigsend", "ipct-sigrecv", "SIGRTMIN+2"]], rows
-    assert query(path, "select value from meta where key = 'schema_version'") == [["1"]]
+    assert query(path, "select value from meta where key = 'schema_version'") == [["2"]]
     assert query(path, "pragma journal_mode") == [["wal"]]
 
 

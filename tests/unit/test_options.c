@@ -604,7 +604,7 @@ static void test_unknown_option_is_refused(void **state)
 	assert_refused(ARGV("--hlep"), "unknown option '--hlep' (did you mean '--help'?)");
 	assert_refused(ARGV("--kernel-signalz"), "unknown option '--kernel-signalz' (did you mean '--kernel-signals'?)");
 	assert_refused(ARGV("--src", "5"), "ambiguous option '--src': it begins --src-pid --src-comm");
-	assert_refused(ARGV("--s=5"), "ambiguous option '--s': it begins --src-pid --src-comm --stats");
+	assert_refused(ARGV("--s=5"), "ambiguous option '--s': it begins --src-pid --src-comm --stats --since");
 	assert_refused(ARGV("--lifecylce"), "unknown option '--lifecylce' (did you mean '--lifecycle'?)");
 	/* in a cluster: refused, whichever way the culprit is named */
 	assert_refused_starting(ARGV("-xZ"), "unknown option '-");

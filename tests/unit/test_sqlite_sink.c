@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "sinks/sinks.h"
+#include "sinks/sqlite_store.h"
 
 #define CLOCK_OFFSET 1700000000000000000ll
 
@@ -161,21 +162,83 @@ static void test_a_batch_commits_after_a_second_of_events(void **state)
 	assert_int_equal(count_rows(f->reader), 2);
 }
 
-static void test_a_locked_database_drops_and_counts(void **state)
+static void test_a_locked_database_keeps_the_events_until_it_is_free(void **state)
 {
 	struct fixture *f = *state;
 	struct ipcd_event e = pipe_event(1000, "locked out");
 
-	/* another writer holds the lock past the busy timeout */
+	/* another writer holds the lock: the events wait in memory, none is lost */
 	assert_int_equal(sqlite3_exec(f->reader, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	offer(f->sink, &e);
-	assert_int_equal(f->sink->counters.dropped, 1);
-	assert_int_equal(f->sink->counters.written, 0);
-	assert_int_equal(sqlite3_exec(f->reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	e.ts_ns = 2000;
 	offer(f->sink, &e);
-	f->sink->flush(f->sink, 1000);
-	assert_int_equal(f->sink->counters.written, 1);
-	assert_int_equal(count_rows(f->reader), 1);
+	f->sink->tick(f->sink, 3000);
+	assert_int_equal(f->sink->counters.dropped, 0);
+	assert_int_equal(sqlite3_exec(f->reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(count_rows(f->reader), 0);
+	f->sink->tick(f->sink, 4000);
+	e.ts_ns = 5000;
+	offer(f->sink, &e);
+	f->sink->flush(f->sink, 5000);
+	assert_int_equal(f->sink->counters.written, 3);
+	assert_int_equal(f->sink->counters.dropped, 0);
+	assert_int_equal(count_rows(f->reader), 3);
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void test_a_run_that_did_not_close_is_recovered_at_the_next_open(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(1000, "kept");
+	struct ipcd_sink *next;
+
+	for (int i = 0; i < 3; i++)
+		offer(f->sink, &e);
+	f->sink->tick(f->sink, 1000 + 2000000000ull);  /* committed, then the run "dies": no close */
+	assert_int_equal(query_int(f->reader, "SELECT count(*) FROM runs WHERE ended_wall_ns IS NULL"), 1);
+	next = ipcd_sqlite_sink_new(f->path);
+	assert_non_null(next);
+	assert_int_equal(ipcd_sqlite_sink_open_path(next, CLOCK_OFFSET), 0);
+	assert_int_equal(query_int(f->reader, "SELECT events FROM runs WHERE clean = 0"), 3);
+	assert_int_equal(query_int(f->reader, "SELECT count(*) FROM runs WHERE ended_wall_ns IS NULL"), 1);
+	assert_int_equal(next->close(next), 0);
+	assert_int_equal(query_int(f->reader, "SELECT count(*) FROM runs WHERE clean = 1"), 1);
+	ipcd_sink_free(next);
+}
+
+static void test_retention_deletes_rows_past_their_age(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(0, "old");
+	int64_t now = CLOCK_OFFSET + 10 * 86400ll * 1000000000;
+
+	for (int day = 0; day < 10; day++) {
+		e.ts_ns = (uint64_t)day * 86400 * 1000000000;
+		for (int i = 0; i < 3000; i++)
+			offer(f->sink, &e);
+	}
+	f->sink->flush(f->sink, e.ts_ns);
+	assert_int_equal(count_rows(f->reader), 30000);
+	/* 7 days: days 0, 1 and 2 are older (day 3 is exactly 7 days old, kept) */
+	assert_int_equal(ipcd_sqlite_retention_pass(f->reader, now, 7 * 86400, 0), 9000);
+	assert_int_equal(count_rows(f->reader), 21000);
+	assert_int_equal(query_int(f->reader, "SELECT min(wall_ns) FROM events"), CLOCK_OFFSET + 3 * 86400ll * 1000000000);
+	/* a size bound: the oldest go until the rest fits */
+	assert_true(ipcd_sqlite_retention_pass(f->reader, now, 0, 256 * 1024) > 0);
+	assert_true(count_rows(f->reader) < 21000);
+	assert_true(query_int(f->reader, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count,"
+			      " pragma_freelist_count, pragma_page_size") <= 256 * 1024);
 }
 
 static void test_the_schema_version_is_in_meta(void **state)
@@ -186,7 +249,7 @@ static void test_the_schema_version_is_in_meta(void **state)
 	assert_int_equal(sqlite3_prepare_v2(f->reader, "SELECT value FROM meta WHERE key = 'schema_version'",
 					    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal(sqlite3_column_text(st, 0), "1");
+	assert_string_equal(sqlite3_column_text(st, 0), "2");
 	sqlite3_finalize(st);
 }
 
@@ -232,7 +295,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_event_reads_back_column_by_column, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_the_file_is_private, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_a_batch_commits_after_a_second_of_events, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_a_locked_database_drops_and_counts, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_a_locked_database_keeps_the_events_until_it_is_free, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_that_did_not_close_is_recovered_at_the_next_open, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_retention_deletes_rows_past_their_age, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_the_schema_version_is_in_meta, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_insert_rate, fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_only_db_and_sqlite_names_are_stores),

@@ -1,0 +1,185 @@
+"""ipcdumpd's SQLite output (type: sqlite): a hidden workload stored once and
+read back with the sqlite3 CLI and ipcdump -r; a kill -9 loses at most the
+last batch and the next start says what it recovered; retention deletes old
+rows in the background; a database locked by another connection loses nothing."""
+import base64
+import json
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import BUILD, IPCDUMP, ipcgen
+
+IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
+STARTED = []
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left():
+    """A failed test leaves no ipcdumpd tracing behind."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def query(path, sql):
+    res = subprocess.run(["sqlite3", "-separator", "|", path, sql], capture_output=True, timeout=30, check=True)
+    return [l.split("|") for l in res.stdout.decode().splitlines()]
+
+
+def read_back(path, *args):
+    res = subprocess.run([IPCDUMP, "-r", path, *args], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return res
+
+
+class Daemon:
+    """ipcdumpd with a config of one sqlite output; started, then stopped by signal."""
+
+    def __init__(self, tmp_path, output="", trace="  types: [pipe, signal]\n  payload: 64\n", name="run.yaml"):
+        self.db = str(tmp_path / "events.db")
+        conf = tmp_path / name
+        conf.write_text("trace:\n%soutputs:\n  - type: sqlite\n    path: %s\n%s" % (trace, self.db, output))
+        self.proc = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE, text=True)
+        STARTED.append(self.proc)
+        self.first_lines = []
+        while True:
+            line = self.proc.stderr.readline()
+            assert line, "ipcdumpd exited at start: %s" % "".join(self.first_lines)
+            self.first_lines.append(line)
+            if "tracing" in line:
+                break
+
+    def stop(self, sig=signal.SIGTERM):
+        try:
+            self.proc.send_signal(sig)
+            rest = self.proc.communicate(timeout=60)[1]
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        self.stderr = "".join(self.first_lines) + rest
+        return self.proc.returncode
+
+
+def hexed(text):
+    return text.encode().hex().upper()
+
+
+def hidden_workload():
+    """Known pipe messages and signals between short-lived processes."""
+    pipe = ipcgen("pipe", "stored by ipcdumpd\n")
+    sig = ipcgen("signals")
+    return pipe, sig
+
+
+def pipe_rows(db, pipe):
+    return query(db, "select src_comm, dst_comm, size, hex(payload) from events where type = 'pipe'"
+                 " and src_pid = %d and dst_pid = %d" % (pipe["writer"], pipe["reader"]))
+
+
+def test_a_hidden_workload_is_stored_once_and_reads_back(tmp_path):
+    d = Daemon(tmp_path)
+    pipe, sig = hidden_workload()
+    time.sleep(0.5)
+    assert d.stop() == 0, d.stderr
+    assert stat.S_IMODE(os.stat(d.db).st_mode) == 0o600
+    assert pipe_rows(d.db, pipe) == [["ipct-writer", "ipct-reader", "19", hexed("stored by ipcdumpd\n")]]
+    rows = query(d.db, "select src_comm, dst_comm, channel from events where type = 'signal'"
+                 " and src_pid = %d and dst_pid = %d order by id" % (sig["sender"], sig["receiver"]))
+    assert rows == [["ipct-sigsend", "ipct-sigrecv", "SIGUSR1"], ["ipct-sigsend", "ipct-sigrecv", "SIGRTMIN+2"]]
+    # the run ended cleanly, with its count
+    assert query(d.db, "select clean, events > 0, ended_wall_ns >= started_wall_ns from runs") == [["1", "1", "1"]]
+
+    # ipcdump -r: the same events, through the filter (pushed into SQL) and the formats
+    events = [json.loads(l) for l in read_back(d.db, "-f", "json", "-x", "src.pid == %d" % pipe["writer"]).stdout.splitlines()]
+    mine = [e for e in events if e["type"] == "pipe" and e["dst_pid"] == pipe["reader"]]
+    assert len(mine) == 1 and base64.b64decode(mine[0]["bytes"]) == b"stored by ipcdumpd\n"
+    text = read_back(d.db, "type == signal and pid == %d" % sig["receiver"]).stdout.splitlines()
+    mine = [l for l in text if " %d(ipct-sigsend) > %d(ipct-sigrecv): " % (sig["sender"], sig["receiver"]) in l]
+    assert len(mine) == 2 and "name SIGUSR1, code SI_USER" in mine[0] and "value 4242" in mine[1], text
+
+
+def test_the_output_filter_and_payload_apply(tmp_path):
+    d = Daemon(tmp_path, output="    filter: 'type == pipe'\n    payload: 0\n")
+    pipe, sig = hidden_workload()
+    time.sleep(0.5)
+    assert d.stop() == 0, d.stderr
+    assert query(d.db, "select count(*) from events where type = 'signal'") == [["0"]]
+    assert pipe_rows(d.db, pipe) == [["ipct-writer", "ipct-reader", "19", ""]]
+
+
+def test_kill_9_loses_at_most_the_last_batch_and_the_next_start_says_so(tmp_path):
+    d = Daemon(tmp_path)
+    pipe, _ = hidden_workload()
+    time.sleep(2.5)   # the batch is committed within a second
+    d.proc.kill()
+    d.proc.wait(timeout=30)
+    assert pipe_rows(d.db, pipe) == [["ipct-writer", "ipct-reader", "19", hexed("stored by ipcdumpd\n")]]
+    stored = int(query(d.db, "select count(*) from events")[0][0])
+    assert query(d.db, "select count(*) from runs where ended_wall_ns is null") == [["1"]]
+
+    again = Daemon(tmp_path)
+    assert again.stop() == 0, again.stderr
+    message = "ipcdumpd: info: the previous run did not stop cleanly; %d events from it are in the store\n" % stored
+    assert message in again.stderr
+    assert query(again.db, "select clean, events from runs order by id") == [["0", str(stored)], ["1", again_count(again.db)]]
+
+
+def again_count(db):
+    first = query(db, "select first_event_id from runs order by id desc limit 1")[0][0]
+    return query(db, "select count(*) from events where id >= %s" % first)[0][0]
+
+
+def test_retention_deletes_old_rows_in_the_background(tmp_path):
+    db = tmp_path / "events.db"
+    # a store from last week: rows an hour-long retention deletes
+    first = Daemon(tmp_path)
+    assert first.stop() == 0
+    week_ago = (time.time() - 7 * 86400) * 1e9
+    con = sqlite3.connect(str(db))
+    con.executemany("insert into events (ts_ns, wall_ns, type, size, flags) values (1, ?, 'pipe', 1, 0)",
+                    [(int(week_ago) + i,) for i in range(5000)])
+    con.commit()
+    con.close()
+    d = Daemon(tmp_path, output="    retention: 1h\n")
+    pipe, _ = hidden_workload()
+    deadline = time.time() + 20
+    while time.time() < deadline and query(str(db), "select count(*) from events where wall_ns < %d" % (week_ago + 1e9)) != [["0"]]:
+        time.sleep(0.2)
+    time.sleep(1.5)
+    assert d.stop() == 0, d.stderr
+    assert query(str(db), "select count(*) from events where wall_ns < %d" % (week_ago + 1e9)) == [["0"]]
+    assert pipe_rows(str(db), pipe) == [["ipct-writer", "ipct-reader", "19", hexed("stored by ipcdumpd\n")]]
+
+
+def test_a_database_locked_by_another_connection_loses_nothing(tmp_path):
+    d = Daemon(tmp_path)
+    held = threading.Event()
+
+    def hold_lock():
+        con = sqlite3.connect(d.db, timeout=30, isolation_level=None)
+        con.execute("begin immediate")
+        held.set()
+        time.sleep(1.5)
+        con.execute("commit")
+        con.close()
+
+    locker = threading.Thread(target=hold_lock)
+    locker.start()
+    assert held.wait(30)
+    runs = [ipcgen("pipe", "locked out %d\n" % i) for i in range(5)]
+    locker.join()
+    time.sleep(1.5)
+    assert d.stop() == 0, d.stderr
+    for i, pipe in enumerate(runs):
+        assert pipe_rows(d.db, pipe) == [["ipct-writer", "ipct-reader", "13", hexed("locked out %d\n" % i)]]
+    assert "dropped" not in d.stderr
