@@ -428,8 +428,7 @@ static void set_types(struct reader *r, uint32_t *types, const yaml_node_t *node
 		*types = mask;
 }
 
-/* The most payload the trace keeps for any type: what an output can ask for at most. */
-static uint32_t trace_payload_max(const struct ipcdd_config *cfg)
+uint32_t ipcdd_trace_payload_max(const struct ipcdd_config *cfg)
 {
 	uint32_t most = cfg->payload.default_bytes;
 
@@ -481,7 +480,7 @@ static bool payload_bytes(struct reader *r, const yaml_node_t *node, uint32_t li
 /* payload: N, or {default: N, TYPE: N}; section is the trace's, or an output's limited by the trace's. */
 static void set_payload(struct reader *r, struct ipcdd_payload *p, const yaml_node_t *node, bool in_trace)
 {
-	uint32_t limit = in_trace ? IPCD_PAYLOAD_MAX : trace_payload_max(r->cfg);
+	uint32_t limit = in_trace ? IPCD_PAYLOAD_MAX : ipcdd_trace_payload_max(r->cfg);
 	const char *limit_name = in_trace ? "capture" : "trace";
 
 	p->given = true;

@@ -77,6 +77,8 @@ struct ipcdd_config {
 int ipcdd_config_load(const char *path, struct ipcdd_config *cfg, FILE *err);
 void ipcdd_config_free(struct ipcdd_config *cfg);
 
+/* The most payload the trace keeps for any type: what the kernel captures, what an output may ask at most. */
+uint32_t ipcdd_trace_payload_max(const struct ipcdd_config *cfg);
 /* The bytes p keeps of a type's events (an engine/event.h type): its default, or its last rule naming the type. */
 uint32_t ipcdd_payload_of_type(const struct ipcdd_payload *p, unsigned type);
 const char *ipcdd_format_name(enum ipcdd_format format);

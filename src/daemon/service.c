@@ -77,17 +77,6 @@ static void say(const char *level, const char *fmt, ...)
 
 /* ---- the configuration as the engine's options ---------------------------------- */
 
-/* The most payload any type keeps: what the kernel captures (per-type rules cut it in the outputs). */
-static uint32_t trace_payload(const struct ipcdd_config *cfg)
-{
-	uint32_t most = cfg->payload.default_bytes;
-
-	for (size_t i = 0; i < cfg->payload.rule_count; i++)
-		if (cfg->payload.rules[i].bytes > most)
-			most = cfg->payload.rules[i].bytes;
-	return most;
-}
-
 /* trace: as the engine's options; the filter stays the configuration's. */
 static void options_from_config(struct ipcd_options *opts, const struct ipcdd_config *cfg)
 {
@@ -101,7 +90,7 @@ static void options_from_config(struct ipcd_options *opts, const struct ipcdd_co
 	opts->kernel_signals = cfg->kernel_signals;
 	opts->buffer_size = cfg->buffer_size;
 	opts->max_channels = cfg->channels;
-	opts->max_bytes = trace_payload(cfg);
+	opts->max_bytes = ipcdd_trace_payload_max(cfg);
 	opts->max_bytes_given = true;
 	opts->dump_bytes = opts->max_bytes > 0;
 	opts->filter = cfg->filter;
@@ -122,7 +111,7 @@ static void describe_output(const struct ipcdd_output *out, char *buf, size_t le
 static struct ipcd_sink *output_sink_new(const char *config_path, const struct ipcdd_config *cfg,
 				        struct ipcdd_output *out)
 {
-	struct ipcd_sink *s = ipcdd_output_sink_new(config_path, out, trace_payload(cfg), stderr);
+	struct ipcd_sink *s = ipcdd_output_sink_new(config_path, out, ipcdd_trace_payload_max(cfg), stderr);
 
 	if (!s)
 		return NULL;
@@ -261,7 +250,7 @@ static void note_restart_keys(const struct service *sv, const struct ipcdd_confi
 /* The payload outputs may keep: the new configuration's, never above what the kernel captures. */
 static uint32_t reload_payload(const struct service *sv, const struct ipcdd_config *next)
 {
-	uint32_t want = trace_payload(next);
+	uint32_t want = ipcdd_trace_payload_max(next);
 
 	return want < sv->opts.max_bytes ? want : sv->opts.max_bytes;
 }

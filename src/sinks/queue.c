@@ -59,6 +59,12 @@ struct queue {
 
 /* ---- the worker thread ----------------------------------------------------------- */
 
+/*
+ * The inner sink's own counters, as the pipeline would keep them, are its to
+ * read and adjust (the SQLite sink moves a failed batch from written to
+ * dropped, and stores its count): the worker owns them; the pipeline thread
+ * reads a copy taken under the lock after each item.
+ */
 static void count_inner(struct queue *q, enum ipcd_sink_result r)
 {
 	static const enum ipcd_drop_reason reason_of[] = {
@@ -66,22 +72,30 @@ static void count_inner(struct queue *q, enum ipcd_sink_result r)
 		[IPCD_SINK_DROPPED_FULL] = IPCD_DROP_QUEUE_FULL,
 		[IPCD_SINK_DROPPED_WRITE] = IPCD_DROP_WRITE_FAILED,
 	};
+	struct ipcd_sink_counters *c = &q->inner->counters;
 
-	pthread_mutex_lock(&q->lock);
 	switch (r) {
 	case IPCD_SINK_WRITTEN:
-		q->inner_counts.written++;
+		c->written++;
 		break;
 	case IPCD_SINK_DROPPED:
 	case IPCD_SINK_DROPPED_FULL:
 	case IPCD_SINK_DROPPED_WRITE:
-		q->inner_counts.dropped++;
-		q->inner_counts.dropped_by[reason_of[r]]++;
+		c->dropped++;
+		c->dropped_by[reason_of[r]]++;
 		break;
 	case IPCD_SINK_FAILED:
+		pthread_mutex_lock(&q->lock);
 		q->failed = true;
+		pthread_mutex_unlock(&q->lock);
 		break;
 	}
+}
+
+static void snapshot_inner(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->inner_counts = q->inner->counters;
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -99,7 +113,7 @@ static void handle_event(struct queue *q, const struct ipcd_event *e)
 }
 
 /* One item to the inner sink; false after the close. */
-static bool handle(struct queue *q, struct item *it)
+static bool handle_item(struct queue *q, struct item *it)
 {
 	struct ipcd_sink *in = q->inner;
 
@@ -129,6 +143,15 @@ static bool handle(struct queue *q, struct item *it)
 		return false;
 	}
 	return true;
+}
+
+/* One item, then what the inner sink's counters say now, for the pipeline thread. */
+static bool handle(struct queue *q, struct item *it)
+{
+	bool more = handle_item(q, it);
+
+	snapshot_inner(q);
+	return more;
 }
 
 static void item_free(struct item *it)

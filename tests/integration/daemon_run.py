@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from conftest import BUILD
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
@@ -131,3 +133,18 @@ def file_output(path, filt=None, extra=""):
     if filt:
         text += "    filter: '%s'\n" % filt
     return text + extra
+
+
+@pytest.fixture
+def daemons():
+    """Starts daemons for a test; kills any still running at its end."""
+    started = []
+
+    def start(conf):
+        d = Daemon(conf)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.kill()

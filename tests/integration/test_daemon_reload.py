@@ -5,25 +5,9 @@ wait for a restart."""
 import signal
 import time
 
-import pytest
-
-from daemon_run import Daemon, Writer, file_output, numbers
+from daemon_run import daemons, Writer, file_output, numbers  # noqa: F401 (daemons: a fixture)
 
 N = 300  # messages, 10 ms apart: three seconds of workload
-
-
-@pytest.fixture
-def daemons():
-    started = []
-
-    def start(conf):
-        d = Daemon(conf)
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.kill()
 
 
 def write_conf(path, trace_filter=None, outputs=(), types="[pipe]"):

@@ -7,24 +7,8 @@ import re
 import signal
 import time
 
-import pytest
-
 from conftest import ipcgen
-from daemon_run import Daemon, Writer, file_output, numbers
-
-
-@pytest.fixture
-def daemons():
-    started = []
-
-    def start(conf):
-        d = Daemon(conf)
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.kill()
+from daemon_run import daemons, Writer, file_output, numbers  # noqa: F401 (daemons: a fixture)
 
 
 def write_conf(path, *outputs):
