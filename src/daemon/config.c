@@ -15,6 +15,7 @@
 #include <string.h>
 #include <yaml.h>
 #include "cli/options.h"
+#include "daemon/syslog_output.h"
 #include "engine/options.h"
 #include "filter/filter_expr.h"
 #include "records.h"
@@ -113,14 +114,6 @@ static const char *const output_types[] = { "file", "syslog", "sqlite" };
 static const struct config_key *const output_tables[] = { file_keys, syslog_keys, sqlite_keys };
 static const char *const format_names[] = { "json", "csv", "text", "capture" };
 static const char *const line_format_names[] = { "json", "text" };
-static const char *const facility_names[] = {
-	"auth", "authpriv", "cron", "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
-	"local4", "local5", "local6", "local7", "lpr", "mail", "news", "syslog", "user", "uucp",
-};
-static const char *const severity_names[] = {
-	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One reading: the file's name for messages, where they go, and how many there were. */
@@ -342,14 +335,16 @@ static void set_scalar(struct reader *r, const struct config_key *k, void *secti
 			*(bool *)dest = true;
 		return;
 	case KEY_FACILITY:
-		if (name_index(text, facility_names, COUNT(facility_names)) < 0)
-			unknown_name(r, node, "syslog facility", text, facility_names, COUNT(facility_names));
+		if (name_index(text, ipcdd_syslog_facility_names, ipcdd_syslog_facility_count) < 0)
+			unknown_name(r, node, "syslog facility", text, ipcdd_syslog_facility_names,
+				     ipcdd_syslog_facility_count);
 		else
 			set_string(dest, text);
 		return;
 	case KEY_SEVERITY:
-		if (name_index(text, severity_names, COUNT(severity_names)) < 0)
-			unknown_name(r, node, "syslog severity", text, severity_names, COUNT(severity_names));
+		if (name_index(text, ipcdd_syslog_severity_names, ipcdd_syslog_severity_count) < 0)
+			unknown_name(r, node, "syslog severity", text, ipcdd_syslog_severity_names,
+				     ipcdd_syslog_severity_count);
 		else
 			set_string(dest, text);
 		return;

@@ -6,32 +6,39 @@
 #include <syslog.h>
 #include "sinks/syslog.h"
 
-struct syslog_name {
-	const char *name;
-	int value;
+/*
+ * The names the configuration takes (config.c checks them against these) and
+ * <syslog.h>'s numbers for them, index by index.
+ */
+const char *const ipcdd_syslog_facility_names[] = {
+	"auth", "authpriv", "cron", "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", "lpr", "mail", "news", "syslog", "user", "uucp",
 };
-
-/* The names the configuration takes (config.c checked them). */
-static const struct syslog_name facilities[] = {
-	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV }, { "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
-	{ "ftp", LOG_FTP }, { "kern", LOG_KERN }, { "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
-	{ "news", LOG_NEWS }, { "syslog", LOG_SYSLOG }, { "user", LOG_USER }, { "uucp", LOG_UUCP },
-	{ NULL, 0 },
+static const int facility_values[] = {
+	LOG_AUTH, LOG_AUTHPRIV, LOG_CRON, LOG_DAEMON, LOG_FTP, LOG_KERN, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+	LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7, LOG_LPR, LOG_MAIL, LOG_NEWS, LOG_SYSLOG,
+	LOG_USER, LOG_UUCP,
 };
+const size_t ipcdd_syslog_facility_count = sizeof(facility_values) / sizeof(facility_values[0]);
 
-static const struct syslog_name severities[] = {
-	{ "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT }, { "err", LOG_ERR },
-	{ "warning", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
-	{ NULL, 0 },
+const char *const ipcdd_syslog_severity_names[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
+static const int severity_values[] = {
+	LOG_EMERG, LOG_ALERT, LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG,
+};
+const size_t ipcdd_syslog_severity_count = sizeof(severity_values) / sizeof(severity_values[0]);
 
-static int syslog_value(const struct syslog_name *table, const char *name, int fallback)
+_Static_assert(sizeof(ipcdd_syslog_facility_names) / sizeof(ipcdd_syslog_facility_names[0]) ==
+	       sizeof(facility_values) / sizeof(facility_values[0]), "a number for each facility name");
+_Static_assert(sizeof(ipcdd_syslog_severity_names) / sizeof(ipcdd_syslog_severity_names[0]) ==
+	       sizeof(severity_values) / sizeof(severity_values[0]), "a number for each severity name");
+
+static int syslog_value(const char *const *names, const int *values, size_t count, const char *name, int fallback)
 {
-	for (; name && table->name; table++)
-		if (!strcmp(table->name, name))
-			return table->value;
+	for (size_t i = 0; name && i < count; i++)
+		if (!strcmp(names[i], name))
+			return values[i];
 	return fallback;
 }
 
@@ -51,8 +58,10 @@ struct ipcd_sink *ipcdd_syslog_output_new(struct ipcdd_output *out, FILE *err)
 		.prog = "ipcdumpd",
 		.socket_path = out->socket,
 		.app_name = out->tag ? out->tag : "ipcdumpd",
-		.facility = syslog_value(facilities, out->facility, LOG_DAEMON),
-		.severity = syslog_value(severities, out->severity, LOG_INFO),
+		.facility = syslog_value(ipcdd_syslog_facility_names, facility_values,
+					 ipcdd_syslog_facility_count, out->facility, LOG_DAEMON),
+		.severity = syslog_value(ipcdd_syslog_severity_names, severity_values,
+					 ipcdd_syslog_severity_count, out->severity, LOG_INFO),
 		.format = out->format == IPCDD_FORMAT_JSON ? IPCD_FORMAT_JSON : IPCD_FORMAT_TEXT,
 	};
 	struct ipcd_sink *s = use_journald(out) ? ipcd_journald_sink_new(&cfg) : ipcd_syslog_sink_new(&cfg);
