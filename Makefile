@@ -36,7 +36,7 @@ BPF_OBJS := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 # userspace: the engine, the families' joins and printers, the filter, the
 # sinks, helpers, the C library's API (src/lib, include/ipcdump); the command
 # line's main.c and the service's are the front ends outside it
-SRC_DIRS := engine families filter format sinks cli util lib daemon
+SRC_DIRS := engine families filter format sinks cli util lib daemon api
 MAINS    := src/cli/main.c src/daemon/main.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
