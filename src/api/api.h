@@ -75,6 +75,8 @@ struct ipcda_live *ipcda_live_new(void);
 /* The sink that feeds it; the pipeline owns the sink, the sink does not own the feed. */
 struct ipcd_sink *ipcda_live_sink_new(struct ipcda_live *live);
 void ipcda_live_free(struct ipcda_live *live);
+/* For /status and /metrics: stream clients connected now, and those disconnected for not reading. */
+void ipcda_live_counts(struct ipcda_live *live, uint64_t *clients, uint64_t *dropped_slow);
 
 /* The endpoints that read the store and the live feed (api/events.c, stream.c, stats.c, graph.c). */
 void ipcda_get_events(struct ipcda_request *rq);
