@@ -3,9 +3,12 @@
 #   make test       unit tests and the end-to-end suite (root), sanitizer build
 #   make bench      benchmarks (root)
 #   make fuzz       libFuzzer harnesses (tests/fuzz), build/fuzz/fuzz_*
+#   make lib        libipcdump: build/libipcdump.so.* and build/libipcdump.a
 #   make install    the tracer, the service (its unit, a sample configuration
-#                   if there is none), man pages and bash completion under
-#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
+#                   if there is none), man pages and bash completion, the
+#                   library with its header and ipcdump.pc under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default; LIBDIR,
+#                   INCLUDEDIR, PKGCONFIGDIR below it unless given)
 #   make uninstall  all that but the configuration
 #   make V=1        show the commands
 
@@ -50,11 +53,25 @@ FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno
 FUZZ_OBJS := $(patsubst src/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+# libipcdump: the engine and its API (src/lib), without the front ends,
+# compiled again -fPIC with every symbol hidden but the API's (IPCDUMP_API
+# in include/ipcdump/ipcdump.h, src/lib/libipcdump.map's IPCDUMP_0.1 node).
+# Its version is the header's; the soname changes with the major only.
+LIBIPCD_DIRS := engine families filter format sinks util lib
+LIBIPCD_SRCS := $(wildcard $(LIBIPCD_DIRS:%=src/%/*.c))
+PIC_OBJS := $(patsubst src/%.c,$(BUILD)/pic/%.o,$(LIBIPCD_SRCS))
+LIBIPCD_VERSION := $(shell sed -n 's/^\#define IPCDUMP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' \
+		     include/ipcdump/ipcdump.h | paste -sd.)
+LIBIPCD_SONAME := libipcdump.so.$(firstword $(subst ., ,$(LIBIPCD_VERSION)))
+LIBIPCD_REAL := libipcdump.so.$(LIBIPCD_VERSION)
+# what the library links: the engine's libraries, not the service's (libyaml)
+LIBIPCD_LDLIBS := $(filter-out -lyaml,$(LDLIBS))
+LIBIPCD_FILES := $(BUILD)/$(LIBIPCD_REAL) $(BUILD)/$(LIBIPCD_SONAME) $(BUILD)/libipcdump.so $(BUILD)/libipcdump.a
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test bench san progs fuzz install uninstall
+.PHONY: all clean test bench san progs fuzz lib install install-lib uninstall
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -65,8 +82,11 @@ COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 # where ipcdumpd looks for its configuration without -c (IPCDD_DEFAULT_CONFIG)
 CONFDIR  ?= /etc/ipcdump
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze $(BUILD)/ipcdumpd
+all: $(BUILD)/ipcdump $(BUILD)/ipcdump-analyze $(BUILD)/ipcdumpd lib
 
 # ipcdump-analyze FILE is ipcdump -r FILE --analyze: the same program by another name.
 $(BUILD)/ipcdump-analyze: $(BUILD)/ipcdump
@@ -99,6 +119,29 @@ $(BUILD)/san/%.o: src/%.c $(BUILD)/ipcdump.skel.h
 	@mkdir -p $(@D)
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: src/%.c $(BUILD)/ipcdump.skel.h
+	@mkdir -p $(@D)
+	@echo "  CC-PIC  $<"
+	$(Q)$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+# --no-undefined: the library needs nothing of the front ends it leaves out
+$(BUILD)/$(LIBIPCD_REAL): $(PIC_OBJS) src/lib/libipcdump.map
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBIPCD_SONAME) -Wl,--version-script=src/lib/libipcdump.map \
+		-Wl,--no-undefined -Wl,--as-needed $(PIC_OBJS) $(LIBIPCD_LDLIBS) -o $@
+
+$(BUILD)/$(LIBIPCD_SONAME): $(BUILD)/$(LIBIPCD_REAL)
+	$(Q)ln -sf $(LIBIPCD_REAL) $@
+
+$(BUILD)/libipcdump.so: $(BUILD)/$(LIBIPCD_SONAME)
+	$(Q)ln -sf $(LIBIPCD_SONAME) $@
+
+$(BUILD)/libipcdump.a: $(PIC_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+lib: $(LIBIPCD_FILES)
 
 $(BUILD)/ipcdump: $(BUILD)/obj/cli/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
@@ -169,7 +212,7 @@ bench: all $(BENCH_BINS)
 
 # bin, not sbin: ipcdump -r and ipcdump-analyze read captures without root.
 # ipcdump-analyze's page is ipcdump's, by a .so request, as man-db follows it.
-install: all
+install: all install-lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
 	install -m 0755 $(BUILD)/ipcdump $(DESTDIR)$(BINDIR)/ipcdump
 	ln -sf ipcdump $(DESTDIR)$(BINDIR)/ipcdump-analyze
@@ -189,7 +232,22 @@ install: all
 	test -e $(DESTDIR)$(CONFDIR)/ipcdumpd.yaml || \
 		install -m 0644 dist/ipcdumpd.yaml $(DESTDIR)$(CONFDIR)/ipcdumpd.yaml
 
+# the library, its header, and its pkg-config file naming where they went
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ipcdump $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BUILD)/$(LIBIPCD_REAL) $(DESTDIR)$(LIBDIR)/$(LIBIPCD_REAL)
+	ln -sf $(LIBIPCD_REAL) $(DESTDIR)$(LIBDIR)/$(LIBIPCD_SONAME)
+	ln -sf $(LIBIPCD_SONAME) $(DESTDIR)$(LIBDIR)/libipcdump.so
+	install -m 0644 $(BUILD)/libipcdump.a $(DESTDIR)$(LIBDIR)/libipcdump.a
+	install -m 0644 include/ipcdump/ipcdump.h $(DESTDIR)$(INCLUDEDIR)/ipcdump/ipcdump.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIBIPCD_VERSION)|' src/lib/ipcdump.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ipcdump.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/ipcdump.pc
+
 uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIBIPCD_REAL) $(DESTDIR)$(LIBDIR)/$(LIBIPCD_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libipcdump.so $(DESTDIR)$(LIBDIR)/libipcdump.a \
+		$(DESTDIR)$(INCLUDEDIR)/ipcdump/ipcdump.h $(DESTDIR)$(PKGCONFIGDIR)/ipcdump.pc
 	rm -f $(DESTDIR)$(BINDIR)/ipcdump $(DESTDIR)$(BINDIR)/ipcdump-analyze $(DESTDIR)$(SBINDIR)/ipcdumpd \
 		$(DESTDIR)$(MANDIR)/man8/ipcdump.8 $(DESTDIR)$(MANDIR)/man8/ipcdump-analyze.8 \
 		$(DESTDIR)$(MANDIR)/man8/ipcdumpd.8 $(DESTDIR)$(MANDIR)/man7/ipcdump-filter.7 \
@@ -199,4 +257,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/san/*/*.d $(BUILD)/fuzzobj/*/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/san/*/*.d $(BUILD)/pic/*/*.d $(BUILD)/fuzzobj/*/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/*.d)

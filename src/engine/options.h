@@ -87,6 +87,7 @@ struct ipcd_options {
 	bool show_help, show_version;
 	const char *program;         /* what the engine's stderr lines start with: "ipcdump", "ipcdumpd" */
 	bool log_levels;             /* each such line says its level ("info:", "error:"), as a service logs */
+	FILE *diagnostics;           /* where the run's own lines go; NULL: stderr */
 };
 
 /* The defaults: every collector's types, a 16 MiB ring, 131072 channels, --top 10; no filter; "ipcdump". */

@@ -105,6 +105,12 @@ enum say_level { SAY_INFO, SAY_NOTE, SAY_ERROR };
  * "ipcdump: ..." as the command line has always said it ("note:" on notes
  * alone), or "ipcdumpd: info: ..." when the options ask for levels (a service's log).
  */
+/* stderr, unless the front end keeps the lines itself (libipcdump's error messages) */
+static FILE *diagnostics(const struct ipcd_pipeline *p)
+{
+	return p->opts->diagnostics ? p->opts->diagnostics : stderr;
+}
+
 static void say(const struct ipcd_pipeline *p, enum say_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -115,9 +121,9 @@ static void say(const struct ipcd_pipeline *p, enum say_level level, const char 
 					       [SAY_ERROR] = "error: " };
 	va_list ap;
 
-	fprintf(stderr, "%s: %s", ipcd_program_name(p->opts), (p->opts->log_levels ? leveled : plain)[level]);
+	fprintf(diagnostics(p), "%s: %s", ipcd_program_name(p->opts), (p->opts->log_levels ? leveled : plain)[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(diagnostics(p), fmt, ap);
 	va_end(ap);
 }
 
@@ -626,11 +632,11 @@ static void print_summary(struct ipcd_pipeline *p)
 		uint64_t lost = ipcd_tracer_lost(&p->tracer, c);
 
 		if (lost)
-			fprintf(stderr, " (%s: %" PRIu64 ")", ipcd_collector_name(c), lost);
+			fprintf(diagnostics(p), " (%s: %" PRIu64 ")", ipcd_collector_name(c), lost);
 	}
 	if (dropped)
-		fprintf(stderr, " (out of memory: %" PRIu64 ")", dropped);
-	fputc('\n', stderr);
+		fprintf(diagnostics(p), " (out of memory: %" PRIu64 ")", dropped);
+	fputc('\n', diagnostics(p));
 }
 
 /* The exit summary, and what was reported early; after any error, which is read first. */
@@ -738,7 +744,7 @@ int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_so
 	int rc;
 
 	if (src->open(src->ctx, &p->mono_to_real_ns, err, sizeof(err))) {
-		fprintf(stderr, "ipcdump: %s\n", err);
+		fprintf(diagnostics(p), "%s: %s\n", ipcd_program_name(p->opts), err);
 		return IPCD_EXIT_FAILURE;
 	}
 	if ((rc = sinks_open(p))) {
@@ -749,7 +755,7 @@ int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_so
 	src->close(src->ctx);
 	sinks_flush(p, p->last_expire);
 	if (rc < 0)
-		fprintf(stderr, "ipcdump: %s\n", err);
+		fprintf(diagnostics(p), "%s: %s\n", ipcd_program_name(p->opts), err);
 	summarise(p);
 	return rc < 0 ? IPCD_EXIT_FAILURE : sinks_close(p);
 }
@@ -898,7 +904,7 @@ static int start_tracer(struct ipcd_pipeline *p)
 		proc_table_foreach_tree_member(p->procs, add_to_array, &members);
 	raise_priority();
 	ipcd_timing("start");
-	rc = ipcd_tracer_start(&p->tracer, p->opts, members.ids, members.count, on_record, p, stderr);
+	rc = ipcd_tracer_start(&p->tracer, p->opts, members.ids, members.count, on_record, p, diagnostics(p));
 	free(members.ids);
 	return rc;
 }

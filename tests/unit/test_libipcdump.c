@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libipcdump's public API (include/ipcdump/ipcdump.h): a capture file read
- * through a filter into a callback.  The file is made with the capture
- * writer; everything after that goes through the public header only.
+ * by iterator and by callback, through filters, each event read by its
+ * accessors and formatted; the errors, each with its errno and message.
+ * The file is made with the capture writer; everything after that goes
+ * through the public header only.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,146 +100,320 @@ static int remove_capture(void **state)
 	return 0;
 }
 
+/* ---- helpers -------------------------------------------------------------- */
+
+static struct ipcdump_session *open_capture(const struct ipcdump_opts *opts)
+{
+	char err[256] = "";
+	struct ipcdump_session *s = NULL;
+
+	assert_int_equal(ipcdump_open_capture(&s, path, opts, err, sizeof(err)), 0);
+	assert_non_null(s);
+	return s;
+}
+
+/* Every event's signal number, by iterator, until the end; how many. */
+static int signals_of(struct ipcdump_session *s, int *sigs, int max)
+{
+	const struct ipcdump_event *e;
+	int n = 0, rc;
+
+	while ((rc = ipcdump_next(s, &e, -1)) > 0) {
+		if (n < max)
+			sigs[n] = ipcdump_event_signal(e);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	return n;
+}
+
+/* ---- version ---------------------------------------------------------------- */
+
+static void test_the_version_is_the_headers(void **state)
+{
+	char text[32];
+
+	(void)state;
+	assert_int_equal(ipcdump_version(), IPCDUMP_VERSION);
+	assert_int_equal(IPCDUMP_VERSION, IPCDUMP_VERSION_NUMBER(IPCDUMP_VERSION_MAJOR, IPCDUMP_VERSION_MINOR,
+								  IPCDUMP_VERSION_PATCH));
+	snprintf(text, sizeof(text), "%d.%d.%d ", IPCDUMP_VERSION_MAJOR, IPCDUMP_VERSION_MINOR, IPCDUMP_VERSION_PATCH);
+	assert_memory_equal(ipcdump_version_string(), text, strlen(text));
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static void test_the_iterator_gives_every_event_with_its_fields(void **state)
+{
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+	size_t len = 99;
+
+	(void)state;
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	assert_string_equal(ipcdump_event_type(e), "signal");
+	assert_int_equal(ipcdump_event_time_ns(e), 2000000);
+	/* the capture's clock: its offset to wall time */
+	assert_int_equal(ipcdump_event_wall_ns(e), 2000000 + 1000000000ll);
+	assert_int_equal(ipcdump_event_pid(e, IPCDUMP_SRC), SENDER);
+	assert_int_equal(ipcdump_event_tid(e, IPCDUMP_SRC), SENDER);
+	assert_int_equal(ipcdump_event_ppid(e, IPCDUMP_SRC), 1);
+	assert_int_equal(ipcdump_event_pid(e, IPCDUMP_DST), TARGET);
+	assert_string_equal(ipcdump_event_comm(e, IPCDUMP_SRC), "sender");
+	assert_string_equal(ipcdump_event_comm(e, IPCDUMP_DST), "target");
+	assert_int_equal(ipcdump_event_signal(e), SIGUSR1_);
+	assert_string_equal(ipcdump_event_signal_name(e), "SIGUSR1");
+	assert_int_equal(ipcdump_event_bytes(e), 0);
+	assert_int_equal(ipcdump_event_latency_ns(e), -1);
+	assert_int_equal(ipcdump_event_lost(e), 0);
+	assert_null(ipcdump_event_payload(e, &len));
+	assert_int_equal(len, 0);
+	assert_non_null(ipcdump_event_channel(e));
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	assert_int_equal(ipcdump_event_signal(e), SIGUSR2_);
+	assert_string_equal(ipcdump_event_signal_name(e), "SIGUSR2");
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	assert_int_equal(ipcdump_event_time_ns(e), 4000000);
+	/* the end, and the end again */
+	assert_int_equal(ipcdump_next(s, &e, -1), 0);
+	assert_null(e);
+	assert_int_equal(ipcdump_next(s, &e, 0), 0);
+	assert_int_equal(ipcdump_errmsg(s, NULL, 0), 0);
+	ipcdump_close(s);
+}
+
+static void test_a_zero_timeout_polls(void **state)
+{
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+	int events = 0, rc;
+
+	(void)state;
+	assert_int_equal(ipcdump_start(s), 0);
+	while ((rc = ipcdump_next(s, &e, 0)) != 0) {
+		assert_true(rc == 1 || rc == -EAGAIN);
+		events += rc == 1;
+	}
+	assert_int_equal(events, 3);
+	ipcdump_close(s);
+}
+
+static void test_a_session_closed_mid_read_frees_everything(void **state)
+{
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+
+	(void)state;
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	ipcdump_close(s);
+	ipcdump_close(NULL);
+}
+
+static void test_the_session_filter_types_and_window_select(void **state)
+{
+	IPCDUMP_OPTS(by_filter, .filter = "signal == SIGUSR1 and dst.comm == target");
+	IPCDUMP_OPTS(by_type, .types = "pipe,unix");
+	IPCDUMP_OPTS(by_window, .since_ns = 1000000000ll + 3000000, .until_ns = 1000000000ll + 3500000);
+	struct ipcdump_session *s;
+	int sigs[8];
+
+	(void)state;
+	s = open_capture(&by_filter);
+	assert_int_equal(signals_of(s, sigs, 8), 2);
+	assert_int_equal(sigs[1], SIGUSR1_);
+	ipcdump_close(s);
+	s = open_capture(&by_type);
+	assert_int_equal(signals_of(s, sigs, 8), 0);
+	ipcdump_close(s);
+	s = open_capture(&by_window);
+	assert_int_equal(signals_of(s, sigs, 8), 1);
+	assert_int_equal(sigs[0], SIGUSR2_);
+	ipcdump_close(s);
+}
+
+/* An older program's smaller opts read as zeros past its end. */
+static void test_opts_from_an_older_header_are_read_to_their_size(void **state)
+{
+	IPCDUMP_OPTS(opts, .types = "pipe", .since_ns = 1);
+	struct ipcdump_session *s;
+	int sigs[8];
+
+	(void)state;
+	opts.sz = offsetof(struct ipcdump_opts, filter);  /* types, but not what follows */
+	opts.types = "signal";
+	s = open_capture(&opts);
+	assert_int_equal(signals_of(s, sigs, 8), 3);
+	ipcdump_close(s);
+}
+
 struct seen {
 	int count;
-	uint64_t ts[8];
-	char type[8][32];
-	int64_t src_pid, dst_pid;
-	char src_comm[32], dst_comm[32];
-	int64_t wall_ns;
-	const ipcdump_filter *check;  /* each event handed over matches it */
-	ipcdump_run *stop_after_first;
+	int64_t src_pid;
+	char dst_comm[32];
+	const struct ipcdump_filter *check;  /* each event handed over matches it */
+	struct ipcdump_session *stop_after_first;
 };
 
 static void on_event(void *ctx, const struct ipcdump_event *e)
 {
 	struct seen *s = ctx;
 
-	assert_true(e->size >= sizeof(*e));
 	if (s->check)
 		assert_true(ipcdump_filter_match(s->check, e));
-	if (s->count < 8) {
-		s->ts[s->count] = e->ts_ns;
-		snprintf(s->type[s->count], sizeof(s->type[0]), "%s", e->type);
-	}
 	s->count++;
-	s->src_pid = e->src.pid;
-	s->dst_pid = e->dst.pid;
-	snprintf(s->src_comm, sizeof(s->src_comm), "%s", e->src.comm);
-	snprintf(s->dst_comm, sizeof(s->dst_comm), "%s", e->dst.comm);
-	s->wall_ns = e->wall_ns;
+	s->src_pid = ipcdump_event_pid(e, IPCDUMP_SRC);
+	snprintf(s->dst_comm, sizeof(s->dst_comm), "%s", ipcdump_event_comm(e, IPCDUMP_DST));
 	if (s->stop_after_first)
-		ipcdump_run_stop(s->stop_after_first);
+		ipcdump_stop(s->stop_after_first);
 }
 
-static ipcdump_run *open_run(void)
+static void test_a_callback_takes_every_event_and_a_session_reads_once(void **state)
 {
 	char err[256] = "";
-	ipcdump_run *run = ipcdump_run_new(ipcdump_source_capture(path), err, sizeof(err));
-
-	assert_non_null(run);
-	return run;
-}
-
-static void test_every_event_reaches_a_callback_without_filter(void **state)
-{
-	char err[256] = "";
-	struct seen s = { 0 };
-	ipcdump_run *run = open_run();
+	IPCDUMP_OPTS(opts, .filter = "signal == USR2");
+	struct ipcdump_session *s = open_capture(&opts);
+	struct ipcdump_filter *usr2 = NULL;
+	const struct ipcdump_event *e;
+	struct seen seen = { 0 };
 
 	(void)state;
-	assert_int_equal(ipcdump_run_add_callback(run, NULL, on_event, &s), 0);
-	assert_int_equal(ipcdump_run_start(run, err, sizeof(err)), 0);
-	assert_int_equal(s.count, 3);
-	assert_int_equal(s.ts[0], 2000000);
-	assert_int_equal(s.ts[2], 4000000);
-	assert_string_equal(s.type[0], "signal");
-	assert_int_equal(s.src_pid, SENDER);
-	assert_int_equal(s.dst_pid, TARGET);
-	assert_string_equal(s.src_comm, "sender");
-	assert_string_equal(s.dst_comm, "target");
-	/* the capture's clock: its offset to wall time */
-	assert_int_equal(s.wall_ns, 4000000 + 1000000000ll);
-	/* a run runs once */
-	assert_int_equal(ipcdump_run_start(run, err, sizeof(err)), -1);
-	ipcdump_run_free(run);
-}
-
-static void test_each_callback_has_its_own_filter(void **state)
-{
-	char err[256] = "";
-	struct seen usr1 = { 0 }, usr2 = { 0 }, all = { 0 };
-	ipcdump_filter *f1 = ipcdump_filter_new("signal == SIGUSR1 and dst.comm == target", err, sizeof(err), NULL);
-	ipcdump_filter *f2 = ipcdump_filter_new("signal == SIGUSR2", err, sizeof(err), NULL);
-	ipcdump_filter *check1 = ipcdump_filter_new("signal == SIGUSR1", err, sizeof(err), NULL);
-	ipcdump_run *run = open_run();
-
-	(void)state;
-	assert_non_null(f1);
-	assert_non_null(f2);
-	usr1.check = check1;
-	assert_int_equal(ipcdump_run_add_callback(run, f1, on_event, &usr1), 0);
-	assert_int_equal(ipcdump_run_add_callback(run, f2, on_event, &usr2), 0);
-	assert_int_equal(ipcdump_run_add_callback(run, NULL, on_event, &all), 0);
-	assert_int_equal(ipcdump_run_start(run, err, sizeof(err)), 0);
-	assert_int_equal(usr1.count, 2);
-	assert_int_equal(usr2.count, 1);
-	assert_int_equal(usr2.ts[0], 3000000);
-	assert_int_equal(all.count, 3);
-	ipcdump_run_free(run);
-	ipcdump_filter_free(check1);
+	assert_int_equal(ipcdump_filter_new(&usr2, "signal == 12", err, sizeof(err), NULL), 0);
+	seen.check = usr2;
+	assert_int_equal(ipcdump_run(s, on_event, &seen), 0);
+	assert_int_equal(seen.count, 1);
+	assert_int_equal(seen.src_pid, SENDER);
+	assert_string_equal(seen.dst_comm, "target");
+	assert_int_equal(ipcdump_run(s, on_event, &seen), -EALREADY);
+	assert_int_equal(ipcdump_errmsg(s, err, sizeof(err)), -EALREADY);
+	assert_non_null(strstr(err, "once"));
+	assert_int_equal(ipcdump_next(s, &e, 0), -EINVAL);
+	assert_int_equal(ipcdump_start(s), -EALREADY);
+	ipcdump_filter_free(usr2);
+	ipcdump_close(s);
 }
 
 static void test_a_callback_can_stop_the_run(void **state)
 {
-	char err[256] = "";
-	struct seen s = { 0 };
-	ipcdump_run *run = open_run();
+	struct ipcdump_session *s = open_capture(NULL);
+	struct seen seen = { 0 };
 
 	(void)state;
-	s.stop_after_first = run;
-	assert_int_equal(ipcdump_run_add_callback(run, NULL, on_event, &s), 0);
-	assert_int_equal(ipcdump_run_start(run, err, sizeof(err)), 0);
-	assert_int_equal(s.count, 1);
-	ipcdump_run_free(run);
+	seen.stop_after_first = s;
+	assert_int_equal(ipcdump_run(s, on_event, &seen), 0);
+	assert_int_equal(seen.count, 1);
+	ipcdump_close(s);
 }
 
-static void test_a_bad_filter_names_its_column(void **state)
+/* ---- filters and formats ---------------------------------------------------- */
+
+static void test_filters_match_events_and_bad_ones_name_their_column(void **state)
 {
 	char err[256] = "";
 	size_t column = 99;
+	struct ipcdump_filter *f = NULL, *none = NULL;
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+	int matched = 0;
 
 	(void)state;
-	assert_null(ipcdump_filter_new("pid == 5 and", err, sizeof(err), &column));
+	assert_int_equal(ipcdump_filter_new(&f, "signal == SIGUSR1 and src.pid == 100", err, sizeof(err), NULL), 0);
+	while (ipcdump_next(s, &e, -1) > 0) {
+		matched += ipcdump_filter_match(f, e);
+		assert_true(ipcdump_filter_match(NULL, e));
+	}
+	assert_int_equal(matched, 2);
+	ipcdump_filter_free(f);
+	ipcdump_filter_free(NULL);
+	ipcdump_close(s);
+
+	assert_int_equal(ipcdump_filter_new(&none, "pid == 5 and", err, sizeof(err), &column), -EINVAL);
+	assert_null(none);
 	assert_true(err[0] != '\0');
 	assert_int_equal(column, 12);
-	assert_null(ipcdump_filter_new("bogus == 1", err, sizeof(err), &column));
+	assert_int_equal(ipcdump_filter_new(&none, "bogus == 1", err, sizeof(err), &column), -EINVAL);
 	assert_non_null(strstr(err, "bogus"));
 	assert_int_equal(column, 0);
 }
 
-static void test_a_missing_file_is_an_error_with_its_reason(void **state)
+static void test_an_event_formats_as_text_and_json_into_a_buffer(void **state)
 {
-	char err[256] = "";
-	ipcdump_run *run = ipcdump_run_new(ipcdump_source_capture("/nonexistent/x.ipcd"), err, sizeof(err));
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+	char line[512], small[8];
+	int n;
 
 	(void)state;
-	assert_non_null(run);
-	assert_int_equal(ipcdump_run_start(run, err, sizeof(err)), -1);
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	n = ipcdump_event_format(e, IPCDUMP_FORMAT_TEXT, 0, line, sizeof(line));
+	assert_true(n > 0 && (size_t)n == strlen(line));
+	assert_non_null(strstr(line, "signal"));
+	assert_non_null(strstr(line, "sender"));
+	assert_null(strchr(line, '\n'));
+	n = ipcdump_event_format(e, IPCDUMP_FORMAT_JSON, IPCDUMP_FORMAT_PAYLOAD, line, sizeof(line));
+	assert_true(n > 0 && line[0] == '{' && line[n - 1] == '}');
+	assert_non_null(strstr(line, "\"type\":\"signal\""));
+	assert_non_null(strstr(line, "\"dst_comm\":\"target\""));
+	/* as snprintf: cut, terminated, the whole length returned */
+	assert_int_equal(ipcdump_event_format(e, IPCDUMP_FORMAT_JSON, 0, small, sizeof(small)), n);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_int_equal(ipcdump_event_format(e, IPCDUMP_FORMAT_JSON, 0, NULL, 0), n);
+	assert_int_equal(ipcdump_event_format(e, (enum ipcdump_format)7, 0, line, sizeof(line)), -EINVAL);
+	assert_int_equal(ipcdump_event_format(e, IPCDUMP_FORMAT_TEXT, 0x80, line, sizeof(line)), -EINVAL);
+	ipcdump_close(s);
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static void test_opening_fails_with_an_errno_and_a_message(void **state)
+{
+	char err[512] = "", junk[] = "/tmp/ipcd-lib-junk-XXXXXX";
+	IPCDUMP_OPTS(bad_type, .types = "pipe,bogus");
+	IPCDUMP_OPTS(bad_filter, .filter = "bytes >");
+	struct {
+		struct ipcdump_opts opts;
+		uint64_t from_a_newer_header;
+	} newer = { .opts = { .sz = sizeof(newer) }, .from_a_newer_header = 1 };
+	struct ipcdump_session *s = (struct ipcdump_session *)&s;
+	int fd;
+
+	(void)state;
+	assert_int_equal(ipcdump_open_capture(&s, "/nonexistent/x.ipcd", NULL, err, sizeof(err)), -ENOENT);
+	assert_null(s);
 	assert_non_null(strstr(err, "/nonexistent/x.ipcd"));
-	ipcdump_run_free(run);
-	/* a source no run took is freed by its owner */
-	ipcdump_source_free(ipcdump_source_live());
+	assert_int_equal(ipcdump_open_store(&s, "/nonexistent/x.db", NULL, err, sizeof(err)), -ENOENT);
+	assert_int_equal(ipcdump_open_capture(&s, path, &bad_type, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(ipcdump_open_live(&s, &bad_filter, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "column"));
+	assert_int_equal(ipcdump_open_capture(&s, path, &newer.opts, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipcdump_open_capture(&s, NULL, NULL, err, sizeof(err)), -EINVAL);
+	/* a file that is neither */
+	fd = mkstemp(junk);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a capture, not a store", 26), 26);
+	close(fd);
+	assert_int_equal(ipcdump_open_capture(&s, junk, NULL, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(ipcdump_open_store(&s, junk, NULL, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "not a SQLite store"));
+	unlink(junk);
+	/* a store where a capture should be: the capture reader says what it is */
+	assert_int_equal(ipcdump_open_store(&s, path, NULL, err, sizeof(err)), -EBADMSG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_event_reaches_a_callback_without_filter),
-		cmocka_unit_test(test_each_callback_has_its_own_filter),
+		cmocka_unit_test(test_the_version_is_the_headers),
+		cmocka_unit_test(test_the_iterator_gives_every_event_with_its_fields),
+		cmocka_unit_test(test_a_zero_timeout_polls),
+		cmocka_unit_test(test_a_session_closed_mid_read_frees_everything),
+		cmocka_unit_test(test_the_session_filter_types_and_window_select),
+		cmocka_unit_test(test_opts_from_an_older_header_are_read_to_their_size),
+		cmocka_unit_test(test_a_callback_takes_every_event_and_a_session_reads_once),
 		cmocka_unit_test(test_a_callback_can_stop_the_run),
-		cmocka_unit_test(test_a_bad_filter_names_its_column),
-		cmocka_unit_test(test_a_missing_file_is_an_error_with_its_reason),
+		cmocka_unit_test(test_filters_match_events_and_bad_ones_name_their_column),
+		cmocka_unit_test(test_an_event_formats_as_text_and_json_into_a_buffer),
+		cmocka_unit_test(test_opening_fails_with_an_errno_and_a_message),
 	};
 
 	return cmocka_run_group_tests(tests, make_capture, remove_capture);
