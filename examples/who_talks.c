@@ -97,7 +97,7 @@ static int read_events(struct peers *p, int64_t pid, double seconds)
 
 	while ((rc = ipcdump_next(session, &e, 100)) != 0) {
 		if (rc == 1 && count(p, e, pid))
-			return -1;
+			return -ENOMEM;
 		if (rc < 0 && rc != -EAGAIN)
 			return rc;
 		if (!stopped && now_s() >= end) {
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0) {
 		ipcdump_errmsg(session, err, sizeof(err));
-		fprintf(stderr, "who_talks: %s\n", rc == -1 ? "out of memory" : err);
+		fprintf(stderr, "who_talks: %s\n", rc == -ENOMEM ? "out of memory" : err);
 	}
 	for (size_t i = 0; rc == 0 && i < peers.count; i++) {
 		const struct peer *q = &peers.list[i];

@@ -3,6 +3,7 @@ examples (examples/) built with pkg-config against that install, shared and stat
 and run: the live one as root against real processes, the summariser on a capture
 made here with ipcdump -w (and the store made of it), compared with ipcdump's own
 --stats."""
+import ctypes
 import json
 import os
 import re
@@ -307,3 +308,132 @@ def test_who_talks_ends_on_its_own_after_its_seconds(shared):
     finally:
         quiet.kill()
         quiet.wait()
+
+
+def test_who_talks_says_why_it_cannot_trace_when_not_root(static, tmp_path_factory):
+    # a place nobody may read (pytest's own is root's alone), the static build needing no library
+    where = tmp_path_factory.mktemp("open")
+    os.chmod(where, 0o755)
+    shutil.copy(static / "who_talks", where / "who_talks")
+    res = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                          str(where / "who_talks"), "1", "1"], capture_output=True, text=True, timeout=60)
+    assert (res.returncode, res.stdout) == (1, "")
+    assert res.stderr.startswith("who_talks: ") and "root" in res.stderr, res.stderr
+
+
+# ---- the API itself, from Python (ctypes) ---------------------------------------
+
+
+class Opts(ctypes.Structure):
+    _fields_ = [("sz", ctypes.c_size_t), ("types", ctypes.c_char_p), ("filter", ctypes.c_char_p),
+                ("payload_size", ctypes.c_uint32), ("since_ns", ctypes.c_int64), ("until_ns", ctypes.c_int64)]
+
+
+def opts(types=None, filter=None, payload_size=0):
+    return Opts(ctypes.sizeof(Opts), types and types.encode(), filter and filter.encode(), payload_size, 0, 0)
+
+
+class Lib:
+    """The installed libipcdump.so, each function declared as the header declares it."""
+
+    def __init__(self, dest):
+        self.so = ctypes.CDLL(str(dest / "usr/lib/libipcdump.so.0"))
+        P, S, I, U = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint
+        for name, res, args in [
+                ("ipcdump_open_capture", I, [ctypes.POINTER(P), S, ctypes.POINTER(Opts), S, ctypes.c_size_t]),
+                ("ipcdump_open_live", I, [ctypes.POINTER(P), ctypes.POINTER(Opts), S, ctypes.c_size_t]),
+                ("ipcdump_start", I, [P]), ("ipcdump_stop", None, [P]), ("ipcdump_close", None, [P]),
+                ("ipcdump_next", I, [P, ctypes.POINTER(P), I]),
+                ("ipcdump_errmsg", I, [P, S, ctypes.c_size_t]),
+                ("ipcdump_event_type", S, [P]), ("ipcdump_event_channel", S, [P]),
+                ("ipcdump_event_comm", S, [P, I]), ("ipcdump_event_pid", ctypes.c_int64, [P, I]),
+                ("ipcdump_event_bytes", ctypes.c_uint64, [P]), ("ipcdump_event_latency_ns", ctypes.c_int64, [P]),
+                ("ipcdump_event_signal", I, [P]), ("ipcdump_event_signal_name", S, [P]),
+                ("ipcdump_event_payload", P, [P, ctypes.POINTER(ctypes.c_size_t)]),
+                ("ipcdump_event_format", I, [P, I, U, S, ctypes.c_size_t])]:
+            fn = getattr(self.so, name)
+            fn.restype, fn.argtypes = res, args
+            setattr(self, name[len("ipcdump_"):], fn)
+
+    def check(self, rc, session=None, err=None):
+        if rc < 0:
+            msg = err.value if err is not None else ctypes.create_string_buffer(512)
+            if session is not None:
+                self.errmsg(session, msg, 512)
+            raise AssertionError("libipcdump: %d %r" % (rc, getattr(msg, "value", msg)))
+        return rc
+
+    def events(self, session):
+        """Each event, as the accessors and the JSON and text formats see it."""
+        ev = ctypes.c_void_p()
+        while self.check(self.next(session, ctypes.byref(ev), -1), session) > 0:
+            size = ctypes.c_size_t()
+            data = self.event_payload(ev, ctypes.byref(size))
+            yield {
+                "type": self.event_type(ev).decode(),
+                "src_pid": self.event_pid(ev, 0), "dst_pid": self.event_pid(ev, 1),
+                "src_comm": self.event_comm(ev, 0).decode(), "dst_comm": self.event_comm(ev, 1).decode(),
+                "bytes": self.event_bytes(ev), "latency": self.event_latency_ns(ev),
+                "channel": self.event_channel(ev).decode(),
+                "signal": self.event_signal(ev), "signal_name": self.event_signal_name(ev),
+                "payload": ctypes.string_at(data, size.value) if data else None,
+                "json": self.format(ev, 1, 1), "text": self.format(ev, 0, 0),
+            }
+
+    def format(self, ev, fmt, flags):
+        need = self.check(self.event_format(ev, fmt, flags, None, 0))
+        buf = ctypes.create_string_buffer(need + 1)
+        assert self.event_format(ev, fmt, flags, buf, need + 1) == need
+        return buf.value.decode()
+
+
+@pytest.fixture(scope="module")
+def lib(installed):
+    return Lib(installed)
+
+
+def test_events_format_as_ipcdump_prints_them(lib, capture):
+    err = ctypes.create_string_buffer(512)
+    session = ctypes.c_void_p()
+    o = opts(payload_size=1 << 20)
+    lib.check(lib.open_capture(ctypes.byref(session), str(capture).encode(), ctypes.byref(o), err, 512), err=err)
+    try:
+        events = list(lib.events(session))
+    finally:
+        lib.close(session)
+    as_json = subprocess.run([IPCDUMP, "-r", str(capture), "-f", "json", "-x"], capture_output=True, text=True,
+                             check=True, timeout=120).stdout.splitlines()
+    as_text = subprocess.run([IPCDUMP, "-r", str(capture)], capture_output=True, text=True, check=True,
+                             timeout=120).stdout.splitlines()
+    assert [e["json"] for e in events] == as_json
+    assert [e["text"] for e in events] == as_text
+    for e, line in zip(events, as_json):
+        printed = json.loads(line)
+        assert (e["type"], e["src_comm"], e["dst_comm"], e["bytes"]) == \
+            (printed["type"], printed["src_comm"], printed["dst_comm"], printed["size"])
+    hello = [e for e in events if e["payload"] == b"hello, library!\n"]
+    assert len(hello) == 1 and hello[0]["channel"].startswith("pipe:[") and hello[0]["latency"] >= 0
+    signals = [e for e in events if e["type"] == "signal"]
+    assert signals and all(e["signal"] > 0 and e["signal_name"].startswith(b"SIG") for e in signals)
+    assert all(e["signal"] == 0 and e["signal_name"] is None for e in events if e["type"] != "signal")
+
+
+def test_a_live_session_sees_a_workload_started_after_it_with_payloads(lib):
+    err = ctypes.create_string_buffer(512)
+    session = ctypes.c_void_p()
+    o = opts(types="pipe", filter='comm == "ipct-*"', payload_size=8)
+    lib.check(lib.open_live(ctypes.byref(session), ctypes.byref(o), err, 512), err=err)
+    try:
+        lib.check(lib.start(session), session)
+        r = ipcgen("pipe", "live from the library\n")
+        lib.stop(session)
+        events = list(lib.events(session))
+    finally:
+        lib.close(session)
+    # (the writer's report to this test goes through a pipe too)
+    mine = [e for e in events if e["channel"] == "pipe:[%d]" % r["ino"]]
+    assert len(mine) == 1, events
+    e = mine[0]
+    assert (e["type"], e["src_pid"], e["src_comm"], e["dst_pid"], e["dst_comm"], e["bytes"]) == \
+        ("pipe", r["writer"], "ipct-writer", r["reader"], "ipct-reader", len("live from the library\n"))
+    assert e["payload"] == b"live fro"  # payload_size bytes of it
