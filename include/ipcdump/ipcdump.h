@@ -59,7 +59,7 @@ extern "C" {
 
 /* IPCDUMP_VERSION_NUMBER(major, minor, patch) of the library loaded. */
 IPCDUMP_API unsigned int ipcdump_version(void);
-/* "0.1.0", and the engine's build ("0.1.0 (git 979a6c6)"). */
+/* "0.1.0", and the engine's build: "0.1.0 (979a6c6)". */
 IPCDUMP_API const char *ipcdump_version_string(void);
 
 /* ---- opening a session ---------------------------------------------------- */
@@ -103,7 +103,7 @@ IPCDUMP_API int ipcdump_open_capture(struct ipcdump_session **session, const cha
 IPCDUMP_API int ipcdump_open_store(struct ipcdump_session **session, const char *path,
 				   const struct ipcdump_opts *opts, char *err, size_t errlen);
 
-/* Stops the session if it runs, and frees it and its events.  NULL: nothing. */
+/* Stops the session if it runs, and frees it and its events (not from its own callback).  NULL: nothing. */
 IPCDUMP_API void ipcdump_close(struct ipcdump_session *session);
 
 /*
@@ -139,8 +139,10 @@ typedef void (*ipcdump_event_fn)(void *ctx, const struct ipcdump_event *event);
 
 /*
  * Reads the whole source on the calling thread, each event to fn, until the
- * source ends or ipcdump_stop.  0, or a negative errno (as ipcdump_next's).
- * A session is read once, by ipcdump_run or by ipcdump_next.
+ * source ends or ipcdump_stop.  0, or a negative errno (as ipcdump_next's;
+ * -EALREADY: run before).  After ipcdump_start (or ipcdump_next), it reads
+ * the rest from the session's thread, fn still called on this one: a live
+ * session started first sees a workload started after ipcdump_start whole.
  */
 IPCDUMP_API int ipcdump_run(struct ipcdump_session *session, ipcdump_event_fn fn, void *ctx);
 
@@ -200,8 +202,10 @@ enum ipcdump_format {
 #define IPCDUMP_FORMAT_PAYLOAD 0x1u  /* the payload too (ipcdump -x) */
 
 /*
- * The event as ipcdump prints it, as one line without its newline, into
- * buf (len bytes, always NUL-terminated if len > 0).  As snprintf: the
+ * The event as ipcdump prints it, without the last newline, into buf (len
+ * bytes, always NUL-terminated if len > 0): one line (text with
+ * IPCDUMP_FORMAT_PAYLOAD: the line, then the payload's dump as ipcdump -x
+ * prints it under the line).  As snprintf: the
  * length the whole line needs (a result >= len means it was cut), or a
  * negative errno (-EINVAL an unknown format or flag, -ENOMEM).
  */

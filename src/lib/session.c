@@ -375,10 +375,23 @@ int lib_run_pipeline(struct ipcdump_session *s)
 	return lib_fail(s, run_errno(s, why), "%s", why);
 }
 
+/* After ipcdump_start: the rest of the events from the session's thread, each to fn on this one. */
+static int run_from_queue(struct ipcdump_session *s, ipcdump_event_fn fn, void *ctx)
+{
+	const struct ipcdump_event *e;
+	int rc;
+
+	while ((rc = ipcdump_next(s, &e, -1)) > 0)
+		fn(ctx, e);
+	return rc;
+}
+
 int ipcdump_run(struct ipcdump_session *session, ipcdump_event_fn fn, void *ctx)
 {
 	if (!session || !fn)
 		return -EINVAL;
+	if (session->mode == LIB_ITERATOR)
+		return run_from_queue(session, fn, ctx);
 	if (session->mode != LIB_UNREAD)
 		return lib_fail(session, -EALREADY, "a session is read once");
 	session->mode = LIB_CALLBACK;

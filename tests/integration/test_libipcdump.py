@@ -410,7 +410,7 @@ def test_events_format_as_ipcdump_prints_them(lib, capture):
     for e, line in zip(events, as_json):
         printed = json.loads(line)
         assert (e["type"], e["src_comm"], e["dst_comm"], e["bytes"]) == \
-            (printed["type"], printed["src_comm"], printed["dst_comm"], printed["size"])
+            (printed["type"], printed["src_comm"] or "", printed["dst_comm"] or "", printed["size"])
     hello = [e for e in events if e["payload"] == b"hello, library!\n"]
     assert len(hello) == 1 and hello[0]["channel"].startswith("pipe:[") and hello[0]["latency"] >= 0
     signals = [e for e in events if e["type"] == "signal"]

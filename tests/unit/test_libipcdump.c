@@ -292,6 +292,21 @@ static void test_a_callback_takes_every_event_and_a_session_reads_once(void **st
 	ipcdump_close(s);
 }
 
+static void test_a_run_after_start_reads_the_rest(void **state)
+{
+	struct ipcdump_session *s = open_capture(NULL);
+	const struct ipcdump_event *e;
+	struct seen seen = { 0 };
+
+	(void)state;
+	assert_int_equal(ipcdump_start(s), 0);
+	assert_int_equal(ipcdump_start(s), -EALREADY);
+	assert_int_equal(ipcdump_next(s, &e, -1), 1);
+	assert_int_equal(ipcdump_run(s, on_event, &seen), 0);
+	assert_int_equal(seen.count, 2);
+	ipcdump_close(s);
+}
+
 static void test_a_callback_can_stop_the_run(void **state)
 {
 	struct ipcdump_session *s = open_capture(NULL);
@@ -410,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_the_session_filter_types_and_window_select),
 		cmocka_unit_test(test_opts_from_an_older_header_are_read_to_their_size),
 		cmocka_unit_test(test_a_callback_takes_every_event_and_a_session_reads_once),
+		cmocka_unit_test(test_a_run_after_start_reads_the_rest),
 		cmocka_unit_test(test_a_callback_can_stop_the_run),
 		cmocka_unit_test(test_filters_match_events_and_bad_ones_name_their_column),
 		cmocka_unit_test(test_an_event_formats_as_text_and_json_into_a_buffer),
