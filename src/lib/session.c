@@ -48,6 +48,10 @@ int ipcdump_errmsg(const struct ipcdump_session *session, char *buf, size_t len)
 	struct ipcdump_session *s = (struct ipcdump_session *)session;  /* the lock only */
 	int err;
 
+	if (!s) {
+		set_message(buf, len, "no session");
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&s->err_lock);
 	err = s->err;
 	set_message(buf, len, s->errmsg);
@@ -277,7 +281,8 @@ static int open_session(struct ipcdump_session **session, enum lib_source source
 	*session = NULL;
 	if ((rc = copy_opts(&o, opts, err, errlen)))
 		return rc;
-	if (path && (rc = check_file(source, path, err, errlen)))
+	/* stdin can be read once only: its errors come from the run itself */
+	if (path && strcmp(path, "-") && (rc = check_file(source, path, err, errlen)))
 		return rc;
 	if (!(s = new_session(source, path))) {
 		set_message(err, errlen, "out of memory");

@@ -182,6 +182,19 @@ static void test_the_iterator_gives_every_event_with_its_fields(void **state)
 	ipcdump_close(s);
 }
 
+static void test_stdin_is_read_as_a_capture(void **state)
+{
+	char err[256] = "";
+	struct ipcdump_session *s = NULL;
+	int sigs[8];
+
+	(void)state;
+	assert_non_null(freopen(path, "rb", stdin));
+	assert_int_equal(ipcdump_open_capture(&s, "-", NULL, err, sizeof(err)), 0);
+	assert_int_equal(signals_of(s, sigs, 8), 3);
+	ipcdump_close(s);
+}
+
 static void test_a_zero_timeout_polls(void **state)
 {
 	struct ipcdump_session *s = open_capture(NULL);
@@ -402,6 +415,7 @@ static void test_opening_fails_with_an_errno_and_a_message(void **state)
 	assert_non_null(strstr(err, "column"));
 	assert_int_equal(ipcdump_open_capture(&s, path, &newer.opts, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ipcdump_open_capture(&s, NULL, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipcdump_errmsg(NULL, err, sizeof(err)), -EINVAL);
 	/* a file that is neither */
 	fd = mkstemp(junk);
 	assert_true(fd >= 0);
@@ -420,6 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_version_is_the_headers),
 		cmocka_unit_test(test_the_iterator_gives_every_event_with_its_fields),
+		cmocka_unit_test(test_stdin_is_read_as_a_capture),
 		cmocka_unit_test(test_a_zero_timeout_polls),
 		cmocka_unit_test(test_a_session_closed_mid_read_frees_everything),
 		cmocka_unit_test(test_the_session_filter_types_and_window_select),
