@@ -92,6 +92,7 @@ struct ipcdump_opts {
  *
  * live: the kernel's events as they happen (root: CAP_BPF and CAP_PERFMON);
  * tracing starts with ipcdump_start, or the first ipcdump_next or ipcdump_run.
+ * The calling process's own IPC is left out, as ipcdump leaves out its own.
  * capture: a capture file (ipcdump -w, zstd-compressed or not); "-" is stdin.
  * store: a SQLite store (ipcdump -w FILE.db, ipcdumpd's sqlite output); the
  * filter, types and time window are pushed down to its SQL.

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -390,6 +392,93 @@ static void test_an_event_formats_as_text_and_json_into_a_buffer(void **state)
 	ipcdump_close(s);
 }
 
+/* ---- live ------------------------------------------------------------------- */
+
+/* A child that runs as comm and exits with what fn returns; its pid. */
+static pid_t child_as(const char *comm, int (*fn)(int fd), int fd, int other_end)
+{
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_NAME, comm);
+		close(other_end);
+		_exit(fn(fd));
+	}
+	return child;
+}
+
+static int write_hello(int fd)
+{
+	return write(fd, "hello", 5) == 5 ? 0 : 1;
+}
+
+static int read_hello(int fd)
+{
+	char got[5];
+
+	return read(fd, got, sizeof(got)) == 5 && !memcmp(got, "hello", 5) ? 0 : 1;
+}
+
+/*
+ * ipcd-lib-w writes "hello" into a pipe that ipcd-lib-r reads: two
+ * children, as the tracer leaves out the process that traces.
+ */
+static void write_hello_between_children(pid_t *writer, pid_t *reader)
+{
+	int fds[2], status;
+
+	assert_int_equal(pipe(fds), 0);
+	*reader = child_as("ipcd-lib-r", read_hello, fds[0], fds[1]);
+	*writer = child_as("ipcd-lib-w", write_hello, fds[1], fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(waitpid(*writer, &status, 0), *writer);
+	assert_int_equal(status, 0);
+	assert_int_equal(waitpid(*reader, &status, 0), *reader);
+	assert_int_equal(status, 0);
+}
+
+static void test_a_live_session_sees_a_pipe_written_after_its_start(void **state)
+{
+	char err[512] = "";
+	IPCDUMP_OPTS(opts, .types = "pipe", .filter = "src.comm == ipcd-lib-w", .payload_size = 3);
+	struct ipcdump_session *s = NULL;
+	const struct ipcdump_event *e;
+	size_t len = 0;
+	pid_t writer, reader;
+	int rc, seen = 0;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();  /* tracing needs root */
+	assert_int_equal(ipcdump_open_live(&s, &opts, err, sizeof(err)), 0);
+	rc = ipcdump_start(s);
+	if (rc)
+		ipcdump_errmsg(s, err, sizeof(err));
+	assert_string_equal(err, "");
+	assert_int_equal(rc, 0);
+	write_hello_between_children(&writer, &reader);
+	ipcdump_stop(s);
+	while ((rc = ipcdump_next(s, &e, -1)) > 0) {
+		if (ipcdump_event_pid(e, IPCDUMP_SRC) != writer)
+			continue;
+		seen++;
+		assert_string_equal(ipcdump_event_type(e), "pipe");
+		assert_string_equal(ipcdump_event_comm(e, IPCDUMP_SRC), "ipcd-lib-w");
+		assert_int_equal(ipcdump_event_pid(e, IPCDUMP_DST), reader);
+		assert_string_equal(ipcdump_event_comm(e, IPCDUMP_DST), "ipcd-lib-r");
+		assert_int_equal(ipcdump_event_bytes(e), 5);
+		assert_memory_equal(ipcdump_event_payload(e, &len), "hel", 3);
+		assert_int_equal(len, 3);
+		assert_true(ipcdump_event_latency_ns(e) >= 0);
+		assert_memory_equal(ipcdump_event_channel(e), "pipe:[", 6);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(seen, 1);
+	ipcdump_close(s);
+}
+
 /* ---- errors ------------------------------------------------------------------ */
 
 static void test_opening_fails_with_an_errno_and_a_message(void **state)
@@ -444,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_a_callback_can_stop_the_run),
 		cmocka_unit_test(test_filters_match_events_and_bad_ones_name_their_column),
 		cmocka_unit_test(test_an_event_formats_as_text_and_json_into_a_buffer),
+		cmocka_unit_test(test_a_live_session_sees_a_pipe_written_after_its_start),
 		cmocka_unit_test(test_opening_fails_with_an_errno_and_a_message),
 	};
 
