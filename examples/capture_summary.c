@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	}
 	if ((rc = ipcdump_run(s, on_event, &sum)) < 0) {
 		ipcdump_errmsg(s, err, sizeof(err));
-		fprintf(stderr, "capture_summary: %s: %s\n", argv[1], err);
+		fprintf(stderr, "capture_summary: %s\n", err);
 	} else if (sum.failed) {
 		fprintf(stderr, "capture_summary: out of memory\n");
 		rc = -1;

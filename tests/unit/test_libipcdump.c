@@ -7,6 +7,7 @@
  * through the public header only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -518,6 +519,38 @@ static void test_opening_fails_with_an_errno_and_a_message(void **state)
 	assert_int_equal(ipcdump_open_store(&s, path, NULL, err, sizeof(err)), -EBADMSG);
 }
 
+/* The events before the damage, then the damage's errno and message. */
+static void test_a_damaged_capture_fails_after_its_good_events(void **state)
+{
+	char err[512] = "", cut[] = "/tmp/ipcd-lib-cut-XXXXXX", buf[4096];
+	struct ipcdump_session *s = NULL;
+	const struct ipcdump_event *e;
+	int in, out, events = 0, rc;
+	ssize_t n;
+
+	(void)state;
+	in = open(path, O_RDONLY);
+	out = mkstemp(cut);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, n), n);
+	assert_int_equal(write(out, "\1\0\0", 3), 3);  /* a record cut short */
+	close(in);
+	close(out);
+	assert_int_equal(ipcdump_open_capture(&s, cut, NULL, err, sizeof(err)), 0);
+	while ((rc = ipcdump_next(s, &e, -1)) > 0)
+		events++;
+	assert_int_equal(events, 3);
+	assert_int_equal(rc, -EBADMSG);
+	assert_int_equal(ipcdump_errmsg(s, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, cut));
+	assert_null(strchr(err, '\n'));
+	/* and again: the end stays the error */
+	assert_int_equal(ipcdump_next(s, &e, 0), -EBADMSG);
+	ipcdump_close(s);
+	unlink(cut);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_an_event_formats_as_text_and_json_into_a_buffer),
 		cmocka_unit_test(test_a_live_session_sees_a_pipe_written_after_its_start),
 		cmocka_unit_test(test_opening_fails_with_an_errno_and_a_message),
+		cmocka_unit_test(test_a_damaged_capture_fails_after_its_good_events),
 	};
 
 	return cmocka_run_group_tests(tests, make_capture, remove_capture);
