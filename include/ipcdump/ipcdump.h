@@ -77,6 +77,7 @@ struct ipcdump_opts {
 	const char *types;      /* -t names, comma-separated ("pipe,signal,unix"); NULL: ipcdump's default */
 	const char *filter;     /* a filter expression, ipcdump-filter(7); NULL: every event */
 	uint32_t payload_size;  /* payload bytes kept per event (live: captured); 0: none */
+	uint32_t :32;           /* the padding before since_ns, named as such: the layout is the ABI */
 	int64_t since_ns;       /* capture and store: events at or after this wall time (ns since 1970); 0: any */
 	int64_t until_ns;       /* capture and store: events at or before this wall time; 0: any */
 };
