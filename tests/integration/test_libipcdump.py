@@ -100,6 +100,20 @@ def test_pkg_config_finds_the_installed_header_and_library(installed):
     assert (installed / "usr/include/ipcdump/ipcdump.h").read_text() == open(HEADER).read()
 
 
+def test_the_header_stands_alone_in_strict_c(installed, tmp_path):
+    """A user's strictest flags: C99 and C11, pedantic, every warning an error."""
+    src = tmp_path / "strict.c"
+    src.write_text('#include <ipcdump/ipcdump.h>\n'
+                   'int main(void)\n{\n\tIPCDUMP_OPTS(opts, .types = "pipe");\n\n'
+                   '\t(void)opts;\n\treturn ipcdump_version() == IPCDUMP_VERSION ? 0 : 1;\n}\n')
+    flags = subprocess.run(["pkg-config", "--cflags", "ipcdump"], capture_output=True, text=True, check=True,
+                           env=pkg_env(installed)).stdout.split()
+    for std in ("c99", "c11"):
+        res = subprocess.run(["cc", "-std=" + std, "-pedantic", "-Wall", "-Wextra", "-Wpadded", "-Werror", *flags,
+                              "-c", str(src), "-o", str(tmp_path / "strict.o")], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+
+
 def test_examples_link_the_library_they_were_built_against(installed, shared, static):
     ldd = subprocess.run(["ldd", str(shared / "capture_summary")], capture_output=True, text=True,
                          check=True).stdout
