@@ -30,6 +30,7 @@ struct peer {
 struct peers {
 	struct peer *list;
 	size_t count, cap;
+	uint64_t lost;  /* events the kernel could not deliver: some talk may be missing */
 };
 
 static struct ipcdump_session *session;
@@ -68,6 +69,10 @@ static int count(struct peers *p, const struct ipcdump_event *e, int64_t pid)
 	struct peer key = { 0 }, *q;
 	enum ipcdump_end peer_end;
 
+	if (!strcmp(ipcdump_event_type(e), "lost")) {
+		p->lost += ipcdump_event_lost(e);
+		return 0;
+	}
 	key.out = ipcdump_event_pid(e, IPCDUMP_SRC) == pid;
 	peer_end = key.out ? IPCDUMP_DST : IPCDUMP_SRC;
 	key.pid = ipcdump_event_pid(e, peer_end);
@@ -143,6 +148,9 @@ int main(int argc, char **argv)
 		printf("%s\t%lld\t%s\t%s\t%llu\t%llu\n", q->out ? "out" : "in", (long long)q->pid, q->comm, q->type,
 		       (unsigned long long)q->events, (unsigned long long)q->bytes);
 	}
+	if (peers.lost)
+		fprintf(stderr, "who_talks: %llu events lost: the counts may be short\n",
+			(unsigned long long)peers.lost);
 	ipcdump_close(session);
 	free(peers.list);
 	return rc < 0;

@@ -190,7 +190,10 @@ IPCDUMP_API const void *ipcdump_event_payload(const struct ipcdump_event *event,
 /* A signal's number (0: not a signal), and its name ("SIGUSR1"; NULL: not a signal). */
 IPCDUMP_API int ipcdump_event_signal(const struct ipcdump_event *event);
 IPCDUMP_API const char *ipcdump_event_signal_name(const struct ipcdump_event *event);
-/* An event of type "lost": how many records the kernel could not deliver (else 0). */
+/*
+ * An event of type "lost" (live only; it passes every filter and has no
+ * ends): how many records the kernel could not deliver (else 0).
+ */
 IPCDUMP_API uint64_t ipcdump_event_lost(const struct ipcdump_event *event);
 
 /* ---- formatting an event -------------------------------------------------- */

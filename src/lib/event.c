@@ -16,8 +16,13 @@ void lib_event_view(struct ipcdump_event *view, const struct ipcd_event *e, int6
 	view->channel_done = false;
 }
 
+/* A "lost" report has no ends: the engine leaves them zero, the API says unknown. */
+static const struct ipcd_endpoint no_end = { .pid = -1, .tid = -1, .ppid = -1 };
+
 static const struct ipcd_endpoint *end_of(const struct ipcdump_event *event, enum ipcdump_end end)
 {
+	if (event->e->type == IPCD_TYPE_LOST)
+		return &no_end;
 	return end == IPCDUMP_DST ? &event->e->dst : &event->e->src;
 }
 

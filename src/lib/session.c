@@ -137,7 +137,7 @@ static int engine_options(struct ipcd_options *o, const struct ipcdump_opts *opt
 	ipcd_options_init(o);
 	o->program = PROGRAM;
 	o->quiet = true;       /* no "tracing" line, no summary: a library prints nothing */
-	o->quiet_lost = true;  /* losses come as events of type "lost" */
+	o->quiet_lost = false;  /* losses come to the library's sink as events of type "lost" */
 	o->types = ipcd_all_types();
 	if (opts->types && (rc = parse_types(opts->types, &o->types, err, errlen)))
 		return rc;
@@ -181,6 +181,7 @@ static struct ipcd_sink *library_sink(struct ipcdump_session *s, uint32_t payloa
 		return NULL;
 	sink->ctx = s;
 	sink->fate = "handed over";
+	sink->reports_losses = true;
 	sink->open = sink_open;
 	sink->event = sink_event;
 	/* payload_limit 0 is "all": no payload asked for is a limit of 0 for every type */

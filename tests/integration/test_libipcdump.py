@@ -451,3 +451,23 @@ def test_a_live_session_sees_a_workload_started_after_it_with_payloads(lib):
     assert (e["type"], e["src_pid"], e["src_comm"], e["dst_pid"], e["dst_comm"], e["bytes"]) == \
         ("pipe", r["writer"], "ipct-writer", r["reader"], "ipct-reader", len("live from the library\n"))
     assert e["payload"] == b"live fro"  # payload_size bytes of it
+
+
+def test_a_reader_that_falls_behind_a_live_session_is_told_what_was_lost(lib):
+    """The queue (4096 events) full, the kernel's ring (16 MiB) fills behind it: losses come as events."""
+    err = ctypes.create_string_buffer(512)
+    session = ctypes.c_void_p()
+    o = opts(types="pipe", filter='comm == "ipct-*"', payload_size=1 << 20)
+    lib.check(lib.open_live(ctypes.byref(session), ctypes.byref(o), err, 512), err=err)
+    try:
+        lib.check(lib.start(session), session)
+        ipcgen("flood", 20000, 8192)  # 160 MiB of payloads while nothing reads
+        lib.stop(session)
+        events = list(lib.events(session))
+    finally:
+        lib.close(session)
+    lost = [e for e in events if e["type"] == "lost"]
+    # they pass the filter; they have no ends
+    assert lost and all(e["src_pid"] == -1 and e["dst_pid"] == -1 and e["src_comm"] == "" for e in lost)
+    assert all(json.loads(e["json"])["count"] > 0 for e in lost)
+    assert sum(1 for e in events if e["type"] == "pipe") >= 4096
