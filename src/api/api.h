@@ -38,6 +38,12 @@ char *ipcda_store_path(struct ipcda_context *ctx);
 /* The live feed (never NULL while the API runs). */
 struct ipcda_live *ipcda_live_of(struct ipcda_context *ctx);
 
+/*
+ * A header of the reply the handler is about to give (X-Next-Cursor): call
+ * before ipcda_reply or ipcda_reply_stream; name and value copied.  0, or -1
+ * if out of memory (or a name or value with a CR or LF).
+ */
+int ipcda_reply_header(struct ipcda_request *rq, const char *name, const char *value);
 /* A whole reply: body copied.  0, or -1 when the connection is gone. */
 int ipcda_reply(struct ipcda_request *rq, unsigned status, const char *content_type, const void *body,
 		size_t len);

@@ -71,6 +71,12 @@ struct ipcd_endpoint {
 
 struct ipcd_event {
 	uint64_t ts_ns;          /* CLOCK_MONOTONIC */
+	/*
+	 * Its number: the store's row id (a live run numbers its events as they
+	 * reach the sinks, engine/pipeline.h), so a live client and the store
+	 * name an event alike; 0: none.
+	 */
+	uint64_t id;
 	enum ipcd_type type;
 	uint32_t flags;          /* record flags | enum ipcd_event_flag */
 	struct ipcd_endpoint src;

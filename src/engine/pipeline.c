@@ -57,6 +57,10 @@ struct ipcd_pipeline {
 	const struct fexpr *filter;
 	bool filter_set;
 	uint64_t accepted;  /* events that passed the filter and went to the sinks, for -c */
+	uint64_t numbered;  /* events numbered so far (ipcd_pipeline_claim_ids) */
+	uint64_t id_base;
+	const void *id_owner;
+	bool keeps_ids;     /* a store read: its events have their ids already */
 	uint64_t lost_seen[IPCD_COLL_MAX];
 	volatile sig_atomic_t stop_requested;
 	bool done;          /* -c reached or an output closed */
@@ -192,6 +196,28 @@ static void deliver(struct ipcd_pipeline *p, const struct ipcd_event *e)
 	p->accepted++;
 	if (p->opts->count && p->accepted >= p->opts->count)
 		p->done = true;
+}
+
+/* The next id, as the event goes to the sinks: their order is the store's row order. */
+static void number_event(struct ipcd_pipeline *p, struct ipcd_event *e)
+{
+	e->id = p->id_base + ++p->numbered;
+}
+
+bool ipcd_pipeline_claim_ids(struct ipcd_pipeline *p, const void *owner, uint64_t next_id)
+{
+	if (p->keeps_ids || (p->id_owner && p->id_owner != owner))
+		return false;
+	p->id_owner = owner;
+	if (next_id > p->id_base + p->numbered + 1)
+		p->id_base = next_id - p->numbered - 1;
+	return true;
+}
+
+void ipcd_pipeline_release_ids(struct ipcd_pipeline *p, const void *owner)
+{
+	if (p->id_owner == owner)
+		p->id_owner = NULL;
 }
 
 /* A "lost N events" report: not filtered, not counted, to the sinks that print them. */
@@ -385,8 +411,10 @@ static void deliver_deferred(struct ipcd_pipeline *p)
 	if (p->ndeferred)  /* qsort takes no NULL array, even empty */
 		qsort(p->deferred, p->ndeferred, sizeof(*p->deferred), by_time);
 	for (size_t i = 0; i < p->ndeferred; i++) {
-		if (!p->done)
+		if (!p->done) {
+			number_event(p, &p->deferred[i].e);
 			deliver(p, &p->deferred[i].e);
+		}
 		ipcd_event_copy_free(&p->deferred[i].e);
 	}
 	free(p->deferred);
@@ -454,6 +482,7 @@ static void emit_event(void *ctx, const struct ipcd_event *e)
 		return;
 	if (p->deferring && p->wants_order && defer_event(p, &out))
 		return;
+	number_event(p, &out);
 	deliver(p, &out);
 }
 
@@ -743,6 +772,7 @@ int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_so
 	char err[512];
 	int rc;
 
+	p->keeps_ids = true;
 	if (src->open(src->ctx, &p->mono_to_real_ns, err, sizeof(err))) {
 		fprintf(diagnostics(p), "%s: %s\n", ipcd_program_name(p->opts), err);
 		return IPCD_EXIT_FAILURE;

@@ -107,6 +107,19 @@ struct ipcd_event_source {
 /* The run of src's events, with the summary and the sinks' close; the exit code. */
 int ipcd_pipeline_run_events(struct ipcd_pipeline *p, const struct ipcd_event_source *src);
 
+/*
+ * Event ids: a live run (or a capture read) numbers each event as it goes
+ * to the sinks, id = base + its number in the run (from 1), so a sink
+ * that stores events and the API's live feed name each one alike.  A
+ * store sink claims the numbering at its open: base moves (never back) so
+ * that the next id is at least next_id, the store's next free row id.
+ * false when another owner holds it (that store then numbers its own
+ * rows).  A store read keeps the ids it read.
+ */
+bool ipcd_pipeline_claim_ids(struct ipcd_pipeline *p, const void *owner, uint64_t next_id);
+/* The owner's claim ends (its store closes); the numbering goes on where it was. */
+void ipcd_pipeline_release_ids(struct ipcd_pipeline *p, const void *owner);
+
 /* Ends the run soon; safe in a signal handler. */
 void ipcd_pipeline_stop(struct ipcd_pipeline *p);
 

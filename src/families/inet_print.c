@@ -6,6 +6,7 @@
  */
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "families/inet_names.h"
@@ -22,25 +23,36 @@ const char *ipcd_inet_conn_event_name(int event)
 	return ipcd_tok_name(inet_conn_event_names, event, "unknown");
 }
 
-/* getservbyport reads /etc/services each time: each port is looked up once. */
+/*
+ * getservbyport reads /etc/services each time: each port is looked up once.
+ * The cache is the process's, and events print in several threads at once
+ * (the daemon's outputs, the API's requests): the lock keeps it whole and
+ * getservbyport, which is not reentrant, to one caller.  Names, once in, stay.
+ */
 static const char *port_service(uint16_t port, uint8_t proto)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static char **cache[2];
 	static const char none[] = "";
 	int p = proto == IPCD_PROTO_UDP;
 	struct servent *se;
+	const char *name = NULL;
 
 	if (!port)
 		return NULL;
+	pthread_mutex_lock(&lock);
 	if (!cache[p] && !(cache[p] = calloc(65536, sizeof(char *))))
-		return NULL;
+		goto out;
 	if (!cache[p][port]) {
 		se = getservbyport(htons(port), p ? "udp" : "tcp");
 		cache[p][port] = se ? strdup(se->s_name) : (char *)none;
 		if (!cache[p][port])
 			cache[p][port] = (char *)none;
 	}
-	return cache[p][port][0] ? cache[p][port] : NULL;
+	name = cache[p][port][0] ? cache[p][port] : NULL;
+out:
+	pthread_mutex_unlock(&lock);
+	return name;
 }
 
 /* The service of a connection: its destination port's, else its source port's. */

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,15 +577,15 @@ static bool compare_field_u64(const struct fexpr *n, uint64_t have)
  */
 static bool regex_hit(const struct fexpr *n, const char *subject, size_t len)
 {
-	static bool warned;
+	/* the process's: filters run in several threads (the daemon's, the API's requests) */
+	static atomic_bool warned;
 	int rc = pcre2_match(n->re, (PCRE2_SPTR)subject, len, 0, 0, n->re_match, n->re_limits);
 
 	if (rc >= 0)
 		return true;
-	if (rc != PCRE2_ERROR_NOMATCH && !warned) {
+	if (rc != PCRE2_ERROR_NOMATCH && !atomic_exchange(&warned, true)) {
 		char msg[256];
 
-		warned = true;
 		pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
 		fprintf(stderr, "ipcdump: a regular expression gave up on an event (%s): taken as no match\n", msg);
 	}

@@ -63,6 +63,16 @@ int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns);
  * the rows --since, --until, -t and the filter select; the exit code.
  */
 int ipcd_sqlite_read(struct ipcd_pipeline *p);
+/* Part of a store, read as ipcd_sqlite_read reads it all: the API's pages. */
+struct ipcd_store_range {
+	uint64_t after_id;   /* rows with an id above this */
+	uint64_t upto_id;    /* and at most this; 0: no bound */
+	uint64_t max_rows;   /* rows read at most (those the SQL selects, before the filter); 0: all */
+	uint64_t rows;       /* out: rows read */
+	uint64_t last_id;    /* out: the last row read's id; after_id when none */
+};
+/* The rows of range (ids ascending) through p's filter and sinks; the exit code. */
+int ipcd_sqlite_read_range(struct ipcd_pipeline *p, struct ipcd_store_range *range);
 /* The SELECT a read with opts runs, with ? for its values (tests, bench); -1 if too long to push down. */
 int ipcd_sqlite_explain(const struct ipcd_options *opts, char *sql, size_t len);
 /* --stats[=SECONDS]: the totals, at the end or every so often (sinks/stats.c). */

@@ -35,8 +35,8 @@ static const char insert_sql[] =
 	"INSERT INTO events (ts_ns, wall_ns, type,"
 	" src_pid, src_tid, src_ppid, src_comm, src_pcomm,"
 	" dst_pid, dst_tid, dst_ppid, dst_comm, dst_pcomm,"
-	" channel, channel_key, size, latency_ns, flags, payload, detail)"
-	" VALUES (?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?)";
+	" channel, channel_key, size, latency_ns, flags, payload, detail, id)"
+	" VALUES (?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?, ?)";
 
 struct sqlite_sink {
 	char *path;
@@ -47,6 +47,8 @@ struct sqlite_sink {
 	bool in_batch;
 	uint64_t batch_rows, batch_start_ns;
 	int64_t run_id;
+	/* the run's event ids are its rows' (ipcd_pipeline_claim_ids): the API's live feed names rows by them */
+	struct ipcd_pipeline *numbering;
 	/* events that came while the database was locked elsewhere, oldest first (owned copies) */
 	struct ipcd_event *pending;
 	size_t npending, pending_cap;
@@ -224,7 +226,13 @@ int ipcd_sqlite_sink_open_path(struct ipcd_sink *s, int64_t mono_to_real_ns)
 
 static int sqlite_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 {
-	return ipcd_sqlite_sink_open_path(s, ipcd_pipeline_clock(p));
+	struct sqlite_sink *q = s->ctx;
+	int rc = ipcd_sqlite_sink_open_path(s, ipcd_pipeline_clock(p));
+	int64_t next = rc ? -1 : query_int(q->db, "SELECT coalesce(max(id), 0) + 1 FROM events", 0);
+
+	if (next > 0 && ipcd_pipeline_claim_ids(p, q, (uint64_t)next))
+		q->numbering = p;
+	return rc;
 }
 
 static void count_lost(struct ipcd_sink *s, uint64_t n, enum ipcd_drop_reason why)
@@ -311,6 +319,10 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 		sqlite3_bind_null(st, 19);
 	/* never NULL, even empty: NULL marks a version 1 row, whose fields the reader guesses */
 	sqlite3_bind_blob(st, 20, detail, (int)detail_len, SQLITE_STATIC);
+	if (q->numbering && e->id)
+		sqlite3_bind_int64(st, 21, (sqlite3_int64)e->id);
+	else
+		sqlite3_bind_null(st, 21);
 	int rc = step_once(st);
 
 	sqlite3_clear_bindings(st);
@@ -435,6 +447,9 @@ static int sqlite_close(struct ipcd_sink *s)
 	q->retention = NULL;
 	sqlite3_busy_timeout(q->db, CLOSE_WAIT_MS);
 	end_run(q, s->counters.written);
+	if (q->numbering)
+		ipcd_pipeline_release_ids(q->numbering, q);
+	q->numbering = NULL;
 	return 0;
 }
 

@@ -49,6 +49,7 @@ struct store_source {
 	uint64_t bad_rows;
 	int first_step;      /* the first row is stepped at open, for the clock */
 	int64_t mono_to_real_ns;
+	struct ipcd_store_range *range;   /* NULL: the whole store */
 };
 
 static void add_sql(struct where *w, const char *fmt, const char *a, const char *b)
@@ -195,7 +196,7 @@ static void build_where(const struct ipcd_options *opts, struct where *w)
 static const char select_sql[] =
 	"SELECT wall_ns, type, src_pid, src_tid, src_ppid, src_comm, src_pcomm,"
 	" dst_pid, dst_tid, dst_ppid, dst_comm, dst_pcomm,"
-	" channel_key, size, latency_ns, flags, payload, detail, ts_ns FROM events ";
+	" channel_key, size, latency_ns, flags, payload, detail, ts_ns, id FROM events ";
 
 static bool type_of_name(const char *name, enum ipcd_type *type)
 {
@@ -238,6 +239,7 @@ static bool read_row(struct store_source *ss, struct ipcd_event *e)
 
 	/* unsigned: a store is a file anyone may have edited */
 	ipcd_event_init(e, type, (uint64_t)wall - (uint64_t)ss->mono_to_real_ns);
+	e->id = (uint64_t)sqlite3_column_int64(st, 19);
 	if (has_detail)   /* what the detail does not name was 0, fds included */
 		e->src_fd = e->dst_fd = 0;
 	else if (type == IPCD_TYPE_PIPE)   /* a version 1 row: the pipe's inode is the channel key */
@@ -274,17 +276,40 @@ static int bind_where(sqlite3_stmt *st, const struct where *w)
 	return SQLITE_OK;
 }
 
+/* A range's bounds on the row id: after build_where, whose overflow it must not share. */
+static void add_range(struct where *w, const struct ipcd_store_range *r)
+{
+	struct param *p;
+
+	if (!r)
+		return;
+	if ((p = new_param(w))) {
+		*p = (struct param){ .num = (int64_t)r->after_id };
+		add_sql(w, " AND id > ?%s%s", "", "");
+	}
+	if (r->upto_id && (p = new_param(w))) {
+		*p = (struct param){ .num = (int64_t)r->upto_id };
+		add_sql(w, " AND id <= ?%s%s", "", "");
+	}
+}
+
 static int source_open(void *ctx, int64_t *mono_to_real_ns, char *err, size_t errlen)
 {
 	struct store_source *ss = ctx;
 	const char *path = ss->opts->read_path;
 	struct where w;
-	char sql[sizeof(select_sql) + sizeof(w.sql) + 32];
+	char sql[sizeof(select_sql) + sizeof(w.sql) + 64];
+	char limit[32] = "";
 
 	build_where(ss->opts, &w);
-	if (w.overflow)   /* too much to say in SQL: every row, and the filter decides */
+	add_range(&w, ss->range);
+	if (w.overflow) {   /* too much to say in SQL: every row, and the filter decides */
 		build_where(&(struct ipcd_options){ .types = ss->opts->types }, &w);
-	snprintf(sql, sizeof(sql), "%s%s ORDER BY id", select_sql, w.sql);
+		add_range(&w, ss->range);
+	}
+	if (ss->range && ss->range->max_rows)
+		snprintf(limit, sizeof(limit), " LIMIT %" PRIu64, ss->range->max_rows);
+	snprintf(sql, sizeof(sql), "%s%s ORDER BY id%s", select_sql, w.sql, limit);
 	if (sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(ss->db));
 		sqlite3_close(ss->db);
@@ -316,6 +341,10 @@ static int source_run(void *ctx, int (*fn)(void *fn_ctx, const struct ipcd_event
 	for (rc = ss->first_step; rc == SQLITE_ROW; rc = sqlite3_step(ss->rows)) {
 		int stop;
 
+		if (ss->range) {
+			ss->range->rows++;
+			ss->range->last_id = (uint64_t)sqlite3_column_int64(ss->rows, 19);
+		}
 		if (!read_row(ss, &e)) {
 			ss->bad_rows++;
 			continue;
@@ -354,6 +383,22 @@ int ipcd_sqlite_read(struct ipcd_pipeline *p)
 		.close = source_close,
 	};
 
+	return ipcd_pipeline_run_events(p, &src);
+}
+
+int ipcd_sqlite_read_range(struct ipcd_pipeline *p, struct ipcd_store_range *range)
+{
+	struct store_source ss = { .opts = ipcd_pipeline_options(p), .range = range };
+	const struct ipcd_event_source src = {
+		.name = "SQLite store",
+		.ctx = &ss,
+		.open = source_open,
+		.run = source_run,
+		.close = source_close,
+	};
+
+	range->rows = 0;
+	range->last_id = range->after_id;
 	return ipcd_pipeline_run_events(p, &src);
 }
 
