@@ -186,7 +186,9 @@ int ipcda_reply_error(struct ipcda_request *rq, unsigned status, const char *mes
 		abort();
 	fputs("{\"error\": \"", f);
 	for (const char *c = message; *c; c++) {
-		if (*c == '"' || *c == '\\')
+		if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '"' || *c == '\\')
 			fprintf(f, "\\%c", *c);
 		else if ((unsigned char)*c < 0x20)
 			fprintf(f, "\\u%04x", *c);
