@@ -117,6 +117,53 @@ bool ipcda_uint_arg(struct ipcda_request *rq, const char *name, uint64_t min, ui
 	return false;
 }
 
+/* ---- streamed bodies -------------------------------------------------------- */
+
+bool ipcda_buf_add(struct ipcda_buf *b, const char *s, size_t n)
+{
+	if (b->off == b->len)   /* all taken: start again at the front */
+		b->off = b->len = 0;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *grown;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(grown = realloc(b->data, cap)))
+			return false;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	return true;
+}
+
+size_t ipcda_buf_take(struct ipcda_buf *b, char *buf, size_t max)
+{
+	size_t n = b->len - b->off < max ? b->len - b->off : max;
+
+	memcpy(buf, b->data + b->off, n);
+	b->off += n;
+	return n;
+}
+
+void ipcda_buf_free(struct ipcda_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+bool ipcda_sse_event(struct ipcda_buf *b, uint64_t id, const char *type, const char *json, size_t len)
+{
+	char head[96];
+	int n = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", id, type);
+
+	/* the JSON printer escapes every control byte: the object is one line, as data: needs */
+	return n > 0 && (size_t)n < sizeof(head) && ipcda_buf_add(b, head, (size_t)n) && ipcda_buf_add(b, json, len) &&
+	       ipcda_buf_add(b, "\n\n", 2);
+}
+
 /* ---- events as JSON ---------------------------------------------------------- */
 
 bool ipcda_json_init(struct ipcda_json *j, bool with_bytes)

@@ -35,6 +35,23 @@ void ipcda_options_free(struct ipcd_options *opts);
 bool ipcda_uint_arg(struct ipcda_request *rq, const char *name, uint64_t min, uint64_t max, uint64_t def,
 		    uint64_t *v);
 
+/* Bytes waiting for a streamed reply's produce(): data[off, len). */
+struct ipcda_buf {
+	char *data;
+	size_t len, off, cap;
+};
+/* false if out of memory. */
+bool ipcda_buf_add(struct ipcda_buf *b, const char *s, size_t n);
+/* What is left into buf (at most max); how many. */
+size_t ipcda_buf_take(struct ipcda_buf *b, char *buf, size_t max);
+static inline bool ipcda_buf_empty(const struct ipcda_buf *b)
+{
+	return b->off == b->len;
+}
+void ipcda_buf_free(struct ipcda_buf *b);
+/* One server-sent event: "id: N", "event: TYPE", "data: JSON" and the blank line. */
+bool ipcda_sse_event(struct ipcda_buf *b, uint64_t id, const char *type, const char *json, size_t len);
+
 /* Events as JSON objects with their id: `{"id":N,"time":...}`. */
 struct ipcda_json {
 	FILE *mem;
