@@ -366,7 +366,7 @@ static void json_table(struct json_writer *jw, const char *name, const char *lab
 }
 
 static void json_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
-			uint64_t start_ns, uint64_t end_ns, double secs)
+			uint64_t start_ns, uint64_t end_ns, double secs, unsigned tables)
 {
 	struct json_writer jw;
 	char when[64];
@@ -379,8 +379,10 @@ static void json_report(struct ipcd_stats *s, FILE *out, const struct ipcd_repor
 	jw_kv_string(&jw, "start", when);
 	fmt_wall_rfc3339(when, sizeof(when), end_ns, style->mono_to_real_ns);
 	jw_kv_string(&jw, "end", when);
-	json_table(&jw, "channels", "channel", s->channels, secs, false);
-	json_table(&jw, "pairs", "pair", s->pairs, secs, true);
+	if (tables & STATS_CHANNELS)
+		json_table(&jw, "channels", "channel", s->channels, secs, false);
+	if (tables & STATS_PAIRS)
+		json_table(&jw, "pairs", "pair", s->pairs, secs, true);
 	jw_object_end(&jw);
 	jw_end_line(&jw);
 }
@@ -433,10 +435,16 @@ static void csv_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report
 void stats_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style, uint64_t start_ns,
 		  uint64_t end_ns)
 {
+	stats_report_tables(s, out, style, start_ns, end_ns, STATS_CHANNELS | STATS_PAIRS);
+}
+
+void stats_report_tables(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
+			 uint64_t start_ns, uint64_t end_ns, unsigned tables)
+{
 	double secs = end_ns > start_ns ? (end_ns - start_ns) / 1e9 : 0;
 
 	if (style->format == IPCD_FORMAT_JSON)
-		json_report(s, out, style, start_ns, end_ns, secs);
+		json_report(s, out, style, start_ns, end_ns, secs, tables);
 	else if (style->format == IPCD_FORMAT_CSV)
 		csv_report(s, out, style, start_ns, end_ns, secs);
 	else

@@ -30,6 +30,15 @@ void stats_add(struct ipcd_stats *s, const struct ipcd_event *e);
 void stats_report(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style, uint64_t start_ns,
 		  uint64_t end_ns);
 
+/* The tables of a report. */
+enum stats_table {
+	STATS_CHANNELS = 1,
+	STATS_PAIRS = 2,
+};
+/* stats_report with only the tables asked for in JSON (the API's by=); text and CSV have both. */
+void stats_report_tables(struct ipcd_stats *s, FILE *out, const struct ipcd_report_style *style,
+			 uint64_t start_ns, uint64_t end_ns, unsigned tables);
+
 /*
  * The latency below which a fraction q (0..1) of the window's messages fall,
  * 0 if none: the top of its bucket of hist (STATS_HIST_BUCKETS of them).
