@@ -166,12 +166,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS)
 	@echo "  CC-TEST $<"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -MMD -MP $< $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
-# The API's endpoints, through tests/unit/api_driver.c playing the HTTP server's part: the
-# library from an archive, so the server's own request calls stay out of these links.
+# The API's endpoints (test_endpoint_*), through tests/unit/api_driver.c playing the HTTP
+# server's part: the library from an archive, so the server's own request calls stay out of
+# these links.
 $(BUILD)/san/libipcd.a: $(SAN_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/test_api_%: tests/unit/test_api_%.c tests/unit/api_driver.c tests/unit/api_driver.h \
+$(BUILD)/tests/test_endpoint_%: tests/unit/test_endpoint_%.c tests/unit/api_driver.c tests/unit/api_driver.h \
 			   $(BUILD)/san/libipcd.a
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"
