@@ -27,6 +27,7 @@ struct ipcda_context {
 	uint64_t reload_asked, reload_taken, reload_answered;   /* generations: a waiter waits for its own */
 	bool reload_ok;
 	char *reload_message;
+	bool closed;                   /* the service stops: no reload will come */
 };
 
 struct ipcda_context *ipcda_context_new(struct ipcda_live *live, struct ipcda_metrics *metrics)
@@ -84,6 +85,15 @@ void ipcda_context_reload_done(struct ipcda_context *ctx, bool ok, const char *m
 	ctx->reload_ok = ok;
 	/* one reload answers every request made before it began */
 	ctx->reload_answered = ctx->reload_taken;
+	pthread_cond_broadcast(&ctx->reloaded);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void ipcda_context_close(struct ipcda_context *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	ctx->closed = true;
+	ctx->status.ready = false;
 	pthread_cond_broadcast(&ctx->reloaded);
 	pthread_mutex_unlock(&ctx->lock);
 }
@@ -160,7 +170,7 @@ int ipcda_context_reload(struct ipcda_context *ctx, unsigned timeout_ms, bool *o
 	pthread_mutex_lock(&ctx->lock);
 	mine = ++ctx->reload_asked;
 	atomic_store(&ctx->reload_wanted, true);
-	while (ctx->reload_answered < mine && rc != ETIMEDOUT)
+	while (ctx->reload_answered < mine && rc != ETIMEDOUT && !ctx->closed)
 		rc = pthread_cond_timedwait(&ctx->reloaded, &ctx->lock, &deadline);
 	if (ctx->reload_answered >= mine) {
 		*ok = ctx->reload_ok;

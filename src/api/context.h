@@ -57,6 +57,8 @@ void ipcda_context_publish(struct ipcda_context *ctx, const struct ipcda_status 
 /* The API asked for a reload: the service does it and answers with ipcda_context_reload_done. */
 bool ipcda_context_reload_wanted(struct ipcda_context *ctx);
 void ipcda_context_reload_done(struct ipcda_context *ctx, bool ok, const char *message);
+/* The service stops: reloads asked and to come are refused, /readyz says not ready. */
+void ipcda_context_close(struct ipcda_context *ctx);
 
 /* ---- the handlers' side ------------------------------------------------------ */
 

@@ -255,6 +255,8 @@ struct ipcd_sink *ipcda_metrics_sink_new(struct ipcda_metrics *m)
 	if (!s)
 		return NULL;
 	s->ctx = m;
+	/* the pipeline hands events only to sinks with a fate; outputs come first, so theirs is the summary's */
+	s->fate = "counted";
 	s->event = metrics_event;
 	s->tick = metrics_tick;
 	/* counts need no payload: none is copied for it */

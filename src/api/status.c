@@ -17,13 +17,13 @@
 #define RELOAD_WAIT_MS 30000
 
 /* The writer's text as the reply; a 500 when it could not be made. */
-static void reply_memstream(struct ipcda_request *rq, FILE *f, char *buf, size_t len)
+static void reply_memstream(struct ipcda_request *rq, FILE *f, char **buf, size_t *len)
 {
-	if (fclose(f) || !buf)
+	if (fclose(f) || !*buf)
 		ipcda_reply_error(rq, 500, "out of memory");
 	else
-		ipcda_reply(rq, 200, "application/json", buf, len);
-	free(buf);
+		ipcda_reply(rq, 200, "application/json", *buf, *len);
+	free(*buf);
 }
 
 void ipcda_get_healthz(struct ipcda_request *rq)
@@ -155,7 +155,7 @@ void ipcda_get_status(struct ipcda_request *rq)
 	jw_object_end(&w);
 	jw_end_line(&w);
 	free(st);
-	reply_memstream(rq, f, buf, len);
+	reply_memstream(rq, f, &buf, &len);
 }
 
 void ipcda_post_reload(struct ipcda_request *rq)
