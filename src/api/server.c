@@ -63,7 +63,8 @@ struct ipcda_request {
 	char *target;             /* as the client sent it */
 	struct ipcda_url url;
 	const struct ipcda_route *route;
-	bool admitted;            /* the first call's checks passed */
+	bool headers_seen;        /* the first call (the headers are in) is over */
+	bool admitted;            /* the checks passed */
 	bool answered;
 	uint64_t body_bytes;
 };
@@ -89,6 +90,7 @@ bool ipcda_listen_is_unix(const char *listen, const char **path)
 int ipcda_listen_parse(const char *listen, char *host, size_t hostlen, uint16_t *port, char *why, size_t whylen)
 {
 	const char *colon, *host_start = listen, *host_end;
+	struct in6_addr addr;
 	char *end;
 	unsigned long p;
 
@@ -117,6 +119,11 @@ int ipcda_listen_parse(const char *listen, char *host, size_t hostlen, uint16_t 
 	}
 	memcpy(host, host_start, (size_t)(host_end - host_start));
 	host[host_end - host_start] = '\0';
+	/* numeric only: a name would be looked up at start, and could change under the daemon */
+	if (inet_pton(listen[0] == '[' ? AF_INET6 : AF_INET, host, &addr) != 1) {
+		snprintf(why, whylen, "'%s': the host is an IPv4 address or [IPV6]", listen);
+		return -1;
+	}
 	*port = (uint16_t)p;
 	return 0;
 }
@@ -470,6 +477,14 @@ static bool body_too_large(struct ipcda_request *rq)
 	return errno || *end || n > rq->srv->cfg->max_body_bytes;
 }
 
+/* The request has a body to read (announced, or chunked). */
+static bool has_body(struct ipcda_request *rq)
+{
+	const char *length = ipcda_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (length && strcmp(length, "0")) || ipcda_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 /* The checks made once the headers are in: false with the reply queued. */
 static bool admit(struct ipcda_request *rq, const char *method)
 {
@@ -505,11 +520,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rq)
 		return MHD_NO;
 	rq->conn = conn;
-	if (!rq->admitted) {
-		rq->admitted = true;
-		if (!admit(rq, method))
-			return rq->answered ? MHD_YES : MHD_NO;
-		return MHD_YES;  /* the body, if any, comes next */
+	if (!rq->headers_seen) {
+		rq->headers_seen = true;
+		/*
+		 * A reply queued now, before the body, closes the connection: a
+		 * request without a body is checked at the next call instead, so
+		 * that a client's 401 or 404 keeps its connection alive.
+		 */
+		if (!has_body(rq))
+			return MHD_YES;
+		rq->admitted = admit(rq, method);
+		return rq->admitted || rq->answered ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size) {
 		/* no route takes a body: it is counted and dropped */
@@ -521,6 +542,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->answered)
 		return MHD_YES;
+	if (!rq->admitted && !(rq->admitted = admit(rq, method)))
+		return rq->answered ? MHD_YES : MHD_NO;
 	rq->route->handler(rq);
 	if (!rq->answered)
 		ipcda_reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply");
