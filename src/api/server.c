@@ -536,9 +536,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* no route takes a body: it is counted and dropped */
 		rq->body_bytes += *upload_data_size;
 		*upload_data_size = 0;
-		if (rq->body_bytes > rq->srv->cfg->max_body_bytes && !rq->answered)
-			ipcda_reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-		return MHD_YES;
+		/*
+		 * A chunked body past the limit: MHD would send a reply queued now
+		 * only after the whole body, so the connection is closed instead.
+		 */
+		return rq->body_bytes > rq->srv->cfg->max_body_bytes ? MHD_NO : MHD_YES;
 	}
 	if (rq->answered)
 		return MHD_YES;
