@@ -50,6 +50,7 @@ struct ipcda_server {
 	const struct ipcda_config *cfg;
 	struct ipcda_context *ctx;
 	struct ipcda_auth *auth;
+	const struct ipcda_route *routes;
 	char *cert_pem, *key_pem;
 	atomic_bool stopping;     /* streams end at their next block */
 	size_t count;
@@ -445,7 +446,7 @@ static const struct ipcda_route *find_route(struct ipcda_request *rq, const char
 	char allow[64] = "";
 	struct MHD_Response *resp;
 
-	for (const struct ipcda_route *r = ipcda_routes; r->path; r++) {
+	for (const struct ipcda_route *r = rq->srv->routes; r->path; r++) {
 		if (strcmp(r->path, rq->url.path))
 			continue;
 		if (!strcmp(r->method, method))
@@ -648,6 +649,12 @@ static int start_listener(struct ipcda_server *srv, struct listener *ls, const c
 
 struct ipcda_server *ipcda_server_start(const struct ipcda_config *cfg, struct ipcda_context *ctx, FILE *err)
 {
+	return ipcda_server_start_routes(cfg, ctx, ipcda_routes, err);
+}
+
+struct ipcda_server *ipcda_server_start_routes(const struct ipcda_config *cfg, struct ipcda_context *ctx,
+					       const struct ipcda_route *routes, FILE *err)
+{
 	struct ipcda_server *srv = calloc(1, sizeof(*srv));
 
 	if (!srv || !(srv->auth = ipcda_auth_new(cfg))) {
@@ -657,6 +664,7 @@ struct ipcda_server *ipcda_server_start(const struct ipcda_config *cfg, struct i
 	}
 	srv->cfg = cfg;
 	srv->ctx = ctx;
+	srv->routes = routes;
 	if (cfg->tls_cert && (!(srv->cert_pem = read_pem(cfg->tls_cert, err)) ||
 			      !(srv->key_pem = read_pem(cfg->tls_key, err)))) {
 		ipcda_server_stop(srv);

@@ -75,6 +75,9 @@ struct ipcda_context;
  * cfg and ctx outlive the server.  NULL after one line per failure on err.
  */
 struct ipcda_server *ipcda_server_start(const struct ipcda_config *cfg, struct ipcda_context *ctx, FILE *err);
+/* The same with a route table of its own (the tests'); routes outlives the server. */
+struct ipcda_server *ipcda_server_start_routes(const struct ipcda_config *cfg, struct ipcda_context *ctx,
+					       const struct ipcda_route *routes, FILE *err);
 /* Stops listening, ends the replies under way (streams within about a second) and frees it. */
 void ipcda_server_stop(struct ipcda_server *srv);
 
