@@ -334,7 +334,8 @@ void ipcda_auth_free(struct ipcda_auth *a)
 
 bool ipcda_auth_open(const struct ipcda_auth *a)
 {
-	return !a->cfg->token_count && !a->cfg->user_count;
+	/* no credentials without insecure: true (a unix socket alone) lets in only unix_uids */
+	return !a->cfg->token_count && !a->cfg->user_count && a->cfg->insecure;
 }
 
 void ipcda_auth_counts(struct ipcda_auth *a, uint64_t *failed, uint64_t *limited)

@@ -30,7 +30,7 @@ struct ipcda_auth;
 /* cfg's tokens and users; cfg outlives it.  NULL if out of memory. */
 struct ipcda_auth *ipcda_auth_new(const struct ipcda_config *cfg);
 void ipcda_auth_free(struct ipcda_auth *a);
-/* No token and no user configured: every caller has the admin role (insecure: true). */
+/* insecure: true, and no token and no user configured: every caller has the admin role. */
 bool ipcda_auth_open(const struct ipcda_auth *a);
 /*
  * The Authorization header (NULL: none) of client (its address, "uid:N"

@@ -207,6 +207,32 @@ def test_unix_socket_lets_root_in_by_its_uid_alone(served):
     assert r.stdout == "200"
 
 
+def test_unix_socket_without_credentials_lets_in_its_uids_only(tmp_path, daemons, sockdir):
+    sock = os.path.join(sockdir, "api.sock")
+    conf = tmp_path / "d.yaml"
+    write_conf(conf, api=api_section(None, sock=sock, users=False, tokens=False, extra="  unix_role: admin\n"))
+    daemons(conf)
+    assert curl("http://ipcdumpd/api/v1/status", sock=sock)[0] == 200
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "curl", "-s", "-o",
+                        "/dev/null", "-w", "%{http_code}", "--unix-socket", sock, "-X", "POST",
+                        "http://ipcdumpd/api/v1/reload"], capture_output=True, text=True)
+    assert r.stdout == "401"
+    assert os.stat(sock).st_mode & 0o777 == 0o666
+
+
+def test_a_port_in_use_ends_the_run(tmp_path, tls):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        conf = tmp_path / "d.yaml"
+        write_conf(conf, api=api_section(port, cert=tls[0], key=tls[1]))
+        r = subprocess.run([IPCDUMPD, "-c", str(conf)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "ipcdumpd: error: api: cannot listen on 127.0.0.1:%d: Address already in use" % port \
+        in r.stderr.splitlines()
+
+
 def test_routes_match_exactly(served):
     _, url, ca, _, _ = served
     for path in ("/../../etc/passwd", "/api/v1/../../../etc/passwd", "/api/v1/%2e%2e/%2e%2e/etc/passwd",
@@ -351,8 +377,10 @@ def test_hostile_clients_leave_the_tracing_whole_and_memory_bounded(tmp_path, da
     # far larger: the 431 may be lost to the reset of what the server did not read, never a hang
     assert curl(url + "/healthz", "-H", "@%s" % huge, cacert=ca)[0] in (None, 431)
     big = tmp_path / "big"
-    big.write_bytes(b"x" * (1 << 20))
-    status, _, _ = curl(url + "/api/v1/reload", "--data-binary", "@%s" % big, cacert=ca, token=ADMIN_TOKEN)
+    big.write_bytes(b"x" * (200 << 10))
+    # the client waits for the go-ahead: the 413 comes first, and no body is cut off under it
+    status, _, _ = curl(url + "/api/v1/reload", "--data-binary", "@%s" % big, "-H", "Expect: 100-continue",
+                        "--expect100-timeout", "30", cacert=ca, token=ADMIN_TOKEN)
     assert status == 413
     assert chunked_upload_is_cut(port, ca, 1 << 20)
 
