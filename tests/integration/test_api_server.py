@@ -220,6 +220,15 @@ def test_unix_socket_without_credentials_lets_in_its_uids_only(tmp_path, daemons
     assert os.stat(sock).st_mode & 0o777 == 0o666
 
 
+def test_ipv6_insecure_without_credentials_lets_everyone_in(tmp_path, daemons):
+    port = free_port()
+    conf = tmp_path / "d.yaml"
+    write_conf(conf, api='api:\n  listen: ["[::1]:%d"]\n  insecure: true\n' % port)
+    daemons(conf)
+    status, _, body = curl("http://[::1]:%d/api/v1/reload" % port, "-g", "-X", "POST")
+    assert status == 200 and json.loads(body)["reloaded"] is True
+
+
 def test_a_port_in_use_ends_the_run(tmp_path, tls):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
