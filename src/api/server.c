@@ -171,6 +171,19 @@ static int tcp_socket(const char *listen, FILE *err)
 	return fd;
 }
 
+/* /run/ipcdump for /run/ipcdump/api.sock, when it is not there (a tmpfs after boot); one level only. */
+static void make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+}
+
 /* A stale socket of a previous run goes; any other file there is left alone (bind fails). */
 static int unix_socket(const char *path, FILE *err)
 {
@@ -183,6 +196,7 @@ static int unix_socket(const char *path, FILE *err)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
+	make_parent(path);
 	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
 		unlink(path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
