@@ -22,7 +22,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc -Iinclude
-LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -lsystemd -pthread
+LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -lsystemd -lmicrohttpd -lgnutls -lcrypt -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Isrc
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include "api/auth.h"
 #include "cli/options.h"
 #include "daemon/syslog_output.h"
 #include "engine/options.h"
@@ -40,6 +41,15 @@ enum key_kind {
 	KEY_ROTATE,      /* {size, interval, keep} */
 	KEY_RETENTION,   /* a duration, a size, or a list of both */
 	KEY_OUTPUT_TYPE, /* an output's type: read first, to pick its table */
+	KEY_LISTEN,      /* api: a list of "HOST:PORT", "[V6]:PORT", "unix:PATH" */
+	KEY_API_TLS,     /* api: {cert, key} */
+	KEY_API_METRICS, /* api: {pairs, pairs_max} */
+	KEY_TOKENS,      /* api: a list of {name, sha256, role} */
+	KEY_USERS,       /* api: a list of {name, password_hash, role} */
+	KEY_UIDS,        /* api: a list of uids */
+	KEY_ROLE,        /* read or admin */
+	KEY_SHA256,      /* 64 hex digits */
+	KEY_PASSWORD_HASH, /* a crypt(3) hash */
 };
 
 struct config_key {
@@ -109,7 +119,56 @@ static const struct config_key sqlite_keys[] = {
 	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
 };
 
-static const char *const top_keys[] = { "trace", "outputs" };
+#define API(field) offsetof(struct ipcda_config, field)
+
+/* The REST API (api/server.h, docs/api.md); limits keep a hostile client small. */
+static const struct config_key api_keys[] = {
+	{ "listen", KEY_LISTEN, 0, 0, NULL, true, 0, 0 },
+	{ "tls", KEY_API_TLS, 0, 0, NULL, false, 0, 0 },
+	{ "tokens", KEY_TOKENS, 0, 0, NULL, false, 0, 0 },
+	{ "token_file", KEY_STRING, API(token_file), 0, NULL, false, 0, 0 },
+	{ "users", KEY_USERS, 0, 0, NULL, false, 0, 0 },
+	{ "unix_uids", KEY_UIDS, 0, 0, NULL, false, 0, 0 },
+	{ "unix_role", KEY_ROLE, API(unix_role), 0, "read", false, 0, 0 },
+	{ "insecure", KEY_BOOL, API(insecure), 0, "false", false, 0, 0 },
+	{ "max_connections", KEY_UINT, API(max_connections), 0, "64", false, 1, 4096 },
+	{ "max_connections_per_ip", KEY_UINT, API(max_connections_per_ip), 0, "16", false, 1, 4096 },
+	{ "timeout", KEY_DURATION, API(timeout_secs), 0, "10s", false, 0, 0 },
+	{ "max_header_size", KEY_SIZE, API(max_header_bytes), 0, "16K", false, 4096, 1ull << 20 },
+	{ "max_body_size", KEY_SIZE, API(max_body_bytes), 0, "64K", false, 0, 1ull << 30 },
+	{ "auth_failures", KEY_UINT, API(auth_failures), 0, "10", false, 1, 1000000 },
+	{ "auth_window", KEY_DURATION, API(auth_window_secs), 0, "60s", false, 0, 0 },
+	{ "metrics", KEY_API_METRICS, 0, 0, NULL, false, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
+};
+
+static const struct config_key api_tls_keys[] = {
+	{ "cert", KEY_STRING, API(tls_cert), 0, NULL, true, 0, 0 },
+	{ "key", KEY_STRING, API(tls_key), 0, NULL, true, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
+};
+
+static const struct config_key api_metrics_keys[] = {
+	{ "pairs", KEY_BOOL, API(metrics_pairs), 0, "false", false, 0, 0 },
+	{ "pairs_max", KEY_UINT, API(metrics_pairs_max), 0, "1000", false, 1, 100000 },
+	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
+};
+
+static const struct config_key token_keys[] = {
+	{ "name", KEY_STRING, offsetof(struct ipcda_token, name), 0, NULL, true, 0, 0 },
+	{ "sha256", KEY_SHA256, offsetof(struct ipcda_token, sha256), 0, NULL, true, 0, 0 },
+	{ "role", KEY_ROLE, offsetof(struct ipcda_token, role), 0, "read", false, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
+};
+
+static const struct config_key user_keys[] = {
+	{ "name", KEY_STRING, offsetof(struct ipcda_user, name), 0, NULL, true, 0, 0 },
+	{ "password_hash", KEY_PASSWORD_HASH, offsetof(struct ipcda_user, password_hash), 0, NULL, true, 0, 0 },
+	{ "role", KEY_ROLE, offsetof(struct ipcda_user, role), 0, "read", false, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, false, 0, 0 },
+};
+
+static const char *const top_keys[] = { "trace", "outputs", "api" };
 static const char *const output_types[] = { "file", "syslog", "sqlite" };
 static const struct config_key *const output_tables[] = { file_keys, syslog_keys, sqlite_keys };
 static const char *const format_names[] = { "json", "csv", "text", "capture" };
@@ -355,6 +414,24 @@ static void set_scalar(struct reader *r, const struct config_key *k, void *secti
 		else
 			set_string(dest, text);
 		return;
+	case KEY_ROLE:
+		if ((i = (int)ipcda_role_parse(text)) == IPCDA_ROLE_NONE)
+			unknown_name(r, node, "role", text, (const char *const[]){ "read", "admin" }, 2);
+		else
+			*(enum ipcda_role *)dest = (enum ipcda_role)i;
+		return;
+	case KEY_SHA256:
+		if (ipcda_sha256_parse(text, dest))
+			error_at(r, node, 0, "'%s' takes the token's SHA-256 in 64 hex digits (sha256sum), not '%s'",
+				 k->name, text);
+		return;
+	case KEY_PASSWORD_HASH:
+		if (!ipcda_password_hash_ok(text))
+			error_at(r, node, 0, "'%s' takes a crypt(3) hash ($y$... yescrypt, $6$... sha512-crypt: "
+				 "mkpasswd), not this", k->name);
+		else
+			set_string(dest, text);
+		return;
 	case KEY_JOURNALD:
 		if (!strcmp(text, "auto"))
 			*(enum ipcdd_journald *)dest = IPCDD_JOURNALD_AUTO;
@@ -545,10 +622,101 @@ static void set_retention(struct reader *r, struct ipcdd_output *out, const yaml
 		set_retention_item(r, out, yaml_document_get_node(&r->doc, *it));
 }
 
-/* ---- sections: a mapping read through its table -------------------------------- */
+/* ---- the api: section's lists ------------------------------------------------------ */
 
 static void read_section(struct reader *r, const yaml_node_t *map, const struct config_key *keys, void *section,
 			 const char *where);
+static void check_required(struct reader *r, const yaml_node_t *map, const struct config_key *keys,
+			   const char *what);
+
+/* A scalar or a list of scalars: each item to fn. */
+static void each_scalar(struct reader *r, const yaml_node_t *node, const char *name,
+			void (*fn)(struct reader *r, struct ipcda_config *api, const yaml_node_t *item),
+			struct ipcda_config *api)
+{
+	if (node->type == YAML_SCALAR_NODE) {
+		fn(r, api, node);
+		return;
+	}
+	if (node->type != YAML_SEQUENCE_NODE) {
+		error_at(r, node, 0, "'%s' takes a list, not %s", name, node_kind_name(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(&r->doc, *it);
+
+		if (item->type != YAML_SCALAR_NODE)
+			error_at(r, item, 0, "'%s' takes single values, not %s", name, node_kind_name(item));
+		else
+			fn(r, api, item);
+	}
+}
+
+static void add_listen(struct reader *r, struct ipcda_config *api, const yaml_node_t *item)
+{
+	char host[128], why[256];
+	uint16_t port;
+
+	if (api->listen_count == IPCDA_LISTEN_MAX) {
+		error_at(r, item, 0, "more than %d listen addresses", IPCDA_LISTEN_MAX);
+		return;
+	}
+	if (ipcda_listen_is_unix(scalar(item), NULL) ? !scalar(item)[5] :
+	    ipcda_listen_parse(scalar(item), host, sizeof(host), &port, why, sizeof(why))) {
+		error_at(r, item, 0, "listen: %s", ipcda_listen_is_unix(scalar(item), NULL) ? "unix: needs a path" : why);
+		return;
+	}
+	api->listen_line[api->listen_count] = item->start_mark.line + 1;
+	api->listen_column[api->listen_count] = item->start_mark.column + 1;
+	api->listen[api->listen_count++] = strdup(scalar(item));
+}
+
+static void add_uid(struct reader *r, struct ipcda_config *api, const yaml_node_t *item)
+{
+	uint64_t v;
+	const char *end;
+
+	if (parse_number(scalar(item), &v, &end) || *end || v > UINT32_MAX) {
+		error_at(r, item, 0, "'unix_uids' takes numeric uids, not '%s'", scalar(item));
+		return;
+	}
+	if (api->unix_uid_count == IPCDA_UIDS_MAX) {
+		error_at(r, item, 0, "more than %d unix_uids", IPCDA_UIDS_MAX);
+		return;
+	}
+	api->unix_uids[api->unix_uid_count++] = (uint32_t)v;
+}
+
+/* tokens: [{name, sha256, role}], users: [{name, password_hash, role}]: each read through its table. */
+static void read_credentials(struct reader *r, struct ipcda_config *api, const yaml_node_t *node, bool users)
+{
+	const char *what = users ? "users" : "tokens";
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		error_at(r, node, 0, "'%s' takes a list of mappings, not %s", what, node_kind_name(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(&r->doc, *it);
+		size_t *count = users ? &api->user_count : &api->token_count;
+		size_t max = users ? IPCDA_USERS_MAX : IPCDA_TOKENS_MAX;
+		void *entry = users ? (void *)&api->users[*count] : (void *)&api->tokens[*count];
+
+		if (item->type != YAML_MAPPING_NODE) {
+			error_at(r, item, 0, "an item of '%s' is a mapping, not %s", what, node_kind_name(item));
+			continue;
+		}
+		if (*count == max) {
+			error_at(r, item, 0, "more than %zu %s", max, what);
+			return;
+		}
+		(*count)++;
+		check_required(r, item, users ? user_keys : token_keys, users ? "a user" : "a token");
+		read_section(r, item, users ? user_keys : token_keys, entry, users ? "a user" : "a token");
+	}
+}
+
+/* ---- sections: a mapping read through its table -------------------------------- */
 
 static const struct config_key *key_named(const struct config_key *keys, const char *name)
 {
@@ -593,6 +761,26 @@ static void set_value(struct reader *r, const struct config_key *k, void *sectio
 		return;
 	case KEY_OUTPUT_TYPE:
 		return;  /* read before the table was chosen */
+	case KEY_LISTEN:
+		each_scalar(r, value, k->name, add_listen, section);
+		return;
+	case KEY_UIDS:
+		each_scalar(r, value, k->name, add_uid, section);
+		return;
+	case KEY_TOKENS:
+	case KEY_USERS:
+		read_credentials(r, section, value, k->kind == KEY_USERS);
+		return;
+	case KEY_API_TLS:
+	case KEY_API_METRICS:
+		if (value->type != YAML_MAPPING_NODE) {
+			error_at(r, value, 0, "'%s' takes a mapping, not %s", k->name, node_kind_name(value));
+			return;
+		}
+		if (k->kind == KEY_API_TLS)
+			check_required(r, value, api_tls_keys, "tls");
+		read_section(r, value, k->kind == KEY_API_TLS ? api_tls_keys : api_metrics_keys, section, k->name);
+		return;
 	default:
 		break;
 	}
@@ -712,10 +900,62 @@ static void read_outputs(struct reader *r, const yaml_node_t *node)
 		read_output(r, yaml_document_get_node(&r->doc, *it));
 }
 
+/* An error at a place noted while reading (an api listen address). */
+__attribute__((format(printf, 4, 5)))
+static void error_at_place(struct reader *r, unsigned line, unsigned column, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(r, line, column, fmt, ap);
+	va_end(ap);
+}
+
+/* Secure by default: TCP without TLS, or without credentials, only when insecure: true is written out. */
+static void check_api(struct reader *r, const yaml_node_t *node)
+{
+	struct ipcda_config *api = &r->cfg->api;
+	bool tcp = false, auth = api->token_count || api->user_count || api->token_file;
+
+	for (size_t i = 0; i < api->listen_count; i++) {
+		if (ipcda_listen_is_unix(api->listen[i], NULL))
+			continue;
+		tcp = true;
+		if (!api->tls_cert && !api->insecure)
+			error_at_place(r, api->listen_line[i], api->listen_column[i],
+				       "api listens on TCP (%s) without TLS: add tls: {cert, key}, or write insecure: true",
+				       api->listen[i]);
+	}
+	if (tcp && !auth && !api->insecure)
+		error_at(r, node, 0, "api listens on TCP without credentials: add tokens, token_file or users, "
+			 "or write insecure: true");
+}
+
+static void read_api(struct reader *r, const yaml_node_t *node)
+{
+	struct ipcda_config *api = &r->cfg->api;
+	int errors;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		error_at(r, node, 0, "'api' takes a mapping of keys, not %s", node_kind_name(node));
+		return;
+	}
+	api->enabled = true;
+	set_defaults(r, api_metrics_keys, api);
+	check_required(r, node, api_keys, "api");
+	read_section(r, node, api_keys, api, "api");
+	/* root may call on a unix socket unless the file says who may */
+	if (!map_value(r, node, "unix_uids"))
+		api->unix_uids[api->unix_uid_count++] = 0;
+	if (api->token_file && (errors = ipcda_token_file_load(api->token_file, api, r->err)))
+		r->errors += errors < 0 ? 1 : errors;
+	check_api(r, node);
+}
+
 /* trace: first, whatever the order in the file: outputs' payloads are checked against it. */
 static void read_root(struct reader *r, const yaml_node_t *root)
 {
-	const yaml_node_t *trace, *outputs;
+	const yaml_node_t *trace, *outputs, *api;
 
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		if (root)
@@ -742,6 +982,8 @@ static void read_root(struct reader *r, const yaml_node_t *root)
 		set_defaults(r, trace_keys, r->cfg);
 	if ((outputs = map_value(r, root, "outputs")))
 		read_outputs(r, outputs);
+	if ((api = map_value(r, root, "api")))
+		read_api(r, api);
 }
 
 static void config_init(struct ipcdd_config *cfg)
@@ -792,6 +1034,7 @@ void ipcdd_config_free(struct ipcdd_config *cfg)
 		free(cfg->outputs[i].socket);
 		free(cfg->outputs[i].tag);
 	}
+	ipcda_config_free(&cfg->api);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ipcdumpd's YAML configuration: what to trace (trace:) and where events go
- * (outputs:).  Each section's keys are one declarative table in config.c.
+ * ipcdumpd's YAML configuration: what to trace (trace:), where events go
+ * (outputs:) and the REST API (api:).  Each section's keys are one declarative table in config.c.
  */
 #ifndef IPCD_DAEMON_CONFIG_H
 #define IPCD_DAEMON_CONFIG_H
@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "api/server.h"
 
 struct fexpr;
 
@@ -67,6 +68,7 @@ struct ipcdd_config {
 	uint32_t channels;
 	size_t output_count;
 	struct ipcdd_output outputs[IPCDD_OUTPUTS_MAX];
+	struct ipcda_config api;   /* the REST API (api:); api.enabled false: none */
 };
 
 /*

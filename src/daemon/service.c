@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "api/context.h"
+#include "daemon/api_service.h"
 #include "daemon/notify.h"
 #include "daemon/outputs.h"
 #include "engine/options.h"
@@ -23,6 +25,8 @@
 
 #define WARN_EVERY_NS (10ull * 1000 * 1000 * 1000)   /* an output's drops: one warning this often at most */
 #define CHECK_DROPS_EVERY_NS (1000ull * 1000 * 1000)
+#define PUBLISH_EVERY_NS (100ull * 1000 * 1000)  /* the API's status snapshot */
+#define RELOAD_MESSAGE_MAX 4096
 
 /* One output of the running configuration and its sink (a queue around the output's own). */
 struct slot {
@@ -39,6 +43,11 @@ struct service {
 	struct slot slots[IPCDD_OUTPUTS_MAX];  /* cfg's outputs, in order */
 	uint64_t last_drop_check_ns;
 	bool started;                 /* the collectors attached: the outputs have counts to report */
+	/* the REST API: its section read at start only (the server keeps reading it), NULL api: none */
+	struct ipcda_config api_cfg;
+	struct ipcdd_api *api;
+	bool api_failed;              /* it could not listen: the run ends */
+	uint64_t last_publish_ns, reloads, reload_failures;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested, reopen_requested;
@@ -317,8 +326,8 @@ static void report_leaving(struct service *sv, const struct slot *next, size_t c
 /* The next configuration takes over the run: its filter, its outputs. */
 static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot *slots, size_t kept)
 {
-	struct ipcd_sink *sinks[IPCDD_OUTPUTS_MAX];
-	size_t count = next->output_count;
+	struct ipcd_sink *sinks[IPCDD_OUTPUTS_MAX + IPCDD_API_SINKS];
+	size_t count = next->output_count, api_sinks = 0;
 
 	if (!ipcd_pipeline_set_filter(sv->p, next->filter)) {
 		/* the kernel holds part of the running filter: it stays, and next frees the old one's text */
@@ -333,7 +342,10 @@ static void switch_to(struct service *sv, struct ipcdd_config *next, struct slot
 	report_leaving(sv, slots, count);
 	for (size_t j = 0; j < count; j++)
 		sinks[j] = slots[j].sink;
-	if (ipcd_pipeline_replace_sinks(sv->p, sinks, count))
+	/* the API's sinks stay in the list, as they are */
+	if (sv->api)
+		api_sinks = ipcdd_api_sinks(sv->api, sinks + count);
+	if (ipcd_pipeline_replace_sinks(sv->p, sinks, count + api_sinks))
 		say("error", "some outputs of the new configuration could not start");
 	/* one that could not open is gone (freed) */
 	for (size_t j = 0; j < count; j++)
@@ -358,42 +370,178 @@ static void notify_ready(const struct service *sv)
 	ipcdd_notify_ready(status);
 }
 
-/* SIGHUP: the file read and checked in full; a bad one changes nothing. */
-static void reload(struct service *sv)
+/* The configuration's errors: to the log, and (as far as they fit) to what the reload answers. */
+static int load_for_reload(struct service *sv, struct ipcdd_config *next, char *message, size_t len)
+{
+	char *errors_text = NULL;
+	size_t errors_len = 0;
+	FILE *err = open_memstream(&errors_text, &errors_len);
+	int errors = ipcdd_config_load(sv->config_path, next, err ? err : stderr);
+
+	if (err && !fclose(err) && errors_text) {
+		/* each error is one "FILE:LINE:COLUMN: error: ..." line of the log */
+		fputs(errors_text, stderr);
+		snprintf(message, len, "%s", errors_text);
+	}
+	free(errors_text);
+	return errors;
+}
+
+/*
+ * SIGHUP, or POST /api/v1/reload: the file read and checked in full; a bad
+ * one changes nothing.  true when the new configuration runs; message says
+ * what happened (a bad file's errors).
+ */
+static bool reload(struct service *sv, char *message, size_t len)
 {
 	struct ipcdd_config next;
 	struct slot slots[IPCDD_OUTPUTS_MAX];
-	size_t kept;
+	size_t kept, used;
 	int errors;
 
 	say("info", "reloading the configuration from %s", sv->config_path);
 	ipcdd_notify_reloading();
-	/* each error is one "FILE:LINE:COLUMN: error: ..." line of the log */
-	errors = ipcdd_config_load(sv->config_path, &next, stderr);
+	message[0] = '\0';
+	errors = load_for_reload(sv, &next, message, len);
 	if (errors || !build_outputs(sv, &next, slots, &kept)) {
 		say("error", "%s: keeping the running configuration", sv->config_path);
+		used = strlen(message);
+		snprintf(message + used, len - used, "%s: keeping the running configuration%s", sv->config_path,
+			 errors ? "" : " (an output could not start: see the log)");
 		ipcdd_config_free(&next);
+		sv->reload_failures++;
 		notify_ready(sv);
-		return;
+		return false;
 	}
 	note_restart_keys(sv, &next);
+	if (!ipcdd_api_same(&sv->api_cfg, &next.api))
+		say("warning", "api: changes take effect at restart");
+	ipcda_config_free(&next.api);
 	switch_to(sv, &next, slots, kept);
+	snprintf(message, len, "configuration reloaded from %s: %zu output%s (%zu kept as they were)",
+		 sv->config_path, sv->cfg.output_count, sv->cfg.output_count == 1 ? "" : "s", kept);
+	sv->reloads++;
 	notify_ready(sv);
+	return true;
+}
+
+/* ---- the REST API ---------------------------------------------------------------- */
+
+/* What /api/v1/status and /metrics show: collectors, outputs, the store. */
+static void fill_status(struct service *sv, struct ipcda_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ready = sv->started;
+	st->collector_count = IPCD_COLL_MAX;
+	for (int c = 0; c < IPCD_COLL_MAX; c++) {
+		struct ipcda_collector_status *cs = &st->collectors[c];
+
+		snprintf(cs->name, sizeof(cs->name), "%s", ipcd_collector_name(c));
+		ipcd_pipeline_collector(sv->p, c, &cs->wanted, &cs->attached, &cs->lost);
+	}
+	for (size_t i = 0; i < sv->cfg.output_count && i < IPCDA_STATUS_OUTPUTS_MAX; i++) {
+		const struct ipcdd_output *out = &sv->cfg.outputs[i];
+		struct ipcda_output_status *os = &st->outputs[st->output_count++];
+		struct ipcd_sink_counters c = { 0 };
+		size_t capacity = 0;
+
+		snprintf(os->type, sizeof(os->type), "%s", ipcdd_output_type_name(out->type));
+		snprintf(os->what, sizeof(os->what), "%s", out->path ? out->path : out->facility ? out->facility : "");
+		if (!sv->slots[i].sink)
+			continue;
+		ipcd_queue_sink_counters(sv->slots[i].sink, &c);
+		os->queued = ipcd_queue_sink_waiting(sv->slots[i].sink, &capacity);
+		os->capacity = capacity;
+		os->written = c.written;
+		memcpy(os->dropped_by, c.dropped_by, sizeof(os->dropped_by));
+		if (out->type == IPCDD_OUTPUT_SQLITE && !st->store_path[0] && out->path)
+			snprintf(st->store_path, sizeof(st->store_path), "%s", out->path);
+	}
+	st->reloads = sv->reloads;
+	st->reload_failures = sv->reload_failures;
+}
+
+static void publish_status(struct service *sv)
+{
+	struct ipcda_status *st = malloc(sizeof(*st));
+
+	if (!st)
+		return;
+	fill_status(sv, st);
+	ipcda_context_publish(ipcdd_api_context(sv->api), st);
+	free(st);
+}
+
+/* The API's feed and metrics join the pipeline's sinks; false: out of memory. */
+static bool add_api(struct service *sv)
+{
+	struct ipcd_sink *sinks[IPCDD_API_SINKS];
+	size_t n;
+
+	/* the server reads the section while it runs: the service keeps it apart from reloads */
+	sv->api_cfg = sv->cfg.api;
+	memset(&sv->cfg.api, 0, sizeof(sv->cfg.api));
+	if (!sv->api_cfg.enabled)
+		return true;
+	if (!(sv->api = ipcdd_api_new(&sv->api_cfg)))
+		return false;
+	n = ipcdd_api_sinks(sv->api, sinks);
+	for (size_t i = 0; i < n; i++)
+		ipcd_pipeline_add_sink(sv->p, sinks[i]);
+	return true;
+}
+
+/* After the collectors attach: the API listens.  One that cannot ends the run. */
+static void start_api(struct service *sv)
+{
+	publish_status(sv);
+	if (ipcdd_api_start(sv->api, stderr)) {
+		sv->api_failed = true;
+		ipcd_pipeline_stop(sv->p);
+		return;
+	}
+	say("info", "api: listening on %zu address%s", sv->api_cfg.listen_count,
+	    sv->api_cfg.listen_count == 1 ? "" : "es");
+}
+
+/* Every poll: a reload the API asked for, and (ten times a second) the status snapshot. */
+static void poll_api(struct service *sv, uint64_t now)
+{
+	struct ipcda_context *ctx = ipcdd_api_context(sv->api);
+	char message[RELOAD_MESSAGE_MAX];
+
+	if (ipcda_context_reload_wanted(ctx)) {
+		bool ok = reload(sv, message, sizeof(message));
+
+		ipcda_context_reload_done(ctx, ok, message);
+		sv->last_publish_ns = 0;
+	}
+	if (now - sv->last_publish_ns >= PUBLISH_EVERY_NS) {
+		publish_status(sv);
+		sv->last_publish_ns = now;
+	}
 }
 
 /* ---- the run ------------------------------------------------------------------- */
 
 static void on_started(void *ctx)
 {
-	((struct service *)ctx)->started = true;
+	struct service *sv = ctx;
+
+	sv->started = true;
+	if (sv->api)
+		start_api(sv);
 	notify_ready(ctx);
 }
 
-/* The loop is over, the draining starts. */
+/* The loop is over, the draining starts: the API stops before the outputs close. */
 static void on_stopping(void *ctx)
 {
-	(void)ctx;
+	struct service *sv = ctx;
+
 	ipcdd_notify_stopping();
+	if (sv->api)
+		ipcdd_api_stop(sv->api);
 }
 
 /* Before each poll of the ring, between two events: what the signals asked for, and the drops. */
@@ -403,8 +551,10 @@ static bool on_poll(void *ctx)
 	uint64_t now;
 
 	if (reload_requested) {
+		char message[RELOAD_MESSAGE_MAX];
+
 		reload_requested = 0;
-		reload(sv);
+		reload(sv, message, sizeof(message));
 	}
 	if (reopen_requested) {
 		reopen_requested = 0;
@@ -417,6 +567,8 @@ static bool on_poll(void *ctx)
 		warn_of_drops(sv, now);
 		sv->last_drop_check_ns = now;
 	}
+	if (sv->api)
+		poll_api(sv, now);
 	return false;
 }
 
@@ -441,6 +593,9 @@ int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 		rc = IPCD_EXIT_FAILURE;
 	} else if (!add_outputs(sv)) {
 		rc = IPCD_EXIT_USAGE;
+	} else if (!add_api(sv)) {
+		say("error", "out of memory");
+		rc = IPCD_EXIT_FAILURE;
 	} else {
 		running = sv->p;
 		if (stop_requested)  /* a SIGTERM while it started */
@@ -448,12 +603,17 @@ int ipcdd_service_run(const char *config_path, struct ipcdd_config *cfg)
 		ipcdd_notify_init();
 		rc = ipcd_pipeline_run(sv->p, &hooks);
 		running = NULL;
+		if (sv->api_failed && !rc)
+			rc = IPCD_EXIT_FAILURE;
 		/* after the pipeline's own summary: each output's */
 		for (size_t i = 0; i < sv->cfg.output_count && sv->started; i++)
 			if (sv->slots[i].sink)
 				report_output(sv, i, "");
 	}
 	ipcd_pipeline_free(sv->p);
+	/* after the pipeline, which held its sinks */
+	ipcdd_api_free(sv->api);
+	ipcda_config_free(&sv->api_cfg);
 	ipcdd_config_free(&sv->cfg);
 	free(sv);
 	return rc;

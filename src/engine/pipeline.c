@@ -1024,6 +1024,13 @@ void ipcd_pipeline_free(struct ipcd_pipeline *p)
 	free(p);
 }
 
+void ipcd_pipeline_collector(const struct ipcd_pipeline *p, int c, bool *wanted, bool *attached, uint64_t *lost)
+{
+	*wanted = p->tracer.wanted[c];
+	*attached = p->tracer.running[c];
+	*lost = p->tracer.skel ? ipcd_tracer_lost(&p->tracer, c) : 0;
+}
+
 const struct ipcd_options *ipcd_pipeline_options(const struct ipcd_pipeline *p)
 {
 	return p->opts;

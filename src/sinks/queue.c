@@ -462,6 +462,22 @@ bool ipcd_queue_sink_counters(struct ipcd_sink *s, struct ipcd_sink_counters *c)
 	return true;
 }
 
+size_t ipcd_queue_sink_waiting(struct ipcd_sink *s, size_t *capacity)
+{
+	struct queue *q;
+	size_t waiting;
+
+	*capacity = 0;
+	if (s->free != queue_free)
+		return 0;
+	q = s->ctx;
+	pthread_mutex_lock(&q->lock);
+	waiting = q->waiting;
+	pthread_mutex_unlock(&q->lock);
+	*capacity = q->capacity;
+	return waiting;
+}
+
 struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s)
 {
 	return s->free == queue_free ? ((struct queue *)s->ctx)->inner : s;

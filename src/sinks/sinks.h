@@ -98,6 +98,8 @@ struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity);
  * (c: s's own) when s is no queue.  Safe while the run goes on.
  */
 bool ipcd_queue_sink_counters(struct ipcd_sink *s, struct ipcd_sink_counters *c);
+/* Events and records a queue holds now, and its capacity; 0 and 0 when s is no queue.  Safe while the run goes on. */
+size_t ipcd_queue_sink_waiting(struct ipcd_sink *s, size_t *capacity);
 /* The sink a queue wraps; s itself when it is no queue. */
 struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s);
 
