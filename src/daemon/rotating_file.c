@@ -92,8 +92,8 @@ static void note_recovered(struct rotating_file *f)
 /* A write cut short left part of an event at end: cut it off, or, if that fails, finish it later. */
 static void undo_short_write(struct rotating_file *f, off_t end, size_t written)
 {
-	f->file_bytes = (uint64_t)end;
-	if (!written || !ftruncate(f->fd, end))
+	f->file_bytes = end < 0 ? 0 : (uint64_t)end;
+	if (!written || (end >= 0 && !ftruncate(f->fd, end)))
 		return;
 	memmove(f->queue, f->queue + written, f->queued - written);
 	f->queued -= written;
@@ -112,8 +112,8 @@ static bool write_queue(struct rotating_file *f)
 		note_refused(f, ENOENT);
 		return false;
 	}
-	/* where the file ends now: someone may have truncated it (logrotate's copytruncate) */
-	if ((end = lseek(f->fd, 0, SEEK_END)) < 0) {
+	/* where the file ends now: someone may have truncated it (logrotate's copytruncate); a FIFO has no end */
+	if ((end = lseek(f->fd, 0, SEEK_END)) < 0 && errno != ESPIPE) {
 		note_refused(f, errno);
 		return false;
 	}
@@ -126,7 +126,7 @@ static bool write_queue(struct rotating_file *f)
 		written += (size_t)n;
 	}
 	if (written == f->queued) {
-		f->file_bytes = (uint64_t)end + written;
+		f->file_bytes = end < 0 ? 0 : (uint64_t)end + written;
 		f->queued = 0;
 		f->queued_events = 0;
 		if (f->refusing)

@@ -173,11 +173,14 @@ static void report_output(struct service *sv, size_t i, const char *before)
 {
 	struct ipcd_sink_counters c;
 	char what[512], drops[256];
+	bool stuck = ipcd_queue_sink_stuck(sv->slots[i].sink);
 
 	ipcd_queue_sink_counters(sv->slots[i].sink, &c);
 	describe_output(&sv->cfg.outputs[i], what, sizeof(what));
 	describe_drops(&c, NULL, drops, sizeof(drops));
-	say("info", "%soutput %zu (%s): %" PRIu64 " written, %s", before, i + 1, what, c.written, drops);
+	/* one left behind stuck is an error: the daemon exits non-zero for it */
+	say(stuck ? "error" : "info", "%soutput %zu (%s): %" PRIu64 " written, %s%s", before, i + 1, what, c.written,
+	    drops, stuck ? "; left behind stuck" : "");
 }
 
 /* Every output's sink, in order, into the pipeline's list; false after a one-line error. */

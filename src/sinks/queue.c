@@ -10,13 +10,23 @@
  * which the pipeline thread calls before the worker starts): it needs no
  * locking of its own.  Ticks, flushes, reopens and the close travel through
  * the queue, so they reach it in order with the events.
+ *
+ * A flush or close waits while the worker takes items; an inner sink that
+ * takes none for the drain timeout (a write that never returns) is left
+ * behind, so that a stuck output cannot hold a reload or the exit forever:
+ * the queue, its worker and the inner sink are then never freed, since the
+ * stuck call may still return into them.  They stay on a list, reachable,
+ * so that a leak checker sees them as kept, not lost.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "sinks/sinks.h"
 #include "engine/options.h"
 #include "engine/pipeline.h"
+#include "util/noun.h"
 
 enum item_kind {
 	ITEM_EVENT,
@@ -40,8 +50,10 @@ struct item {
 struct queue {
 	struct ipcd_sink *inner;
 	size_t capacity;       /* events and records waiting, at most */
+	uint64_t drain_timeout_ns;  /* a flush or close waits this long for an item to be done */
 	pthread_t worker;
 	bool started;
+	const struct ipcd_options *opts;  /* for the program's name in its one line (NULL: ipcdump's) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;   /* to the worker: an item is there */
@@ -53,6 +65,10 @@ struct queue {
 	bool failed;           /* the inner sink's output is gone: the run ends */
 	struct item *close_item;  /* made up front: the close must not fail for want of memory */
 	int close_rc;
+	uint64_t items_done;   /* the worker's progress, which a drain watches */
+	bool event_in_hand;    /* the worker holds an event (stuck in it, if abandoned) */
+	bool abandoned;        /* left behind stuck: the worker ends if it ever returns; counts are final */
+	struct queue *next_left_behind;
 	/* the inner sink's results, kept here under the lock: the pipeline thread reads them */
 	struct ipcd_sink_counters inner_counts;
 };
@@ -95,7 +111,8 @@ static void count_inner(struct queue *q, enum ipcd_sink_result r)
 static void snapshot_inner(struct queue *q)
 {
 	pthread_mutex_lock(&q->lock);
-	q->inner_counts = q->inner->counters;
+	if (!q->abandoned)
+		q->inner_counts = q->inner->counters;
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -177,7 +194,24 @@ static struct item *take(struct queue *q)
 		q->waiting--;
 	if (it->kind == ITEM_TICK)
 		q->tick_queued = false;
+	q->event_in_hand = it->kind == ITEM_EVENT;
 	return it;
+}
+
+/* An item done: progress for a drain that waits; false if the queue was left behind meanwhile. */
+static bool item_done(struct queue *q, uint64_t seq)
+{
+	bool abandoned;
+
+	pthread_mutex_lock(&q->lock);
+	q->items_done++;
+	q->event_in_hand = false;
+	if (seq)
+		q->done_seq = seq;
+	pthread_cond_broadcast(&q->done);
+	abandoned = q->abandoned;
+	pthread_mutex_unlock(&q->lock);
+	return !abandoned;
 }
 
 static void *worker_main(void *arg)
@@ -195,12 +229,9 @@ static void *worker_main(void *arg)
 		more = handle(q, it);
 		seq = it->seq;
 		item_free(it);
-		if (seq) {
-			pthread_mutex_lock(&q->lock);
-			q->done_seq = seq;
-			pthread_cond_broadcast(&q->done);
-			pthread_mutex_unlock(&q->lock);
-		}
+		/* left behind: the queue is no longer ours to touch, but for its lock */
+		if (!item_done(q, seq))
+			break;
 	}
 	return NULL;
 }
@@ -236,12 +267,67 @@ static uint64_t send_control(struct queue *q, enum item_kind kind, uint64_t ns)
 	return seq;
 }
 
-static void wait_for(struct queue *q, uint64_t seq)
+/* Queues left behind stuck, kept reachable for good. */
+static pthread_mutex_t left_behind_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct queue *left_behind;
+
+static uint64_t monotonic_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Events still queued or in the worker's hand; the lock is held. */
+static uint64_t events_undone(const struct queue *q)
+{
+	uint64_t n = q->event_in_hand;
+
+	for (const struct item *it = q->head; it; it = it->next)
+		n += it->kind == ITEM_EVENT;
+	return n;
+}
+
+/*
+ * The inner sink took nothing for the drain timeout: what it holds is
+ * dropped as stuck and the queue is left behind (see the top).  The lock is held.
+ */
+static void abandon(struct queue *q)
+{
+	uint64_t stuck = events_undone(q);
+	const char *program = ipcd_program_name(q->opts);
+
+	q->abandoned = true;
+	q->inner_counts.dropped += stuck;
+	q->inner_counts.dropped_by[IPCD_DROP_STUCK] += stuck;
+	pthread_detach(q->worker);
+	pthread_mutex_lock(&left_behind_lock);
+	q->next_left_behind = left_behind;
+	left_behind = q;
+	pthread_mutex_unlock(&left_behind_lock);
+	fprintf(stderr, "%s: %sthe %s output took nothing for %g s (a write that does not return?): "
+		"left behind, %" PRIu64 " %s dropped as stuck\n", program, q->opts && q->opts->log_levels ? "error: " : "",
+		q->inner->name, (double)q->drain_timeout_ns / 1e9, stuck, noun_for(stuck, "event", "events"));
+}
+
+/* Until the worker is done with seq; false if it took nothing for the drain timeout (then left behind). */
+static bool wait_for(struct queue *q, uint64_t seq)
+{
+	bool ok = true;
+
 	pthread_mutex_lock(&q->lock);
-	while (q->done_seq < seq)
-		pthread_cond_wait(&q->done, &q->lock);
+	while (!q->abandoned && q->done_seq < seq) {
+		uint64_t progress = q->items_done, deadline = monotonic_ns() + q->drain_timeout_ns;
+		struct timespec ts = { .tv_sec = deadline / 1000000000ull, .tv_nsec = deadline % 1000000000ull };
+
+		if (pthread_cond_timedwait(&q->done, &q->lock, &ts) && q->items_done == progress &&
+		    q->done_seq < seq)
+			abandon(q);
+	}
+	ok = !q->abandoned;
 	pthread_mutex_unlock(&q->lock);
+	return ok;
 }
 
 /* A copied event or record into the queue, unless it is full. */
@@ -250,7 +336,7 @@ static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
 	enum ipcd_sink_result r = IPCD_SINK_WRITTEN;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->failed) {
+	if (q->failed || q->abandoned) {
 		r = IPCD_SINK_FAILED;
 	} else if (q->waiting >= q->capacity) {
 		r = IPCD_SINK_DROPPED_FULL;
@@ -306,6 +392,7 @@ static int queue_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 	struct queue *q = s->ctx;
 	int rc;
 
+	q->opts = p ? ipcd_pipeline_options(p) : NULL;
 	if (q->inner->open && (rc = q->inner->open(q->inner, p)))
 		return rc;
 	if (pthread_create(&q->worker, NULL, worker_main, q)) {
@@ -339,7 +426,7 @@ static void queue_flush(struct ipcd_sink *s, uint64_t end_ns)
 	struct queue *q = s->ctx;
 	uint64_t seq;
 
-	if (q->started && (seq = send_control(q, ITEM_FLUSH, end_ns)))
+	if (q->started && !q->abandoned && (seq = send_control(q, ITEM_FLUSH, end_ns)))
 		wait_for(q, seq);
 }
 
@@ -347,22 +434,25 @@ static void queue_reopen(struct ipcd_sink *s)
 {
 	struct queue *q = s->ctx;
 
-	if (q->started)
+	if (q->started && !q->abandoned)
 		send_control(q, ITEM_REOPEN, 0);
 }
 
-/* What is queued goes to the inner sink, which closes; the worker ends. */
+/* What is queued goes to the inner sink, which closes; the worker ends (or is left behind, stuck). */
 static void stop_worker(struct queue *q)
 {
 	struct item *it = q->close_item;
+	uint64_t seq;
 
-	if (!q->started)
+	if (!q->started || q->abandoned)
 		return;
 	q->close_item = NULL;
 	pthread_mutex_lock(&q->lock);
-	it->seq = ++q->next_seq;
+	seq = it->seq = ++q->next_seq;
 	append(q, it);
 	pthread_mutex_unlock(&q->lock);
+	if (!wait_for(q, seq))
+		return;
 	pthread_join(q->worker, NULL);
 	q->started = false;
 }
@@ -374,7 +464,7 @@ static int queue_close(struct ipcd_sink *s)
 	if (!q->started)
 		return q->inner->close ? q->inner->close(q->inner) : IPCD_EXIT_OK;
 	stop_worker(q);
-	return q->close_rc;
+	return q->abandoned ? IPCD_EXIT_FAILURE : q->close_rc;
 }
 
 static void queue_free(struct ipcd_sink *s)
@@ -383,6 +473,8 @@ static void queue_free(struct ipcd_sink *s)
 	struct item *it, *next;
 
 	stop_worker(q);
+	if (q->abandoned)
+		return;  /* on the left-behind list, with its worker and inner sink */
 	free(q->close_item);
 	for (it = q->head; it; it = next) {
 		next = it->next;
@@ -407,6 +499,17 @@ static void take_limits(struct ipcd_sink *s, struct ipcd_sink *inner)
 	inner->payload_by_type = false;
 }
 
+/* done is waited on with a deadline by the monotonic clock: a clock set back must not stretch the drain. */
+static void init_done_cond(struct queue *q)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->done, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity)
 {
 	struct ipcd_sink *s = ipcd_sink_new(inner ? inner->name : "queue");
@@ -424,9 +527,10 @@ struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity)
 	q->close_item = close_item;
 	close_item->kind = ITEM_CLOSE;
 	q->capacity = capacity ? capacity : IPCD_QUEUE_DEFAULT;
+	q->drain_timeout_ns = IPCD_QUEUE_DRAIN_TIMEOUT_NS;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
-	pthread_cond_init(&q->done, NULL);
+	init_done_cond(q);
 	s->ctx = q;
 	s->fate = inner->fate;
 	s->time_ordered = inner->time_ordered;
@@ -481,4 +585,24 @@ size_t ipcd_queue_sink_waiting(struct ipcd_sink *s, size_t *capacity)
 struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s)
 {
 	return s->free == queue_free ? ((struct queue *)s->ctx)->inner : s;
+}
+
+void ipcd_queue_sink_set_drain_timeout(struct ipcd_sink *s, uint64_t ns)
+{
+	if (s->free == queue_free)
+		((struct queue *)s->ctx)->drain_timeout_ns = ns;
+}
+
+bool ipcd_queue_sink_stuck(struct ipcd_sink *s)
+{
+	struct queue *q;
+	bool stuck;
+
+	if (s->free != queue_free)
+		return false;
+	q = s->ctx;
+	pthread_mutex_lock(&q->lock);
+	stuck = q->abandoned;
+	pthread_mutex_unlock(&q->lock);
+	return stuck;
 }

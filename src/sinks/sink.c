@@ -18,6 +18,7 @@ const char *ipcd_drop_reason_name(enum ipcd_drop_reason reason)
 		[IPCD_DROP_NO_MEMORY] = "out of memory",
 		[IPCD_DROP_QUEUE_FULL] = "queue full",
 		[IPCD_DROP_WRITE_FAILED] = "write failed",
+		[IPCD_DROP_STUCK] = "stuck",
 	};
 
 	return reason < IPCD_DROP_REASONS ? names[reason] : "?";

@@ -31,6 +31,7 @@ enum ipcd_drop_reason {
 	IPCD_DROP_NO_MEMORY = 0,
 	IPCD_DROP_QUEUE_FULL,
 	IPCD_DROP_WRITE_FAILED,
+	IPCD_DROP_STUCK,          /* still queued when a write that never returned made the run leave the output behind */
 	IPCD_DROP_REASONS,
 };
 
@@ -81,7 +82,7 @@ struct ipcd_sink {
 
 /* A sink with its name and callbacks; its filter, limit and counters zero. NULL if out of memory. */
 struct ipcd_sink *ipcd_sink_new(const char *name);
-/* "out of memory", "queue full", "write failed". */
+/* "out of memory", "queue full", "write failed", "stuck". */
 const char *ipcd_drop_reason_name(enum ipcd_drop_reason reason);
 /* Calls its free callback, frees its filter and itself. */
 void ipcd_sink_free(struct ipcd_sink *s);

@@ -65,11 +65,11 @@ class Daemon:
         self.proc.send_signal(sig)
         return at
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig=signal.SIGTERM, status=0):
         self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=60)
         self.reader.join(timeout=10)
-        assert rc == 0, "ipcdumpd exited %d:\n%s" % (rc, "\n".join(l for l in self.lines if l))
+        assert rc == status, "ipcdumpd exited %d:\n%s" % (rc, "\n".join(l for l in self.lines if l))
         return [l for l in self.lines if l is not None]
 
     def kill(self):

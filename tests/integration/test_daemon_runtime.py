@@ -107,3 +107,64 @@ def test_queue_takes_a_number_of_events(tmp_path):
     assert r.stderr == "%s:4:12: error: 'queue' 0 is out of range 1..16777216\n" % conf
     conf.write_text("outputs:\n  - type: sqlite\n    path: %s\n    queue: 1000\n" % (tmp_path / "x.db"))
     assert ipcdumpd("-c", str(conf), "--check-config").returncode == 0
+
+
+def fifo_nobody_reads(path):
+    """A FIFO with a reader that never reads: the daemon's open returns, its writes block once the pipe is full."""
+    os.mkfifo(path)
+    return os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+
+
+def test_sigterm_leaves_a_stuck_output_behind_and_exits_1(tmp_path, daemons):
+    fifo, out = tmp_path / "stuck.fifo", tmp_path / "events.jsonl"
+    reader = fifo_nobody_reads(fifo)
+    try:
+        conf = tmp_path / "d.yaml"
+        write_conf(conf, file_output(fifo), file_output(out))
+        d = daemons(conf)
+        w = Writer(2000, gap=0)  # far more than the pipe holds
+        w.wait()
+        time.sleep(1)
+        t0 = time.monotonic()
+        lines = d.stop(status=1)
+        took = time.monotonic() - t0
+    finally:
+        os.close(reader)
+    # the drain waits 5 s for a write that never returns, then gives up on that output alone
+    assert 5 <= took < 30, took
+    assert numbers(out, w.comm) == list(range(2000))
+    gave_up = [l for l in lines if "the file output took nothing for 5 s" in l]
+    assert len(gave_up) == 1 and gave_up[0].startswith("ipcdumpd: error: "), lines
+    stuck = int(re.search(r"left behind, (\d+) events? dropped as stuck$", gave_up[0]).group(1))
+    summary = [l for l in lines if l.startswith("ipcdumpd: error: output 1 ")]
+    assert len(summary) == 1, lines
+    m = re.fullmatch(r"ipcdumpd: error: output 1 \(file .*\): (\d+) written, (\d+) dropped \((.*)\); "
+                     r"left behind stuck", summary[0])
+    assert m, summary
+    assert "stuck: %d" % stuck in m.group(3) and stuck > 0
+    assert any(re.fullmatch(r"ipcdumpd: info: output 2 \(file .*\): \d+ written, 0 dropped", l) for l in lines)
+
+
+def test_a_reload_leaves_a_stuck_output_behind_and_goes_on(tmp_path, daemons):
+    fifo, out = tmp_path / "stuck.fifo", tmp_path / "events.jsonl"
+    reader = fifo_nobody_reads(fifo)
+    try:
+        conf = tmp_path / "d.yaml"
+        write_conf(conf, file_output(fifo), file_output(out))
+        d = daemons(conf)
+        Writer(2000, gap=0).wait()
+        time.sleep(1)
+        write_conf(conf, file_output(out))
+        at = d.send(signal.SIGHUP)
+        assert d.wait_for(r"^ipcdumpd: info: configuration reloaded from .*: 1 output \(1 kept", timeout=30,
+                          after=at), d.lines
+        closing = d.wait_for(r"^ipcdumpd: error: closing output 1 \(file .*\): .*\(.*stuck: \d+.*\); "
+                             r"left behind stuck$", timeout=1, after=at)
+        assert closing, d.lines
+        w = Writer(100, gap=0)  # the daemon goes on, into the output that was kept
+        w.wait()
+        time.sleep(0.5)
+    finally:
+        os.close(reader)
+    d.stop()
+    assert numbers(out, w.comm) == list(range(100))

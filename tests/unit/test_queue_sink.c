@@ -141,13 +141,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The slow sink behind a queue of capacity, opened as the pipeline opens it. */
-static void start(struct fixture *f, size_t capacity, bool gate_open)
+/* The slow sink w behind a queue of capacity, opened as the pipeline opens it. */
+static void start_with(struct fixture *f, struct slow *w, size_t capacity, bool gate_open)
 {
 	struct ipcd_sink *inner = ipcd_sink_new("slow");
 
 	assert_non_null(inner);
-	inner->ctx = &f->w;
+	inner->ctx = w;
 	inner->fate = "written";
 	inner->event = slow_event;
 	inner->tick = slow_tick;
@@ -155,10 +155,15 @@ static void start(struct fixture *f, size_t capacity, bool gate_open)
 	inner->reopen = slow_reopen;
 	inner->close = slow_close;
 	inner->payload_limit = 7;
-	f->w.gate_open = gate_open;
+	w->gate_open = gate_open;
 	f->q = ipcd_queue_sink_new(inner, capacity);
 	assert_non_null(f->q);
 	assert_int_equal(f->q->open(f->q, NULL), 0);
+}
+
+static void start(struct fixture *f, size_t capacity, bool gate_open)
+{
+	start_with(f, &f->w, capacity, gate_open);
 }
 
 static uint64_t now_ns(void)
@@ -301,6 +306,72 @@ static void test_the_filter_and_payload_limit_move_to_the_queue(void **state)
 	assert_string_equal(f->q->fate, "written");
 }
 
+/*
+ * A sink stuck in a write for good outlives the test's fixture: the queue
+ * leaves it behind, and its thread may come back into it long after.
+ */
+static struct slow stuck = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void test_a_stuck_sink_is_left_behind_after_the_drain_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_sink_counters c;
+	uint64_t t0, took;
+
+	start_with(f, &stuck, 100, false);
+	ipcd_queue_sink_set_drain_timeout(f->q, 200ull * 1000 * 1000);
+	assert_int_equal(offer(f->q, 0), IPCD_SINK_WRITTEN);
+	wait_entered(&stuck);  /* the worker holds event 0 and never returns */
+	for (uint64_t ts = 1; ts <= 10; ts++)
+		assert_int_equal(offer(f->q, ts), IPCD_SINK_WRITTEN);
+	assert_false(ipcd_queue_sink_stuck(f->q));
+	t0 = now_ns();
+	f->q->flush(f->q, 20);
+	took = now_ns() - t0;
+	/* the flush gave up once nothing moved for the timeout, not before, not forever */
+	assert_true(took >= 200ull * 1000 * 1000 && took < 2000ull * 1000 * 1000);
+	assert_true(ipcd_queue_sink_stuck(f->q));
+	assert_true(ipcd_queue_sink_counters(f->q, &c));
+	assert_int_equal(c.written, 0);
+	assert_int_equal(c.dropped, 11);  /* the one in hand and the ten queued */
+	assert_int_equal(c.dropped_by[IPCD_DROP_STUCK], 11);
+	assert_string_equal(ipcd_drop_reason_name(IPCD_DROP_STUCK), "stuck");
+	/* the close and the free return at once: the worker is not waited for again */
+	t0 = now_ns();
+	assert_int_equal(f->q->close(f->q), IPCD_EXIT_FAILURE);
+	assert_int_equal(offer(f->q, 30), IPCD_SINK_FAILED);
+	ipcd_sink_free(f->q);
+	f->q = NULL;
+	assert_true(now_ns() - t0 < 100ull * 1000 * 1000);
+	/* the write returns at last: the worker ends without touching the counts */
+	open_gate(&stuck);
+	for (int i = 0; i < 100 && !stuck.nseen; i++)
+		usleep(10000);
+	assert_int_equal(stuck.nseen, 1);
+}
+
+static void test_a_slow_sink_that_keeps_taking_is_waited_for(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_sink_counters c;
+	uint64_t t0;
+
+	start(f, 100, true);
+	ipcd_queue_sink_set_drain_timeout(f->q, 100ull * 1000 * 1000);
+	f->w.delay_us = 30000;
+	for (uint64_t ts = 0; ts < 10; ts++)
+		assert_int_equal(offer(f->q, ts), IPCD_SINK_WRITTEN);
+	t0 = now_ns();
+	f->q->flush(f->q, 20);
+	/* longer than the timeout in all, never that long without an event done */
+	assert_true(now_ns() - t0 >= 200ull * 1000 * 1000);
+	assert_false(ipcd_queue_sink_stuck(f->q));
+	ipcd_queue_sink_counters(f->q, &c);
+	assert_int_equal(c.written, 10);
+	assert_int_equal(c.dropped, 0);
+	assert_int_equal(f->q->close(f->q), 3);
+}
+
 static void test_a_queue_never_opened_frees_its_sink(void **state)
 {
 	struct fixture *f = *state;
@@ -321,6 +392,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_output_gone_ends_the_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_the_filter_and_payload_limit_move_to_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_queue_never_opened_frees_its_sink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_stuck_sink_is_left_behind_after_the_drain_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_a_slow_sink_that_keeps_taking_is_waited_for, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
