@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 #include "engine/capture.h"
 #include "records.h"
 #include "util/zstd_file.h"
@@ -25,15 +26,31 @@ _Static_assert(sizeof(struct ipcd_capture_header) == 168, "capture header is the
 struct chunk {
 	struct chunk *next;
 	size_t used;
+	uint64_t records;     /* the records in it, the schema not counted: what its loss costs */
 	bool next_file;       /* starts a new file (-C/-G): the writer moves on first */
 	uint8_t data[CAPTURE_CHUNK];
 };
 
+/*
+ * A full disk: the writer thread writes each chunk whole or not at all.  A
+ * write the disk cuts short is cut back (ftruncate) to where the file ended,
+ * and the chunk's records are dropped and counted; the next chunk is tried
+ * as it comes, so writing resumes by itself when space returns.  The file
+ * then holds whole records only, and a compressed one whole zstd frames
+ * only (each chunk is one frame), so that a reader reads every record the
+ * file holds.  A chunk that starts a file (its header) is never dropped: it
+ * waits, and the records after it are dropped until it is written.
+ */
 struct capture_writer {
-	FILE *out;
-	bool own_out;
+	int fd;                      /* -1: none open (a next file not made yet, or one that broke) */
+	bool own_fd;                 /* not stdout's */
+	bool seekable;               /* a refused write can be cut back (not a pipe) */
+	off_t good_end;              /* where the file ends: every write before it whole */
+	ZSTD_CCtx *cctx;             /* compress: each write one zstd frame */
+	void *zbuf;
+	size_t zcap;
 	char *path;                  /* the first file; the next ones are path.1, path.2, ... */
-	bool compress;               /* zstd */
+	char next_name[4096];        /* the file the waiting opening chunk goes to */
 	uint32_t mode;               /* of the files it creates */
 	void (*before_next)(void *ctx, const char *path);  /* NULL: path.1, path.2, ... */
 	void *before_next_ctx;
@@ -44,10 +61,13 @@ struct capture_writer {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	struct chunk *head, *tail;   /* full or filling chunks, oldest first */
+	struct chunk *opening;       /* the next file's first chunk, while the disk refuses it */
 	size_t queued;               /* bytes in the chunks */
 	bool closing;
+	bool ended;                  /* the thread is done: what was queued went out */
 	bool flushing;               /* capture_writer_flush: the chunk being filled goes out too */
-	int error;                   /* first write error, -errno */
+	int error;                   /* first error that broke a file (not cut back), -errno */
+	struct capture_writer_refusals refusals;  /* under the lock: the pipeline's thread reads them */
 	uint64_t records, dropped;
 };
 
@@ -116,18 +136,27 @@ static void *schema_record(size_t *size)
 	return rec;
 }
 
-/* The writer thread closes one file and opens path.N: the chunk that follows starts with its header. */
-/* Created (or truncated) with mode; forced: even an existing file's mode becomes mode. */
-static FILE *create_with_mode(const char *path, uint32_t mode, bool forced)
+/* Created (or truncated) with mode; forced: even an existing file's mode becomes mode.  -1 and errno. */
+static int create_fd_with_mode(const char *path, uint32_t mode, bool forced)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	FILE *f = NULL;
 
-	if (fd < 0)
-		return NULL;
-	if (!forced || !fchmod(fd, mode))
-		f = fdopen(fd, "wb");
-	if (!f) {
+	if (fd >= 0 && forced && fchmod(fd, mode)) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static FILE *create_with_mode(const char *path, uint32_t mode, bool forced)
+{
+	int fd = create_fd_with_mode(path, mode, forced);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+
+	if (fd >= 0 && !f) {
 		int saved = errno;
 
 		close(fd);
@@ -146,39 +175,163 @@ FILE *capture_create_private(const char *path)
 	return create_with_mode(path, 0600, false);
 }
 
-/* path opened for writing ("-": stdout), through zstd if asked; mode 0: 0600 if new. */
-static FILE *open_output(const char *path, bool compress, uint32_t mode)
+/* name opened for writing ("-": stdout); mode 0: 0600 if new.  0 or -errno. */
+static int open_file(struct capture_writer *w, const char *name)
 {
-	FILE *raw, *out;
+	off_t at;
 
-	if (!strcmp(path, "-"))
-		raw = stdout;
-	else
-		raw = mode ? create_with_mode(path, mode, true) : capture_create_private(path);
-	if (!raw || !compress)
-		return raw;
-	out = zstd_file_writer(raw);
-	if (!out && raw != stdout)
-		fclose(raw);
-	return out;
+	if (!strcmp(name, "-")) {
+		w->fd = STDOUT_FILENO;
+		w->own_fd = false;
+	} else {
+		w->fd = create_fd_with_mode(name, w->mode ? w->mode : 0600, w->mode != 0);
+		w->own_fd = true;
+	}
+	if (w->fd < 0)
+		return -(errno ? errno : EIO);
+	at = lseek(w->fd, 0, SEEK_CUR);
+	w->seekable = at >= 0;
+	w->good_end = at >= 0 ? at : 0;
+	return 0;
 }
 
-static void next_file(struct capture_writer *w)
+static void close_file(struct capture_writer *w)
 {
-	char name[4096];
-
-	if (w->out && fclose(w->out) && !w->error)
+	if (w->fd >= 0 && w->own_fd && close(w->fd) && !w->error)
 		w->error = -(errno ? errno : EIO);
+	w->fd = -1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* a short write, then one that fails: the second says why (ENOSPC, EFBIG, EDQUOT) */
+		if (n <= 0)
+			return n < 0 ? -errno : -ENOSPC;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* data as the file takes it: as it is, or one whole zstd frame.  NULL if the compressor fails. */
+static const uint8_t *encoded(struct capture_writer *w, const void *data, size_t len, size_t *out_len)
+{
+	size_t n;
+
+	if (!w->cctx) {
+		*out_len = len;
+		return data;
+	}
+	n = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, data, len);
+	if (ZSTD_isError(n))
+		return NULL;
+	*out_len = n;
+	return w->zbuf;
+}
+
+/*
+ * One write, whole or not at all (see struct capture_writer): 0, or -errno
+ * with nothing of it left in the file.  A write that cannot be cut back (a
+ * pipe) broke the file: that is w->error, and nothing more goes to it.
+ */
+static int write_whole(struct capture_writer *w, const void *data, size_t len)
+{
+	const uint8_t *bytes;
+	size_t n;
+	int rc;
+
+	if (w->fd < 0)
+		return -EBADF;
+	if (!(bytes = encoded(w, data, len, &n)))
+		return -ENOMEM;
+	if (!(rc = write_all(w->fd, bytes, n))) {
+		w->good_end += (off_t)n;
+		return 0;
+	}
+	if (w->seekable && !ftruncate(w->fd, w->good_end) && lseek(w->fd, w->good_end, SEEK_SET) == w->good_end)
+		return rc;
+	if (!w->error)
+		w->error = rc;
+	close_file(w);
+	return rc;
+}
+
+/* What became of a write: refused (rc), its records counted; or taken, and the file writes again. */
+static void note_write(struct capture_writer *w, int rc, uint64_t records)
+{
+	pthread_mutex_lock(&w->lock);
+	if (rc) {
+		w->refusals.records += records;
+		w->refusals.now = w->refusals.last = rc;
+	} else {
+		w->refusals.now = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void drop_chunk(struct capture_writer *w, struct chunk *c, int rc)
+{
+	note_write(w, rc, c->records);
+	free(c);
+}
+
+/* The current file ends; the next one's name is made (logrotate's shift, or path.N), to open with its chunk. */
+static void end_file(struct capture_writer *w)
+{
+	close_file(w);
 	if (w->before_next) {
 		w->before_next(w->before_next_ctx, w->path);
-		snprintf(name, sizeof(name), "%s", w->path);
+		snprintf(w->next_name, sizeof(w->next_name), "%s", w->path);
 		w->files++;
 	} else {
-		snprintf(name, sizeof(name), "%s.%u", w->path, w->files++);
+		snprintf(w->next_name, sizeof(w->next_name), "%s.%u", w->path, w->files++);
 	}
-	w->out = open_output(name, w->compress, w->mode);
-	if (!w->out && !w->error)
-		w->error = -(errno ? errno : EIO);
+}
+
+/* The waiting opening chunk into its new file; false while the disk refuses it (it waits on). */
+static bool write_opening(struct capture_writer *w)
+{
+	int rc = 0;
+
+	if (!w->opening)
+		return true;
+	if (w->fd < 0)
+		rc = open_file(w, w->next_name);
+	if (!rc)
+		rc = write_whole(w, w->opening->data, w->opening->used);
+	note_write(w, rc, 0);
+	if (rc)
+		return false;
+	free(w->opening);
+	w->opening = NULL;
+	return true;
+}
+
+/* One chunk off the queue to the file, in the writer's thread. */
+static void write_chunk(struct capture_writer *w, struct chunk *c)
+{
+	int rc;
+
+	if (c->next_file) {
+		/* a file that never opened gives way to the next: its records are lost */
+		if (w->opening)
+			drop_chunk(w, w->opening, w->refusals.last ? w->refusals.last : -EIO);
+		end_file(w);
+		w->opening = c;
+		write_opening(w);
+		return;
+	}
+	if (!write_opening(w)) {
+		drop_chunk(w, c, w->refusals.last ? w->refusals.last : -EIO);
+		return;
+	}
+	rc = write_whole(w, c->data, c->used);
+	drop_chunk(w, c, rc);  /* counts it only if refused */
 }
 
 /* The writer thread: takes whole chunks off the queue and writes them out. */
@@ -202,27 +355,34 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		w->queued -= c->used;
 		pthread_mutex_unlock(&w->lock);
-		if (c->next_file)
-			next_file(w);
-		if (w->out && fwrite(c->data, 1, c->used, w->out) != c->used && !w->error)
-			w->error = -(errno ? errno : EIO);
-		free(c);
+		write_chunk(w, c);
 		pthread_mutex_lock(&w->lock);
-		if (w->flushing && !w->head) {
+		if (w->flushing && !w->head)
 			w->flushing = false;
-			pthread_mutex_unlock(&w->lock);
-			if (w->out && fflush(w->out) && !w->error)
-				w->error = -(errno ? errno : EIO);
-			pthread_mutex_lock(&w->lock);
-		}
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (w->out && fflush(w->out) && !w->error)
-		w->error = -(errno ? errno : EIO);
+	/* a last try for a file that never opened; then it is given up, and its records with it */
+	if (!write_opening(w)) {
+		drop_chunk(w, w->opening, w->refusals.last);
+		w->opening = NULL;
+	}
 	return NULL;
 }
 
 static void add_schema(struct capture_writer *w);
+
+/* Chunks never written: a writer whose thread did not start. */
+static void free_chunks(struct capture_writer *w)
+{
+	struct chunk *c, *next;
+
+	for (c = w->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	w->head = w->tail = NULL;
+}
+
 
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
 					   size_t errlen)
@@ -232,41 +392,47 @@ struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_rea
 	return capture_writer_open_with(path, mono_to_real_ns, &o, err, errlen);
 }
 
+static void writer_free(struct capture_writer *w)
+{
+	close_file(w);
+	ZSTD_freeCCtx(w->cctx);
+	free(w->zbuf);
+	free(w->path);
+	free(w);
+}
+
+/* The compressor, when asked for: a frame per write needs room for the largest. */
+static bool make_compressor(struct capture_writer *w)
+{
+	w->zcap = ZSTD_compressBound(CAPTURE_CHUNK);
+	w->cctx = ZSTD_createCCtx();
+	w->zbuf = malloc(w->zcap);
+	return w->cctx && w->zbuf;
+}
+
 struct capture_writer *capture_writer_open_with(const char *path, int64_t mono_to_real_ns,
 						const struct capture_writer_options *o, char *err, size_t errlen)
 {
 	struct capture_writer *w = calloc(1, sizeof(*w));
 	struct ipcd_capture_header h;
+	int rc;
 
-	if (!w) {
+	if (!w || !(w->path = strdup(path)) || (o->compress && !make_compressor(w))) {
 		snprintf(err, errlen, "out of memory");
+		if (w)
+			writer_free(w);
 		return NULL;
 	}
-	/* compressed, even stdout is ours to close: the frame must end */
-	w->own_out = strcmp(path, "-") != 0 || o->compress;
-	w->compress = o->compress;
+	w->fd = -1;
 	w->mode = o->mode;
 	w->before_next = o->before_next;
 	w->before_next_ctx = o->ctx;
-	w->out = open_output(path, o->compress, o->mode);
 	w->files = 1;
 	w->mono_to_real_ns = mono_to_real_ns;
-	w->path = strdup(path);
-	if (!w->out || !w->path) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		if (w->out && w->own_out)
-			fclose(w->out);
-		free(w->path);
-		free(w);
-		return NULL;
-	}
 	fill_header(&h, mono_to_real_ns);
-	if (fwrite(&h, sizeof(h), 1, w->out) != 1) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		if (w->own_out)
-			fclose(w->out);
-		free(w->path);
-		free(w);
+	if ((rc = open_file(w, path)) || (rc = write_whole(w, &h, sizeof(h)))) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+		writer_free(w);
 		return NULL;
 	}
 	w->file_bytes = sizeof(h);
@@ -275,10 +441,10 @@ struct capture_writer *capture_writer_open_with(const char *path, int64_t mono_t
 	add_schema(w);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
 		snprintf(err, errlen, "cannot start the capture writer");
-		if (w->own_out)
-			fclose(w->out);
-		free(w->path);
-		free(w);
+		free_chunks(w);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->more);
+		writer_free(w);
 		return NULL;
 	}
 	return w;
@@ -293,6 +459,7 @@ static struct chunk *new_chunk(struct capture_writer *w, bool next_file)
 		return NULL;
 	n->next = NULL;
 	n->used = 0;
+	n->records = 0;
 	n->next_file = next_file;
 	if (w->tail)
 		w->tail->next = n;
@@ -377,11 +544,30 @@ bool capture_writer_add(struct capture_writer *w, const void *rec, size_t size)
 	c->used += size;
 	w->queued += size;
 	w->file_bytes += size;
-	w->records += ((const struct ipcd_record_header *)rec)->kind != IPCD_REC_SCHEMA;
+	if (((const struct ipcd_record_header *)rec)->kind != IPCD_REC_SCHEMA) {
+		w->records++;
+		c->records++;
+	}
 	if (wake)
 		pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
 	return true;
+}
+
+int capture_writer_end(struct capture_writer *w)
+{
+	if (!w)
+		return 0;
+	if (!w->ended) {
+		pthread_mutex_lock(&w->lock);
+		w->closing = true;
+		pthread_cond_signal(&w->more);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+		w->ended = true;
+		close_file(w);
+	}
+	return w->error;
 }
 
 int capture_writer_close(struct capture_writer *w)
@@ -390,18 +576,10 @@ int capture_writer_close(struct capture_writer *w)
 
 	if (!w)
 		return 0;
-	pthread_mutex_lock(&w->lock);
-	w->closing = true;
-	pthread_cond_signal(&w->more);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	rc = w->error;
-	if (w->own_out && w->out && fclose(w->out) && !rc)
-		rc = -errno;
+	rc = capture_writer_end(w);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->more);
-	free(w->path);
-	free(w);
+	writer_free(w);
 	return rc;
 }
 
@@ -413,6 +591,13 @@ uint64_t capture_writer_records(const struct capture_writer *w)
 uint64_t capture_writer_dropped(const struct capture_writer *w)
 {
 	return w ? w->dropped : 0;
+}
+
+void capture_writer_refusals(struct capture_writer *w, struct capture_writer_refusals *r)
+{
+	pthread_mutex_lock(&w->lock);
+	*r = w->refusals;
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- channels of records (the filter mode) ------------------------------- */

@@ -48,7 +48,8 @@ FILE *capture_create_private(const char *path);
 
 /*
  * path "-": stdout.  A thread writes, so tracing never waits on the disk.
- * compress: the file is one zstd stream (the reader tells by its magic).
+ * compress: the file is zstd frames, one per write (the reader tells by
+ * its magic; zstd -d reads them as one stream).
  */
 struct capture_writer *capture_writer_open(const char *path, int64_t mono_to_real_ns, bool compress, char *err,
 					   size_t errlen);
@@ -84,10 +85,34 @@ bool capture_writer_rotate(struct capture_writer *w);
 void capture_writer_flush(struct capture_writer *w);
 /* Bytes queued for the current file so far, its header included. */
 uint64_t capture_writer_file_bytes(const struct capture_writer *w);
-/* Writes what is queued and closes; 0, or -errno of the first write error. */
+/*
+ * Writes what is queued and ends the writer's thread; its counts stay
+ * readable until the close.  0, or -errno of the first error that broke a
+ * file (a write that could not be cut back, a close); a full disk is not
+ * one: see capture_writer_refusals.
+ */
+int capture_writer_end(struct capture_writer *w);
+/* capture_writer_end, then frees it; the same return. */
 int capture_writer_close(struct capture_writer *w);
+/* Records queued (the schema not counted), written or not. */
 uint64_t capture_writer_records(const struct capture_writer *w);
+/* Records dropped because the queue was full (the disk too slow). */
 uint64_t capture_writer_dropped(const struct capture_writer *w);
+
+/*
+ * A full disk: each write goes in whole or is cut back to where the file
+ * ended, so a file holds whole records only (a compressed one whole zstd
+ * frames); the records of a refused write are dropped and counted, and
+ * writing resumes when space returns.  A file's header is never dropped:
+ * it waits, and what follows it is dropped until it is written.
+ */
+struct capture_writer_refusals {
+	uint64_t records;   /* dropped because the file refused them */
+	int now;            /* -errno while writes are refused; 0 once one went through */
+	int last;           /* -errno of the last refusal (0: none yet) */
+};
+/* Safe while the writer runs. */
+void capture_writer_refusals(struct capture_writer *w, struct capture_writer_refusals *r);
 
 /*
  * The channel a data record belongs to, keyed as the events made of it

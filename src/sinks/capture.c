@@ -26,6 +26,9 @@ struct capture_sink {
 	struct ipcd_capture_target target;
 	char *target_path;     /* given: the target's own copy */
 	uint64_t file_start;   /* when the current file began (-G), CLOCK_MONOTONIC */
+	uint64_t refused_counted;  /* the writer's refused records already in the counters */
+	uint64_t refused_at_warning;
+	bool refusing;         /* said that the file refuses writes; said again once it takes them */
 };
 
 /* A capture opens with the processes alive, so their names resolve when it is read. */
@@ -79,6 +82,39 @@ static void next_capture_file(struct capture_sink *cs)
 	cs->file_start = ipcd_monotonic_ns();
 }
 
+/*
+ * A full disk, as the text outputs report theirs: the records the file
+ * refused counted as "write failed" (records, as the queue counts those it
+ * cannot hold), one warning when it starts, one line when it writes again.
+ */
+static void follow_refusals(struct ipcd_sink *s)
+{
+	struct capture_sink *cs = s->ctx;
+	const char *program = ipcd_program_name(cs->opts);
+	struct capture_writer_refusals r;
+	uint64_t grew;
+
+	capture_writer_refusals(cs->writer, &r);
+	grew = r.records - cs->refused_counted;
+	s->counters.dropped += grew;
+	s->counters.dropped_by[IPCD_DROP_WRITE_FAILED] += grew;
+	cs->refused_counted = r.records;
+	if (!cs->refusing && (r.now || grew)) {
+		fprintf(stderr, "%s: warning: cannot write %s: %s; its records are dropped and counted until it can\n",
+			program, cs->target.path, strerror(-(r.now ? r.now : r.last)));
+		cs->refusing = true;
+		cs->refused_at_warning = r.records - grew;
+	}
+	if (cs->refusing && !r.now) {
+		uint64_t lost = r.records - cs->refused_at_warning;
+
+		fprintf(stderr, "%s: %swriting %s again; %" PRIu64 " %s dropped while it could not\n", program,
+			cs->opts->log_levels ? "info: " : "note: ", cs->target.path, lost,
+			noun_for(lost, "record", "records"));
+		cs->refusing = false;
+	}
+}
+
 /* A given target's rotation: logrotate's names, the live file always at its path. */
 static void shift_rotated(void *ctx, const char *path)
 {
@@ -130,7 +166,9 @@ static void capture_record(struct ipcd_sink *s, const void *rec, size_t size)
 	struct capture_sink *cs = s->ctx;
 
 	capture_writer_add(cs->writer, rec, size);
-	if (cs->target.rotate_bytes && capture_writer_file_bytes(cs->writer) >= cs->target.rotate_bytes)
+	/* while the disk refuses, a rotation would only push whole files out of keep for empty ones */
+	if (cs->target.rotate_bytes && capture_writer_file_bytes(cs->writer) >= cs->target.rotate_bytes &&
+	    !cs->refusing)
 		next_capture_file(cs);
 }
 
@@ -149,29 +187,38 @@ static void capture_tick(struct ipcd_sink *s, uint64_t now)
 	/* a given target is a service's: its records reach the disk within a tick, not a chunk */
 	if (cs->target_path && cs->writer)
 		capture_writer_flush(cs->writer);
-	if (cs->target.rotate_secs && now - cs->file_start >= cs->target.rotate_secs * 1000000000ull)
+	if (cs->writer)
+		follow_refusals(s);
+	if (cs->target.rotate_secs && now - cs->file_start >= cs->target.rotate_secs * 1000000000ull && !cs->refusing)
 		next_capture_file(cs);
 }
 
 static int capture_close(struct ipcd_sink *s)
 {
 	struct capture_sink *cs = s->ctx;
-	uint64_t records = capture_writer_records(cs->writer), dropped = capture_writer_dropped(cs->writer);
-	int rc = capture_writer_close(cs->writer);
+	int rc = capture_writer_end(cs->writer);
+	uint64_t records, dropped = capture_writer_dropped(cs->writer), refused;
 
+	follow_refusals(s);  /* the last writes may have been refused too */
+	refused = cs->refused_counted;
+	records = capture_writer_records(cs->writer) - refused;
+	capture_writer_close(cs->writer);
 	cs->writer = NULL;
 	if (rc) {
 		fprintf(stderr, "ipcdump: writing %s failed: %s\n", cs->target.path, strerror(-rc));
 		return IPCD_EXIT_FAILURE;
 	}
-	if (cs->opts->quiet && !dropped)
+	if (cs->opts->quiet && !dropped && !refused)
 		return IPCD_EXIT_OK;
 	fprintf(stderr, "ipcdump: %" PRIu64 " %s written to %s", records, noun_for(records, "record", "records"),
 		cs->target.path);
 	if (dropped)
 		fprintf(stderr, ", %" PRIu64 " dropped (the disk could not keep up)", dropped);
+	if (refused)
+		fprintf(stderr, ", %" PRIu64 " dropped (write failed)", refused);
 	fputc('\n', stderr);
-	return dropped ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
+	/* a service's output counts its refused records in its summary and goes on, as its text outputs do */
+	return dropped || (refused && !cs->target_path) ? IPCD_EXIT_FAILURE : IPCD_EXIT_OK;
 }
 
 static void capture_free(struct ipcd_sink *s)

@@ -84,6 +84,7 @@ struct zreader {
 	size_t in_cap;
 	ZSTD_inBuffer buf;       /* compressed input not yet used */
 	bool eof;
+	bool mid_frame;          /* the last frame is not whole yet: an end here is a cut file */
 };
 
 static ssize_t zr_read(void *cookie, char *data, size_t len)
@@ -95,14 +96,17 @@ static ssize_t zr_read(void *cookie, char *data, size_t len)
 		size_t ret;
 
 		if (z->buf.pos == z->buf.size) {
+			if (!z->eof) {
+				z->buf.size = fread(z->in, 1, z->in_cap, z->raw);
+				z->buf.pos = 0;
+				z->eof = z->buf.size == 0;
+			}
+			if (z->eof && z->mid_frame) {
+				errno = EIO;
+				return -1;
+			}
 			if (z->eof)
 				return 0;
-			z->buf.size = fread(z->in, 1, z->in_cap, z->raw);
-			z->buf.pos = 0;
-			if (z->buf.size == 0) {
-				z->eof = true;
-				return 0;
-			}
 		}
 		if (!z->dctx) {
 			size_t n = z->buf.size - z->buf.pos < len ? z->buf.size - z->buf.pos : len;
@@ -116,6 +120,8 @@ static ssize_t zr_read(void *cookie, char *data, size_t len)
 			errno = EIO;
 			return -1;
 		}
+		/* a file is whole frames: one cut short is damage, not the end */
+		z->mid_frame = ret != 0;
 	}
 	return (ssize_t)out.pos;
 }

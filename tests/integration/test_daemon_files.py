@@ -12,6 +12,7 @@ import base64
 import csv
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -277,6 +278,37 @@ def test_full_disk_drops_and_counts_then_recovers(tmp_path, small_tmpfs, daemon)
     assert found == before + kept + after
     assert kept == during[:len(kept)]  # the queue held the first ones; the rest were dropped
     assert dropped == len(during) - len(kept) > 0
+
+
+@pytest.mark.parametrize("compress", ["", "    compress: zstd\n"], ids=["plain", "zstd"])
+def test_full_disk_capture_drops_whole_records_then_recovers(tmp_path, small_tmpfs, daemon, compress):
+    out = str(small_tmpfs / "events.ipcd")
+    d = daemon(tmp_path, "  - type: file\n    path: %s\n    format: capture\n%s" % (out, compress))
+    before = send("before", 0, 50)
+    time.sleep(0.5)
+    fill(small_tmpfs / "filler")
+    during = send("during", 0, 600)
+    time.sleep(1)  # the writes of a few ticks are refused
+    os.unlink(small_tmpfs / "filler")
+    time.sleep(0.5)
+    after = send("after", 0, 50)
+    stderr = d.stop()
+    lines = stderr.splitlines()
+    warnings = [l for l in lines if l == "ipcdumpd: warning: cannot write %s: No space left on device; its records "
+                "are dropped and counted until it can" % out]
+    notes = [l for l in lines if l.startswith("ipcdumpd: info: writing %s again; " % out)]
+    # a small write can fit the last page's slack while the disk is full: the file may take one between
+    # refusals, and each such episode is said and closed again
+    assert len(warnings) == len(notes) >= 1, stderr
+    refused = sum(int(n.split("; ")[1].split()[0]) for n in notes)
+    summary = [l for l in lines if l.startswith("ipcdumpd: info: output 1 ")]
+    assert len(summary) == 1, stderr
+    assert refused == int(re.search(r"\(write failed: (\d+)\)$", summary[0]).group(1)) > 0
+    # every record the file holds reads back, none cut (ipcdump -r exits 0 only then)
+    found = messages_in_json(ipcdump_r(out, 'comm == "ipcdfw"'))
+    kept = [m for m in found if m.startswith("during")]
+    assert found == before + kept + after
+    assert kept == sorted(kept) and set(kept) < set(during)
 
 
 def test_deleted_file_is_recreated_with_its_mode(tmp_path, daemon):
