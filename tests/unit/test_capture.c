@@ -4,13 +4,17 @@
  * kind of damage gives the whole records before it and a one-line reason
  * naming the offset, never a crash.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -358,6 +362,93 @@ static void test_random_bytes_never_crash(void **state)
 	unlink(path);
 }
 
+/* Every record, in order, and how many. */
+struct all_seen {
+	uint64_t last_ts;
+	size_t count;
+	bool in_order;
+};
+
+static int collect_all(void *ctx, void *rec, size_t size)
+{
+	struct all_seen *s = ctx;
+	const struct ipcd_record_header *h = rec;
+
+	(void)size;
+	s->in_order &= h->ts_ns > s->last_ts;
+	s->last_ts = h->ts_ns;
+	s->count++;
+	return 0;
+}
+
+/*
+ * A disk that refuses part of a write (here RLIMIT_FSIZE: EFBIG past the
+ * limit): the write is cut back and its records counted as refused; the
+ * file reads back whole, and once writes go through again the writer goes on.
+ */
+static void full_disk_drops_whole_writes_and_resumes(bool compress)
+{
+	struct rlimit was, small;
+	char path[64], err[256];
+	struct capture_writer *w;
+	struct capture_writer_refusals r;
+	struct capture_reader *rd;
+	struct all_seen seen = { .in_order = true };
+	const int batches = 60, per_batch = 20;
+	uint64_t ts = 0;
+
+	temp_path(path, sizeof(path));
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	w = capture_writer_open(path, 42, compress, err, sizeof(err));
+	assert_non_null(w);
+	small = was;
+	small.rlim_cur = compress ? 2048 : 8192;  /* records alike compress well */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (int b = 0; b < batches; b++) {
+		/* the limit is lifted for the last batches: space has returned */
+		if (b == batches - 5)
+			assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+		for (int i = 0; i < per_batch; i++) {
+			struct ipcd_proc rec = proc_record(++ts, 1000 + (uint32_t)i);
+
+			for (size_t c = 0; c + 1 < sizeof(rec.task.comm); c++)
+				rec.task.comm[c] = (char)('a' + rand() % 26);
+			assert_true(capture_writer_add(w, &rec, sizeof(rec)));
+		}
+		capture_writer_flush(w);
+		usleep(2000);  /* a write per batch, more or less */
+	}
+	assert_int_equal(capture_writer_end(w), 0);
+	capture_writer_refusals(w, &r);
+	assert_true(r.records > 0);
+	assert_int_equal(r.now, 0);  /* the last writes went through */
+	assert_int_equal(r.last, -EFBIG);
+	assert_int_equal(capture_writer_close(w), 0);
+
+	rd = capture_reader_open(path, err, sizeof(err));
+	assert_non_null(rd);
+	assert_int_equal(capture_reader_run(rd, collect_all, &seen, err, sizeof(err)), 0);
+	capture_reader_close(rd);
+	/* what was not refused is there, whole and in order, up to the very last record */
+	assert_int_equal(seen.count + r.records, (uint64_t)batches * per_batch);
+	assert_true(seen.in_order);
+	assert_int_equal(seen.last_ts, ts);
+	unlink(path);
+}
+
+static void test_full_disk_drops_whole_writes_and_resumes(void **state)
+{
+	(void)state;
+	full_disk_drops_whole_writes_and_resumes(false);
+}
+
+static void test_full_disk_keeps_a_compressed_file_whole_frames(void **state)
+{
+	(void)state;
+	full_disk_drops_whole_writes_and_resumes(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +461,8 @@ int main(void)
 		cmocka_unit_test(test_header_size_and_directories_are_named),
 		cmocka_unit_test(test_a_schema_that_lies_is_refused),
 		cmocka_unit_test(test_random_bytes_never_crash),
+		cmocka_unit_test(test_full_disk_drops_whole_writes_and_resumes),
+		cmocka_unit_test(test_full_disk_keeps_a_compressed_file_whole_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
