@@ -265,6 +265,9 @@ static int begin_batch(struct sqlite_sink *q, uint64_t now_ns)
 
 	if (q->in_batch)
 		return SQLITE_OK;
+	/* retention's turn: the events wait in memory, as for any lock held elsewhere */
+	if (ipcd_sqlite_retention_wants_lock(q->retention))
+		return SQLITE_BUSY;
 	rc = step_once(q->begin);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -331,7 +334,8 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 
 static bool batch_due(const struct sqlite_sink *q, uint64_t now_ns)
 {
-	return q->in_batch && (q->batch_rows >= BATCH_ROWS || now_ns >= q->batch_start_ns + BATCH_NS);
+	return q->in_batch && (q->batch_rows >= BATCH_ROWS || now_ns >= q->batch_start_ns + BATCH_NS ||
+			       ipcd_sqlite_retention_wants_lock(q->retention));
 }
 
 /* ---- events waiting for a lock held elsewhere ----------------------------------- */

@@ -6,6 +6,7 @@
 #ifndef IPCD_SQLITE_STORE_H
 #define IPCD_SQLITE_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -20,13 +21,22 @@ struct ipcd_sqlite_retention;
 
 /*
  * A thread with its own connection to path that, every second, deletes
- * rows older than max_age_secs (by wall_ns) and, while the store holds
- * more than max_bytes, the oldest rows; a bound of 0 is none.  Deletes go
+ * rows older than max_age_secs (by wall_ns) and, while the store's files
+ * (the database, its WAL and shared-memory index) take more than
+ * max_bytes, the oldest rows; then gives freed pages back to the file
+ * system (a store made with incremental auto-vacuum) and truncates the
+ * WAL.  A bound of 0 is none.  Deletes go
  * in small transactions so that the writer never waits long.  NULL after
  * a one-line error (prog names the program).
  */
 struct ipcd_sqlite_retention *ipcd_sqlite_retention_start(const char *path, const char *prog,
 							  uint64_t max_age_secs, uint64_t max_bytes);
+/*
+ * True while the retention thread waits for the write lock: the writer
+ * commits its batch and begins none until it is false again (its events
+ * wait in memory meanwhile).  NULL: false.
+ */
+bool ipcd_sqlite_retention_wants_lock(struct ipcd_sqlite_retention *r);
 /* Stops and joins the thread; NULL is nothing to stop. */
 void ipcd_sqlite_retention_stop(struct ipcd_sqlite_retention *r);
 /* One pass of the deletes on db, as of now_wall_ns; the rows deleted, or -1 on an error. */

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import stat
 import subprocess
+import sys
 import threading
 import time
 
@@ -160,6 +161,57 @@ def test_retention_deletes_old_rows_in_the_background(tmp_path):
     assert d.stop() == 0, d.stderr
     assert query(str(db), "select count(*) from events where wall_ns < %d" % (week_ago + 1e9)) == [["0"]]
     assert pipe_rows(str(db), pipe) == [["ipct-writer", "ipct-reader", "19", hexed("stored by ipcdumpd\n")]]
+
+
+PIPE_BURST = r"""
+import os, sys
+r, w = os.pipe()
+msg = b"x" * 60 + b"\n"
+for i in range(int(sys.argv[1])):
+    os.write(w, msg)
+    os.read(r, 4096)
+"""
+
+
+def store_files_bytes(db):
+    """What du counts of a store: the database, its WAL and its shared-memory index."""
+    return sum(os.path.getsize(db + s) for s in ("", "-wal", "-shm") if os.path.exists(db + s))
+
+
+def test_a_size_retention_keeps_the_stores_files_near_the_size(tmp_path):
+    d = Daemon(tmp_path, output="    retention: 1M\n")
+    subprocess.run([sys.executable, "-c", PIPE_BURST, "30000"], check=True, timeout=120)  # ~10M of rows
+    biggest, deadline = 0, time.time() + 30
+    # the writer's last batches land, then a pass or two of retention
+    while time.time() < deadline:
+        time.sleep(1)
+        size = store_files_bytes(d.db)
+        biggest = max(biggest, size)
+        if query(d.db, "select count(*) from events where type = 'pipe'")[0][0] != "0" and size <= 1 << 20:
+            break
+    time.sleep(2)
+    running = store_files_bytes(d.db)
+    assert d.stop() == 0, d.stderr
+    # the files, WAL included, not only the rows: a second's events over at most
+    assert running <= 1.25 * (1 << 20), (running, biggest)
+    assert store_files_bytes(d.db) <= 1.25 * (1 << 20)
+    assert query(d.db, "pragma auto_vacuum") == [["2"]]
+    kept = int(query(d.db, "select count(*) from events where type = 'pipe' and size = 61")[0][0])
+    assert 0 < kept < 30000
+
+
+def test_a_store_made_without_auto_vacuum_is_said_to_keep_its_size(tmp_path):
+    db = str(tmp_path / "events.db")
+    con = sqlite3.connect(db)
+    con.execute("create table t (x)")  # a store made before: auto_vacuum is fixed at its first table
+    con.commit()
+    con.close()
+    d = Daemon(tmp_path, output="    retention: 1M\n")
+    assert d.stop() == 0, d.stderr
+    assert ("ipcdumpd: warning: %s: made without auto-vacuum: retention keeps its rows under the size, but the "
+            "file does not shrink below the most it held; to convert it, with the writer stopped: sqlite3 %s "
+            "'PRAGMA auto_vacuum=INCREMENTAL; VACUUM'\n" % (db, db)) in d.stderr
+    assert query(db, "pragma auto_vacuum") == [["0"]]
 
 
 def test_a_database_locked_by_another_connection_loses_nothing(tmp_path):

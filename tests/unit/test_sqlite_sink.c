@@ -241,6 +241,46 @@ static void test_retention_deletes_rows_past_their_age(void **state)
 			      " pragma_freelist_count, pragma_page_size") <= 256 * 1024);
 }
 
+/* What du counts of the store: the database, its WAL and its shared-memory index. */
+static int64_t store_files_bytes(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	int64_t total = 0;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char name[128];
+		struct stat st;
+
+		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+		if (!stat(name, &st))
+			total += st.st_size;
+	}
+	return total;
+}
+
+static void test_a_size_bound_shrinks_the_files_wal_included(void **state)
+{
+	struct fixture *f = *state;
+	struct ipcd_event e = pipe_event(0, "a payload of some length, to fill pages faster");
+	int64_t before, after;
+
+	assert_int_equal(query_int(f->reader, "PRAGMA auto_vacuum"), 2);  /* INCREMENTAL, from its creation */
+	for (int i = 0; i < 30000; i++) {
+		e.ts_ns = (uint64_t)i * 1000;
+		offer(f->sink, &e);
+	}
+	f->sink->flush(f->sink, e.ts_ns);
+	before = store_files_bytes(f->path);
+	assert_true(before > 4 * 1024 * 1024);
+	assert_true(ipcd_sqlite_retention_pass(f->reader, CLOCK_OFFSET, 0, 1024 * 1024) > 0);
+	after = store_files_bytes(f->path);
+	/* the files, not only the rows, are under the bound: freed pages and the WAL went back */
+	assert_true(after <= 1024 * 1024);
+	assert_true(after > 512 * 1024);  /* the newest rows that fit are kept */
+	assert_true(count_rows(f->reader) > 0 && count_rows(f->reader) < 30000);
+	assert_int_equal(query_int(f->reader, "SELECT max(ts_ns) FROM events"), 29999 * 1000);
+}
+
 static void test_the_schema_version_is_in_meta(void **state)
 {
 	struct fixture *f = *state;
@@ -298,6 +338,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_locked_database_keeps_the_events_until_it_is_free, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_that_did_not_close_is_recovered_at_the_next_open, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_a_size_bound_shrinks_the_files_wal_included, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_retention_deletes_rows_past_their_age, fixture_setup,
 						fixture_teardown),
