@@ -2,7 +2,7 @@
 
 Daemon starts build/ipcdumpd-san on a configuration, waits for its
 "tracing" line, keeps its stderr lines, and can wait for a line, signal it
-and stop it.  Writer sends N numbered messages ("m00042\\n") through a pipe
+and stop it; every test of the daemon starts it through this one class.  Writer sends N numbered messages ("m00042\\n") through a pipe
 across a few seconds, under a comm of its own; numbers() reads them back
 from a JSON Lines output.
 """
@@ -26,15 +26,41 @@ START_TIMEOUT = 60
 
 
 class Daemon:
-    def __init__(self, conf):
-        self.proc = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE)
+    """ipcdumpd on the configuration at conf, started and waited for.
+
+    Its stderr is read by a thread, line by line, from the start: .lines
+    grows as the daemon writes (None at the end), wait_for() waits for a
+    line, .stderr is the text so far.  It has started once its "tracing"
+    line is there (.start_lines: the lines until then); first_line, a
+    pattern, must then match the first line.
+
+    What the tests differ in are options:
+    - umask: the daemon's own (None: the test's);
+    - settle: seconds stop() waits before its signal, for the last events
+      to reach the outputs (0: none);
+    - returns: what stop() gives back: "lines" (stderr's lines, the exit
+      status asserted), "text" (stderr as text, the status asserted) or
+      "status" (the exit status, asserted by the test; stderr in .stderr).
+    """
+
+    def __init__(self, conf, umask=None, settle=0, returns="lines", first_line=None):
+        assert returns in ("lines", "text", "status")
+        self.settle, self.returns = settle, returns
+        self.proc = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE,
+                                     preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
         self.lines = []
         self.changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        if not self.wait_for(r"^ipcdumpd: info: tracing ", START_TIMEOUT):
-            self.proc.kill()
-            raise AssertionError("ipcdumpd did not start: %r" % self.lines)
+        tracing = self.wait_for(r"^ipcdumpd: info: tracing ", START_TIMEOUT)
+        if not tracing:
+            self.kill()
+            raise AssertionError("ipcdumpd did not start:\n" + self.stderr)
+        with self.changed:
+            # what it said while it started, its "tracing" line the last
+            self.start_lines = self.lines[:self.lines.index(tracing) + 1]
+        if first_line:
+            assert re.search(first_line, self.lines[0]), self.stderr
 
     def _read(self):
         for raw in self.proc.stderr:
@@ -44,6 +70,12 @@ class Daemon:
         with self.changed:
             self.lines.append(None)  # the end
             self.changed.notify_all()
+
+    @property
+    def stderr(self):
+        """Its stderr so far, as text."""
+        with self.changed:
+            return "".join(l + "\n" for l in self.lines if l is not None)
 
     def wait_for(self, pattern, timeout=10, after=0):
         """The first stderr line from index `after` on that matches, or None."""
@@ -65,11 +97,20 @@ class Daemon:
         self.proc.send_signal(sig)
         return at
 
-    def stop(self, sig=signal.SIGTERM, status=0):
-        self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=60)
+    def stop(self, sig=signal.SIGTERM, status=0, settle=None):
+        """sig, after settle seconds (None: the daemon's own); see returns."""
+        time.sleep(self.settle if settle is None else settle)
+        try:
+            self.proc.send_signal(sig)
+            rc = self.proc.wait(timeout=60)
+        finally:
+            self.kill()
         self.reader.join(timeout=10)
-        assert rc == status, "ipcdumpd exited %d:\n%s" % (rc, "\n".join(l for l in self.lines if l))
+        if self.returns == "status":
+            return rc
+        assert rc == status, "ipcdumpd exited %d:\n%s" % (rc, self.stderr)
+        if self.returns == "text":
+            return self.stderr
         return [l for l in self.lines if l is not None]
 
     def kill(self):
@@ -137,11 +178,11 @@ def file_output(path, filt=None, extra=""):
 
 @pytest.fixture
 def daemons():
-    """Starts daemons for a test; kills any still running at its end."""
+    """Starts daemons for a test (Daemon's arguments); kills any still running at its end."""
     started = []
 
-    def start(conf):
-        d = Daemon(conf)
+    def start(conf, **options):
+        d = Daemon(conf, **options)
         started.append(d)
         return d
 

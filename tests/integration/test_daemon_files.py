@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import re
-import signal
 import stat
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import time
 import pytest
 
 from conftest import BUILD, IPCDUMP
+from daemon_run import Daemon
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
 
@@ -47,30 +47,11 @@ def send(tag, first, count):
     return ["%s-%06d\n" % (tag, i) for i in range(first, first + count)]
 
 
-class Daemon:
-    """ipcdumpd on a config of its own, started and stopped by the test."""
-
-    def __init__(self, tmp_path, outputs, trace=TRACE, umask=None):
-        conf = tmp_path / "ipcdumpd.yaml"
-        conf.write_text(trace + "outputs:\n" + outputs)
-        self.proc = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
-        first = self.proc.stderr.readline()
-        assert "tracing pipe events" in first, first + self.proc.stderr.read()
-        self.stderr = first
-
-    def stop(self, settle=0.5):
-        """SIGTERM after the last events had time to reach the files; its stderr."""
-        time.sleep(settle)
-        self.proc.send_signal(signal.SIGTERM)
-        self.stderr += self.proc.communicate(timeout=60)[1]
-        assert self.proc.returncode == 0, self.stderr
-        return self.stderr
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+def start_daemon(tmp_path, outputs, trace=TRACE, umask=None):
+    """ipcdumpd on a config of its own; stop() waits half a second for the last events, and gives its stderr."""
+    conf = tmp_path / "ipcdumpd.yaml"
+    conf.write_text(trace + "outputs:\n" + outputs)
+    return Daemon(conf, umask=umask, settle=0.5, returns="text", first_line="tracing pipe events")
 
 
 @pytest.fixture
@@ -78,7 +59,7 @@ def daemon():
     started = []
 
     def start(*args, **kw):
-        d = Daemon(*args, **kw)
+        d = start_daemon(*args, **kw)
         started.append(d)
         return d
     yield start

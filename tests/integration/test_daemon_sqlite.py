@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import re
-import signal
 import sqlite3
 import stat
 import subprocess
@@ -16,9 +15,9 @@ import time
 
 import pytest
 
-from conftest import BUILD, IPCDUMP, ipcgen
+import daemon_run
+from conftest import IPCDUMP, ipcgen
 
-IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
 STARTED = []
 
 
@@ -27,10 +26,7 @@ def no_daemon_left():
     """A failed test leaves no ipcdumpd tracing behind."""
     yield
     while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        STARTED.pop().kill()
 
 
 def query(path, sql):
@@ -44,32 +40,15 @@ def read_back(path, *args):
     return res
 
 
-class Daemon:
-    """ipcdumpd with a config of one sqlite output; started, then stopped by signal."""
-
-    def __init__(self, tmp_path, output="", trace="  types: [pipe, signal]\n  payload: 64\n", name="run.yaml"):
-        self.db = str(tmp_path / "events.db")
-        conf = tmp_path / name
-        conf.write_text("trace:\n%soutputs:\n  - type: sqlite\n    path: %s\n%s" % (trace, self.db, output))
-        self.proc = subprocess.Popen([IPCDUMPD, "-c", str(conf)], stderr=subprocess.PIPE, text=True)
-        STARTED.append(self.proc)
-        self.first_lines = []
-        while True:
-            line = self.proc.stderr.readline()
-            assert line, "ipcdumpd exited at start: %s" % "".join(self.first_lines)
-            self.first_lines.append(line)
-            if "tracing" in line:
-                break
-
-    def stop(self, sig=signal.SIGTERM):
-        try:
-            self.proc.send_signal(sig)
-            rest = self.proc.communicate(timeout=60)[1]
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-        self.stderr = "".join(self.first_lines) + rest
-        return self.proc.returncode
+def sqlite_daemon(tmp_path, output="", trace="  types: [pipe, signal]\n  payload: 64\n", name="run.yaml"):
+    """ipcdumpd with a config of one sqlite output (at .db); stop(sig) gives the exit status, stderr in .stderr."""
+    db = str(tmp_path / "events.db")
+    conf = tmp_path / name
+    conf.write_text("trace:\n%soutputs:\n  - type: sqlite\n    path: %s\n%s" % (trace, db, output))
+    d = daemon_run.Daemon(conf, returns="status")
+    d.db = db
+    STARTED.append(d)
+    return d
 
 
 def hexed(text):
@@ -89,7 +68,7 @@ def pipe_rows(db, pipe):
 
 
 def test_a_hidden_workload_is_stored_once_and_reads_back(tmp_path):
-    d = Daemon(tmp_path)
+    d = sqlite_daemon(tmp_path)
     pipe, sig = hidden_workload()
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr
@@ -111,7 +90,7 @@ def test_a_hidden_workload_is_stored_once_and_reads_back(tmp_path):
 
 
 def test_the_output_filter_and_payload_apply(tmp_path):
-    d = Daemon(tmp_path, output="    filter: 'type == pipe'\n    payload: 0\n")
+    d = sqlite_daemon(tmp_path, output="    filter: 'type == pipe'\n    payload: 0\n")
     pipe, sig = hidden_workload()
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr
@@ -120,7 +99,7 @@ def test_the_output_filter_and_payload_apply(tmp_path):
 
 
 def test_kill_9_loses_at_most_the_last_batch_and_the_next_start_says_so(tmp_path):
-    d = Daemon(tmp_path)
+    d = sqlite_daemon(tmp_path)
     pipe, _ = hidden_workload()
     time.sleep(2.5)   # the batch is committed within a second
     d.proc.kill()
@@ -129,7 +108,7 @@ def test_kill_9_loses_at_most_the_last_batch_and_the_next_start_says_so(tmp_path
     stored = int(query(d.db, "select count(*) from events")[0][0])
     assert query(d.db, "select count(*) from runs where ended_wall_ns is null") == [["1"]]
 
-    again = Daemon(tmp_path)
+    again = sqlite_daemon(tmp_path)
     assert again.stop() == 0, again.stderr
     message = "ipcdumpd: info: the previous run did not stop cleanly; %d events from it are in the store\n" % stored
     assert message in again.stderr
@@ -144,7 +123,7 @@ def again_count(db):
 def test_retention_deletes_old_rows_in_the_background(tmp_path):
     db = tmp_path / "events.db"
     # a store from last week: rows an hour-long retention deletes
-    first = Daemon(tmp_path)
+    first = sqlite_daemon(tmp_path)
     assert first.stop() == 0
     week_ago = (time.time() - 7 * 86400) * 1e9
     con = sqlite3.connect(str(db))
@@ -152,7 +131,7 @@ def test_retention_deletes_old_rows_in_the_background(tmp_path):
                     [(int(week_ago) + i,) for i in range(5000)])
     con.commit()
     con.close()
-    d = Daemon(tmp_path, output="    retention: 1h\n")
+    d = sqlite_daemon(tmp_path, output="    retention: 1h\n")
     pipe, _ = hidden_workload()
     deadline = time.time() + 20
     while time.time() < deadline and query(str(db), "select count(*) from events where wall_ns < %d" % (week_ago + 1e9)) != [["0"]]:
@@ -179,7 +158,7 @@ def store_files_bytes(db):
 
 
 def test_a_size_retention_keeps_the_stores_files_near_the_size(tmp_path):
-    d = Daemon(tmp_path, output="    retention: 1M\n")
+    d = sqlite_daemon(tmp_path, output="    retention: 1M\n")
     subprocess.run([sys.executable, "-c", PIPE_BURST, "30000"], check=True, timeout=120)  # ~10M of rows
     biggest, deadline = 0, time.time() + 30
     # the writer's last batches land, then a pass or two of retention
@@ -206,7 +185,7 @@ def test_a_store_made_without_auto_vacuum_is_said_to_keep_its_size(tmp_path):
     con.execute("create table t (x)")  # a store made before: auto_vacuum is fixed at its first table
     con.commit()
     con.close()
-    d = Daemon(tmp_path, output="    retention: 1M\n")
+    d = sqlite_daemon(tmp_path, output="    retention: 1M\n")
     assert d.stop() == 0, d.stderr
     assert ("ipcdumpd: warning: %s: made without auto-vacuum: retention keeps its rows under the size, but the "
             "file does not shrink below the most it held; to convert it, with the writer stopped: sqlite3 %s "
@@ -215,7 +194,7 @@ def test_a_store_made_without_auto_vacuum_is_said_to_keep_its_size(tmp_path):
 
 
 def test_a_database_locked_by_another_connection_loses_nothing(tmp_path):
-    d = Daemon(tmp_path)
+    d = sqlite_daemon(tmp_path)
     held = threading.Event()
 
     def hold_lock():

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import BUILD, ipcgen
+from daemon_run import Daemon
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
@@ -98,34 +99,12 @@ def rsyslogd():
     shutil.rmtree(dir, ignore_errors=True)
 
 
-class Daemon:
+def start_daemon(conf_text, dir):
     """ipcdumpd with a config, started and waited for; stop() returns its stderr."""
-
-    def __init__(self, conf_text, dir):
-        self.conf = os.path.join(dir, "ipcdumpd.yaml")
-        with open(self.conf, "w") as f:
-            f.write(conf_text)
-        self.proc = subprocess.Popen([IPCDUMPD, "-c", self.conf], stderr=subprocess.PIPE, text=True)
-        self.first = []
-        while True:
-            line = self.proc.stderr.readline()
-            assert line, "ipcdumpd exited at start: %s" % "".join(self.first)
-            self.first.append(line)
-            if "tracing" in line:
-                break
-
-    def stop(self):
-        time.sleep(0.5)
-        self.proc.send_signal(signal.SIGTERM)
-        rest = self.proc.communicate(timeout=60)[1]
-        self.stderr = "".join(self.first) + rest
-        assert self.proc.returncode == 0, self.stderr
-        return self.stderr
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+    conf = os.path.join(dir, "ipcdumpd.yaml")
+    with open(conf, "w") as f:
+        f.write(conf_text)
+    return Daemon(conf, settle=0.5, returns="text")
 
 
 def syslog_conf(socket, filter="type == signal", fmt="text", extra=""):
@@ -166,7 +145,7 @@ def events_of(lines):
 
 def test_signal_reaches_rsyslog_once_with_its_structured_data(rsyslogd, tmp_path):
     rsyslogd.start()
-    d = Daemon(syslog_conf(rsyslogd.socket), str(tmp_path))
+    d = start_daemon(syslog_conf(rsyslogd.socket), str(tmp_path))
     try:
         sig = ipcgen("signals")
         pipe = ipcgen("pipe", "not for syslog\n")
@@ -203,7 +182,7 @@ def test_signal_reaches_rsyslog_once_with_its_structured_data(rsyslogd, tmp_path
 
 def test_json_format_puts_the_event_as_json_in_msg(rsyslogd, tmp_path):
     rsyslogd.start()
-    d = Daemon(syslog_conf(rsyslogd.socket, fmt="json"), str(tmp_path))
+    d = start_daemon(syslog_conf(rsyslogd.socket, fmt="json"), str(tmp_path))
     try:
         sig = ipcgen("signals")
         d.stop()
@@ -218,11 +197,11 @@ def test_json_format_puts_the_event_as_json_in_msg(rsyslogd, tmp_path):
 
 def test_missing_socket_warns_once_and_events_flow_when_rsyslog_comes(rsyslogd, tmp_path):
     """Missing at start: one warning, the run goes on; rsyslog starts, then restarts: events reach each."""
-    d = Daemon(syslog_conf(rsyslogd.socket), str(tmp_path))
+    d = start_daemon(syslog_conf(rsyslogd.socket), str(tmp_path))
     try:
-        assert [l for l in d.first if "warning" in l] == [
+        assert [l for l in d.start_lines if "warning" in l] == [
             "ipcdumpd: warning: syslog socket %s: No such file or directory; "
-            "events to it are dropped and counted until it is back\n" % rsyslogd.socket]
+            "events to it are dropped and counted until it is back" % rsyslogd.socket]
         rsyslogd.start()
         time.sleep(0.3)  # the socket is looked for ten times a second
         first = ipcgen("signals")
@@ -273,7 +252,7 @@ def test_journald_true_without_journald_warns_and_runs(tmp_path):
     if journald_listening():
         pytest.skip("journald runs here")
     conf = "trace:\n  types: [signal]\noutputs:\n  - type: syslog\n    journald: true\n"
-    d = Daemon(conf, str(tmp_path))
+    d = start_daemon(conf, str(tmp_path))
     try:
         ipcgen("signals")
         err = d.stop()
@@ -319,7 +298,7 @@ def test_journald_gets_native_fields(journald, tmp_path):
     conf = ("trace:\n  types: [pipe, signal]\n  payload: 0\n"
             "outputs:\n  - type: syslog\n    facility: local3\n    severity: notice\n    tag: %s\n"
             "    filter: 'type == signal'\n    journald: auto\n" % tag)
-    d = Daemon(conf, str(tmp_path))
+    d = start_daemon(conf, str(tmp_path))
     try:
         sig = ipcgen("signals")
         pipe = ipcgen("pipe", "not for the journal\n")
