@@ -228,3 +228,29 @@ def assert_pieces_carry_their_bytes(events, limit, sizes):
         assert payload(e) == want, (offset, e["size"], len(payload(e) or b""))
         assert ("truncated" in e["meta"]["flags"]) == (e["size"] > limit), e
         offset += e["size"]
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 1 MiB tmpfs of the test's own, to fill."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mnt)], check=True)
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def fill(path):
+    """Writes path until the disk refuses."""
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    with open(path, "ab", buffering=0) as f:  # the last partial page too
+        try:
+            while True:
+                f.write(b"\0")
+        except OSError:
+            pass

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import IPCDUMP, Tracer, ipcgen, payload, pipe_events
+from conftest import IPCDUMP, Tracer, fill, ipcgen, payload, pipe_events, small_tmpfs  # noqa: F401 (a fixture)
 
 
 def read_back(path, *args):
@@ -391,3 +391,26 @@ def test_filtered_copy_with_print_prints_what_it_keeps(tmp_path):
     again = [json.loads(l) for l in read_back(small, "-f", "json").stdout.decode().splitlines()]
     assert pipe_events(again, kept["ino"]) == pipe_events(printed, kept["ino"])
     assert not pipe_events(again, other["ino"])
+
+
+def test_a_full_disk_drops_whole_records_says_so_and_fails(small_tmpfs):
+    """ipcdump -w on a disk that fills after it starts: what the file holds reads back whole; the exit is 1."""
+    path = str(small_tmpfs / "cap.ipcd")
+    t = Tracer("-w", path, "-t", "pipe", fmt=None)
+    fill(small_tmpfs / "filler")  # the header is in; the records (a chunk at the end) are not
+    ipcgen("pipe", "no room for this")
+    time.sleep(0.3)
+    t.proc.send_signal(signal.SIGINT)
+    assert t.proc.wait(timeout=60) == 1
+    t.reader.join(timeout=10)
+    t.out.close()
+    err = "\n".join(t.stderr_lines)
+    assert ("ipcdump: warning: cannot write %s: No space left on device; its records are dropped and counted "
+            "until it can" % path) in t.stderr_lines, err
+    m = [re.fullmatch(r"ipcdump: (\d+) records? written to %s, (\d+) dropped \(write failed\)" % re.escape(path), l)
+         for l in t.stderr_lines]
+    m = [x for x in m if x]
+    assert len(m) == 1 and int(m[0].group(2)) > 0, err
+    res = read_back(path, "-f", "json")
+    assert res.returncode == 0, res.stderr  # a header, no record cut
+    assert res.stdout == b""

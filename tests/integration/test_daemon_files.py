@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, IPCDUMP
+from conftest import BUILD, IPCDUMP, fill, small_tmpfs  # noqa: F401 (small_tmpfs: a fixture)
 from daemon_run import Daemon
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
@@ -210,31 +210,6 @@ def test_capture_output_rotates_and_compresses(tmp_path, daemon):
         # every file a whole compressed capture of its own, as ipcdump -w -z writes them
         assert open(name, "rb").read(4) == ZSTD_MAGIC
         ipcdump_r(name)
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mnt)], check=True)
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=True)
-
-
-def fill(path):
-    """Writes path until the disk refuses."""
-    with open(path, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError:
-            pass
-    with open(path, "ab", buffering=0) as f:  # the last partial page too
-        try:
-            while True:
-                f.write(b"\0")
-        except OSError:
-            pass
 
 
 def test_full_disk_drops_and_counts_then_recovers(tmp_path, small_tmpfs, daemon):
