@@ -230,14 +230,26 @@ def assert_pieces_carry_their_bytes(events, limit, sizes):
         offset += e["size"]
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 1 MiB tmpfs of the test's own, to fill."""
+def mounted_tmpfs(tmp_path, size):
+    """A tmpfs of the test's own, to fill; unmounted at the end."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mnt)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", str(mnt)], check=True)
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """1 MiB: a file output holds only the events its filter keeps."""
+    yield from mounted_tmpfs(tmp_path, "1M")
+
+
+@pytest.fixture
+def capture_tmpfs(tmp_path):
+    """128 MiB: a capture holds every record of the machine, which the whole suite's other tests make by
+    the ten thousand a second; a small disk freed again would fill again before the test's last events."""
+    yield from mounted_tmpfs(tmp_path, "128M")
 
 
 def fill(path):

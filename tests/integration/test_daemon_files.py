@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, IPCDUMP, fill, small_tmpfs  # noqa: F401 (small_tmpfs: a fixture)
+from conftest import BUILD, IPCDUMP, capture_tmpfs, fill, small_tmpfs  # noqa: F401 (fixtures)
 from daemon_run import Daemon
 
 IPCDUMPD = os.environ.get("IPCDUMPD", os.path.join(BUILD, "ipcdumpd-san"))
@@ -237,15 +237,15 @@ def test_full_disk_drops_and_counts_then_recovers(tmp_path, small_tmpfs, daemon)
 
 
 @pytest.mark.parametrize("compress", ["", "    compress: zstd\n"], ids=["plain", "zstd"])
-def test_full_disk_capture_drops_whole_records_then_recovers(tmp_path, small_tmpfs, daemon, compress):
-    out = str(small_tmpfs / "events.ipcd")
+def test_full_disk_capture_drops_whole_records_then_recovers(tmp_path, capture_tmpfs, daemon, compress):
+    out = str(capture_tmpfs / "events.ipcd")
     d = daemon(tmp_path, "  - type: file\n    path: %s\n    format: capture\n%s" % (out, compress))
     before = send("before", 0, 50)
     time.sleep(0.5)
-    fill(small_tmpfs / "filler")
+    fill(capture_tmpfs / "filler")
     during = send("during", 0, 600)
     time.sleep(1)  # the writes of a few ticks are refused
-    os.unlink(small_tmpfs / "filler")
+    os.unlink(capture_tmpfs / "filler")
     time.sleep(0.5)
     after = send("after", 0, 50)
     stderr = d.stop()
