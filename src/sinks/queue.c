@@ -527,7 +527,7 @@ struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity)
 	q->close_item = close_item;
 	close_item->kind = ITEM_CLOSE;
 	q->capacity = capacity ? capacity : IPCD_QUEUE_DEFAULT;
-	q->drain_timeout_ns = IPCD_QUEUE_DRAIN_TIMEOUT_NS;
+	q->drain_timeout_ns = IPCD_QUEUE_DRAIN_TIMEOUT_NS + inner->max_wait_ns;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	init_done_cond(q);
@@ -589,8 +589,10 @@ struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s)
 
 void ipcd_queue_sink_set_drain_timeout(struct ipcd_sink *s, uint64_t ns)
 {
+	struct queue *q = s->ctx;
+
 	if (s->free == queue_free)
-		((struct queue *)s->ctx)->drain_timeout_ns = ns;
+		q->drain_timeout_ns = ns + q->inner->max_wait_ns;
 }
 
 bool ipcd_queue_sink_stuck(struct ipcd_sink *s)

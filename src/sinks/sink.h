@@ -53,6 +53,12 @@ struct ipcd_sink {
 	bool time_ordered;
 	/* it takes the "lost N events" reports (the run's filter never drops them) */
 	bool reports_losses;
+	/*
+	 * The longest one of its calls may wait by design (the SQLite sink's
+	 * close, for a lock held elsewhere): a queue's drain waits that much
+	 * more before it calls the sink stuck.  0: none.
+	 */
+	uint64_t max_wait_ns;
 	void *ctx;
 
 	/* the run's source is open (its clock known); 0, or an exit code after a one-line error */

@@ -105,14 +105,15 @@ struct ipcd_sink *ipcd_queue_sink_inner(struct ipcd_sink *s);
 /*
  * How long a flush or close waits for an inner sink that takes nothing
  * (not one item done in that time: a write that does not return, on a
- * FIFO nobody reads or a hung NFS mount).  Past it the queue is left
- * behind: its events still queued are dropped as IPCD_DROP_STUCK, its
- * thread is detached and the inner sink leaked (never freed under a call
- * that may still return), and its close returns IPCD_EXIT_FAILURE.  A
- * slow sink that keeps taking items is waited for.
+ * FIFO nobody reads or a hung NFS mount), beyond the inner sink's own
+ * max_wait_ns.  Past it the queue is left behind: its events still
+ * queued are dropped as IPCD_DROP_STUCK, its thread is detached and the
+ * inner sink leaked (never freed under a call that may still return), and
+ * its close returns IPCD_EXIT_FAILURE.  A slow sink that keeps taking
+ * items is waited for.
  */
 #define IPCD_QUEUE_DRAIN_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
-/* Another bound than IPCD_QUEUE_DRAIN_TIMEOUT_NS for s (a queue; tests). */
+/* Another bound than IPCD_QUEUE_DRAIN_TIMEOUT_NS for s (a queue; tests); the inner sink's max_wait_ns still adds. */
 void ipcd_queue_sink_set_drain_timeout(struct ipcd_sink *s, uint64_t ns);
 /* The queue was left behind stuck: its counters are final. */
 bool ipcd_queue_sink_stuck(struct ipcd_sink *s);

@@ -372,6 +372,21 @@ static void test_a_slow_sink_that_keeps_taking_is_waited_for(void **state)
 	assert_int_equal(f->q->close(f->q), 3);
 }
 
+static void test_an_inner_sinks_own_wait_is_not_taken_for_stuck(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f, 100, true);
+	/* as the SQLite sink's close waits for a lock: one item longer than the drain timeout alone */
+	ipcd_queue_sink_inner(f->q)->max_wait_ns = 400ull * 1000 * 1000;
+	ipcd_queue_sink_set_drain_timeout(f->q, 100ull * 1000 * 1000);
+	f->w.delay_us = 300000;
+	assert_int_equal(offer(f->q, 0), IPCD_SINK_WRITTEN);
+	f->q->flush(f->q, 1);
+	assert_false(ipcd_queue_sink_stuck(f->q));
+	assert_int_equal(f->q->close(f->q), 3);
+}
+
 static void test_a_queue_never_opened_frees_its_sink(void **state)
 {
 	struct fixture *f = *state;
@@ -395,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_stuck_sink_is_left_behind_after_the_drain_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_slow_sink_that_keeps_taking_is_waited_for, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_inner_sinks_own_wait_is_not_taken_for_stuck, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
