@@ -26,8 +26,18 @@ struct client {
 	uint32_t failures;
 };
 
+/* The credentials the auth checks against: its own copy, which a reload replaces whole. */
+struct creds {
+	size_t token_count;
+	struct ipcda_token *tokens;   /* digests and roles; no names */
+	size_t user_count;
+	struct ipcda_user *users;
+};
+
 struct ipcda_auth {
-	const struct ipcda_config *cfg;
+	const struct ipcda_config *cfg;   /* its limits and insecure, fixed while it runs */
+	pthread_rwlock_t creds_lock;      /* a check reads, a reload writes */
+	struct creds creds;
 	pthread_mutex_t lock;
 	struct client clients[IPCDA_AUTH_CLIENTS_MAX];
 	uint64_t failed, limited;
@@ -230,7 +240,7 @@ static void count_failure(struct ipcda_auth *a, const char *addr, uint64_t now)
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* The token's role; NONE when no digest matches.  Every digest is compared. */
-static enum ipcda_role token_role(const struct ipcda_config *cfg, const char *token)
+static enum ipcda_role token_role(const struct creds *cfg, const char *token)
 {
 	uint8_t digest[IPCDA_SHA256_LEN];
 	enum ipcda_role role = IPCDA_ROLE_NONE;
@@ -261,7 +271,7 @@ static bool password_matches(const char *password, const char *hash)
 }
 
 /* "user:password", base64: the user's role; NONE when unknown or wrong. */
-static enum ipcda_role basic_role(const struct ipcda_config *cfg, const char *encoded)
+static enum ipcda_role basic_role(const struct creds *cfg, const char *encoded)
 {
 	char decoded[PASSWORD_MAX + 256], *colon;
 	const struct ipcda_user *user = NULL;
@@ -303,14 +313,67 @@ enum ipcda_auth_result ipcda_auth_check(struct ipcda_auth *a, const char *client
 		return IPCDA_AUTH_LIMITED;
 	if (!authorization || !*authorization)
 		return IPCDA_AUTH_MISSING;
+	pthread_rwlock_rdlock(&a->creds_lock);
 	if ((cred = credentials_of(authorization, "Bearer")))
-		*role = token_role(a->cfg, cred);
+		*role = token_role(&a->creds, cred);
 	else if ((cred = credentials_of(authorization, "Basic")))
-		*role = basic_role(a->cfg, cred);
+		*role = basic_role(&a->creds, cred);
+	pthread_rwlock_unlock(&a->creds_lock);
 	if (*role != IPCDA_ROLE_NONE)
 		return IPCDA_AUTH_OK;
 	count_failure(a, client, now);
 	return IPCDA_AUTH_BAD;
+}
+
+static void creds_free(struct creds *c)
+{
+	for (size_t i = 0; i < c->user_count; i++) {
+		free(c->users[i].name);
+		free(c->users[i].password_hash);
+	}
+	free(c->users);
+	free(c->tokens);
+	memset(c, 0, sizeof(*c));
+}
+
+/* cfg's tokens and users into c; false if out of memory (c freed). */
+static bool creds_copy(struct creds *c, const struct ipcda_config *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	if ((cfg->token_count && !(c->tokens = calloc(cfg->token_count, sizeof(*c->tokens)))) ||
+	    (cfg->user_count && !(c->users = calloc(cfg->user_count, sizeof(*c->users)))))
+		goto fail;
+	for (size_t i = 0; i < cfg->token_count; i++) {
+		memcpy(c->tokens[i].sha256, cfg->tokens[i].sha256, IPCDA_SHA256_LEN);
+		c->tokens[i].role = cfg->tokens[i].role;
+	}
+	c->token_count = cfg->token_count;
+	for (size_t i = 0; i < cfg->user_count; i++, c->user_count++) {
+		c->users[i].role = cfg->users[i].role;
+		if (!(c->users[i].name = strdup(cfg->users[i].name)) ||
+		    !(c->users[i].password_hash = strdup(cfg->users[i].password_hash))) {
+			c->user_count++;
+			goto fail;
+		}
+	}
+	return true;
+fail:
+	creds_free(c);
+	return false;
+}
+
+int ipcda_auth_set_credentials(struct ipcda_auth *a, const struct ipcda_config *cfg)
+{
+	struct creds fresh, old;
+
+	if (!creds_copy(&fresh, cfg))
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&a->creds_lock);
+	old = a->creds;
+	a->creds = fresh;
+	pthread_rwlock_unlock(&a->creds_lock);
+	creds_free(&old);
+	return 0;
 }
 
 struct ipcda_auth *ipcda_auth_new(const struct ipcda_config *cfg)
@@ -321,6 +384,11 @@ struct ipcda_auth *ipcda_auth_new(const struct ipcda_config *cfg)
 		return NULL;
 	a->cfg = cfg;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_rwlock_init(&a->creds_lock, NULL);
+	if (ipcda_auth_set_credentials(a, cfg)) {
+		ipcda_auth_free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -328,14 +396,31 @@ void ipcda_auth_free(struct ipcda_auth *a)
 {
 	if (!a)
 		return;
+	creds_free(&a->creds);
+	pthread_rwlock_destroy(&a->creds_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
-bool ipcda_auth_open(const struct ipcda_auth *a)
+bool ipcda_auth_open(struct ipcda_auth *a)
 {
+	bool none;
+
+	pthread_rwlock_rdlock(&a->creds_lock);
+	none = !a->creds.token_count && !a->creds.user_count;
+	pthread_rwlock_unlock(&a->creds_lock);
 	/* no credentials without insecure: true (a unix socket alone) lets in only unix_uids */
-	return !a->cfg->token_count && !a->cfg->user_count && a->cfg->insecure;
+	return none && a->cfg->insecure;
+}
+
+bool ipcda_auth_has_users(struct ipcda_auth *a)
+{
+	bool any;
+
+	pthread_rwlock_rdlock(&a->creds_lock);
+	any = a->creds.user_count > 0;
+	pthread_rwlock_unlock(&a->creds_lock);
+	return any;
 }
 
 void ipcda_auth_counts(struct ipcda_auth *a, uint64_t *failed, uint64_t *limited)

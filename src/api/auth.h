@@ -27,11 +27,19 @@ enum ipcda_auth_result {
 
 struct ipcda_auth;
 
-/* cfg's tokens and users; cfg outlives it.  NULL if out of memory. */
+/* A copy of cfg's tokens and users; cfg (its limits) outlives it.  NULL if out of memory. */
 struct ipcda_auth *ipcda_auth_new(const struct ipcda_config *cfg);
 void ipcda_auth_free(struct ipcda_auth *a);
+/*
+ * cfg's tokens and users replace the ones a checks against (a reload: a
+ * token revoked is refused from the next check on).  0, or -ENOMEM with
+ * the old ones kept.  Safe while checks run.
+ */
+int ipcda_auth_set_credentials(struct ipcda_auth *a, const struct ipcda_config *cfg);
 /* insecure: true, and no token and no user configured: every caller has the admin role. */
-bool ipcda_auth_open(const struct ipcda_auth *a);
+bool ipcda_auth_open(struct ipcda_auth *a);
+/* Basic auth users are configured (a 401 names the scheme). */
+bool ipcda_auth_has_users(struct ipcda_auth *a);
 /*
  * The Authorization header (NULL: none) of client (its address, "uid:N"
  * on a unix socket) at now (seconds): its role, or why not; *retry_after

@@ -441,7 +441,7 @@ static int reply_unauthorized(struct ipcda_request *rq)
 	if (!resp)
 		return -1;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ipcdumpd\"");
-	if (rq->srv->cfg->user_count)
+	if (ipcda_auth_has_users(rq->srv->auth))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Basic realm=\"ipcdumpd\", charset=\"UTF-8\"");
 	return queue(rq, MHD_HTTP_UNAUTHORIZED, resp);
@@ -728,6 +728,11 @@ struct ipcda_server *ipcda_server_start_routes(const struct ipcda_config *cfg, s
 	}
 	ipcda_context_set_auth(ctx, srv->auth);
 	return srv;
+}
+
+int ipcda_server_set_credentials(struct ipcda_server *srv, const struct ipcda_config *cfg)
+{
+	return ipcda_auth_set_credentials(srv->auth, cfg);
 }
 
 void ipcda_server_stop(struct ipcda_server *srv)

@@ -78,6 +78,8 @@ struct ipcda_server *ipcda_server_start(const struct ipcda_config *cfg, struct i
 /* The same with a route table of its own (the tests'); routes outlives the server. */
 struct ipcda_server *ipcda_server_start_routes(const struct ipcda_config *cfg, struct ipcda_context *ctx,
 					       const struct ipcda_route *routes, FILE *err);
+/* cfg's tokens and users from now on (a reload); 0, or -ENOMEM with the old ones kept. */
+int ipcda_server_set_credentials(struct ipcda_server *srv, const struct ipcda_config *cfg);
 /* Stops listening, ends the replies under way (streams within about a second) and frees it. */
 void ipcda_server_stop(struct ipcda_server *srv);
 

@@ -29,7 +29,22 @@ int ipcdd_api_start(struct ipcdd_api *a, FILE *err);
 void ipcdd_api_stop(struct ipcdd_api *a);
 /* After the pipeline that held its sinks is freed. */
 void ipcdd_api_free(struct ipcdd_api *a);
-/* The two sections would serve alike (a reload that changes api: waits for a restart). */
+/* The two sections would serve alike. */
 bool ipcdd_api_same(const struct ipcda_config *a, const struct ipcda_config *b);
+
+enum ipcdd_api_reload {
+	IPCDD_API_SAME,         /* nothing changed */
+	IPCDD_API_CREDENTIALS,  /* tokens and users changed, and the API checks the new ones from now */
+	IPCDD_API_RESTART,      /* anything else changed: it takes effect at restart */
+	IPCDD_API_FAILED,       /* out of memory: the old credentials stay */
+};
+
+/*
+ * A reload's api: section (next) against the running one (running, which
+ * a, NULL when the API is off, serves): tokens and users are taken up at
+ * once (they move from next to running); any other change waits for a
+ * restart.
+ */
+enum ipcdd_api_reload ipcdd_api_reload(struct ipcdd_api *a, struct ipcda_config *running, struct ipcda_config *next);
 
 #endif /* IPCD_DAEMON_API_SERVICE_H */

@@ -417,8 +417,12 @@ static bool reload(struct service *sv, char *message, size_t len)
 		return false;
 	}
 	note_restart_keys(sv, &next);
-	if (!ipcdd_api_same(&sv->api_cfg, &next.api))
-		say("warning", "api: changes take effect at restart");
+	switch (ipcdd_api_reload(sv->api, &sv->api_cfg, &next.api)) {
+	case IPCDD_API_CREDENTIALS: say("info", "api: tokens and users reloaded"); break;
+	case IPCDD_API_RESTART: say("warning", "api: changes other than tokens and users take effect at restart"); break;
+	case IPCDD_API_FAILED: say("error", "api: out of memory: the tokens and users stay as they were"); break;
+	default: break;
+	}
 	ipcda_config_free(&next.api);
 	switch_to(sv, &next, slots, kept);
 	snprintf(message, len, "configuration reloaded from %s: %zu output%s (%zu kept as they were)",

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 import yaml
 
 from api_run import (ADMIN_TOKEN, PASSWORD, READ_TOKEN, api_section, curl, free_port, header, make_cert,
-                     rss_kib, write_conf)
+                     rss_kib, sha256, write_conf)
 from conftest import ROOT
 from daemon_run import IPCDUMPD, Writer, daemons, file_output, numbers  # noqa: F401 (daemons: a fixture)
 
@@ -180,6 +181,23 @@ def test_a_bad_file_is_a_422_with_its_errors_and_the_run_goes_on(served):
     assert curl(url + "/api/v1/status", cacert=ca, token=READ_TOKEN)[0] == 200
     status, _, body = curl(url + "/api/v1/status", cacert=ca, token=READ_TOKEN)
     assert json.loads(body)["reload_failures"] == 1
+
+
+def test_a_reload_revokes_and_adds_tokens_at_once(served):
+    d, url, ca, _, conf = served
+    new_token = "rotated-token-5555"
+    conf.write_text(conf.read_text().replace(sha256(READ_TOKEN), sha256(new_token)))
+    status, _, body = curl(url + "/api/v1/reload", "-X", "POST", cacert=ca, token=ADMIN_TOKEN)
+    assert status == 200, body
+    assert d.wait_for(r"^ipcdumpd: info: api: tokens and users reloaded$")
+    assert curl(url + "/api/v1/status", cacert=ca, token=READ_TOKEN)[0] == 401
+    assert curl(url + "/api/v1/status", cacert=ca, token=new_token)[0] == 200
+    # anything else in api: waits for a restart, and the rest of the reload goes ahead
+    conf.write_text(conf.read_text().replace("api:\n", "api:\n  timeout: 5s\n"))
+    at = d.send(signal.SIGHUP)
+    assert d.wait_for(r"^ipcdumpd: warning: api: changes other than tokens and users take effect at restart$",
+                      after=at)
+    assert d.wait_for(r"^ipcdumpd: info: configuration reloaded from ", after=at)
 
 
 def test_tls_below_1_2_and_plain_http_are_refused(served):

@@ -242,6 +242,29 @@ static void test_auth_table_is_bounded(void **state)
 	config_free(cfg);
 }
 
+static void test_auth_credentials_replaced(void **state)
+{
+	struct ipcda_config *cfg = config_new(), *next = config_new();
+	struct ipcda_auth *a = ipcda_auth_new(cfg);
+	enum ipcda_role role;
+
+	(void)state;
+	ipcda_sha256("n3w", 3, next->tokens[0].sha256);
+	free(next->users[0].name);
+	free(next->users[0].password_hash);
+	next->user_count = 0;
+	assert_int_equal(ipcda_auth_set_credentials(a, next), 0);
+	/* a copy: the configurations may go */
+	config_free(next);
+	assert_int_equal(check(a, "c1", "Bearer r3ad", 100, &role), IPCDA_AUTH_BAD);
+	assert_int_equal(check(a, "c1", "Bearer n3w", 100, &role), IPCDA_AUTH_OK);
+	assert_int_equal(role, IPCDA_ROLE_READ);
+	assert_int_equal(check(a, "c1", "Basic YWxpY2U6d29uZGVybGFuZA==", 100, &role), IPCDA_AUTH_BAD);
+	assert_false(ipcda_auth_has_users(a));
+	ipcda_auth_free(a);
+	config_free(cfg);
+}
+
 static void test_auth_open_without_credentials(void **state)
 {
 	struct ipcda_config cfg = { .auth_failures = 3, .auth_window_secs = 60 };
@@ -303,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_auth_roles),
 		cmocka_unit_test(test_auth_failures_limited_per_client),
 		cmocka_unit_test(test_auth_table_is_bounded),
+		cmocka_unit_test(test_auth_credentials_replaced),
 		cmocka_unit_test(test_auth_open_without_credentials),
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_password_hash_ok),
