@@ -22,6 +22,7 @@ struct ipcda_collector_status {
 	bool wanted;      /* the configuration's types need it */
 	bool attached;    /* loaded and attached */
 	uint64_t lost;    /* records the kernel could not deliver */
+	char why_not[128];   /* wanted, not attached: the tracer's reason ("" unknown) */
 };
 
 struct ipcda_output_status {

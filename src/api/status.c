@@ -77,7 +77,7 @@ static void write_collectors(struct json_writer *w, const struct ipcda_status *s
 		jw_kv_bool(w, "attached", c->attached);
 		if (!c->attached)
 			jw_kv_string(w, "missing", !c->wanted ? "not among trace.types" :
-				     !st->ready ? "starting" : "could not attach (see the log)");
+				     c->why_not[0] ? c->why_not : !st->ready ? "starting" : "could not attach (see the log)");
 		jw_kv_uint(w, "lost", c->lost);
 		jw_object_end(w);
 	}

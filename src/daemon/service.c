@@ -442,9 +442,11 @@ static void fill_status(struct service *sv, struct ipcda_status *st)
 	st->collector_count = IPCD_COLL_MAX;
 	for (int c = 0; c < IPCD_COLL_MAX; c++) {
 		struct ipcda_collector_status *cs = &st->collectors[c];
+		const char *why_not;
 
 		snprintf(cs->name, sizeof(cs->name), "%s", ipcd_collector_name(c));
-		ipcd_pipeline_collector(sv->p, c, &cs->wanted, &cs->attached, &cs->lost);
+		ipcd_pipeline_collector(sv->p, c, &cs->wanted, &cs->attached, &cs->lost, &why_not);
+		snprintf(cs->why_not, sizeof(cs->why_not), "%s", why_not);
 	}
 	for (size_t i = 0; i < sv->cfg.output_count && i < IPCDA_STATUS_OUTPUTS_MAX; i++) {
 		const struct ipcdd_output *out = &sv->cfg.outputs[i];

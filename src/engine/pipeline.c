@@ -1024,8 +1024,10 @@ void ipcd_pipeline_free(struct ipcd_pipeline *p)
 	free(p);
 }
 
-void ipcd_pipeline_collector(const struct ipcd_pipeline *p, int c, bool *wanted, bool *attached, uint64_t *lost)
+void ipcd_pipeline_collector(const struct ipcd_pipeline *p, int c, bool *wanted, bool *attached, uint64_t *lost,
+			     const char **why_not)
 {
+	*why_not = p->tracer.why_not[c];
 	*wanted = p->tracer.wanted[c];
 	*attached = p->tracer.running[c];
 	*lost = p->tracer.skel ? ipcd_tracer_lost(&p->tracer, c) : 0;

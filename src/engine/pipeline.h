@@ -137,10 +137,12 @@ bool ipcd_pipeline_tracing_tree(const struct ipcd_pipeline *p, bool *inside);
 
 /*
  * A live run's collector c (enum ipcd_collector): asked for by the options,
- * loaded and attached, and the records the kernel could not deliver.  Only
- * from the run's own thread (a hook).
+ * loaded and attached (if not, *why_not says why, "" unknown), and the
+ * records the kernel could not deliver.  Only from the run's own thread (a
+ * hook).
  */
-void ipcd_pipeline_collector(const struct ipcd_pipeline *p, int c, bool *wanted, bool *attached, uint64_t *lost);
+void ipcd_pipeline_collector(const struct ipcd_pipeline *p, int c, bool *wanted, bool *attached, uint64_t *lost,
+			     const char **why_not);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t ipcd_monotonic_ns(void);

@@ -439,6 +439,7 @@ static int load_collectors(struct ipcd_tracer *t, const struct ipcd_options *o, 
 			continue;
 		complain(err, o, "warning: %s collector not loaded: %s; tracing the others\n",
 			ipcd_collector_name(id), strerror(-refused[id]));
+		snprintf(t->why_not[id], sizeof(t->why_not[id]), "not loaded: %s", strerror(-refused[id]));
 		t->running[id] = false;
 	}
 	if (!any_event_collector(t->running)) {
@@ -569,6 +570,8 @@ int ipcd_tracer_start(struct ipcd_tracer *t, const struct ipcd_options *opts, co
 		if (rc) {
 			complain(err, opts, "warning: %s collector not attached (%s: %s); tracing the others\n",
 				ipcd_collector_name(c->id), why, strerror(-rc));
+			snprintf(t->why_not[c->id], sizeof(t->why_not[c->id]), "not attached (%s: %s)", why,
+				 strerror(-rc));
 			detach_collector(t, c);
 			t->running[c->id] = false;
 		}

@@ -22,6 +22,7 @@ struct ipcd_tracer {
 	struct ring_buffer *rb;
 	bool wanted[IPCD_COLL_MAX];    /* asked for by the options */
 	bool running[IPCD_COLL_MAX];   /* loaded and attached */
+	char why_not[IPCD_COLL_MAX][128];  /* a wanted collector that is not running: why ("" unknown) */
 };
 
 /*

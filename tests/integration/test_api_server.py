@@ -247,6 +247,24 @@ def test_ipv6_insecure_without_credentials_lets_everyone_in(tmp_path, daemons):
     assert status == 200 and json.loads(body)["reloaded"] is True
 
 
+def test_status_says_why_a_collector_is_missing(tmp_path, daemons, sockdir, monkeypatch):
+    monkeypatch.setenv("IPCD_TEST_REFUSE", "signal")  # the tracer's own hook: signal fails to attach
+    sock = os.path.join(sockdir, "api.sock")
+    conf = tmp_path / "d.yaml"
+    write_conf(conf, trace="trace:\n  types: [pipe, signal]\n", api=api_section(None, sock=sock))
+    daemons(conf)
+    status, _, body = curl("http://ipcdumpd/api/v1/status", sock=sock)
+    assert status == 200
+    collectors = {c["name"]: c for c in json.loads(body)["collectors"]}
+    assert collectors["pipe"]["attached"] and "missing" not in collectors["pipe"]
+    assert not collectors["signal"]["attached"]
+    assert collectors["signal"]["missing"].startswith("not attached (IPCD_TEST_REFUSE: ")
+    assert collectors["pty"]["missing"] == "not among trace.types"
+    _, _, metrics = curl("http://ipcdumpd/metrics", sock=sock)
+    assert b'ipcdump_collector_attached{collector="signal"} 0\n' in metrics
+    assert b'ipcdump_collector_attached{collector="pipe"} 1\n' in metrics
+
+
 def test_a_port_in_use_ends_the_run(tmp_path, tls):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
