@@ -87,20 +87,39 @@ size_t ipcd_event_record_encode(const struct ipcd_event *e, int64_t mono_to_real
 	return o.full ? 0 : o.len;
 }
 
-void ipcd_event_record_json(const struct ipcd_event *e, int64_t mono_to_real_ns, struct json_writer *w)
+/* e's record into the thread's buffer: its length (0: none). */
+static size_t encode_for_json(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes,
+			      const uint8_t **record)
 {
-	static _Thread_local uint8_t record[IPCD_EVENT_RECORD_MAX];
-	size_t len = ipcd_event_record_encode(e, mono_to_real_ns, record, sizeof(record));
+	static _Thread_local uint8_t buf[IPCD_EVENT_RECORD_MAX];
+	struct ipcd_event bare;
+
+	if (!with_bytes && e->payload) {
+		bare = *e;
+		bare.payload = NULL;
+		bare.payload_len = 0;
+		e = &bare;
+	}
+	*record = buf;
+	return ipcd_event_record_encode(e, mono_to_real_ns, buf, sizeof(buf));
+}
+
+void ipcd_event_record_json(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes,
+			    struct json_writer *w)
+{
+	const uint8_t *record;
+	size_t len = encode_for_json(e, mono_to_real_ns, with_bytes, &record);
 
 	jw_key(w, "record");
 	jw_base64(w, record, len);
 }
 
-ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_real_ns, char *buf, size_t cap)
+ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes, char *buf,
+				 size_t cap)
 {
-	static _Thread_local uint8_t record[IPCD_EVENT_RECORD_MAX];
 	static const char key[] = "\"record\":\"";
-	size_t len = ipcd_event_record_encode(e, mono_to_real_ns, record, sizeof(record));
+	const uint8_t *record;
+	size_t len = encode_for_json(e, mono_to_real_ns, with_bytes, &record);
 	size_t head = sizeof(key) - 1;
 	ssize_t n;
 

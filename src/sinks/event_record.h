@@ -43,15 +43,20 @@ bool ipcd_event_record_decode(const uint8_t *buf, size_t len, struct ipcd_event 
 
 /*
  * For the API's endpoints (encoding=record): the key "record" and e's
- * record in base64, as one more member of the JSON object w is writing.
+ * record in base64, as one more member of the JSON object w is writing;
+ * with_bytes (the request's bytes=1): with e's payload, else without.
+ * The events endpoint and the stream each add it after the object's
+ * other members when the request says encoding=record.
  */
-void ipcd_event_record_json(const struct ipcd_event *e, int64_t mono_to_real_ns, struct json_writer *w);
+void ipcd_event_record_json(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes,
+			    struct json_writer *w);
 /*
  * The same member as text, `"record":"BASE64"` (no comma), NUL-terminated,
  * for an endpoint that has the object as a string: its length, or -1 when
  * cap is too small (IPCD_EVENT_RECORD_JSON_MAX is always enough).
  */
-ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_real_ns, char *buf, size_t cap);
+ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes, char *buf,
+				 size_t cap);
 #define IPCD_EVENT_RECORD_JSON_MAX (16 + (IPCD_EVENT_RECORD_MAX + 2) / 3 * 4)
 
 /* ---- shared with the store's reader (sinks/sqlite_source.c) ---------------------- */

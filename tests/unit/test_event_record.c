@@ -164,7 +164,7 @@ static void test_the_json_member_is_the_record_in_base64(void **state)
 	static char member[IPCD_EVENT_RECORD_JSON_MAX];
 	struct ipcd_event e = sample();
 	size_t len = ipcd_event_record_encode(&e, 7, record, sizeof(record));
-	ssize_t n = ipcd_event_record_member(&e, 7, member, sizeof(member));
+	ssize_t n = ipcd_event_record_member(&e, 7, true, member, sizeof(member));
 	size_t head = strlen("\"record\":\"");
 
 	(void)state;
@@ -173,7 +173,39 @@ static void test_the_json_member_is_the_record_in_base64(void **state)
 	assert_int_equal(member[n - 1], '"');
 	assert_int_equal(ipcd_base64_decode(member + head, (size_t)n - head - 1, decoded, sizeof(decoded)), (ssize_t)len);
 	assert_memory_equal(decoded, record, len);
-	assert_int_equal(ipcd_event_record_member(&e, 7, member, 20), -1);
+	assert_int_equal(ipcd_event_record_member(&e, 7, true, member, 20), -1);
+}
+
+static void test_the_writer_member_equals_the_text_one_and_bytes_are_asked_for(void **state)
+{
+	static char member[IPCD_EVENT_RECORD_JSON_MAX], expected[IPCD_EVENT_RECORD_JSON_MAX + 4];
+	static uint8_t decoded[IPCD_EVENT_RECORD_MAX];
+	struct ipcd_event e = sample(), back;
+	struct ipcd_detail_store st;
+	struct json_writer w;
+	char *text = NULL;
+	size_t len = 0, head = strlen("\"record\":\"");
+	FILE *mem = open_memstream(&text, &len);
+	ssize_t n = ipcd_event_record_member(&e, 7, false, member, sizeof(member)), m;
+	int64_t wall;
+
+	(void)state;
+	assert_true(n > 0);
+	jw_init(&w, mem);
+	jw_object_begin(&w);
+	ipcd_event_record_json(&e, 7, false, &w);
+	jw_object_end(&w);
+	jw_end_line(&w);
+	fclose(mem);
+	snprintf(expected, sizeof(expected), "{%s}\n", member);
+	assert_string_equal(text, expected);
+	free(text);
+	/* without bytes=1, no payload: the record says the size alone */
+	m = ipcd_base64_decode(member + head, (size_t)n - head - 1, decoded, sizeof(decoded));
+	assert_true(m > 0);
+	assert_true(ipcd_event_record_decode(decoded, (size_t)m, &back, &wall, &st));
+	assert_null(back.payload);
+	assert_int_equal(back.bytes, 5);
 }
 
 static void test_base64_both_ways(void **state)
@@ -213,8 +245,10 @@ int main(void)
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_a_damaged_record_is_refused),
 		cmocka_unit_test(test_the_json_member_is_the_record_in_base64),
+		cmocka_unit_test(test_the_writer_member_equals_the_text_one_and_bytes_are_asked_for),
 		cmocka_unit_test(test_base64_both_ways),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+
