@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool buf_add(struct remote_buf *b, const char *s, size_t n)
+bool remote_buf_add(struct remote_buf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -61,7 +61,7 @@ static int sse_line(struct remote_sse *s, const char *line, size_t len)
 		value_len--;
 	}
 	if (name_len == 4 && !memcmp(line, "data", 4)) {
-		if ((s->has_data && !buf_add(&s->data, "\n", 1)) || !buf_add(&s->data, value, value_len))
+		if ((s->has_data && !remote_buf_add(&s->data, "\n", 1)) || !remote_buf_add(&s->data, value, value_len))
 			return -1;
 		s->has_data = true;
 	} else if (name_len == 2 && !memcmp(line, "id", 2) && value_len < sizeof(s->last_id) &&
@@ -89,7 +89,7 @@ int remote_sse_feed(struct remote_sse *s, const char *buf, size_t len)
 		s->after_cr = false;
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
-		if (!buf_add(&s->line, buf, (size_t)(eol - buf)))
+		if (!remote_buf_add(&s->line, buf, (size_t)(eol - buf)))
 			return -1;
 		if (eol == end)
 			return 0;
@@ -140,7 +140,7 @@ int remote_lines_feed(struct remote_lines *l, const char *buf, size_t len)
 	while (buf < end) {
 		const char *eol = memchr(buf, '\n', (size_t)(end - buf));
 
-		if (!buf_add(&l->line, buf, (size_t)((eol ? eol : end) - buf)))
+		if (!remote_buf_add(&l->line, buf, (size_t)((eol ? eol : end) - buf)))
 			return -1;
 		if (!eol)
 			return 0;

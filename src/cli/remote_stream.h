@@ -20,6 +20,9 @@ struct remote_buf {
 	size_t len, cap;
 };
 
+/* n bytes more, NUL-terminated; false out of memory or past REMOTE_LINE_MAX. */
+bool remote_buf_add(struct remote_buf *b, const char *s, size_t n);
+
 /*
  * Server-sent events (the WHATWG event-stream format): lines end with LF,
  * CRLF or CR; "field: value" (one space after the colon dropped); lines
