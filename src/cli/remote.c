@@ -416,8 +416,9 @@ static void http_error(struct remote *r)
 	size_t n = 0;
 	int len = snprintf(r->err, sizeof(r->err), "remote: %ld %s", r->status, reason_of(r));
 
+	/* the server's own words when they add to the status's ("unauthorized" does not) */
 	if (r->error_body.data && remote_json_member(r->error_body.data, r->error_body.len, "error", &msg, &n) &&
-	    len > 0 && (size_t)len < sizeof(r->err))
+	    !(n == strlen(reason_of(r)) && !strncasecmp(msg, reason_of(r), n)) && len > 0 && (size_t)len < sizeof(r->err))
 		snprintf(r->err + len, sizeof(r->err) - (size_t)len, ": %.*s", (int)(n < 300 ? n : 300), msg);
 	r->fatal = true;
 }
@@ -514,6 +515,8 @@ static bool next_event(struct remote *r, struct ipcd_event *e, uint64_t *id)
 
 static void drop_delivered(struct remote *r)
 {
+	if (!r->queue_head)
+		return;
 	for (size_t i = 0; i < r->queue_head; i++)
 		free(r->queue[i].record);
 	memmove(r->queue, r->queue + r->queue_head, (r->nqueue - r->queue_head) * sizeof(*r->queue));
@@ -555,6 +558,7 @@ static int source_open(void *ctx, int64_t *mono_to_real_ns, char *err, size_t er
 		source_close(r);   /* the pipeline closes only a source that opened */
 		return -1;
 	}
+	peek_clock(r);   /* the last page may have come whole in the pump that ended it */
 	*mono_to_real_ns = r->mono_to_real_ns;
 	r->finished = next == NEXT_DONE;
 	return 0;
@@ -686,7 +690,7 @@ static int parse_url(struct remote *r, const char *text)
 
 static void remote_free(struct remote *r)
 {
-	for (size_t i = r->queue_head; i < r->nqueue; i++)
+	for (size_t i = 0; i < r->nqueue; i++)   /* handed over or not: a stop leaves both */
 		free(r->queue[i].record);
 	free(r->queue);
 	remote_sse_free(&r->sse);
