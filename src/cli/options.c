@@ -795,8 +795,7 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 	if ((rc = check_remote(opts, err)) >= 0)
 		return rc;
 	if ((opts->since_ns || opts->until_ns) && !opts->read_path && !opts->remote_url)
-		return usage_error(err, "--since and --until choose among the events of a file read with -r "
-				   "(or of --remote)%s", "");
+		return usage_error(err, "--since and --until choose among the events of a file read with -r%s", "");
 	if (opts->since_ns && opts->until_ns && opts->since_ns > opts->until_ns)
 		return usage_error(err, "--since is after --until%s", "");
 	if (opts->write_path && ipcd_sqlite_path(opts->write_path) &&
