@@ -728,6 +728,9 @@ int ipcd_remote_read(struct ipcd_pipeline *p)
 		.sse = { .on_event = on_sse_event, .ctx = r },
 		.lines = { .on_line = on_line, .ctx = r },
 	};
+	if (!r->query && opts->dump_bytes && !opts->quiet)
+		fprintf(stderr, "ipcdump: warning: a daemon's live stream carries no payloads: -x shows none "
+			"(--since reads them from its store)\n");
 	if ((rc = parse_url(r, opts->remote_url)) < 0 && (!opts->token_file || (rc = read_token(opts->token_file, &r->token)) < 0)) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 			fprintf(stderr, "ipcdump: remote: cannot start libcurl\n");
