@@ -207,19 +207,24 @@ void ipcda_live_records(struct ipcda_live_client *c)
 /* The slot's object as a server-sent event, with the event's record last for a client that asked (under the lock). */
 static bool add_slot(const struct ipcda_live_client *c, const struct slot *slot, struct ipcda_buf *out)
 {
-	static _Thread_local char member[IPCD_EVENT_RECORD_JSON_MAX];
 	ssize_t n;
 	char *json;
 	bool ok;
 
 	if (!c->records)
 		return ipcda_sse_event(out, slot->e.id, ipcd_type_name(slot->e.type), slot->json, slot->len);
-	n = ipcd_event_record_member(&slot->e, c->live->mono_to_real_ns, false, member, sizeof(member));
-	if (n < 0 || !slot->len || slot->json[slot->len - 1] != '}' || !(json = malloc(slot->len + (size_t)n + 1)))
+	/* the object less its '}', then ",record}" written in place */
+	if (!slot->len || slot->json[slot->len - 1] != '}' ||
+	    !(json = malloc(slot->len + 1 + IPCD_EVENT_RECORD_JSON_MAX)))
 		return false;
 	memcpy(json, slot->json, slot->len - 1);
 	json[slot->len - 1] = ',';
-	memcpy(json + slot->len, member, (size_t)n);
+	n = ipcd_event_record_member(&slot->e, c->live->mono_to_real_ns, false, json + slot->len,
+				     IPCD_EVENT_RECORD_JSON_MAX);
+	if (n < 0) {
+		free(json);
+		return false;
+	}
 	json[slot->len + (size_t)n] = '}';
 	ok = ipcda_sse_event(out, slot->e.id, ipcd_type_name(slot->e.type), json, slot->len + (size_t)n + 1);
 	free(json);

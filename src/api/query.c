@@ -190,14 +190,18 @@ bool ipcda_json_init(struct ipcda_json *j, bool with_bytes)
 /* The object j holds (*len bytes) with the event's record as its last member: `...,"record":"BASE64"}`. */
 static const char *with_record(struct ipcda_json *j, const struct ipcd_event *e, int64_t mono_to_real_ns, size_t *len)
 {
-	static _Thread_local char member[IPCD_EVENT_RECORD_JSON_MAX];
-	ssize_t n = ipcd_event_record_member(e, mono_to_real_ns, j->out.dump_bytes, member, sizeof(member));
+	char *member = malloc(IPCD_EVENT_RECORD_JSON_MAX);
+	ssize_t n = member ? ipcd_event_record_member(e, mono_to_real_ns, j->out.dump_bytes, member,
+						      IPCD_EVENT_RECORD_JSON_MAX) : -1;
 
-	if (n < 0 || !*len || j->buf[*len - 1] != '}' || fseeko(j->mem, (off_t)*len - 1, SEEK_SET))
+	if (n < 0 || !*len || j->buf[*len - 1] != '}' || fseeko(j->mem, (off_t)*len - 1, SEEK_SET)) {
+		free(member);
 		return NULL;
+	}
 	fputc(',', j->mem);
 	fwrite(member, 1, (size_t)n, j->mem);
 	fputc('}', j->mem);
+	free(member);
 	if (fflush(j->mem))
 		return NULL;
 	*len += (size_t)n + 1;

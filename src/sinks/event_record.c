@@ -2,6 +2,7 @@
 /* The event's wire record (event_record.h): the store's columns and its detail, in one byte string. */
 #include "sinks/event_record.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "util/base64.h"
 
@@ -87,11 +88,14 @@ size_t ipcd_event_record_encode(const struct ipcd_event *e, int64_t mono_to_real
 	return o.full ? 0 : o.len;
 }
 
-/* e's record into the thread's buffer: its length (0: none). */
+/*
+ * e's record into a malloc'd *record (freed by the caller): its length, 0
+ * out of memory.  On the heap: the API's worker threads should not each
+ * carry a record's worth of thread-local storage.
+ */
 static size_t encode_for_json(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes,
-			      const uint8_t **record)
+			      uint8_t **record)
 {
-	static _Thread_local uint8_t buf[IPCD_EVENT_RECORD_MAX];
 	struct ipcd_event bare;
 
 	if (!with_bytes && e->payload) {
@@ -100,30 +104,35 @@ static size_t encode_for_json(const struct ipcd_event *e, int64_t mono_to_real_n
 		bare.payload_len = 0;
 		e = &bare;
 	}
-	*record = buf;
-	return ipcd_event_record_encode(e, mono_to_real_ns, buf, sizeof(buf));
+	if (!(*record = malloc(IPCD_EVENT_RECORD_MAX)))
+		return 0;
+	return ipcd_event_record_encode(e, mono_to_real_ns, *record, IPCD_EVENT_RECORD_MAX);
 }
 
 void ipcd_event_record_json(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes,
 			    struct json_writer *w)
 {
-	const uint8_t *record;
+	uint8_t *record;
 	size_t len = encode_for_json(e, mono_to_real_ns, with_bytes, &record);
 
 	jw_key(w, "record");
 	jw_base64(w, record, len);
+	free(record);
 }
 
 ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_real_ns, bool with_bytes, char *buf,
 				 size_t cap)
 {
 	static const char key[] = "\"record\":\"";
-	const uint8_t *record;
+	uint8_t *record;
 	size_t len = encode_for_json(e, mono_to_real_ns, with_bytes, &record);
 	size_t head = sizeof(key) - 1;
-	ssize_t n;
+	ssize_t n = -1;
 
-	if (cap < head + 2 || (n = ipcd_base64_encode(record, len, buf + head, cap - head - 1)) < 0)
+	if (len && cap >= head + 2)
+		n = ipcd_base64_encode(record, len, buf + head, cap - head - 1);
+	free(record);
+	if (n < 0)
 		return -1;
 	memcpy(buf, key, head);
 	buf[head + (size_t)n] = '"';
