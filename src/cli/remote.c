@@ -124,17 +124,17 @@ static bool enqueue(struct remote *r, const char *b64, size_t len, uint64_t id)
 /* One event's JSON object: its record queued.  Non-zero ends the transfer. */
 static int take_object(struct remote *r, const char *obj, size_t len, uint64_t id)
 {
-	const char *v;
-	size_t n;
+	const char *record, *v;
+	size_t record_len, n;
 
-	if (!remote_json_member(obj, len, "record", &v, &n)) {
+	if (!remote_json_member(obj, len, "record", &record, &record_len)) {
 		fail(r, "remote: %s sends events without their records (encoding=record): an ipcdumpd too old "
 		     "for ipcdump --remote", r->base);
 		return 1;
 	}
 	if (!id && remote_json_member(obj, len, "id", &v, &n) && n < 21)
 		id = strtoull(v, NULL, 10);
-	if (remote_json_member(obj, len, "record", &v, &n) && !enqueue(r, v, n, id)) {
+	if (!enqueue(r, record, record_len, id)) {
 		fail(r, "remote: out of memory%s", "");
 		return 1;
 	}
