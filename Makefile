@@ -22,7 +22,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DIPCD_VERSION='"$(VERSION)"' -I$(BUILD) -Isrc -Iinclude
-LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -lsystemd -lmicrohttpd -lgnutls -lcrypt -pthread
+LDLIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lpcre2-8 -lyaml -lsqlite3 -lsystemd -lmicrohttpd -lgnutls -lcrypt -lcurl -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Isrc
 
@@ -64,8 +64,8 @@ LIBIPCD_VERSION := $(shell sed -n 's/^\#define IPCDUMP_VERSION_\(MAJOR\|MINOR\|P
 		     include/ipcdump/ipcdump.h | paste -sd.)
 LIBIPCD_SONAME := libipcdump.so.$(firstword $(subst ., ,$(LIBIPCD_VERSION)))
 LIBIPCD_REAL := libipcdump.so.$(LIBIPCD_VERSION)
-# what the library links: the engine's libraries, not the service's (libyaml)
-LIBIPCD_LDLIBS := $(filter-out -lyaml,$(LDLIBS))
+# what the library links: the engine's libraries, not the front ends' (libyaml, libcurl)
+LIBIPCD_LDLIBS := $(filter-out -lyaml -lcurl,$(LDLIBS))
 LIBIPCD_FILES := $(BUILD)/$(LIBIPCD_REAL) $(BUILD)/$(LIBIPCD_SONAME) $(BUILD)/libipcdump.so $(BUILD)/libipcdump.a
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))

@@ -13,10 +13,11 @@ cd "$(dirname "$0")"
 # checks the unit file, procps the /bin/kill of its ExecReload;
 # rsyslog: the syslog output's peer; openssl: the API tests' certificates; prometheus: its
 # promtool and a server that scrapes the API; python3-yaml reads the OpenAPI file),
-# the REST API (libmicrohttpd-dev with GnuTLS, libcrypt-dev), /etc/services (netbase),
+# the REST API (libmicrohttpd-dev with GnuTLS, libcrypt-dev), ipcdump --remote (libcurl4-openssl-dev),
+# /etc/services (netbase),
 # benchmarks (peers).
 PACKAGES=(make clang llvm gcc pkg-config libbpf-dev libelf-dev zlib1g-dev uthash-dev libsqlite3-dev sqlite3
-	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libsystemd-dev libclang-rt-14-dev python3 python3-pytest util-linux
+	  bpftool libcmocka-dev libzstd-dev libpcre2-dev libyaml-dev libsystemd-dev libcurl4-openssl-dev libclang-rt-14-dev python3 python3-pytest util-linux
 	  iproute2 netbase man-db groff-base curl zstd systemd procps rsyslog
 	  libmicrohttpd-dev libgnutls28-dev libcrypt-dev openssl prometheus python3-yaml)
 BENCH_PACKAGES=(bpftrace strace)

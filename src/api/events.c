@@ -181,6 +181,11 @@ void ipcda_get_events(struct ipcda_request *rq)
 		return;
 	}
 	pg->array = wants_array(rq);
+	if (!ipcda_encoding_arg(rq, &pg->json.with_record)) {
+		page_free(pg);
+		free(path);
+		return;
+	}
 	pg->opts = ipcda_options_from_request(rq, path);
 	free(path);
 	if (!pg->opts) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include "engine/pipeline.h"
 #include "filter/filter_expr.h"
+#include "sinks/event_record.h"
 #include "sinks/sinks.h"
 
 /* events waiting for the feed's thread: past this the feed drops them (counted as the queue's) */
@@ -47,6 +48,7 @@ struct ipcda_live {
 struct ipcda_live_client {
 	struct ipcda_live *live;
 	uint64_t pos;               /* the next event it reads */
+	bool records;               /* encoding=record */
 };
 
 struct ipcda_live *ipcda_live_new(void)
@@ -118,7 +120,10 @@ static int live_open(struct ipcd_sink *s, struct ipcd_pipeline *p)
 {
 	struct ipcda_live *live = s->ctx;
 
+	/* under the lock: the clients' records read it (live.h) */
+	pthread_mutex_lock(&live->lock);
 	live->mono_to_real_ns = ipcd_pipeline_clock(p);
+	pthread_mutex_unlock(&live->lock);
 	return 0;
 }
 
@@ -194,6 +199,38 @@ void ipcda_live_leave(struct ipcda_live_client *c)
 	free(c);
 }
 
+void ipcda_live_records(struct ipcda_live_client *c)
+{
+	c->records = true;
+}
+
+/* The slot's object as a server-sent event, with the event's record last for a client that asked (under the lock). */
+static bool add_slot(const struct ipcda_live_client *c, const struct slot *slot, struct ipcda_buf *out)
+{
+	ssize_t n;
+	char *json;
+	bool ok;
+
+	if (!c->records)
+		return ipcda_sse_event(out, slot->e.id, ipcd_type_name(slot->e.type), slot->json, slot->len);
+	/* the object less its '}', then ",record}" written in place */
+	if (!slot->len || slot->json[slot->len - 1] != '}' ||
+	    !(json = malloc(slot->len + 1 + IPCD_EVENT_RECORD_JSON_MAX)))
+		return false;
+	memcpy(json, slot->json, slot->len - 1);
+	json[slot->len - 1] = ',';
+	n = ipcd_event_record_member(&slot->e, c->live->mono_to_real_ns, false, json + slot->len,
+				     IPCD_EVENT_RECORD_JSON_MAX);
+	if (n < 0) {
+		free(json);
+		return false;
+	}
+	json[slot->len + (size_t)n] = '}';
+	ok = ipcda_sse_event(out, slot->e.id, ipcd_type_name(slot->e.type), json, slot->len + (size_t)n + 1);
+	free(json);
+	return ok;
+}
+
 int64_t ipcda_live_peek(struct ipcda_live_client *c)
 {
 	struct ipcda_live *live = c->live;
@@ -251,7 +288,7 @@ enum ipcda_live_next ipcda_live_next(struct ipcda_live_client *c, uint64_t after
 		/* what the client has (from the store, or before) and what it did not ask for */
 		if (slot->e.id <= after_id || (filter && !fexpr_match(filter, &slot->e)))
 			continue;
-		if (!ipcda_sse_event(out, slot->e.id, ipcd_type_name(slot->e.type), slot->json, slot->len)) {
+		if (!add_slot(c, slot, out)) {
 			c->pos--;   /* out of memory: tried again next time */
 			break;
 		}

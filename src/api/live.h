@@ -33,6 +33,12 @@ void ipcda_live_leave(struct ipcda_live_client *c);
  */
 int64_t ipcda_live_peek(struct ipcda_live_client *c);
 
+/*
+ * encoding=record: each event c reads ends with its record (sinks/event_record.h;
+ * no payload: the feed keeps none).
+ */
+void ipcda_live_records(struct ipcda_live_client *c);
+
 enum ipcda_live_next {
 	IPCDA_LIVE_EVENT,     /* one event into out */
 	IPCDA_LIVE_NONE,      /* none within wait_ms */

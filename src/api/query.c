@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What the endpoints that read events share (query.h). */
 #include "api/query.h"
+#include "sinks/event_record.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -117,6 +118,17 @@ bool ipcda_uint_arg(struct ipcda_request *rq, const char *name, uint64_t min, ui
 	return false;
 }
 
+bool ipcda_encoding_arg(struct ipcda_request *rq, bool *records)
+{
+	const char *text = ipcda_arg(rq, "encoding");
+
+	*records = text && !strcmp(text, "record");
+	if (!text || *records)
+		return true;
+	ipcda_reply_error(rq, 400, "encoding: record is the one there is");
+	return false;
+}
+
 /* ---- streamed bodies -------------------------------------------------------- */
 
 bool ipcda_buf_add(struct ipcda_buf *b, const char *s, size_t n)
@@ -175,6 +187,27 @@ bool ipcda_json_init(struct ipcda_json *j, bool with_bytes)
 	return true;
 }
 
+/* The object j holds (*len bytes) with the event's record as its last member: `...,"record":"BASE64"}`. */
+static const char *with_record(struct ipcda_json *j, const struct ipcd_event *e, int64_t mono_to_real_ns, size_t *len)
+{
+	char *member = malloc(IPCD_EVENT_RECORD_JSON_MAX);
+	ssize_t n = member ? ipcd_event_record_member(e, mono_to_real_ns, j->out.dump_bytes, member,
+						      IPCD_EVENT_RECORD_JSON_MAX) : -1;
+
+	if (n < 0 || !*len || j->buf[*len - 1] != '}' || fseeko(j->mem, (off_t)*len - 1, SEEK_SET)) {
+		free(member);
+		return NULL;
+	}
+	fputc(',', j->mem);
+	fwrite(member, 1, (size_t)n, j->mem);
+	fputc('}', j->mem);
+	free(member);
+	if (fflush(j->mem))
+		return NULL;
+	*len += (size_t)n + 1;
+	return j->buf;
+}
+
 /*
  * The printer writes the object to the memory stream from its start each
  * time; the id goes in front of its first key, so the object is the one
@@ -200,7 +233,7 @@ const char *ipcda_json_event(struct ipcda_json *j, const struct ipcd_event *e, i
 	*len = (size_t)end - 1;
 	if (*len && j->buf[*len - 1] == '\n')
 		(*len)--;
-	return j->buf;
+	return j->with_record ? with_record(j, e, mono_to_real_ns, len) : j->buf;
 }
 
 void ipcda_json_free(struct ipcda_json *j)

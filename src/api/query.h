@@ -34,6 +34,12 @@ void ipcda_options_free(struct ipcd_options *opts);
  */
 bool ipcda_uint_arg(struct ipcda_request *rq, const char *name, uint64_t min, uint64_t max, uint64_t def,
 		    uint64_t *v);
+/*
+ * encoding=record: *records true, each object then ends with the event's
+ * full record (sinks/event_record.h), what ipcdump --remote reads; absent:
+ * false.  false after a 400 for any other encoding.
+ */
+bool ipcda_encoding_arg(struct ipcda_request *rq, bool *records);
 
 /* Bytes waiting for a streamed reply's produce(): data[off, len). */
 struct ipcda_buf {
@@ -58,6 +64,7 @@ struct ipcda_json {
 	char *buf;
 	size_t size;
 	struct ipcd_output out;
+	bool with_record;   /* encoding=record: "record" last, with the payload when with_bytes */
 };
 /* false if out of memory. */
 bool ipcda_json_init(struct ipcda_json *j, bool with_bytes);

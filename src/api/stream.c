@@ -204,7 +204,7 @@ void ipcda_get_events_stream(struct ipcda_request *rq)
 	st->live = ipcda_live_of(ctx);
 	st->opts = ipcda_options_from_request(rq, path);
 	free(path);
-	if (!st->opts || !resume_point(rq, &last_id)) {
+	if (!st->opts || !resume_point(rq, &last_id) || !ipcda_encoding_arg(rq, &st->json.with_record)) {
 		stream_free(st);
 		return;
 	}
@@ -213,6 +213,8 @@ void ipcda_get_events_stream(struct ipcda_request *rq)
 		ipcda_reply_error(rq, 500, "out of memory");
 		return;
 	}
+	if (st->json.with_record)
+		ipcda_live_records(st->client);
 	st->covered = last_id;
 	st->phase = last_id && st->opts->read_path ? FROM_STORE : LIVE;
 	if (st->phase == LIVE && last_id)

@@ -16,6 +16,7 @@
 #include "engine/tracer.h"
 #include "sinks/sinks.h"
 #include "cli/options.h"
+#include "cli/remote.h"
 #include "cli/tree.h"
 
 #define OUTPUT_BUFFER (1u << 16)
@@ -106,6 +107,8 @@ static int run_pipeline(struct ipcd_pipeline *p, const struct ipcd_options *opts
 
 	if (opts->read_path && ipcd_sqlite_path(opts->read_path))
 		return ipcd_sqlite_read(p);
+	if (opts->remote_url)
+		return ipcd_remote_read(p);
 	if (!ipcd_tracing_tree(opts))
 		return ipcd_pipeline_run(p, NULL);
 	tree.opts = opts;

@@ -27,6 +27,9 @@ enum long_only_option {
 	OPT_TOP,
 	OPT_SINCE,
 	OPT_UNTIL,
+	OPT_REMOTE,
+	OPT_TOKEN_FILE,
+	OPT_CACERT,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +69,10 @@ static const struct option long_options[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "remote", required_argument, NULL, OPT_REMOTE },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +128,15 @@ void ipcd_print_usage(FILE *out)
 	      "      --since TIME       with -r, the events from TIME on: 2026-11-30T10:00,\n"
 	      "                         10:00 (today), -1h (ago), @SECONDS, now\n"
 	      "      --until TIME       with -r, the events up to TIME\n"
+	      "      --remote URL       read an ipcdumpd's events (https://HOST:9477, or\n"
+	      "                         unix:/PATH of its socket) instead of tracing:\n"
+	      "                         follow them live, or with --since/--until query\n"
+	      "                         its store\n"
+	      "      --token-file FILE  with --remote, its bearer token (FILE must not be\n"
+	      "                         readable by group or others)\n"
+	      "      --cacert FILE      with --remote, the CA certificate to check its\n"
+	      "                         certificate with\n"
+	      "  -k, --insecure         with --remote, do not check its certificate\n"
 	      "  -C, --file-size SIZE   with -w, a new file (FILE.1, FILE.2, ...) past SIZE\n"
 	      "                         (e.g. 100M)\n"
 	      "  -G, --rotate SECONDS   with -w, a new file every SECONDS\n"
@@ -519,6 +535,22 @@ static int parse_one(int opt, const char *arg, struct ipcd_options *opts, FILE *
 			return usage_error(err, "empty capture file name%s", "");
 		opts->read_path = arg;
 		return -1;
+	case OPT_REMOTE:
+		if (!*arg)
+			return usage_error(err, "empty --remote URL%s", "");
+		opts->remote_url = arg;
+		return -1;
+	case OPT_TOKEN_FILE:
+		if (!*arg)
+			return usage_error(err, "empty token file name%s", "");
+		opts->token_file = arg;
+		return -1;
+	case OPT_CACERT:
+		if (!*arg)
+			return usage_error(err, "empty CA certificate file name%s", "");
+		opts->cacert = arg;
+		return -1;
+	case 'k': opts->insecure = true; return -1;
 	case OPT_KERNEL_SIGNALS: opts->kernel_signals = true; return -1;
 	case OPT_LIFECYCLE: opts->lifecycle = true; return -1;
 	case OPT_ANALYZE: opts->analyze = true; return -1;
@@ -724,10 +756,30 @@ static bool prints_with_capture(const struct ipcd_options *opts)
 	return opts->print || opts->stats || opts->analyze;
 }
 
+/* --remote reads events, as -r does a store: what goes with it. */
+static int check_remote(const struct ipcd_options *opts, FILE *err)
+{
+	if (!opts->remote_url) {
+		if (opts->token_file || opts->cacert || opts->insecure)
+			return usage_error(err, "--token-file, --cacert and -k go with --remote%s", "");
+		return -1;
+	}
+	if (opts->read_path)
+		return usage_error(err, "--remote and -r: one source of events at a time%s", "");
+	if (opts->command || opts->follow_pids.count)
+		return usage_error(err, "--remote reads a daemon's events: it runs no command and follows no "
+				   "process%s", "");
+	if (opts->write_path && !ipcd_sqlite_path(opts->write_path))
+		return usage_error(err, "--remote receives events, not kernel records: -w can keep them in a "
+				   "SQLite store (FILE.db), not in a capture file (%s)", opts->write_path);
+	return -1;
+}
+
 /* What only makes sense together: one line about the first thing wrong. */
 static int check_combinations(const struct ipcd_options *opts, FILE *err)
 {
 	bool tree = opts->command || opts->follow_pids.count;
+	int rc;
 
 	if (opts->read_path && opts->write_path && !strcmp(opts->read_path, "-"))
 		return usage_error(err, "-r with -w reads its file twice: not from stdin%s", "");
@@ -740,7 +792,9 @@ static int check_combinations(const struct ipcd_options *opts, FILE *err)
 				   "need -o FILE with it%s", "");
 	if (opts->compress && !opts->write_path)
 		return usage_error(err, "-z needs -w%s", "");
-	if ((opts->since_ns || opts->until_ns) && !opts->read_path)
+	if ((rc = check_remote(opts, err)) >= 0)
+		return rc;
+	if ((opts->since_ns || opts->until_ns) && !opts->read_path && !opts->remote_url)
 		return usage_error(err, "--since and --until choose among the events of a file read with -r%s", "");
 	if (opts->since_ns && opts->until_ns && opts->since_ns > opts->until_ns)
 		return usage_error(err, "--since is after --until%s", "");
@@ -788,7 +842,7 @@ int ipcd_parse_options(int argc, char **argv, struct ipcd_options *opts, FILE *e
 	}
 	optind = 0;  /* 0, not 1: glibc then also forgets a half-read "-xyz" group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:zu:o:qAnV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:s:d:P:S:D:c:f:xB:Lhw:r:F:C:G:zu:o:qAnVk", long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(err, opt, argv[optind - 1]);
 		rc = parse_one(opt, optarg, opts, err);

@@ -62,7 +62,11 @@ struct ipcd_options {
 	bool lifecycle;              /* --lifecycle: unix connect/accept/shutdown/close */
 	const char *write_path;      /* -w: a capture file to write ("-": stdout) */
 	const char *read_path;       /* -r: a capture file (or a SQLite store) to read instead of tracing */
-	int64_t since_ns, until_ns;  /* --since, --until: -r's events in [since, until], wall-clock ns; 0: no bound */
+	int64_t since_ns, until_ns;  /* --since, --until: -r's (or --remote's) events in [since, until], wall-clock ns; 0: no bound */
+	const char *remote_url;      /* --remote: an ipcdumpd's API to read instead of tracing (cli/remote.c) */
+	const char *token_file;      /* --token-file: its bearer token */
+	const char *cacert;          /* --cacert: the CA that signed its certificate */
+	bool insecure;               /* -k: its certificate is not checked */
 	bool compress;               /* -z: zstd-compressed capture files */
 	bool print;                  /* --print: with -w, print the events too (tcpdump -w FILE --print) */
 	uint64_t rotate_bytes;       /* -C: a new capture file past this size, 0: never */

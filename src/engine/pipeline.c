@@ -990,6 +990,11 @@ void ipcd_pipeline_stop(struct ipcd_pipeline *p)
 	p->stop_requested = 1;
 }
 
+bool ipcd_pipeline_stopping(const struct ipcd_pipeline *p)
+{
+	return p->done || p->stop_requested;
+}
+
 /* ---- making one ------------------------------------------------------------- */
 
 struct ipcd_pipeline *ipcd_pipeline_new(const struct ipcd_options *opts, FILE *out)

@@ -122,6 +122,8 @@ void ipcd_pipeline_release_ids(struct ipcd_pipeline *p, const void *owner);
 
 /* Ends the run soon; safe in a signal handler. */
 void ipcd_pipeline_stop(struct ipcd_pipeline *p);
+/* The run was asked to end (a stop, or -c's count reached): a source that waits polls this. */
+bool ipcd_pipeline_stopping(const struct ipcd_pipeline *p);
 
 /* ---- for sinks and front ends ------------------------------------------- */
 

@@ -19,6 +19,7 @@
 #include "sinks/sinks.h"
 #include "sinks/sqlite_store.h"
 #include "sinks/store_detail.h"
+#include "sinks/event_record.h"
 #include "engine/pipeline.h"
 #include "filter/filter_expr.h"
 
@@ -198,16 +199,6 @@ static const char select_sql[] =
 	" dst_pid, dst_tid, dst_ppid, dst_comm, dst_pcomm,"
 	" channel_key, size, latency_ns, flags, payload, detail, ts_ns, id FROM events ";
 
-static bool type_of_name(const char *name, enum ipcd_type *type)
-{
-	for (int t = 0; name && t < IPCD_TYPE_COUNT; t++)
-		if (!strcmp(name, ipcd_type_name(t))) {
-			*type = t;
-			return true;
-		}
-	return false;
-}
-
 static void copy_text(char *dst, size_t size, const unsigned char *src)
 {
 	snprintf(dst, size, "%s", src ? (const char *)src : "");
@@ -232,35 +223,29 @@ static bool read_row(struct store_source *ss, struct ipcd_event *e)
 	sqlite3_stmt *st = ss->rows;
 	enum ipcd_type type;
 	bool has_detail = sqlite3_column_type(st, 17) != SQLITE_NULL;
+	struct ipcd_stored_columns c;
 
-	if (!type_of_name((const char *)sqlite3_column_text(st, 1), &type))
+	if (!ipcd_stored_type((const char *)sqlite3_column_text(st, 1), &type))
 		return false;
 	int64_t wall = sqlite3_column_int64(st, 0);
 
 	/* unsigned: a store is a file anyone may have edited */
-	ipcd_event_init(e, type, (uint64_t)wall - (uint64_t)ss->mono_to_real_ns);
+	ipcd_stored_event_init(e, type, (uint64_t)wall - (uint64_t)ss->mono_to_real_ns, has_detail);
 	e->id = (uint64_t)sqlite3_column_int64(st, 19);
-	if (has_detail)   /* what the detail does not name was 0, fds included */
-		e->src_fd = e->dst_fd = 0;
-	else if (type == IPCD_TYPE_PIPE)   /* a version 1 row: the pipe's inode is the channel key */
+	if (!has_detail && type == IPCD_TYPE_PIPE)   /* a version 1 row: the pipe's inode is the channel key */
 		e->ino = (uint64_t)sqlite3_column_int64(st, 12);
 	read_endpoint(st, 2, &e->src);
 	read_endpoint(st, 7, &e->dst);
-	e->bytes = (uint64_t)sqlite3_column_int64(st, 13);
-	e->latency_ns = (uint64_t)sqlite3_column_int64(st, 14);
-	e->flags = (uint32_t)sqlite3_column_int64(st, 15);
-	e->payload = sqlite3_column_blob(st, 16);
-	e->payload_len = (uint32_t)sqlite3_column_bytes(st, 16);
-	if (!e->payload_len)
-		e->payload = NULL;
-	if (has_detail) {
-		const uint8_t *blob = sqlite3_column_blob(st, 17);
-		int len = sqlite3_column_bytes(st, 17);
-
-		if (len && !ipcd_detail_decode(e, blob, (size_t)len, &ss->detail))
-			return false;
-	}
-	return true;
+	c = (struct ipcd_stored_columns){
+		.bytes = (uint64_t)sqlite3_column_int64(st, 13),
+		.latency_ns = (uint64_t)sqlite3_column_int64(st, 14),
+		.flags = (uint32_t)sqlite3_column_int64(st, 15),
+		.payload = sqlite3_column_blob(st, 16),
+		.payload_len = (size_t)sqlite3_column_bytes(st, 16),
+		.detail = has_detail ? sqlite3_column_blob(st, 17) : NULL,
+		.detail_len = has_detail ? (size_t)sqlite3_column_bytes(st, 17) : 0,
+	};
+	return ipcd_stored_event_fill(e, &c, &ss->detail);
 }
 
 static int bind_where(sqlite3_stmt *st, const struct where *w)

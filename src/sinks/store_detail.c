@@ -11,6 +11,7 @@
 
 enum field_kind {
 	FIELD_UNSIGNED,  /* an unsigned integer of the member's size */
+	FIELD_BOOL,      /* a bool, written as FIELD_UNSIGNED is: read back as 0 or 1 whatever the byte said */
 	FIELD_SIGNED,    /* signed, zigzag-encoded */
 	FIELD_STRING,    /* a const char *, kept with its NUL */
 	FIELD_BYTES,     /* the member's bytes as they are (an address tuple) */
@@ -23,6 +24,7 @@ struct field {
 };
 
 #define U(tag, m) { tag, FIELD_UNSIGNED, offsetof(struct ipcd_event, m), sizeof(((struct ipcd_event *)0)->m) }
+#define B(tag, m) { tag, FIELD_BOOL, offsetof(struct ipcd_event, m), sizeof(bool) }
 #define S(tag, m) { tag, FIELD_SIGNED, offsetof(struct ipcd_event, m), sizeof(((struct ipcd_event *)0)->m) }
 #define STR(tag, m) { tag, FIELD_STRING, offsetof(struct ipcd_event, m), sizeof(char *) }
 #define RAW(tag, m) { tag, FIELD_BYTES, offsetof(struct ipcd_event, m), sizeof(((struct ipcd_event *)0)->m) }
@@ -35,14 +37,14 @@ static const struct field fields[] = {
 	STR(14, src_name), STR(15, dst_name), STR(16, dest_addr),
 	U(17, conn_event), S(18, conn_arg), U(19, sock_type),
 	/* loopback */
-	U(30, has_inet), U(31, inet_v6), U(32, inet_proto), RAW(33, inet), U(34, dst_is_listener), U(35, chan_key),
+	B(30, has_inet), B(31, inet_v6), U(32, inet_proto), RAW(33, inet), B(34, dst_is_listener), U(35, chan_key),
 	/* pseudo-terminals */
 	U(40, pty_index), U(41, pty_writer_side), U(42, pty_session), U(43, pty_fg_pgrp),
 	/* message queues */
-	U(50, mq_kind), S(51, mq_id), U(52, mq_has_key), S(53, mq_key), STR(54, mq_name), S(55, mq_type),
+	U(50, mq_kind), S(51, mq_id), B(52, mq_has_key), S(53, mq_key), STR(54, mq_name), S(55, mq_type),
 	U(56, mq_op),
 	/* shared memory */
-	U(60, shm_op), STR(61, shm_name), U(62, shm_sysv), U(63, shm_has_key), S(64, shm_key), S(65, shm_id),
+	U(60, shm_op), STR(61, shm_name), B(62, shm_sysv), B(63, shm_has_key), S(64, shm_key), S(65, shm_id),
 	U(66, shm_size), U(67, shm_addr), U(68, shm_offset),
 	/* signals */
 	S(70, sig), S(71, code), S(72, result), S(73, error), U(74, sig_flags), U(75, value),
@@ -139,6 +141,7 @@ static void put_field(struct writer *w, const struct field *f, const struct ipcd
 
 	switch (f->kind) {
 	case FIELD_UNSIGNED:
+	case FIELD_BOOL:
 		if (load_unsigned(at, f->size)) {
 			put_byte(w, f->tag);
 			put_varint(w, load_unsigned(at, f->size));
@@ -247,6 +250,7 @@ static const uint8_t *get_bytes(struct reader *r, size_t *n)
 	*n = get_varint(r);
 	if (r->bad || *n > (size_t)(r->end - r->p)) {
 		r->bad = true;
+		*n = 0;
 		return NULL;
 	}
 	at = r->p;
@@ -288,6 +292,9 @@ static void get_field(struct reader *r, const struct field *f, struct ipcd_event
 	case FIELD_UNSIGNED:
 		store_unsigned(at, f->size, get_varint(r));
 		break;
+	case FIELD_BOOL:
+		*(bool *)at = get_varint(r) != 0;
+		break;
 	case FIELD_SIGNED:
 		store_unsigned(at, f->size, (uint64_t)unzigzag(get_varint(r)));
 		break;
@@ -309,13 +316,14 @@ static void get_fd(struct reader *r, struct ipcd_sock_extra *x)
 {
 	size_t n;
 	const uint8_t *sub = get_bytes(r, &n);
-	struct reader s = { .p = sub, .end = sub + n };
+	struct reader s;
 	struct ipcd_fd_desc *d;
 
 	if (!sub || x->ndesc >= IPCD_PASSED_FDS_MAX) {
 		r->bad = true;
 		return;
 	}
+	s = (struct reader){ .p = sub, .end = sub + n };
 	d = &x->fds[x->ndesc++];
 	d->fd = (int32_t)unzigzag(get_varint(&s));
 	d->kind = (uint16_t)get_varint(&s);

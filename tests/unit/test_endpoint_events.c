@@ -11,6 +11,9 @@
 #include "api_driver.h"
 #include "api_store.h"
 #include "format/output.h"
+#include "cli/remote_stream.h"
+#include "sinks/event_record.h"
+#include "util/base64.h"
 
 struct fixture {
 	struct test_store store;
@@ -160,6 +163,51 @@ static void test_lines_are_the_cli_objects_with_their_id(void **state)
 	api_request_free(rq);
 }
 
+/* encoding=record: the same objects, each ending with its event's record, which ipcdump --remote decodes. */
+static void test_encoding_record_ends_each_object_with_its_record(void **state)
+{
+	static uint8_t record[IPCD_EVENT_RECORD_MAX];
+	struct fixture *f = *state;
+	struct ipcda_request *plain, *rec, *bad;
+	char *lines, *line, *save = NULL;
+	const char *body, *value;
+	size_t n;
+	int i = 0;
+
+	for (int k = 0; k < 3; k++)
+		store_add(&f->store, 200 + k, "writer", 10 * (uint64_t)k);
+	store_commit(&f->store);
+	plain = get_events(f->ctx, NULL, NULL);
+	rec = get_events(f->ctx, NULL, "encoding", "record", NULL);
+	assert_int_equal(api_reply_status(rec), 200);
+	body = api_reply_body(plain, NULL);
+	lines = strdup(api_reply_body(rec, NULL));
+	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+		struct ipcd_detail_store st;
+		struct ipcd_event e;
+		const char *at = strstr(line, ",\"record\":\"");
+		ssize_t len;
+		int64_t wall;
+
+		/* everything before it is the plain object's */
+		assert_non_null(at);
+		assert_int_equal(strncmp(body, line, (size_t)(at - line)), 0);
+		body = strchr(body, '\n') + 1;
+		assert_true(remote_json_member(line, strlen(line), "record", &value, &n));
+		assert_true((len = ipcd_base64_decode(value, n, record, sizeof(record))) > 0);
+		assert_true(ipcd_event_record_decode(record, (size_t)len, &e, &wall, &st));
+		assert_int_equal(e.src.pid, 200 + i);
+		assert_string_equal(e.src.comm, "writer");
+	}
+	assert_int_equal(i, 3);
+	bad = get_events(f->ctx, NULL, "encoding", "xml", NULL);
+	assert_int_equal(api_reply_status(bad), 400);
+	free(lines);
+	api_request_free(plain);
+	api_request_free(rec);
+	api_request_free(bad);
+}
+
 static void test_accept_json_gives_one_array(void **state)
 {
 	struct fixture *f = *state;
@@ -274,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_bad_filter_is_400_with_the_caret_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_limit_cursor_and_time_are_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lines_are_the_cli_objects_with_their_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_encoding_record_ends_each_object_with_its_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_json_gives_one_array, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_and_time_window_select_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_pages_without_gap_or_duplicate_while_inserting, setup,
