@@ -10,6 +10,12 @@
  * which the pipeline thread calls before the worker starts): it needs no
  * locking of its own.  Ticks, flushes, reopens and the close travel through
  * the queue, so they reach it in order with the events.
+ *
+ * Under a flood the handoff is what costs: a wake-up per event (the worker
+ * drains the queue, sleeps, and the next event wakes it) cost more than the
+ * copy.  So events wake an idle worker only by the batch (WAKE_AT), and
+ * the tick, which the pipeline gives after every poll of the ring, hands
+ * over the rest; the worker takes what waits in runs, a lock per run.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,6 +23,11 @@
 #include "sinks/sinks.h"
 #include "engine/options.h"
 #include "engine/pipeline.h"
+
+/* events that wake an idle worker before the next tick: a handful of wake-ups per poll at most */
+#define WAKE_AT 256
+/* items the worker takes per lock: the items in its hands are outside the bound, so few */
+#define TAKE_MAX 256
 
 enum item_kind {
 	ITEM_EVENT,
@@ -49,6 +60,7 @@ struct queue {
 	struct item *head, *tail;
 	size_t waiting;        /* events and records in the list */
 	bool tick_queued;      /* one tick waits: a stuck sink does not pile them up */
+	bool worker_idle;      /* the worker waits for wake */
 	uint64_t next_seq, done_seq;
 	bool failed;           /* the inner sink's output is gone: the run ends */
 	struct item *close_item;  /* made up front: the close must not fail for want of memory */
@@ -90,13 +102,6 @@ static void count_inner(struct queue *q, enum ipcd_sink_result r)
 		pthread_mutex_unlock(&q->lock);
 		break;
 	}
-}
-
-static void snapshot_inner(struct queue *q)
-{
-	pthread_mutex_lock(&q->lock);
-	q->inner_counts = q->inner->counters;
-	pthread_mutex_unlock(&q->lock);
 }
 
 static void handle_event(struct queue *q, const struct ipcd_event *e)
@@ -145,15 +150,6 @@ static bool handle_item(struct queue *q, struct item *it)
 	return true;
 }
 
-/* One item, then what the inner sink's counters say now, for the pipeline thread. */
-static bool handle(struct queue *q, struct item *it)
-{
-	bool more = handle_item(q, it);
-
-	snapshot_inner(q);
-	return more;
-}
-
 static void item_free(struct item *it)
 {
 	if (it->kind == ITEM_EVENT)
@@ -162,22 +158,65 @@ static void item_free(struct item *it)
 	free(it);
 }
 
-/* The next item, waiting for one; the lock is held. */
-static struct item *take(struct queue *q)
+/* Up to TAKE_MAX items, oldest first, waiting for one; the lock is held. */
+static struct item *take_run(struct queue *q)
 {
-	struct item *it;
+	struct item *first, *last;
+	size_t n = 0;
 
-	while (!q->head)
+	while (!q->head) {
+		q->worker_idle = true;
 		pthread_cond_wait(&q->wake, &q->lock);
-	it = q->head;
-	q->head = it->next;
+	}
+	q->worker_idle = false;
+	first = last = q->head;
+	for (;;) {
+		if (last->kind == ITEM_EVENT || last->kind == ITEM_RECORD)
+			q->waiting--;
+		if (last->kind == ITEM_TICK)
+			q->tick_queued = false;
+		if (!last->next || ++n == TAKE_MAX)
+			break;
+		last = last->next;
+	}
+	q->head = last->next;
 	if (!q->head)
 		q->tail = NULL;
-	if (it->kind == ITEM_EVENT || it->kind == ITEM_RECORD)
-		q->waiting--;
-	if (it->kind == ITEM_TICK)
-		q->tick_queued = false;
-	return it;
+	last->next = NULL;
+	return first;
+}
+
+/* What the inner sink's counters say now, and how far it got, for the pipeline thread. */
+static void report_progress(struct queue *q, uint64_t seq)
+{
+	pthread_mutex_lock(&q->lock);
+	q->inner_counts = q->inner->counters;
+	if (seq) {
+		q->done_seq = seq;
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* A run of items to the inner sink; false after the close. */
+static bool handle_run(struct queue *q, struct item *it)
+{
+	bool more = true;
+
+	while (it) {
+		struct item *next = it->next;
+		uint64_t seq = it->seq;
+
+		if (more)
+			more = handle_item(q, it);
+		item_free(it);
+		/* a waiter (flush, close) sees every count up to its item */
+		if (seq)
+			report_progress(q, seq);
+		it = next;
+	}
+	report_progress(q, 0);
+	return more;
 }
 
 static void *worker_main(void *arg)
@@ -186,29 +225,20 @@ static void *worker_main(void *arg)
 	bool more = true;
 
 	while (more) {
-		struct item *it;
-		uint64_t seq;
+		struct item *run;
 
 		pthread_mutex_lock(&q->lock);
-		it = take(q);
+		run = take_run(q);
 		pthread_mutex_unlock(&q->lock);
-		more = handle(q, it);
-		seq = it->seq;
-		item_free(it);
-		if (seq) {
-			pthread_mutex_lock(&q->lock);
-			q->done_seq = seq;
-			pthread_cond_broadcast(&q->done);
-			pthread_mutex_unlock(&q->lock);
-		}
+		more = handle_run(q, run);
 	}
 	return NULL;
 }
 
 /* ---- the pipeline's side -------------------------------------------------------- */
 
-/* Links it in and wakes the worker; the lock is held. */
-static void append(struct queue *q, struct item *it)
+/* Links it in, waking an idle worker if wake; the lock is held. */
+static void append(struct queue *q, struct item *it, bool wake)
 {
 	it->next = NULL;
 	if (q->tail)
@@ -216,7 +246,8 @@ static void append(struct queue *q, struct item *it)
 	else
 		q->head = it;
 	q->tail = it;
-	pthread_cond_signal(&q->wake);
+	if (wake && q->worker_idle)
+		pthread_cond_signal(&q->wake);
 }
 
 /* A control item (tick, flush, reopen, close): never dropped; its sequence number, 0 if out of memory. */
@@ -231,7 +262,7 @@ static uint64_t send_control(struct queue *q, enum item_kind kind, uint64_t ns)
 	it->ns = ns;
 	pthread_mutex_lock(&q->lock);
 	seq = it->seq = ++q->next_seq;
-	append(q, it);
+	append(q, it, true);
 	pthread_mutex_unlock(&q->lock);
 	return seq;
 }
@@ -256,7 +287,7 @@ static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
 		r = IPCD_SINK_DROPPED_FULL;
 	} else {
 		q->waiting++;
-		append(q, it);
+		append(q, it, q->waiting >= WAKE_AT);
 		it = NULL;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -268,11 +299,15 @@ static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
 static enum ipcd_sink_result queue_event(struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct queue *q = s->ctx;
-	struct item *it = calloc(1, sizeof(*it));
+	/* not calloc: the event is most of the item, and the copy fills it */
+	struct item *it = malloc(sizeof(*it));
 
 	if (!it)
 		return IPCD_SINK_DROPPED;
 	it->kind = ITEM_EVENT;
+	it->ns = it->seq = 0;
+	it->rec = NULL;
+	it->rec_size = 0;
 	if (!ipcd_event_copy(&it->e, e)) {
 		free(it);
 		return IPCD_SINK_DROPPED;
@@ -361,7 +396,7 @@ static void stop_worker(struct queue *q)
 	q->close_item = NULL;
 	pthread_mutex_lock(&q->lock);
 	it->seq = ++q->next_seq;
-	append(q, it);
+	append(q, it, true);
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->worker, NULL);
 	q->started = false;
