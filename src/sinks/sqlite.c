@@ -332,10 +332,8 @@ static int insert_event(struct sqlite_sink *q, const struct ipcd_event *e)
 		sqlite3_bind_int64(st, 21, (sqlite3_int64)e->id);
 	else
 		sqlite3_bind_null(st, 21);
-	int rc = step_once(st);
-
-	sqlite3_clear_bindings(st);
-	return rc;
+	/* every parameter is bound again for each row: no clearing between them */
+	return step_once(st);
 }
 
 static bool batch_due(const struct sqlite_sink *q, uint64_t now_ns)
