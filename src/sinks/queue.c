@@ -28,8 +28,8 @@
 #define WAKE_AT 256
 /* items the worker takes per lock: the items in its hands are outside the bound, so few */
 #define TAKE_MAX 256
-/* payloads up to this size travel in the item: no malloc and free per event */
-#define INLINE_PAYLOAD 256
+/* payloads up to this size travel in the item (no malloc per event); larger ones are allocated */
+#define INLINE_PAYLOAD 128
 /* event items kept for reuse: allocating one per event, freed on another thread, showed in the profile */
 #define SPARE_MAX 1024
 
