@@ -11,6 +11,12 @@
  * locking of its own.  Ticks, flushes, reopens and the close travel through
  * the queue, so they reach it in order with the events.
  *
+ * Under a flood the handoff is what costs: a wake-up per event (the worker
+ * drains the queue, sleeps, and the next event wakes it) cost more than the
+ * copy.  So events wake an idle worker only by the batch (WAKE_AT), and
+ * the tick, which the pipeline gives after every poll of the ring, hands
+ * over the rest; the worker takes what waits in runs, a lock per run.
+ *
  * A flush or close waits while the worker takes items; an inner sink that
  * takes none for the drain timeout (a write that never returns) is left
  * behind, so that a stuck output cannot hold a reload or the exit forever:
@@ -20,6 +26,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +34,15 @@
 #include "engine/options.h"
 #include "engine/pipeline.h"
 #include "util/noun.h"
+
+/* events that wake an idle worker before the next tick: a handful of wake-ups per poll at most */
+#define WAKE_AT 256
+/* items the worker takes per lock: the items in its hands are outside the bound, so few */
+#define TAKE_MAX 256
+/* payloads up to this size travel in the item (no malloc per event); larger ones are allocated */
+#define INLINE_PAYLOAD 128
+/* event items kept for reuse: allocating one per event, freed on another thread, showed in the profile */
+#define SPARE_MAX 1024
 
 enum item_kind {
 	ITEM_EVENT,
@@ -45,6 +61,7 @@ struct item {
 	void *rec;
 	size_t rec_size;
 	struct item *next;
+	uint8_t payload[INLINE_PAYLOAD];  /* e.payload, when it fits */
 };
 
 struct queue {
@@ -61,13 +78,23 @@ struct queue {
 	struct item *head, *tail;
 	size_t waiting;        /* events and records in the list */
 	bool tick_queued;      /* one tick waits: a stuck sink does not pile them up */
+	bool worker_idle;      /* the worker waits for wake */
 	uint64_t next_seq, done_seq;
 	bool failed;           /* the inner sink's output is gone: the run ends */
 	struct item *close_item;  /* made up front: the close must not fail for want of memory */
+	/* event items done with, for reuse: the worker gives them back, the pipeline takes them all at once */
+	struct item *spare;
+	size_t nspare;
+	struct item *pipeline_spare;  /* the pipeline thread's own, without the lock */
 	int close_rc;
-	uint64_t items_done;   /* the worker's progress, which a drain watches */
-	bool event_in_hand;    /* the worker holds an event (stuck in it, if abandoned) */
-	bool abandoned;        /* left behind stuck: the worker ends if it ever returns; counts are final */
+	/*
+	 * The worker's progress, which a drain watches: counted per item without
+	 * the lock (the worker takes its items by the run, and a lock per item is
+	 * what the runs save).
+	 */
+	_Atomic uint64_t items_done;
+	_Atomic size_t events_in_hand;  /* events of the worker's run not yet done (one stuck, if abandoned) */
+	atomic_bool abandoned;  /* left behind stuck: the worker ends if it ever returns; counts are final */
 	struct queue *next_left_behind;
 	/* the inner sink's results, kept here under the lock: the pipeline thread reads them */
 	struct ipcd_sink_counters inner_counts;
@@ -106,14 +133,6 @@ static void count_inner(struct queue *q, enum ipcd_sink_result r)
 		pthread_mutex_unlock(&q->lock);
 		break;
 	}
-}
-
-static void snapshot_inner(struct queue *q)
-{
-	pthread_mutex_lock(&q->lock);
-	if (!q->abandoned)
-		q->inner_counts = q->inner->counters;
-	pthread_mutex_unlock(&q->lock);
 }
 
 static void handle_event(struct queue *q, const struct ipcd_event *e)
@@ -162,56 +181,149 @@ static bool handle_item(struct queue *q, struct item *it)
 	return true;
 }
 
-/* One item, then what the inner sink's counters say now, for the pipeline thread. */
-static bool handle(struct queue *q, struct item *it)
+/* What an event item holds besides itself (its payload may be its own bytes). */
+static void event_release(struct item *it)
 {
-	bool more = handle_item(q, it);
-
-	snapshot_inner(q);
-	return more;
+	if (it->e.payload == it->payload)
+		it->e.payload = NULL;
+	ipcd_event_copy_free(&it->e);
 }
 
 static void item_free(struct item *it)
 {
 	if (it->kind == ITEM_EVENT)
-		ipcd_event_copy_free(&it->e);
+		event_release(it);
 	free(it->rec);
 	free(it);
 }
 
-/* The next item, waiting for one; the lock is held. */
-static struct item *take(struct queue *q)
+static void free_list(struct item *it)
 {
-	struct item *it;
+	while (it) {
+		struct item *next = it->next;
 
-	while (!q->head)
-		pthread_cond_wait(&q->wake, &q->lock);
-	it = q->head;
-	q->head = it->next;
-	if (!q->head)
-		q->tail = NULL;
-	if (it->kind == ITEM_EVENT || it->kind == ITEM_RECORD)
-		q->waiting--;
-	if (it->kind == ITEM_TICK)
-		q->tick_queued = false;
-	q->event_in_hand = it->kind == ITEM_EVENT;
-	return it;
+		free(it);
+		it = next;
+	}
 }
 
-/* An item done: progress for a drain that waits; false if the queue was left behind meanwhile. */
-static bool item_done(struct queue *q, uint64_t seq)
+/* Up to TAKE_MAX items, oldest first, waiting for one; the lock is held. */
+static struct item *take_run(struct queue *q)
+{
+	struct item *first, *last;
+	size_t n = 0, events = 0;
+
+	while (!q->head) {
+		q->worker_idle = true;
+		pthread_cond_wait(&q->wake, &q->lock);
+	}
+	q->worker_idle = false;
+	first = last = q->head;
+	for (;;) {
+		if (last->kind == ITEM_EVENT || last->kind == ITEM_RECORD)
+			q->waiting--;
+		events += last->kind == ITEM_EVENT;
+		if (last->kind == ITEM_TICK)
+			q->tick_queued = false;
+		if (!last->next || ++n == TAKE_MAX)
+			break;
+		last = last->next;
+	}
+	q->head = last->next;
+	if (!q->head)
+		q->tail = NULL;
+	last->next = NULL;
+	atomic_store(&q->events_in_hand, events);
+	return first;
+}
+
+/* The event items of a run, emptied, back for reuse (past SPARE_MAX, freed); the lock is held. */
+static struct item *give_back(struct queue *q, struct item *done)
+{
+	while (done && q->nspare < SPARE_MAX) {
+		struct item *next = done->next;
+
+		done->next = q->spare;
+		q->spare = done;
+		q->nspare++;
+		done = next;
+	}
+	return done;
+}
+
+/*
+ * What the inner sink's counters say now, and how far it got, for the
+ * pipeline thread; the emptied event items go back with it.  False if the
+ * queue was left behind meanwhile: its counts are final then.
+ */
+static bool report_progress(struct queue *q, uint64_t seq, struct item *done)
 {
 	bool abandoned;
 
 	pthread_mutex_lock(&q->lock);
-	q->items_done++;
-	q->event_in_hand = false;
-	if (seq)
+	done = give_back(q, done);
+	abandoned = atomic_load(&q->abandoned);
+	if (!abandoned)
+		q->inner_counts = q->inner->counters;
+	if (seq) {
 		q->done_seq = seq;
-	pthread_cond_broadcast(&q->done);
-	abandoned = q->abandoned;
+		pthread_cond_broadcast(&q->done);
+	}
 	pthread_mutex_unlock(&q->lock);
+	free_list(done);
 	return !abandoned;
+}
+
+/* The rest of a run the worker will not hand over (the queue was left behind): freed. */
+static void free_run(struct item *it)
+{
+	while (it) {
+		struct item *next = it->next;
+
+		item_free(it);
+		it = next;
+	}
+}
+
+/* A run of items to the inner sink; false after the close. */
+static bool handle_run(struct queue *q, struct item *it)
+{
+	struct item *done = NULL;
+	bool more = true;
+
+	while (it) {
+		struct item *next = it->next;
+		uint64_t seq = it->seq;
+		bool event = it->kind == ITEM_EVENT;
+
+		if (more)
+			more = handle_item(q, it);
+		if (event) {
+			event_release(it);
+			it->next = done;
+			done = it;
+			atomic_fetch_sub(&q->events_in_hand, 1);
+		} else {
+			item_free(it);
+		}
+		atomic_fetch_add(&q->items_done, 1);
+		/* left behind while in the inner sink: what remains was counted as stuck; the queue is not ours */
+		if (atomic_load(&q->abandoned)) {
+			free_list(done);
+			free_run(next);
+			return false;
+		}
+		/* a waiter (flush, close) sees every count up to its item */
+		if (seq) {
+			if (!report_progress(q, seq, done)) {
+				free_run(next);
+				return false;
+			}
+			done = NULL;
+		}
+		it = next;
+	}
+	return report_progress(q, 0, done) && more;
 }
 
 static void *worker_main(void *arg)
@@ -220,26 +332,20 @@ static void *worker_main(void *arg)
 	bool more = true;
 
 	while (more) {
-		struct item *it;
-		uint64_t seq;
+		struct item *run;
 
 		pthread_mutex_lock(&q->lock);
-		it = take(q);
+		run = take_run(q);
 		pthread_mutex_unlock(&q->lock);
-		more = handle(q, it);
-		seq = it->seq;
-		item_free(it);
-		/* left behind: the queue is no longer ours to touch, but for its lock */
-		if (!item_done(q, seq))
-			break;
+		more = handle_run(q, run);
 	}
 	return NULL;
 }
 
 /* ---- the pipeline's side -------------------------------------------------------- */
 
-/* Links it in and wakes the worker; the lock is held. */
-static void append(struct queue *q, struct item *it)
+/* Links it in, waking an idle worker if wake; the lock is held. */
+static void append(struct queue *q, struct item *it, bool wake)
 {
 	it->next = NULL;
 	if (q->tail)
@@ -247,7 +353,8 @@ static void append(struct queue *q, struct item *it)
 	else
 		q->head = it;
 	q->tail = it;
-	pthread_cond_signal(&q->wake);
+	if (wake && q->worker_idle)
+		pthread_cond_signal(&q->wake);
 }
 
 /* A control item (tick, flush, reopen, close): never dropped; its sequence number, 0 if out of memory. */
@@ -262,7 +369,7 @@ static uint64_t send_control(struct queue *q, enum item_kind kind, uint64_t ns)
 	it->ns = ns;
 	pthread_mutex_lock(&q->lock);
 	seq = it->seq = ++q->next_seq;
-	append(q, it);
+	append(q, it, true);
 	pthread_mutex_unlock(&q->lock);
 	return seq;
 }
@@ -279,10 +386,10 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Events still queued or in the worker's hand; the lock is held. */
+/* Events still queued or in the worker's hands; the lock is held. */
 static uint64_t events_undone(const struct queue *q)
 {
-	uint64_t n = q->event_in_hand;
+	uint64_t n = atomic_load(&q->events_in_hand);
 
 	for (const struct item *it = q->head; it; it = it->next)
 		n += it->kind == ITEM_EVENT;
@@ -298,7 +405,7 @@ static void abandon(struct queue *q)
 	uint64_t stuck = events_undone(q);
 	const char *program = ipcd_program_name(q->opts);
 
-	q->abandoned = true;
+	atomic_store(&q->abandoned, true);
 	q->inner_counts.dropped += stuck;
 	q->inner_counts.dropped_by[IPCD_DROP_STUCK] += stuck;
 	pthread_detach(q->worker);
@@ -314,18 +421,18 @@ static void abandon(struct queue *q)
 /* Until the worker is done with seq; false if it took nothing for the drain timeout (then left behind). */
 static bool wait_for(struct queue *q, uint64_t seq)
 {
-	bool ok = true;
+	bool ok;
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->abandoned && q->done_seq < seq) {
-		uint64_t progress = q->items_done, deadline = monotonic_ns() + q->drain_timeout_ns;
+	while (!atomic_load(&q->abandoned) && q->done_seq < seq) {
+		uint64_t progress = atomic_load(&q->items_done), deadline = monotonic_ns() + q->drain_timeout_ns;
 		struct timespec ts = { .tv_sec = deadline / 1000000000ull, .tv_nsec = deadline % 1000000000ull };
 
-		if (pthread_cond_timedwait(&q->done, &q->lock, &ts) && q->items_done == progress &&
+		if (pthread_cond_timedwait(&q->done, &q->lock, &ts) && atomic_load(&q->items_done) == progress &&
 		    q->done_seq < seq)
 			abandon(q);
 	}
-	ok = !q->abandoned;
+	ok = !atomic_load(&q->abandoned);
 	pthread_mutex_unlock(&q->lock);
 	return ok;
 }
@@ -336,14 +443,19 @@ static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
 	enum ipcd_sink_result r = IPCD_SINK_WRITTEN;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->failed || q->abandoned) {
+	if (q->failed || atomic_load(&q->abandoned)) {
 		r = IPCD_SINK_FAILED;
 	} else if (q->waiting >= q->capacity) {
 		r = IPCD_SINK_DROPPED_FULL;
 	} else {
 		q->waiting++;
-		append(q, it);
+		append(q, it, q->waiting >= WAKE_AT);
 		it = NULL;
+	}
+	if (!q->pipeline_spare) {
+		q->pipeline_spare = q->spare;
+		q->spare = NULL;
+		q->nspare = 0;
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (it)
@@ -351,15 +463,46 @@ static enum ipcd_sink_result enqueue(struct queue *q, struct item *it)
 	return r;
 }
 
+/* An event item, reused if the worker gave one back (not calloc: the copy fills it). */
+static struct item *new_event_item(struct queue *q)
+{
+	struct item *it = q->pipeline_spare;
+
+	if (it)
+		q->pipeline_spare = it->next;
+	else if (!(it = malloc(sizeof(*it))))
+		return NULL;
+	it->kind = ITEM_EVENT;
+	it->ns = it->seq = 0;
+	it->rec = NULL;
+	it->rec_size = 0;
+	return it;
+}
+
+/* The event into the item: a payload that fits goes into the item itself. */
+static bool copy_event(struct item *it, const struct ipcd_event *e)
+{
+	struct ipcd_event outer;
+
+	if (!e->payload || e->payload_len > INLINE_PAYLOAD)
+		return ipcd_event_copy(&it->e, e);
+	outer = *e;
+	outer.payload = NULL;
+	if (!ipcd_event_copy(&it->e, &outer))
+		return false;
+	memcpy(it->payload, e->payload, e->payload_len);
+	it->e.payload = it->payload;
+	return true;
+}
+
 static enum ipcd_sink_result queue_event(struct ipcd_sink *s, const struct ipcd_event *e)
 {
 	struct queue *q = s->ctx;
-	struct item *it = calloc(1, sizeof(*it));
+	struct item *it = new_event_item(q);
 
 	if (!it)
 		return IPCD_SINK_DROPPED;
-	it->kind = ITEM_EVENT;
-	if (!ipcd_event_copy(&it->e, e)) {
+	if (!copy_event(it, e)) {
 		free(it);
 		return IPCD_SINK_DROPPED;
 	}
@@ -426,7 +569,7 @@ static void queue_flush(struct ipcd_sink *s, uint64_t end_ns)
 	struct queue *q = s->ctx;
 	uint64_t seq;
 
-	if (q->started && !q->abandoned && (seq = send_control(q, ITEM_FLUSH, end_ns)))
+	if (q->started && !atomic_load(&q->abandoned) && (seq = send_control(q, ITEM_FLUSH, end_ns)))
 		wait_for(q, seq);
 }
 
@@ -434,7 +577,7 @@ static void queue_reopen(struct ipcd_sink *s)
 {
 	struct queue *q = s->ctx;
 
-	if (q->started && !q->abandoned)
+	if (q->started && !atomic_load(&q->abandoned))
 		send_control(q, ITEM_REOPEN, 0);
 }
 
@@ -444,12 +587,12 @@ static void stop_worker(struct queue *q)
 	struct item *it = q->close_item;
 	uint64_t seq;
 
-	if (!q->started || q->abandoned)
+	if (!q->started || atomic_load(&q->abandoned))
 		return;
 	q->close_item = NULL;
 	pthread_mutex_lock(&q->lock);
 	seq = it->seq = ++q->next_seq;
-	append(q, it);
+	append(q, it, true);
 	pthread_mutex_unlock(&q->lock);
 	if (!wait_for(q, seq))
 		return;
@@ -464,7 +607,7 @@ static int queue_close(struct ipcd_sink *s)
 	if (!q->started)
 		return q->inner->close ? q->inner->close(q->inner) : IPCD_EXIT_OK;
 	stop_worker(q);
-	return q->abandoned ? IPCD_EXIT_FAILURE : q->close_rc;
+	return atomic_load(&q->abandoned) ? IPCD_EXIT_FAILURE : q->close_rc;
 }
 
 static void queue_free(struct ipcd_sink *s)
@@ -473,9 +616,11 @@ static void queue_free(struct ipcd_sink *s)
 	struct item *it, *next;
 
 	stop_worker(q);
-	if (q->abandoned)
+	if (atomic_load(&q->abandoned))
 		return;  /* on the left-behind list, with its worker and inner sink */
 	free(q->close_item);
+	free_list(q->spare);
+	free_list(q->pipeline_spare);
 	for (it = q->head; it; it = next) {
 		next = it->next;
 		item_free(it);
@@ -527,10 +672,10 @@ struct ipcd_sink *ipcd_queue_sink_new(struct ipcd_sink *inner, size_t capacity)
 	q->close_item = close_item;
 	close_item->kind = ITEM_CLOSE;
 	q->capacity = capacity ? capacity : IPCD_QUEUE_DEFAULT;
-	q->drain_timeout_ns = IPCD_QUEUE_DRAIN_TIMEOUT_NS + inner->max_wait_ns;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	init_done_cond(q);
+	q->drain_timeout_ns = IPCD_QUEUE_DRAIN_TIMEOUT_NS + inner->max_wait_ns;
 	s->ctx = q;
 	s->fate = inner->fate;
 	s->time_ordered = inner->time_ordered;
@@ -597,14 +742,7 @@ void ipcd_queue_sink_set_drain_timeout(struct ipcd_sink *s, uint64_t ns)
 
 bool ipcd_queue_sink_stuck(struct ipcd_sink *s)
 {
-	struct queue *q;
-	bool stuck;
-
 	if (s->free != queue_free)
 		return false;
-	q = s->ctx;
-	pthread_mutex_lock(&q->lock);
-	stuck = q->abandoned;
-	pthread_mutex_unlock(&q->lock);
-	return stuck;
+	return atomic_load(&((struct queue *)s->ctx)->abandoned);
 }

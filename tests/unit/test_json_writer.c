@@ -325,6 +325,36 @@ static void test_key_is_escaped(void **state)
 	assert_output(c, "{\"a\\\"\\n\":1}\n");
 }
 
+/*
+ * Short strings that need no escaping go out in one write with their comma
+ * and colon; longer ones, or ones with an escape, byte run by byte run.
+ * Either way the line is the same: keys and values of every length around
+ * the cut, each after a comma.
+ */
+static void test_strings_around_the_one_write_length(void **state)
+{
+	struct capture *c = *state;
+	char text[200], ks[200], expected[600];
+
+	memset(ks, 'k', sizeof(ks));
+	for (size_t len = 90; len <= 100; len++) {
+		memset(text, 'k', len);
+		text[len] = '\0';
+		jw_object_begin(&c->w);
+		jw_kv_int(&c->w, "a", 1);
+		jw_kv_string(&c->w, text, text);
+		text[len / 2] = '\n';
+		jw_kv_string(&c->w, "b", text);
+		jw_object_end(&c->w);
+		jw_end_line(&c->w);
+		snprintf(expected, sizeof(expected), "{\"a\":1,\"%.*s\":\"%.*s\",\"b\":\"%.*s\\n%.*s\"}\n",
+			 (int)len, ks,
+			 (int)len, ks,
+			 (int)(len / 2), text, (int)(len - len / 2 - 1), text + len / 2 + 1);
+		assert_output(c, expected);
+	}
+}
+
 static void test_valid_utf8_passes_through(void **state)
 {
 	struct capture *c = *state;
@@ -509,6 +539,7 @@ int main(void)
 		CAPTURE_TEST(test_embedded_nul),
 		CAPTURE_TEST(test_empty_string),
 		CAPTURE_TEST(test_key_is_escaped),
+		CAPTURE_TEST(test_strings_around_the_one_write_length),
 		CAPTURE_TEST(test_valid_utf8_passes_through),
 		CAPTURE_TEST(test_invalid_lead_bytes),
 		CAPTURE_TEST(test_truncated_sequences),
