@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "util/base64.h"
 
 /* An unknown user's password is checked against this, so that it costs what a known one's does. */
 #define DUMMY_SETTING "$6$ipcdumpdnouser$"
@@ -80,46 +81,6 @@ int ipcda_sha256_parse(const char *hex, uint8_t out[IPCDA_SHA256_LEN])
 void ipcda_sha256(const void *data, size_t len, uint8_t out[IPCDA_SHA256_LEN])
 {
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, out);
-}
-
-static int base64_value(char c)
-{
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = c ? strchr(alphabet, c) : NULL;
-
-	return p ? (int)(p - alphabet) : -1;
-}
-
-long ipcda_base64_decode(const char *src, char *dst, size_t dstlen)
-{
-	size_t len = strlen(src), o = 0;
-
-	if (len % 4)
-		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		uint32_t bits = 0;
-
-		for (int j = 0; j < 4; j++) {
-			/* '=' only at the end, at most two */
-			if (src[i + j] == '=' && i + 4 == len && j >= 2 && (j == 3 || src[i + 3] == '=')) {
-				v[j] = 0;
-				pad++;
-			} else if ((v[j] = base64_value(src[i + j])) < 0) {
-				return -1;
-			}
-			bits = bits << 6 | (uint32_t)v[j];
-		}
-		if (o + 3 - pad >= dstlen)
-			return -1;
-		dst[o++] = (char)(bits >> 16);
-		if (pad < 2)
-			dst[o++] = (char)(bits >> 8);
-		if (pad < 1)
-			dst[o++] = (char)bits;
-	}
-	dst[o] = '\0';
-	return (long)o;
 }
 
 bool ipcda_password_hash_ok(const char *hash)
@@ -276,8 +237,12 @@ static enum ipcda_role basic_role(const struct creds *cfg, const char *encoded)
 	char decoded[PASSWORD_MAX + 256], *colon;
 	const struct ipcda_user *user = NULL;
 	enum ipcda_role role = IPCDA_ROLE_NONE;
+	ssize_t n = ipcd_base64_decode(encoded, strlen(encoded), decoded, sizeof(decoded) - 1);
 
-	if (ipcda_base64_decode(encoded, decoded, sizeof(decoded)) < 0 || !(colon = strchr(decoded, ':')))
+	if (n < 0)
+		return IPCDA_ROLE_NONE;
+	decoded[n] = '\0';
+	if (!(colon = strchr(decoded, ':')))
 		return IPCDA_ROLE_NONE;
 	*colon = '\0';
 	for (size_t i = 0; i < cfg->user_count; i++)

@@ -57,8 +57,6 @@ bool ipcda_equal_ct(const void *a, const void *b, size_t n);
 /* 64 hex digits into 32 bytes: 0, or -1. */
 int ipcda_sha256_parse(const char *hex, uint8_t out[IPCDA_SHA256_LEN]);
 void ipcda_sha256(const void *data, size_t len, uint8_t out[IPCDA_SHA256_LEN]);
-/* Standard base64 (padding required) into dst, NUL-terminated: its length, or -1 malformed or too long. */
-long ipcda_base64_decode(const char *src, char *dst, size_t dstlen);
 /* A crypt(3) hash libcrypt can check (yescrypt, sha512-crypt, ...). */
 bool ipcda_password_hash_ok(const char *hash);
 /*

@@ -5,64 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/base64.h"
+#include "util/varint.h"
 
 /* ---- writing ---------------------------------------------------------------- */
 
-struct out {
-	uint8_t *buf;
-	size_t len, cap;
-	bool full;
-};
-
-static void put_byte(struct out *o, uint8_t b)
+static void put_string(struct ipcd_varint_out *o, const char *s, size_t max)
 {
-	if (o->len >= o->cap) {
-		o->full = true;
-		return;
-	}
-	o->buf[o->len++] = b;
-}
-
-static void put_varint(struct out *o, uint64_t v)
-{
-	while (v >= 0x80) {
-		put_byte(o, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	put_byte(o, (uint8_t)v);
-}
-
-static void put_signed(struct out *o, int64_t v)
-{
-	put_varint(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-static void put_bytes(struct out *o, const void *p, size_t n)
-{
-	put_varint(o, n);
-	if (o->cap - o->len < n) {
-		o->full = true;
-		return;
-	}
-	if (n)
-		memcpy(o->buf + o->len, p, n);
-	o->len += n;
-}
-
-static void put_string(struct out *o, const char *s, size_t max)
-{
-	put_bytes(o, s, strnlen(s, max));
+	ipcd_put_bytes(o, s, strnlen(s, max));
 }
 
 /* The store keeps an unknown end as NULL columns: a presence byte here. */
-static void put_endpoint(struct out *o, const struct ipcd_endpoint *ep)
+static void put_endpoint(struct ipcd_varint_out *o, const struct ipcd_endpoint *ep)
 {
-	put_byte(o, ep->pid >= 0);
+	ipcd_put_byte(o, ep->pid >= 0);
 	if (ep->pid < 0)
 		return;
-	put_signed(o, ep->pid);
-	put_signed(o, ep->tid);
-	put_signed(o, ep->ppid);
+	ipcd_put_signed(o, ep->pid);
+	ipcd_put_signed(o, ep->tid);
+	ipcd_put_signed(o, ep->ppid);
 	put_string(o, ep->comm, sizeof(ep->comm));
 	put_string(o, ep->pcomm, sizeof(ep->pcomm));
 }
@@ -71,20 +31,20 @@ size_t ipcd_event_record_encode(const struct ipcd_event *e, int64_t mono_to_real
 {
 	uint8_t detail[IPCD_DETAIL_MAX];
 	size_t detail_len = ipcd_detail_encode(e, detail, sizeof(detail));
-	struct out o = { .buf = buf, .cap = cap };
+	struct ipcd_varint_out o = { .buf = buf, .cap = cap };
 	const char *type = ipcd_type_name(e->type);
 
-	put_byte(&o, IPCD_EVENT_RECORD_VERSION);
-	put_varint(&o, e->ts_ns + (uint64_t)mono_to_real_ns);
-	put_varint(&o, e->ts_ns);
+	ipcd_put_byte(&o, IPCD_EVENT_RECORD_VERSION);
+	ipcd_put_varint(&o, e->ts_ns + (uint64_t)mono_to_real_ns);
+	ipcd_put_varint(&o, e->ts_ns);
 	put_string(&o, type, 64);
-	put_varint(&o, e->flags);
-	put_varint(&o, e->bytes);
-	put_varint(&o, e->latency_ns);
+	ipcd_put_varint(&o, e->flags);
+	ipcd_put_varint(&o, e->bytes);
+	ipcd_put_varint(&o, e->latency_ns);
 	put_endpoint(&o, &e->src);
 	put_endpoint(&o, &e->dst);
-	put_bytes(&o, e->payload, e->payload ? e->payload_len : 0);
-	put_bytes(&o, detail, detail_len);
+	ipcd_put_bytes(&o, e->payload, e->payload ? e->payload_len : 0);
+	ipcd_put_bytes(&o, detail, detail_len);
 	return o.full ? 0 : o.len;
 }
 
@@ -142,55 +102,11 @@ ssize_t ipcd_event_record_member(const struct ipcd_event *e, int64_t mono_to_rea
 
 /* ---- reading ---------------------------------------------------------------- */
 
-struct in {
-	const uint8_t *p, *end;
-	bool bad;
-};
-
-static uint64_t get_varint(struct in *r)
-{
-	uint64_t v = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			break;
-		uint8_t b = *r->p++;
-
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-	}
-	r->bad = true;
-	return 0;
-}
-
-static int64_t get_signed(struct in *r)
-{
-	uint64_t v = get_varint(r);
-
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static const uint8_t *get_bytes(struct in *r, size_t *n)
-{
-	uint64_t len = get_varint(r);
-	const uint8_t *at = r->p;
-
-	if (r->bad || len > (uint64_t)(r->end - r->p)) {
-		r->bad = true;
-		*n = 0;
-		return NULL;
-	}
-	r->p += len;
-	*n = (size_t)len;
-	return at;
-}
-
 /* A string of at most size - 1 bytes into dst, NUL-terminated. */
-static void get_text(struct in *r, char *dst, size_t size)
+static void get_text(struct ipcd_varint_in *r, char *dst, size_t size)
 {
 	size_t n;
-	const uint8_t *s = get_bytes(r, &n);
+	const uint8_t *s = ipcd_get_bytes(r, &n);
 
 	if (n >= size || (n && memchr(s, '\0', n)))
 		r->bad = true;
@@ -202,7 +118,7 @@ static void get_text(struct in *r, char *dst, size_t size)
 	dst[n] = '\0';
 }
 
-static void get_endpoint(struct in *r, struct ipcd_endpoint *ep)
+static void get_endpoint(struct ipcd_varint_in *r, struct ipcd_endpoint *ep)
 {
 	if (r->p >= r->end) {
 		r->bad = true;
@@ -212,9 +128,9 @@ static void get_endpoint(struct in *r, struct ipcd_endpoint *ep)
 		ipcd_endpoint_unknown(ep);
 		return;
 	}
-	ep->pid = get_signed(r);
-	ep->tid = get_signed(r);
-	ep->ppid = get_signed(r);
+	ep->pid = ipcd_get_signed(r);
+	ep->tid = ipcd_get_signed(r);
+	ep->ppid = ipcd_get_signed(r);
 	get_text(r, ep->comm, sizeof(ep->comm));
 	get_text(r, ep->pcomm, sizeof(ep->pcomm));
 }
@@ -222,7 +138,7 @@ static void get_endpoint(struct in *r, struct ipcd_endpoint *ep)
 bool ipcd_event_record_decode(const uint8_t *buf, size_t len, struct ipcd_event *e, int64_t *wall_ns,
 			      struct ipcd_detail_store *st)
 {
-	struct in r = { .p = buf, .end = buf + len };
+	struct ipcd_varint_in r = { .p = buf, .end = buf + len };
 	struct ipcd_stored_columns c = { 0 };
 	char type_name[64];
 	enum ipcd_type type;
@@ -230,19 +146,19 @@ bool ipcd_event_record_decode(const uint8_t *buf, size_t len, struct ipcd_event 
 
 	if (!len || *r.p++ != IPCD_EVENT_RECORD_VERSION)
 		return false;
-	wall = get_varint(&r);
-	ts = get_varint(&r);
+	wall = ipcd_get_varint(&r);
+	ts = ipcd_get_varint(&r);
 	get_text(&r, type_name, sizeof(type_name));
 	if (r.bad || !ipcd_stored_type(type_name, &type))
 		return false;
 	ipcd_stored_event_init(e, type, ts, true);
-	c.flags = (uint32_t)get_varint(&r);
-	c.bytes = get_varint(&r);
-	c.latency_ns = get_varint(&r);
+	c.flags = (uint32_t)ipcd_get_varint(&r);
+	c.bytes = ipcd_get_varint(&r);
+	c.latency_ns = ipcd_get_varint(&r);
 	get_endpoint(&r, &e->src);
 	get_endpoint(&r, &e->dst);
-	c.payload = get_bytes(&r, &c.payload_len);
-	c.detail = get_bytes(&r, &c.detail_len);
+	c.payload = ipcd_get_bytes(&r, &c.payload_len);
+	c.detail = ipcd_get_bytes(&r, &c.detail_len);
 	if (r.bad || !c.detail)
 		return false;
 	*wall_ns = (int64_t)wall;

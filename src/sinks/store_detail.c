@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include "util/varint.h"
 
 enum field_kind {
 	FIELD_UNSIGNED,  /* an unsigned integer of the member's size */
@@ -61,51 +62,6 @@ enum {
 
 /* ---- writing ---------------------------------------------------------------- */
 
-struct writer {
-	uint8_t *buf;
-	size_t len, cap;
-	bool full;
-};
-
-static void put_byte(struct writer *w, uint8_t b)
-{
-	if (w->len >= w->cap) {
-		w->full = true;
-		return;
-	}
-	w->buf[w->len++] = b;
-}
-
-static void put_varint(struct writer *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		put_byte(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	put_byte(w, (uint8_t)v);
-}
-
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-	put_varint(w, n);
-	if (w->len + n > w->cap) {
-		w->full = true;
-		return;
-	}
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
-}
-
-static uint64_t zigzag(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
 static uint64_t load_unsigned(const void *p, size_t size)
 {
 	switch (size) {
@@ -134,7 +90,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static void put_field(struct writer *w, const struct field *f, const struct ipcd_event *e)
+static void put_field(struct ipcd_varint_out *w, const struct field *f, const struct ipcd_event *e)
 {
 	const uint8_t *at = (const uint8_t *)e + f->offset;
 	const char *str;
@@ -143,56 +99,56 @@ static void put_field(struct writer *w, const struct field *f, const struct ipcd
 	case FIELD_UNSIGNED:
 	case FIELD_BOOL:
 		if (load_unsigned(at, f->size)) {
-			put_byte(w, f->tag);
-			put_varint(w, load_unsigned(at, f->size));
+			ipcd_put_byte(w, f->tag);
+			ipcd_put_varint(w, load_unsigned(at, f->size));
 		}
 		break;
 	case FIELD_SIGNED:
 		if (load_signed(at, f->size)) {
-			put_byte(w, f->tag);
-			put_varint(w, zigzag(load_signed(at, f->size)));
+			ipcd_put_byte(w, f->tag);
+			ipcd_put_varint(w, ipcd_zigzag(load_signed(at, f->size)));
 		}
 		break;
 	case FIELD_STRING:
 		memcpy(&str, at, sizeof(str));
 		if (str) {
-			put_byte(w, f->tag);
-			put_bytes(w, str, strlen(str) + 1);
+			ipcd_put_byte(w, f->tag);
+			ipcd_put_bytes(w, str, strlen(str) + 1);
 		}
 		break;
 	case FIELD_BYTES:
 		if (!all_zero(at, f->size)) {
-			put_byte(w, f->tag);
-			put_bytes(w, at, f->size);
+			ipcd_put_byte(w, f->tag);
+			ipcd_put_bytes(w, at, f->size);
 		}
 		break;
 	}
 }
 
-static void put_fd(struct writer *w, const struct ipcd_fd_desc *d)
+static void put_fd(struct ipcd_varint_out *w, const struct ipcd_fd_desc *d)
 {
 	uint8_t tmp[64 + IPCD_PATH_MAX];
-	struct writer sub = { .buf = tmp, .cap = sizeof(tmp) };
+	struct ipcd_varint_out sub = { .buf = tmp, .cap = sizeof(tmp) };
 
-	put_varint(&sub, zigzag(d->fd));
-	put_varint(&sub, d->kind);
-	put_varint(&sub, d->ino);
+	ipcd_put_varint(&sub, ipcd_zigzag(d->fd));
+	ipcd_put_varint(&sub, d->kind);
+	ipcd_put_varint(&sub, d->ino);
 	if (d->path)
-		put_bytes(&sub, d->path, strlen(d->path) + 1);
-	put_byte(w, TAG_FD);
+		ipcd_put_bytes(&sub, d->path, strlen(d->path) + 1);
+	ipcd_put_byte(w, TAG_FD);
 	w->full |= sub.full;
-	put_bytes(w, tmp, sub.len);
+	ipcd_put_bytes(w, tmp, sub.len);
 }
 
-static void put_tagged(struct writer *w, uint8_t tag, uint64_t v)
+static void put_tagged(struct ipcd_varint_out *w, uint8_t tag, uint64_t v)
 {
 	if (!v)
 		return;
-	put_byte(w, tag);
-	put_varint(w, v);
+	ipcd_put_byte(w, tag);
+	ipcd_put_varint(w, v);
 }
 
-static void put_extra(struct writer *w, const struct ipcd_sock_extra *x)
+static void put_extra(struct ipcd_varint_out *w, const struct ipcd_sock_extra *x)
 {
 	put_tagged(w, TAG_NFDS, x->nfds);
 	put_tagged(w, TAG_CREDS, x->creds);
@@ -205,13 +161,13 @@ static void put_extra(struct writer *w, const struct ipcd_sock_extra *x)
 
 size_t ipcd_detail_encode(const struct ipcd_event *e, uint8_t *buf, size_t cap)
 {
-	struct writer w = { .buf = buf, .cap = cap };
+	struct ipcd_varint_out w = { .buf = buf, .cap = cap };
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		put_field(&w, &fields[i], e);
 	for (uint32_t i = 0; e->shm_sharers && i < e->shm_nsharers; i++) {
-		put_byte(&w, TAG_SHARER);
-		put_varint(&w, e->shm_sharers[i]);
+		ipcd_put_byte(&w, TAG_SHARER);
+		ipcd_put_varint(&w, e->shm_sharers[i]);
 	}
 	if (e->extra)
 		put_extra(&w, e->extra);
@@ -220,49 +176,11 @@ size_t ipcd_detail_encode(const struct ipcd_event *e, uint8_t *buf, size_t cap)
 
 /* ---- reading ---------------------------------------------------------------- */
 
-struct reader {
-	const uint8_t *p, *end;
-	bool bad;
-};
-
-static uint64_t get_varint(struct reader *r)
-{
-	uint64_t v = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			break;
-		uint8_t b = *r->p++;
-
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-	}
-	r->bad = true;
-	return 0;
-}
-
-/* n bytes in place; NULL (r bad) if they run past the end. */
-static const uint8_t *get_bytes(struct reader *r, size_t *n)
-{
-	const uint8_t *at;
-
-	*n = get_varint(r);
-	if (r->bad || *n > (size_t)(r->end - r->p)) {
-		r->bad = true;
-		*n = 0;
-		return NULL;
-	}
-	at = r->p;
-	r->p += *n;
-	return at;
-}
-
 /* A string kept with its NUL: usable in place. */
-static const char *get_string(struct reader *r)
+static const char *get_string(struct ipcd_varint_in *r)
 {
 	size_t n;
-	const uint8_t *s = get_bytes(r, &n);
+	const uint8_t *s = ipcd_get_bytes(r, &n);
 
 	if (!s || !n || s[n - 1]) {
 		r->bad = true;
@@ -281,7 +199,7 @@ static void store_unsigned(void *p, size_t size, uint64_t v)
 	}
 }
 
-static void get_field(struct reader *r, const struct field *f, struct ipcd_event *e)
+static void get_field(struct ipcd_varint_in *r, const struct field *f, struct ipcd_event *e)
 {
 	uint8_t *at = (uint8_t *)e + f->offset;
 	const uint8_t *bytes;
@@ -290,20 +208,20 @@ static void get_field(struct reader *r, const struct field *f, struct ipcd_event
 
 	switch (f->kind) {
 	case FIELD_UNSIGNED:
-		store_unsigned(at, f->size, get_varint(r));
+		store_unsigned(at, f->size, ipcd_get_varint(r));
 		break;
 	case FIELD_BOOL:
-		*(bool *)at = get_varint(r) != 0;
+		*(bool *)at = ipcd_get_varint(r) != 0;
 		break;
 	case FIELD_SIGNED:
-		store_unsigned(at, f->size, (uint64_t)unzigzag(get_varint(r)));
+		store_unsigned(at, f->size, (uint64_t)ipcd_unzigzag(ipcd_get_varint(r)));
 		break;
 	case FIELD_STRING:
 		str = get_string(r);
 		memcpy(at, &str, sizeof(str));
 		break;
 	case FIELD_BYTES:
-		bytes = get_bytes(r, &n);
+		bytes = ipcd_get_bytes(r, &n);
 		if (bytes && n == f->size)
 			memcpy(at, bytes, n);
 		else
@@ -312,28 +230,28 @@ static void get_field(struct reader *r, const struct field *f, struct ipcd_event
 	}
 }
 
-static void get_fd(struct reader *r, struct ipcd_sock_extra *x)
+static void get_fd(struct ipcd_varint_in *r, struct ipcd_sock_extra *x)
 {
 	size_t n;
-	const uint8_t *sub = get_bytes(r, &n);
-	struct reader s;
+	const uint8_t *sub = ipcd_get_bytes(r, &n);
+	struct ipcd_varint_in s;
 	struct ipcd_fd_desc *d;
 
 	if (!sub || x->ndesc >= IPCD_PASSED_FDS_MAX) {
 		r->bad = true;
 		return;
 	}
-	s = (struct reader){ .p = sub, .end = sub + n };
+	s = (struct ipcd_varint_in){ .p = sub, .end = sub + n };
 	d = &x->fds[x->ndesc++];
-	d->fd = (int32_t)unzigzag(get_varint(&s));
-	d->kind = (uint16_t)get_varint(&s);
-	d->ino = get_varint(&s);
+	d->fd = (int32_t)ipcd_unzigzag(ipcd_get_varint(&s));
+	d->kind = (uint16_t)ipcd_get_varint(&s);
+	d->ino = ipcd_get_varint(&s);
 	d->path = s.p < s.end ? (char *)get_string(&s) : NULL;
 	r->bad |= s.bad;
 }
 
 /* The tags outside the table: false if tag is not one of them. */
-static bool get_special(struct reader *r, uint8_t tag, struct ipcd_event *e, struct ipcd_detail_store *st)
+static bool get_special(struct ipcd_varint_in *r, uint8_t tag, struct ipcd_event *e, struct ipcd_detail_store *st)
 {
 	struct ipcd_sock_extra *x = &st->extra;
 
@@ -343,14 +261,14 @@ static bool get_special(struct reader *r, uint8_t tag, struct ipcd_event *e, str
 			r->bad = true;
 			return true;
 		}
-		st->sharers[e->shm_nsharers++] = (uint32_t)get_varint(r);
+		st->sharers[e->shm_nsharers++] = (uint32_t)ipcd_get_varint(r);
 		e->shm_sharers = st->sharers;
 		return true;
-	case TAG_NFDS: x->nfds = (uint32_t)get_varint(r); break;
-	case TAG_CREDS: x->creds = get_varint(r) != 0; break;
-	case TAG_CRED_PID: x->cred_pid = (uint32_t)get_varint(r); break;
-	case TAG_CRED_UID: x->cred_uid = (uint32_t)get_varint(r); break;
-	case TAG_CRED_GID: x->cred_gid = (uint32_t)get_varint(r); break;
+	case TAG_NFDS: x->nfds = (uint32_t)ipcd_get_varint(r); break;
+	case TAG_CREDS: x->creds = ipcd_get_varint(r) != 0; break;
+	case TAG_CRED_PID: x->cred_pid = (uint32_t)ipcd_get_varint(r); break;
+	case TAG_CRED_UID: x->cred_uid = (uint32_t)ipcd_get_varint(r); break;
+	case TAG_CRED_GID: x->cred_gid = (uint32_t)ipcd_get_varint(r); break;
 	case TAG_FD: get_fd(r, x); break;
 	default: return false;
 	}
@@ -368,7 +286,7 @@ static const struct field *field_of(uint8_t tag)
 
 bool ipcd_detail_decode(struct ipcd_event *e, const uint8_t *buf, size_t len, struct ipcd_detail_store *st)
 {
-	struct reader r = { .p = buf, .end = buf + len };
+	struct ipcd_varint_in r = { .p = buf, .end = buf + len };
 	const struct field *f;
 
 	memset(&st->extra, 0, sizeof(st->extra));
