@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from api_run import READ_TOKEN, api_section, curl, free_port, make_cert, write_conf
-from daemon_run import Writer, daemons, file_output  # noqa: F401 (daemons: a fixture)
+from daemon_run import Writer, daemons, file_output, numbers  # noqa: F401 (daemons: a fixture)
 
 WRITERS_ONLY = 'trace:\n  types: [pipe]\n  payload: 64\n  filter: \'comm == "ipcdw*"\'\n'
 
@@ -60,17 +60,22 @@ def test_metrics_pass_promtool_and_count_the_workload(metered, tmp_path):
     d, url, ca, out = metered
     w = Writer(500, gap=0.002)
     w.wait()
-    # the counters catch up with the file once the queue has written it (one scrape, one read of the file)
+    # The counters are counted before the file's queue writes an event, so once the file holds every one
+    # of the writer's 500 messages the counters have them too; equal totals alone are not enough (both
+    # can lag behind the ring by the same events).  Then one scrape, one read of the file.
     deadline = time.monotonic() + 20
+    while len(numbers(out, w.comm)) < 500 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(numbers(out, w.comm)) == list(range(500))
     while True:
         text = scrape(url, ca)
         produced, size = pipe_events(out), pipe_events(out, "size")
         counted = metric(text, "ipcdump_events_total", {"type": "pipe"})
         counted_bytes = metric(text, "ipcdump_bytes_total", {"type": "pipe"})
-        if produced and (counted, counted_bytes) == (produced, size) or time.monotonic() > deadline:
+        if (counted, counted_bytes) == (produced, size) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert produced >= 1 and counted == produced and counted_bytes == size
+    assert produced >= 500 and counted == produced and counted_bytes == size
     r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert metric(text, "ipcdump_lost_events_total", {"collector": "pipe"}) == 0
@@ -141,6 +146,10 @@ def test_prometheus_scrapes_the_count_of_the_workload(metered, tmp_path):
         w = Writer(300, gap=0.002)
         w.wait()
         deadline = time.monotonic() + 60
+        # every message in the file first: then the counter has them all, and equal is complete
+        while len(numbers(out, w.comm)) < 300 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sorted(numbers(out, w.comm)) == list(range(300))
         value, produced, health = None, -1, None
         while time.monotonic() < deadline:
             time.sleep(1)
