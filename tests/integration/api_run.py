@@ -4,9 +4,11 @@ free loopback ports, and requests made with the real curl.
 """
 import ctypes
 import hashlib
+import json
 import os
 import socket
 import subprocess
+import time
 
 READ_TOKEN = "read-token-0123456789abcdef"
 ADMIN_TOKEN = "admin-token-fedcba9876543210"
@@ -101,3 +103,15 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def wait_stream_clients(url, cacert, clients, timeout=20):
+    """Until the daemon's live feed has this many stream clients (/api/v1/status), so that a workload
+    started now reaches every one of them; a sleep instead would race a slow client's start."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _, body = curl(url + "/api/v1/status", cacert=cacert, token=READ_TOKEN)
+        if status == 200 and json.loads(body)["stream"]["clients"] >= clients:
+            return
+        time.sleep(0.05)
+    raise AssertionError("fewer than %d stream clients after %d s" % (clients, timeout))

@@ -121,7 +121,7 @@ class Daemon:
 
 WRITER = r"""
 import os, sys, time
-comm, n, gap = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+comm, n, gap, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "hold"
 open("/proc/self/comm", "w").write(comm)
 r, w = os.pipe()
 if os.fork() == 0:
@@ -131,6 +131,8 @@ if os.fork() == 0:
     os._exit(0)
 os.close(r)
 print("ready", flush=True)
+if hold:
+    sys.stdin.readline()
 for i in range(n):
     os.write(w, b"m%05d\n" % i)
     time.sleep(gap)
@@ -142,12 +144,18 @@ os.wait()
 class Writer:
     """N numbered pipe messages, one every `gap` seconds, under a comm of its own."""
 
-    def __init__(self, n, gap=0.01):
+    def __init__(self, n, gap=0.01, hold=False):
+        """hold: it waits, its comm known, until go()."""
         self.comm = "ipcdw%05d" % random.randrange(100000)
         self.n = n
-        self.proc = subprocess.Popen([sys.executable, "-c", WRITER, self.comm, str(n), str(gap)],
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-c", WRITER, self.comm, str(n), str(gap),
+                                      "hold" if hold else "go"],
+                                     stdin=subprocess.PIPE if hold else None, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout.readline().strip() == "ready"
+
+    def go(self):
+        self.proc.stdin.write("\n")
+        self.proc.stdin.close()
 
     def wait(self):
         assert self.proc.wait(timeout=120) == 0

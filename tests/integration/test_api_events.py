@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from api_run import READ_TOKEN, api_section, curl, free_port, header, make_cert, write_conf
+from api_run import READ_TOKEN, api_section, curl, free_port, header, make_cert, wait_stream_clients, write_conf
 from conftest import BUILD
 from daemon_run import Writer, daemons  # noqa: F401 (daemons: a fixture)
 
@@ -133,9 +133,10 @@ class Subscriber:
 
 def test_stream_gets_a_later_workload_with_store_ids_and_resumes(stored):
     d, url, ca, db = stored
-    w = Writer(40, gap=0.01)    # ready, not started: its comm is known
+    w = Writer(40, gap=0.01, hold=True)    # ready, not started: its comm is known
     sub = Subscriber(url, ca, w.comm, 6)
-    time.sleep(1)
+    wait_stream_clients(url, ca, 1)
+    w.go()
     w.wait()
     live = sub.events()
     ids = wait_stored(db, w.comm, 40)

@@ -8,20 +8,18 @@ The API's server and endpoints come from other branches: without an
 `api:` section that this ipcdumpd's --check-config takes, or without the
 API's test helpers, the daemon tests are skipped.
 """
-import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
 from conftest import BUILD
-from daemon_run import WRITER, Writer, daemons  # noqa: F401 (daemons: a fixture)
+from daemon_run import Writer, daemons  # noqa: F401 (daemons: a fixture)
 
 try:
-    from api_run import READ_TOKEN, api_section, free_port, make_cert, write_conf
+    from api_run import READ_TOKEN, api_section, free_port, make_cert, wait_stream_clients, write_conf
 except ImportError:   # the API's helpers are not merged yet
     api_section = None
 
@@ -55,6 +53,7 @@ def remote(tmp_path, daemons):
     token.write_text(READ_TOKEN + "\n")
     token.chmod(0o600)
     return {"daemon": daemons(conf), "start": lambda: daemons(conf), "url": "https://127.0.0.1:%d" % port,
+            "cacert": cert,
             "args": ["--remote", "https://127.0.0.1:%d" % port, "--token-file", str(token), "--cacert", cert],
             "db": str(db), "tmp": tmp_path}
 
@@ -111,13 +110,10 @@ class LaterWriter(Writer):
     """A Writer whose comm is known before it starts: a follower subscribes first."""
 
     def __init__(self, n, gap=0.01):
-        self.comm = "ipcdwr%04d" % random.randrange(10000)
-        self.n, self.gap = n, gap
+        super().__init__(n, gap, hold=True)
 
     def start(self):
-        self.proc = subprocess.Popen([sys.executable, "-c", WRITER, self.comm, str(self.n), str(self.gap)],
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "ready"
+        self.go()
         return self
 
 
@@ -147,7 +143,7 @@ def test_a_follow_prints_what_a_local_read_prints(remote):
     w = LaterWriter(30)
     filt = MESSAGES % w.comm
     f = Follower(remote, "-f", "json", filt)
-    time.sleep(1.5)
+    wait_stream_clients(remote["url"], remote["cacert"], 1)
     w.start().wait()
     wait_stored(remote["db"], filt, 30)
     time.sleep(1)
@@ -161,7 +157,7 @@ def test_a_follow_ends_after_count_events(remote):
     w = LaterWriter(20)
     filt = MESSAGES % w.comm
     p = subprocess.Popen([IPCDUMP, "-q", "-c", "5"] + remote["args"] + [filt], stdout=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    wait_stream_clients(remote["url"], remote["cacert"], 1)
     w.start().wait()
     out, _ = p.communicate(timeout=30)
     assert p.returncode == 0
@@ -173,7 +169,7 @@ def test_a_follow_resumes_after_the_daemon_restarts_without_gap_or_duplicate(rem
     a, b = LaterWriter(20), LaterWriter(20)
     filt = '(src.comm == "%s" or src.comm == "%s") and bytes == 7' % (a.comm, b.comm)
     f = Follower(remote, "-f", "json", filt)
-    time.sleep(1.5)
+    wait_stream_clients(remote["url"], remote["cacert"], 1)
     a.start().wait()
     wait_stored(remote["db"], MESSAGES % a.comm, 20)
     remote["daemon"].stop()
