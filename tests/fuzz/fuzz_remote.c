@@ -37,7 +37,8 @@ static void print_record(const uint8_t *rec, size_t len)
 
 	if (st && ipcd_event_record_decode(rec, len, &e, &wall, st)) {
 		ipcd_output_init(&o, devnull, IPCD_FORMAT_TEXT, true);
-		o.mono_to_real_ns = wall - (int64_t)e.ts_ns;
+		/* as the client computes it (cli/remote.c): unsigned, so any two times give a clock */
+		o.mono_to_real_ns = (int64_t)((uint64_t)wall - e.ts_ns);
 		ipcd_output_event(&o, &e);
 		ipcd_output_init(&o, devnull, IPCD_FORMAT_JSON, true);
 		ipcd_output_event(&o, &e);
