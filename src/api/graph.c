@@ -16,6 +16,7 @@
 #include <uthash.h>
 #include "api/api.h"
 #include "api/query.h"
+#include "api/reply.h"
 #include "api/totals.h"
 
 #define SINCE_DEFAULT_NS (3600ll * 1000000000)
@@ -264,10 +265,7 @@ void ipcda_get_graph(struct ipcda_request *rq)
 			ipcda_reply_error(rq, 500, "the store cannot be read");
 		} else {
 			graph_json(&g, out);
-			if (fclose(out))
-				ipcda_reply_error(rq, 500, "out of memory");
-			else
-				ipcda_reply(rq, 200, "application/json", body, len);
+			ipcda_reply_memstream(rq, 200, "application/json", out, &body, &len);
 		}
 	}
 	free(body);

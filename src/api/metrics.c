@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/context.h"
+#include "api/reply.h"
 #include "api/routes.h"
 #include "engine/event.h"
 #include "engine/pipeline.h"
@@ -542,9 +543,5 @@ void ipcda_get_metrics(struct ipcda_request *rq)
 	write_api(f, ctx);
 	write_process(f, ctx);
 	free(st);
-	if (fclose(f) || !buf)
-		ipcda_reply_error(rq, 500, "out of memory");
-	else
-		ipcda_reply(rq, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
-	free(buf);
+	ipcda_reply_memstream(rq, 200, "text/plain; version=0.0.4; charset=utf-8", f, &buf, &len);
 }

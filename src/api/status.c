@@ -11,20 +11,11 @@
 #include <sys/stat.h>
 #include "api/api.h"
 #include "api/context.h"
+#include "api/reply.h"
 #include "api/routes.h"
 #include "util/json_writer.h"
 
 #define RELOAD_WAIT_MS 30000
-
-/* The writer's text as the reply; a 500 when it could not be made. */
-static void reply_memstream(struct ipcda_request *rq, FILE *f, char **buf, size_t *len)
-{
-	if (fclose(f) || !*buf)
-		ipcda_reply_error(rq, 500, "out of memory");
-	else
-		ipcda_reply(rq, 200, "application/json", *buf, *len);
-	free(*buf);
-}
 
 void ipcda_get_healthz(struct ipcda_request *rq)
 {
@@ -155,7 +146,7 @@ void ipcda_get_status(struct ipcda_request *rq)
 	jw_object_end(&w);
 	jw_end_line(&w);
 	free(st);
-	reply_memstream(rq, f, &buf, &len);
+	ipcda_reply_memstream(rq, 200, "application/json", f, &buf, &len);
 }
 
 void ipcda_post_reload(struct ipcda_request *rq)
@@ -182,9 +173,6 @@ void ipcda_post_reload(struct ipcda_request *rq)
 	jw_object_end(&w);
 	jw_end_line(&w);
 	free(message);
-	if (fclose(f) || !buf)
-		ipcda_reply_error(rq, 500, "out of memory");
-	else  /* a configuration with errors is the client's to fix: 422, with the errors */
-		ipcda_reply(rq, ok ? 200 : 422, "application/json", buf, len);
-	free(buf);
+	/* a configuration with errors is the client's to fix: 422, with the errors */
+	ipcda_reply_memstream(rq, ok ? 200 : 422, "application/json", f, &buf, &len);
 }
